@@ -1,0 +1,39 @@
+# Two commands set up a fresh machine: `make demo` and `make test`.
+# Both bootstrap .venv from pyproject.toml once; later runs reuse it.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EXTRAS ?= dev
+# escpos writes a capabilities pickle into a new temp dir on every import unless told where.
+export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/.cache/escpos
+
+.PHONY: demo test lint fmt venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	@mkdir -p .cache/escpos
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bianmin demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache build *.egg-info

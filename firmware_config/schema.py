@@ -1,0 +1,130 @@
+"""The schema of a hardware profile. Code asks the profile; it never tests a model name."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CameraSpec(_Spec):
+    backend: Literal["picamera2", "opencv", "file"]
+    # picamera2: camera index; opencv: device index, path or URL; file: a glob of images
+    source: int | str = 0
+    width: PositiveInt = 1280
+    height: PositiveInt = 960
+    rotation: Literal[0, 90, 180, 270] = 0
+    hflip: bool = False
+
+
+class FaceSettings(_Spec):
+    threads: Annotated[int, Field(ge=1, le=8)] = 2
+    detect_min_score: Annotated[float, Field(gt=0, lt=1)] = 0.6
+    min_face_px: Annotated[int, Field(ge=40)] = 80
+    min_sharpness: Annotated[float, Field(ge=0)] = 40.0
+    max_yaw_deg: Annotated[float, Field(gt=0, le=60)] = 25.0
+    # Euclidean distance between 128-d embeddings; below it, the same person
+    verify_threshold: Annotated[float, Field(gt=0, lt=2)] = 0.5
+    id_photo_threshold: Annotated[float, Field(gt=0, lt=2)] = 0.55
+    search_top_k: Annotated[int, Field(ge=1, le=20)] = 5
+    search_margin: Annotated[float, Field(ge=0, lt=1)] = 0.08
+
+
+class PadSpec(_Spec):
+    device: str  # an evdev path, ideally a stable /dev/input/by-id/... name
+    pressure_threshold: Annotated[int, Field(ge=0)] = 8
+    swap_xy: bool = False
+    invert_x: bool = False
+    invert_y: bool = False
+
+
+RatingLevel = Literal[1, 2, 3, 4, 5]
+
+
+class RatingSpec(_Spec):
+    device: str
+    # evdev key name -> level (5 = 非常满意 ... 1 = 非常不满意)
+    keymap: dict[str, RatingLevel]
+    debounce_ms: Annotated[int, Field(ge=0, le=2000)] = 300
+    timeout_s: Annotated[int, Field(ge=5, le=600)] = 60
+
+    @model_validator(mode="after")
+    def _every_level_once(self) -> RatingSpec:
+        levels = sorted(self.keymap.values())
+        if levels != [1, 2, 3, 4, 5]:
+            raise ValueError(f"keymap must map exactly one key to each level 1..5, got {levels}")
+        for key in self.keymap:
+            if not key.startswith(("KEY_", "BTN_")):
+                raise ValueError(
+                    f"keymap key {key!r} is not an evdev key name (KEY_... or BTN_...)"
+                )
+        return self
+
+
+class UsbTransport(_Spec):
+    kind: Literal["usb"]
+    vendor_id: Annotated[int, Field(ge=0, le=0xFFFF)]
+    product_id: Annotated[int, Field(ge=0, le=0xFFFF)]
+
+
+class SerialTransport(_Spec):
+    kind: Literal["serial"]
+    device: str
+    baudrate: Literal[9600, 19200, 38400, 57600, 115200] = 9600
+
+
+class NetworkTransport(_Spec):
+    kind: Literal["network"]
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 9100
+
+
+class FileTransport(_Spec):
+    kind: Literal["file"]
+    path: str  # e.g. /dev/usb/lp0 when the usblp kernel driver owns the printer
+
+
+Transport = Annotated[
+    UsbTransport | SerialTransport | NetworkTransport | FileTransport, Field(discriminator="kind")
+]
+
+
+class PrinterSpec(_Spec):
+    escpos_profile: str  # an entry of python-escpos's capabilities database
+    paper_width_mm: Literal[58, 80]
+    dots_per_line: Literal[384, 576]
+    native_qr: bool = False  # GS ( k; many Chinese 58 mm firmwares lack it
+    cut: bool = True
+    transport: Transport
+
+    @model_validator(mode="after")
+    def _width_matches_paper(self) -> PrinterSpec:
+        expected = {58: 384, 80: 576}[self.paper_width_mm]
+        if self.dots_per_line != expected:
+            raise ValueError(
+                f"{self.paper_width_mm} mm paper at 203 dpi has {expected} dots per line, "
+                f"not {self.dots_per_line}"
+            )
+        return self
+
+
+class PiConfig(_Spec):
+    # Lines of the Pi's config.txt; on balena they become BALENA_HOST_CONFIG_<key> variables.
+    config_txt: dict[str, str | list[str]] = Field(default_factory=dict)
+
+
+class HardwareProfile(_Spec):
+    schema_version: Literal[1] = 1
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+    description: str
+    board: Literal["raspberrypi4-64", "raspberrypi5", "generic-amd64"]
+    camera: CameraSpec
+    face: FaceSettings = FaceSettings()
+    pad: PadSpec
+    rating: RatingSpec
+    printer: PrinterSpec
+    pi: PiConfig = PiConfig()

@@ -1,0 +1,8 @@
+"""The one place that drives paho-mqtt: an asyncio client for unit links, hub ingest and
+simulators. Paho's own network thread is never started, so thousands of clients share one
+event loop (the fleet simulator), and a consumer can stop reading to apply back-pressure."""
+
+from mqttio.client import AsyncMqttClient, Backoff, Publication, Received
+from mqttio.url import BrokerUrl
+
+__all__ = ["AsyncMqttClient", "Backoff", "BrokerUrl", "Publication", "Received"]

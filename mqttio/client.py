@@ -1,0 +1,364 @@
+"""An asyncio MQTT client built on paho's external-loop API.
+
+Each connection uses a fresh paho client: the unit's durable outbox (and the hub's acks) are
+the real session, so nothing hidden in paho's memory is resent or lost behind our back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import ssl
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+
+from mqttio.url import BrokerUrl
+
+log = logging.getLogger("bianmin.mqtt")
+
+
+class NotConnected(RuntimeError):
+    """Raised by publish() while the client has no live connection."""
+
+    code = "not_connected"
+
+
+class ConnectRefused(RuntimeError):
+    """The broker answered CONNECT with a failure (bad credentials, not authorised...)."""
+
+    code = "connect_refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Will:
+    topic: str
+    payload: bytes
+    qos: int = 1
+    retain: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    mid: int
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with jitter, so a fleet does not reconnect in lockstep."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        ceiling = min(self.maximum, self.initial * (2**attempt))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+MessageHandler = Callable[[Received], None]
+Hook = Callable[[], None]
+
+
+class AsyncMqttClient:
+    def __init__(
+        self,
+        url: BrokerUrl,
+        *,
+        client_id: str,
+        on_message: MessageHandler,
+        subscriptions: Sequence[tuple[str, int]] = (),
+        on_connect: Hook | None = None,
+        on_disconnect: Hook | None = None,
+        will: Will | None = None,
+        keepalive: int = 30,
+        max_inflight: int = 100,
+        backoff: Backoff | None = None,
+        connect_timeout: float = 10.0,
+        tls_ca_file: str | None = None,
+    ) -> None:
+        self.url = url
+        self.client_id = client_id
+        self._on_message = on_message
+        self._subscriptions = list(subscriptions)
+        self._on_connect_hook = on_connect
+        self._on_disconnect_hook = on_disconnect
+        self._will = will
+        self._keepalive = keepalive
+        self._max_inflight = max_inflight
+        self._backoff = backoff or Backoff()
+        self._connect_timeout = connect_timeout
+        self._tls_ca_file = tls_ca_file
+
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._paho: paho.Client | None = None
+        self._sock: Any = None
+        self._connected = asyncio.Event()
+        self._lost: asyncio.Event = asyncio.Event()
+        self._connack: asyncio.Future[None] | None = None
+        self._stopping = False
+        self._reading_paused = False
+        self._wake = asyncio.Event()
+        self.connections = 0
+        self.last_error: str | None = None
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
+
+    def publish(
+        self, topic: str, payload: bytes, qos: int = 1, retain: bool = False
+    ) -> Publication:
+        client = self._paho
+        if client is None or not self.connected:
+            raise NotConnected(f"{self.client_id}: not connected to {self.url}")
+        info = client.publish(topic, payload, qos=qos, retain=retain)
+        if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN:
+            raise NotConnected(f"{self.client_id}: connection lost while publishing")
+        if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            raise NotConnected(f"{self.client_id}: publish failed: {paho.error_string(info.rc)}")
+        return Publication(info.mid)
+
+    def pause_reading(self) -> None:
+        """Stop reading the socket: the broker then buffers for us (TCP back-pressure)."""
+        if not self._reading_paused:
+            self._reading_paused = True
+            if self._sock is not None and self._loop is not None:
+                self._loop.remove_reader(self._sock)
+
+    def resume_reading(self) -> None:
+        if self._reading_paused:
+            self._reading_paused = False
+            if self._sock is not None and self._loop is not None and self._paho is not None:
+                self._loop.add_reader(self._sock, self._read)
+
+    async def run(self) -> None:
+        """Connect, and reconnect with jittered backoff, until stop() is called."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        attempt = 0
+        misc = asyncio.create_task(self._misc_loop())
+        try:
+            while not self._stopping:
+                try:
+                    await self._connect_once()
+                    attempt = 0
+                    await self._lost.wait()
+                except (OSError, ConnectRefused, TimeoutError) as exc:
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.debug("%s: connect to %s failed: %s", self.client_id, self.url, exc)
+                    self._drop_connection()
+                if self._stopping:
+                    break
+                delay = self._backoff.delay(attempt)
+                attempt += 1
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
+        finally:
+            misc.cancel()
+            self._drop_connection()
+
+    async def stop(self) -> None:
+        """Disconnect cleanly: the broker discards the last will, as for an orderly shutdown."""
+        self._stopping = True
+        self._wake.set()
+        client = self._paho
+        if client is not None and self.connected:
+            client.disconnect()
+            # Let the DISCONNECT packet go out before the socket closes.
+            for _ in range(20):
+                if self._paho is None or not client.want_write():
+                    break
+                await asyncio.sleep(0.01)
+        self._lost.set()
+
+    def kill(self) -> None:
+        """Drop the TCP connection without DISCONNECT, as a crash or a cut cable would."""
+        self._stopping = True
+        self._wake.set()
+        self._drop_connection()
+        self._lost.set()
+
+    # -- connection management --------------------------------------------------------------
+
+    def _new_paho(self) -> paho.Client:
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            clean_session=True,
+            protocol=paho.MQTTv311,
+        )
+        if self.url.username:
+            client.username_pw_set(self.url.username, self.url.password)
+        if self.url.tls:
+            client.tls_set(ca_certs=self._tls_ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        if self._will is not None:
+            w = self._will
+            client.will_set(w.topic, w.payload, qos=w.qos, retain=w.retain)
+        client.max_inflight_messages_set(self._max_inflight)
+        client.suppress_exceptions = True
+        client.on_connect = self._paho_on_connect
+        client.on_disconnect = self._paho_on_disconnect
+        client.on_message = self._paho_on_message
+        client.on_socket_open = self._paho_socket_open
+        client.on_socket_close = self._paho_socket_close
+        client.on_socket_register_write = self._paho_register_write
+        client.on_socket_unregister_write = self._paho_unregister_write
+        return client
+
+    async def _connect_once(self) -> None:
+        assert self._loop is not None
+        self._lost.clear()
+        self._connack = self._loop.create_future()
+        client = self._new_paho()
+        self._paho = client
+        # paho's connect() does a blocking TCP connect; keep it off the event loop.
+        await self._loop.run_in_executor(
+            None, client.connect, self.url.host, self.url.port, self._keepalive
+        )
+        await asyncio.wait_for(asyncio.shield(self._connack), self._connect_timeout)
+
+    def _drop_connection(self) -> None:
+        client, self._paho = self._paho, None
+        was_connected = self._connected.is_set()
+        self._connected.clear()
+        if self._sock is not None and self._loop is not None:
+            self._loop.remove_reader(self._sock)
+            self._loop.remove_writer(self._sock)
+        self._sock = None
+        if client is not None:
+            client.on_socket_close = None
+            client.on_disconnect = None
+            with contextlib.suppress(Exception):  # best effort on a dying socket
+                client._sock_close()  # no DISCONNECT: a dropped link, not a goodbye
+        if was_connected:
+            self._call_hook(self._on_disconnect_hook)
+
+    async def _misc_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            client = self._paho
+            if client is not None and self._sock is not None:
+                client.loop_misc()  # keepalive pings; detects a silent broker
+
+    # -- paho callbacks (always on the event loop thread, or forwarded to it) ---------------
+
+    def _read(self) -> None:
+        client = self._paho
+        if client is not None:
+            client.loop_read()
+
+    def _write(self) -> None:
+        client = self._paho
+        if client is not None:
+            client.loop_write()
+
+    def _paho_socket_open(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        assert self._loop is not None
+
+        def attach() -> None:
+            if client is not self._paho:
+                return
+            self._sock = sock
+            if not self._reading_paused:
+                self._loop.add_reader(sock, self._read)  # type: ignore[union-attr]
+
+        self._soon(attach)
+
+    def _paho_socket_close(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        assert self._loop is not None
+
+        def detach() -> None:
+            if self._loop is not None:
+                self._loop.remove_reader(sock)
+                self._loop.remove_writer(sock)
+            if self._sock is sock:
+                self._sock = None
+
+        self._soon(detach)
+
+    def _paho_register_write(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        assert self._loop is not None
+
+        def attach() -> None:
+            if client is self._paho and self._loop is not None:
+                self._loop.add_writer(sock, self._write)
+
+        self._soon(attach)
+
+    def _paho_unregister_write(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        assert self._loop is not None
+        self._soon(self._loop.remove_writer, sock)
+
+    def _soon(self, fn: Callable[..., object], *args: Any) -> None:
+        """Run fn on the loop: now if we are on its thread, else hand it over safely (paho's
+        blocking connect runs in an executor thread and fires socket callbacks there)."""
+        assert self._loop is not None
+        if threading.get_ident() == self._loop_thread:
+            fn(*args)
+        else:
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    def _paho_on_connect(
+        self, client: paho.Client, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
+        connack = self._connack
+        if reason.is_failure:
+            if connack is not None and not connack.done():
+                connack.set_exception(ConnectRefused(f"broker refused: {reason}"))
+            return
+        if self._subscriptions:
+            client.subscribe(self._subscriptions)
+        self.connections += 1
+        self.last_error = None
+        self._connected.set()
+        if connack is not None and not connack.done():
+            connack.set_result(None)
+        self._call_hook(self._on_connect_hook)
+
+    def _paho_on_disconnect(
+        self, client: paho.Client, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
+        if client is not self._paho:
+            return
+        self.last_error = f"disconnected: {reason}"
+        self._drop_connection()
+        connack = self._connack
+        if connack is not None and not connack.done():
+            connack.set_exception(ConnectRefused(f"connection closed before CONNACK: {reason}"))
+        self._lost.set()
+
+    def _paho_on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
+        try:
+            payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
+            self._on_message(Received(msg.topic, payload, msg.qos, msg.retain))
+        except Exception:  # one bad handler must not kill the connection
+            log.exception("%s: message handler failed for %s", self.client_id, msg.topic)
+
+    def _call_hook(self, hook: Hook | None) -> None:
+        if hook is None:
+            return
+        try:
+            hook()
+        except Exception:
+            log.exception("%s: connection hook failed", self.client_id)

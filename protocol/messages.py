@@ -1,0 +1,224 @@
+"""Versioned message models for every channel, and the decode/encode functions both sides use.
+
+Models are strict: unknown fields, wrong types and oversized payloads are rejected with an
+error that names the field, so a bad message can be dead-lettered with a useful reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    NonNegativeInt,
+    PositiveInt,
+    StringConstraints,
+    ValidationError,
+)
+
+from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
+from protocol.topics import UNIT_ID_PATTERN
+
+UnitId = Annotated[str, StringConstraints(pattern=rf"^{UNIT_ID_PATTERN}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")]
+JsonScalar = str | int | float | bool | None
+ShortText = Annotated[str, StringConstraints(max_length=2000)]
+
+MAX_TX_BYTES = 256 * 1024
+MAX_EVENTS_PER_BATCH = 500
+MAX_ACK_IDS = 5000
+MAX_CONFIG_BYTES = 2 * 1024 * 1024
+MAX_SMALL_BYTES = 64 * 1024
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- events (unit -> hub on `tx`) -------------------------------------------------------------
+
+
+class CaseTransition(Message):
+    """One step of a case at the window; the case's whole history is its transitions."""
+
+    case_id: UUID
+    state: Name
+    matter_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    data: dict[Annotated[str, StringConstraints(max_length=64)], JsonScalar | list[JsonScalar]] = (
+        Field(default_factory=dict, max_length=64)
+    )
+
+
+class _EnvelopeBase(Message):
+    v: Literal[1] = 1
+    id: UUID
+    unit: UnitId
+    seq: NonNegativeInt
+    ts: AwareDatetime
+
+
+class CaseEnvelope(_EnvelopeBase):
+    kind: Literal["case.transition"] = "case.transition"
+    body: CaseTransition
+
+
+# A discriminated union: the `kind` picks the body model. New kinds join this union.
+Envelope = Annotated[CaseEnvelope, Field(discriminator="kind")]
+EVENT_KINDS: tuple[str, ...] = ("case.transition",)
+
+
+class TxBatch(Message):
+    v: Literal[1] = 1
+    events: list[Envelope] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
+
+
+class Ack(Message):
+    """Ids the hub has committed durably; the unit may forget them."""
+
+    v: Literal[1] = 1
+    ids: list[UUID] = Field(max_length=MAX_ACK_IDS)
+
+
+# -- presence and health ----------------------------------------------------------------------
+
+
+class State(Message):
+    v: Literal[1] = 1
+    online: bool
+    ts: AwareDatetime | None = None  # absent in the last will: the broker sends it, not the unit
+
+
+class OutboxHealth(Message):
+    depth: NonNegativeInt
+    bytes: NonNegativeInt
+    limit_bytes: PositiveInt
+    oldest_age_s: float | None = None
+    alarm: bool = False
+
+
+class DeviceStatus(Message):
+    present: bool
+    ok: bool
+    detail: ShortText | None = None
+    paper: Literal["ok", "near_end", "out"] | None = None
+
+
+class Health(Message):
+    v: Literal[1] = 1
+    ts: AwareDatetime
+    uptime_s: float
+    outbox: OutboxHealth
+    config_version: NonNegativeInt | None = None
+    versions: dict[Name, Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=dict
+    )
+    devices: dict[Name, DeviceStatus] = Field(default_factory=dict)
+
+
+# -- configuration ----------------------------------------------------------------------------
+
+
+class SignedConfig(Message):
+    """Desired configuration for one unit. Verify the signature on the raw JSON object first."""
+
+    v: Literal[1] = 1
+    unit: UnitId
+    version: PositiveInt
+    issued_at: AwareDatetime
+    body: dict[str, JsonValue]
+    alg: Literal["ed25519"]
+    key_id: Annotated[str, StringConstraints(max_length=64)]
+    sig: Annotated[str, StringConstraints(max_length=256)]
+
+
+class ConfigReported(Message):
+    v: Literal[1] = 1
+    version: NonNegativeInt
+    status: Literal["applied", "rejected"]
+    reason: ShortText | None = None
+    ts: AwareDatetime
+
+
+# -- operator commands ------------------------------------------------------------------------
+
+
+class Command(Message):
+    v: Literal[1] = 1
+    id: UUID
+    name: Name
+    args: dict[Name, JsonScalar] = Field(default_factory=dict)
+
+
+class CommandResult(Message):
+    v: Literal[1] = 1
+    id: UUID
+    ok: bool
+    detail: ShortText | None = None
+    ts: AwareDatetime
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=Message)
+
+MAX_BYTES: dict[type[Message], int] = {
+    TxBatch: MAX_TX_BYTES,
+    Ack: MAX_TX_BYTES,
+    SignedConfig: MAX_CONFIG_BYTES,
+}
+
+
+def describe(exc: ValidationError, limit: int = 3) -> str:
+    """A one-line reason naming the first failing fields, for dead letters and reports."""
+    parts = []
+    for err in exc.errors()[:limit]:
+        loc = ".".join(str(p) for p in err["loc"]) or "(message)"
+        parts.append(f"{loc}: {err['msg']}")
+    more = exc.error_count() - limit
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def decode(model: type[M], payload: bytes | str) -> M:
+    """Parse and validate one message; raise a ProtocolError subclass that says why not."""
+    limit = MAX_BYTES.get(model, MAX_SMALL_BYTES)
+    if len(payload) > limit:
+        raise PayloadTooLarge(
+            f"{model.__name__} payload is {len(payload)} bytes; the limit is {limit}"
+        )
+    try:
+        return model.model_validate_json(payload)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise MalformedJSON(f"not valid JSON: {exc.errors()[0]['msg']}") from None
+        raise InvalidMessage(f"{model.__name__}: {describe(exc)}") from None
+
+
+def decode_tx(topic_unit: str, payload: bytes | str) -> TxBatch:
+    """Decode a `tx` batch and check that every event belongs to the unit in the topic."""
+    batch = decode(TxBatch, payload)
+    for event in batch.events:
+        if event.unit != topic_unit:
+            raise UnitMismatch(
+                f"event {event.id} names unit {event.unit!r} but arrived on {topic_unit!r}'s topic"
+            )
+    return batch
+
+
+def encode(message: Message) -> bytes:
+    return message.model_dump_json(exclude_none=False).encode("utf-8")
+
+
+def as_json_dict(message: Message) -> dict[str, Any]:
+    return message.model_dump(mode="json")
