@@ -1,11 +1,16 @@
-"""The root `bianmin` command. Each role's commands live beside its code and import lazily,
-so a unit without the hub extra can still run `bianmin edge ...`."""
+"""The root `bianmin` command. Each role's commands live beside its code and import their
+heavy dependencies lazily, so a unit without the hub extra can still run `bianmin edge ...`."""
 
 from __future__ import annotations
 
 import typer
 
 from bianmin import __version__
+from edge.cli import app as edge_app
+from hub.cli import app as hub_app
+from provisioning.cli import broker
+from simulators.cli import app as simulate_app
+from simulators.cli import demo
 
 app = typer.Typer(
     name="bianmin",
@@ -14,6 +19,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command()(demo)
+app.command()(broker)
+app.add_typer(hub_app, name="hub")
+app.add_typer(edge_app, name="edge")
+app.add_typer(simulate_app, name="simulate")
 
 
 @app.command()

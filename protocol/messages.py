@@ -28,6 +28,7 @@ from protocol.topics import UNIT_ID_PATTERN
 UnitId = Annotated[str, StringConstraints(pattern=rf"^{UNIT_ID_PATTERN}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")]
 JsonScalar = str | int | float | bool | None
+DataValue = JsonScalar | list[JsonScalar]
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 
 MAX_TX_BYTES = 256 * 1024
@@ -54,8 +55,8 @@ class CaseTransition(Message):
     case_id: UUID
     state: Name
     matter_code: Annotated[str, StringConstraints(max_length=32)] | None = None
-    data: dict[Annotated[str, StringConstraints(max_length=64)], JsonScalar | list[JsonScalar]] = (
-        Field(default_factory=dict, max_length=64)
+    data: dict[Annotated[str, StringConstraints(max_length=64)], DataValue] = Field(
+        default_factory=dict, max_length=64
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from mqttio import BrokerUrl
@@ -99,17 +100,13 @@ def fresh_broker(tmp_path: Path) -> Iterator[Callable[..., Broker]]:
 # -- databases ------------------------------------------------------------------------------
 
 
-def _pg_admin():  # type: ignore[no-untyped-def]
-    import psycopg
-
+def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
     return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
 
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this run, dropped afterwards. Yields its SQLAlchemy URL."""
-    import psycopg
-
     name = f"bianmin_t_{secrets.token_hex(4)}"
     try:
         with _pg_admin() as conn:

@@ -1,0 +1,138 @@
+"""The unit agent: outbox, link to the hub, heartbeat, and the event sources of the window."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from edge.health import DeviceProbe, HealthReporter
+from edge.link import LinkSettings, UnitLink
+from edge.outbox import Outbox
+from edge.settings import EdgeSettings
+from protocol.messages import DeviceStatus
+
+EventSource = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+log = logging.getLogger("bianmin.edge")
+
+
+def _simulated_devices() -> dict[str, DeviceStatus]:
+    status = DeviceStatus(present=True, ok=True, detail="simulated")
+    return {
+        "camera": status,
+        "pad": status,
+        "rating": status,
+        "printer": DeviceStatus(present=True, ok=True, detail="simulated", paper="ok"),
+    }
+
+
+class Agent:
+    """One unit. Several can share an event loop (the fleet simulator runs thousands)."""
+
+    def __init__(
+        self,
+        settings: EdgeSettings,
+        outbox: Outbox,
+        link: UnitLink,
+        health: HealthReporter,
+        event_source: EventSource | None,
+    ) -> None:
+        self.settings = settings
+        self.outbox = outbox
+        self.link = link
+        self.health = health
+        self.event_source = event_source
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop_generating = asyncio.Event()
+
+    @property
+    def unit(self) -> str:
+        return self.settings.unit_id
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
+        self._tasks.append(
+            asyncio.create_task(
+                self.health.run(self.settings.health_interval_s), name=f"health-{self.unit}"
+            )
+        )
+        if self.event_source is not None:
+            self._tasks.append(
+                asyncio.create_task(
+                    self.event_source(self._stop_generating), name=f"events-{self.unit}"
+                )
+            )
+
+    def stop_generating(self) -> None:
+        self._stop_generating.set()
+
+    async def wait_drained(self) -> None:
+        """Return once the hub has acknowledged every event this unit committed."""
+        await self.link.drained.wait()
+
+    async def close(self) -> None:
+        self.stop_generating()
+        with contextlib.suppress(Exception):
+            await self.link.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.outbox.close()
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.close()
+
+
+def build_agent(
+    settings: EdgeSettings,
+    *,
+    link_settings: LinkSettings | None = None,
+    devices: DeviceProbe | None = None,
+    matters: Sequence[str] | None = None,
+) -> Agent:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    outbox = Outbox(
+        settings.outbox_path,
+        settings.unit_id,
+        limit_bytes=settings.outbox_limit_mb * 1024 * 1024,
+        durable=settings.durable,
+    )
+    link = UnitLink(
+        settings.unit_id,
+        outbox,
+        settings.broker(),
+        link_settings,
+        tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+    )
+    source: EventSource | None = None
+    if settings.simulated_devices:
+        devices = devices or _simulated_devices
+        if settings.event_rate > 0:
+            source = _simulated_cases(outbox, link, settings.event_rate, matters)
+    if devices is None:
+        raise ValueError("a unit without simulated devices needs its device drivers")
+    health = HealthReporter(settings.unit_id, outbox, link, devices)
+    return Agent(settings, outbox, link, health, source)
+
+
+def _simulated_cases(
+    outbox: Outbox, link: UnitLink, rate: float, matters: Sequence[str] | None
+) -> EventSource:
+    # Imported here: a unit with real devices never loads the simulators.
+    from simulators.cases import CaseSimulator, generate_events
+
+    simulator = CaseSimulator(matters) if matters else CaseSimulator()
+
+    async def source(stop: asyncio.Event) -> None:
+        await generate_events(outbox, rate, notify=link.notify, simulator=simulator, stop=stop)
+
+    return source

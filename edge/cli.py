@@ -1,0 +1,55 @@
+"""`bianmin edge ...`: commands that run on a unit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Commands that run on a unit.", no_args_is_help=True)
+
+
+@app.command()
+def run(
+    unit: Annotated[str, typer.Option(help="this unit's id (also its broker username)")],
+    broker: Annotated[str, typer.Option(help="mqtt://HOST:PORT or mqtts://HOST:PORT")],
+    data_dir: Annotated[Path, typer.Option(help="outbox, configuration and secrets")],
+    password: Annotated[
+        str | None, typer.Option(envvar="BIANMIN_UNIT_PASSWORD", help="broker password")
+    ] = None,
+    simulated_devices: Annotated[
+        bool, typer.Option(help="simulated camera, pad, rating keys and printer")
+    ] = False,
+    rate: Annotated[float, typer.Option(help="simulated case events per second")] = 0.05,
+    health_interval: Annotated[float, typer.Option(help="seconds between heartbeats")] = 30.0,
+    durable: Annotated[bool, typer.Option(help="fsync every outbox commit")] = True,
+) -> None:
+    """Run the unit agent until SIGTERM or Ctrl-C."""
+    from edge.agent import build_agent
+    from edge.settings import EdgeSettings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = EdgeSettings(
+        unit_id=unit,
+        broker_url=broker,
+        broker_password=password,
+        data_dir=data_dir,
+        simulated_devices=simulated_devices,
+        event_rate=rate,
+        health_interval_s=health_interval,
+        durable=durable,
+    )
+
+    async def main() -> None:
+        agent = build_agent(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await agent.run_until(stop)
+
+    asyncio.run(main())

@@ -1,0 +1,54 @@
+"""The unit's heartbeat on `health`: devices, outbox depth and alarm, config version, versions."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from bianmin import __version__
+from edge.link import UnitLink
+from edge.outbox import Outbox
+from protocol import PROTOCOL_VERSION, topics
+from protocol.messages import DeviceStatus, Health, encode, utc_now
+from protocol.topics import Channel
+
+DeviceProbe = Callable[[], dict[str, DeviceStatus]]
+
+
+class HealthReporter:
+    def __init__(
+        self,
+        unit: str,
+        outbox: Outbox,
+        link: UnitLink,
+        devices: DeviceProbe,
+        config_version: Callable[[], int | None] = lambda: None,
+    ) -> None:
+        self.unit = unit
+        self.outbox = outbox
+        self.link = link
+        self.devices = devices
+        self.config_version = config_version
+        self._started = time.monotonic()
+        self._topic = topics.topic(unit, Channel.HEALTH)
+
+    def snapshot(self) -> Health:
+        return Health(
+            ts=utc_now(),
+            uptime_s=round(time.monotonic() - self._started, 1),
+            outbox=self.outbox.health(),
+            config_version=self.config_version(),
+            versions={"agent": __version__, "protocol": str(PROTOCOL_VERSION)},
+            devices=self.devices(),
+        )
+
+    def publish(self) -> bool:
+        # QoS 0: a lost heartbeat is replaced by the next one; no point queueing stale ones.
+        return self.link.publish(self._topic, encode(self.snapshot()), qos=0)
+
+    async def run(self, interval_s: float) -> None:
+        await self.link.client.wait_connected()
+        while True:
+            self.publish()
+            await asyncio.sleep(interval_s)

@@ -1,0 +1,53 @@
+"""JSON API for the fleet operator and the fleet simulator. Routes stay thin."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from hub import store
+from hub.deps import SessionDep, SettingsDep
+from hub.models import DeadLetterPublic, EventRef, UnitDetail, UnitPublic
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/units")
+def list_units(session: SessionDep, settings: SettingsDep) -> list[UnitPublic]:
+    return store.list_units(session, stale_after_s=settings.stale_after_s)
+
+
+@router.get("/units/{unit_id}")
+def get_unit(unit_id: str, session: SessionDep, settings: SettingsDep) -> UnitDetail:
+    unit = store.get_unit(session, unit_id=unit_id, stale_after_s=settings.stale_after_s)
+    if unit is None:
+        raise HTTPException(404, f"no unit {unit_id!r}")
+    return unit
+
+
+@router.get("/units/{unit_id}/events")
+def unit_events(
+    unit_id: str,
+    session: SessionDep,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
+) -> list[EventRef]:
+    """Event ids and sequence numbers of one unit, in seq order (paged by after_seq)."""
+    return store.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
+
+
+@router.get("/stats")
+def stats(session: SessionDep, request: Request) -> dict[str, Any]:
+    consumer = getattr(request.app.state, "consumer", None)
+    return {
+        **store.totals(session),
+        "ingest": consumer.snapshot() if consumer is not None else None,
+    }
+
+
+@router.get("/dead-letters")
+def dead_letters(
+    session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+) -> list[DeadLetterPublic]:
+    return store.recent_dead_letters(session, limit=limit)

@@ -1,0 +1,55 @@
+"""The operator's dashboard: server-rendered pages over the same persistence functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from hub import store
+from hub.deps import SessionDep, SettingsDep
+
+
+def _templates() -> Jinja2Templates:
+    from importlib import resources
+
+    path = resources.files("hub") / "templates"
+    return Jinja2Templates(directory=str(path))
+
+
+router = APIRouter()
+templates = _templates()
+
+
+def _ago(when: datetime | None) -> str:
+    if when is None:
+        return "—"
+    seconds = int((datetime.now(UTC) - when).total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)} 秒前"
+    if seconds < 3600:
+        return f"{seconds // 60} 分钟前"
+    if seconds < 86400:
+        return f"{seconds // 3600} 小时前"
+    return f"{seconds // 86400} 天前"
+
+
+templates.env.filters["ago"] = _ago
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    units = store.list_units(session, stale_after_s=settings.stale_after_s)
+    consumer = getattr(request.app.state, "consumer", None)
+    return templates.TemplateResponse(
+        request,
+        "dashboard.html",
+        {
+            "units": units,
+            "totals": store.totals(session),
+            "ingest": consumer.snapshot() if consumer is not None else None,
+            "now": datetime.now(UTC),
+        },
+    )

@@ -1,0 +1,152 @@
+"""The hub's ingest consumer: reads units' messages from the broker, commits them in batches,
+and only then acknowledges them to the units.
+
+Back-pressure: received messages wait in a bounded queue; past the high-water mark the consumer
+stops reading its socket, so the broker (and behind it the units' outboxes) holds the backlog
+instead of this process's memory. Reading resumes below the low-water mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from hub.intake import Intake, take
+from hub.settings import HubSettings
+from hub.store import commit_ingest_batch
+from mqttio import AsyncMqttClient, BrokerUrl, Received
+from mqttio.client import NotConnected
+from protocol import topics
+from protocol.messages import MAX_ACK_IDS, Ack, encode
+from protocol.topics import Channel
+
+log = logging.getLogger("bianmin.hub.ingest")
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class IngestStats:
+    messages: int = 0
+    events: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    db_errors: int = 0
+    pauses: int = 0
+    queued: int = 0
+    last_batch_ms: float = 0.0
+    connected: bool = False
+
+
+class IngestConsumer:
+    def __init__(self, settings: HubSettings, engine: Engine, url: BrokerUrl) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.stats = IngestStats()
+        self._queue: deque[Received] = deque()
+        self._wake = asyncio.Event()
+        self._paused = False
+        self.on_reports: list[Any] = []  # callbacks for config/reported (rollouts)
+        subs = [topics.subscription(ch) for ch in Channel if ch.upstream]
+        if settings.shared_subscription:
+            # tx is split between hub processes; presence and heartbeats too, as each is
+            # written once whichever process receives it.
+            subs = [topics.shared(s) for s in subs]
+        self.client = AsyncMqttClient(
+            url,
+            client_id=f"{settings.instance}-ingest",
+            on_message=self._on_message,
+            subscriptions=[(s, 1) for s in subs],
+            tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+            max_inflight=1000,
+        )
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._writer(), name="ingest-writer")
+        try:
+            await self.client.run()
+        finally:
+            writer.cancel()
+
+    async def stop(self) -> None:
+        await self.client.stop()
+
+    def snapshot(self) -> dict[str, Any]:
+        self.stats.queued = len(self._queue)
+        self.stats.connected = self.client.connected
+        return asdict(self.stats)
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def _on_message(self, msg: Received) -> None:
+        self._queue.append(msg)
+        self._wake.set()
+        if not self._paused and len(self._queue) >= self.settings.ingest_queue_high:
+            self._paused = True
+            self.stats.pauses += 1
+            self.client.pause_reading()
+
+    def _take_batch(self) -> list[Received]:
+        out: list[Received] = []
+        size = 0
+        limit = self.settings.ingest_batch_messages
+        while self._queue and len(out) < limit and size < MAX_BATCH_BYTES:
+            msg = self._queue.popleft()
+            out.append(msg)
+            size += len(msg.payload)
+        return out
+
+    # -- writing ----------------------------------------------------------------------------
+
+    async def _writer(self) -> None:
+        while True:
+            if not self._queue:
+                self._wake.clear()
+                await self._wake.wait()
+            messages = self._take_batch()
+            started = time.perf_counter()
+            try:
+                intake = await asyncio.to_thread(self._commit, messages)
+            except Exception:
+                # Nothing is acknowledged, so units resend; wait before retrying the database.
+                self.stats.db_errors += 1
+                log.exception("ingest commit failed; %d messages will be resent", len(messages))
+                await asyncio.sleep(1.0)
+                continue
+            self.stats.last_batch_ms = round((time.perf_counter() - started) * 1000, 2)
+            self._acknowledge(intake)
+            for callback in self.on_reports:
+                for unit, report in intake.reports:
+                    callback(unit, report)
+            if self._paused and len(self._queue) <= self.settings.ingest_queue_low:
+                self._paused = False
+                self.client.resume_reading()
+
+    def _commit(self, messages: list[Received]) -> Intake:
+        intake = take(messages, datetime.now(UTC))
+        inserted = commit_ingest_batch(self.engine, intake.batch)
+        s = self.stats
+        s.messages += intake.messages
+        s.events += intake.events
+        s.inserted += len(inserted)
+        s.duplicates += intake.events - len(inserted)
+        s.dead_letters += len(intake.batch.dead)
+        s.batches += 1
+        return intake
+
+    def _acknowledge(self, intake: Intake) -> None:
+        for unit, ids in intake.acks.items():
+            for i in range(0, len(ids), MAX_ACK_IDS):
+                payload = encode(Ack(ids=ids[i : i + MAX_ACK_IDS]))
+                try:
+                    self.client.publish(topics.topic(unit, Channel.ACK), payload, qos=1)
+                except NotConnected:
+                    return  # units resend after their ack timeout

@@ -1,0 +1,126 @@
+"""Hub tables and API shapes, in families per entity (Base, table, Public)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone; PostgreSQL does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(**kw: Any) -> Any:
+    return Field(sa_column=Column(UtcDateTime(), **kw))
+
+
+# -- units ----------------------------------------------------------------------------------
+
+
+class UnitBase(SQLModel):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str | None = Field(default=None, max_length=64)
+    division: str | None = Field(default=None, max_length=32)
+
+
+class Unit(UnitBase, table=True):
+    first_seen: datetime | None = _utc(nullable=True)
+    last_seen: datetime | None = _utc(nullable=True)
+    online: bool = False
+    events: int = 0
+    cases: int = 0
+    last_seq: int = 0
+    health: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    health_at: datetime | None = _utc(nullable=True)
+    config_version: int | None = None
+
+
+class UnitPublic(UnitBase):
+    first_seen: datetime | None
+    last_seen: datetime | None
+    online: bool
+    stale: bool
+    events: int
+    cases: int
+    last_seq: int
+    outbox_depth: int | None
+    outbox_alarm: bool
+    config_version: int | None
+
+
+class UnitDetail(UnitPublic):
+    health: dict[str, Any] | None
+    health_at: datetime | None
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+class Event(SQLModel, table=True):
+    """One event from a unit, stored once whatever how often it was delivered (id = key)."""
+
+    __table_args__ = (Index("event_unit_seq", "unit", "seq"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    unit: str = Field(max_length=64)
+    seq: int
+    ts: datetime = _utc(nullable=False)
+    kind: str = Field(max_length=32)
+    case_id: uuid.UUID | None = Field(default=None, index=True)
+    state: str | None = Field(default=None, max_length=64)
+    matter_code: str | None = Field(default=None, max_length=32)
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = _utc(nullable=False)
+
+
+class EventRef(SQLModel):
+    id: uuid.UUID
+    seq: int
+
+
+# -- dead letters ---------------------------------------------------------------------------
+
+
+class DeadLetter(SQLModel, table=True):
+    """A message the hub could not accept, kept with its reason and its raw bytes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = _utc(nullable=False)
+    topic: str = Field(max_length=512)
+    unit: str | None = Field(default=None, max_length=64)
+    reason_code: str = Field(max_length=32)
+    reason: str = Field(max_length=2000)
+    size: int
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class DeadLetterPublic(SQLModel):
+    id: int
+    received_at: datetime
+    topic: str
+    unit: str | None
+    reason_code: str
+    reason: str
+    size: int
+    payload_preview: str

@@ -1,0 +1,52 @@
+"""The hub's settings: one validated object per process (environment prefix BIANMIN_HUB_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mqttio import BrokerUrl
+from provisioning.credentials import HUB_USER
+
+
+class HubSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BIANMIN_HUB_", extra="forbid", frozen=True)
+
+    database_url: str = "sqlite:///var/hub/hub.sqlite3"
+    # None: run the web app without ingest (e.g. a read-only dashboard replica)
+    broker_url: str | None = "mqtt://127.0.0.1:1883"
+    broker_password: SecretStr | None = None
+    tls_ca_file: Path | None = None
+    # $share/hub/...: several hub processes split the units' traffic (Mosquitto, EMQX)
+    shared_subscription: bool = True
+    ingest_batch_messages: int = Field(default=2000, ge=1)
+    ingest_queue_high: int = Field(default=20_000, ge=10)
+    ingest_queue_low: int = Field(default=5_000, ge=0)
+    # a unit is shown stale when no heartbeat arrived for this long
+    stale_after_s: float = Field(default=120.0, gt=0)
+    instance: str = "hub-1"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError(
+                "database_url must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+            )
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            BrokerUrl.parse(value)
+        return value
+
+    def broker(self) -> BrokerUrl | None:
+        if self.broker_url is None:
+            return None
+        url = BrokerUrl.parse(self.broker_url)
+        password = self.broker_password.get_secret_value() if self.broker_password else None
+        return url.with_credentials(url.username or HUB_USER, password or url.password)

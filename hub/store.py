@@ -1,0 +1,188 @@
+"""Persistence functions of the hub: plain functions over a connection or session, keyword
+arguments, no web or MQTT knowledge."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit, UnitDetail, UnitPublic
+
+EVENTS = Event.__table__  # type: ignore[attr-defined]
+UNITS = Unit.__table__  # type: ignore[attr-defined]
+DEAD = DeadLetter.__table__  # type: ignore[attr-defined]
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+@dataclass
+class IngestBatch:
+    """Everything one commit writes: events, presence, heartbeats and dead letters."""
+
+    events: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    presence: dict[str, tuple[bool, datetime]] = field(default_factory=dict)
+    health: dict[str, tuple[dict[str, Any], datetime, int | None]] = field(default_factory=dict)
+    dead: list[dict[str, Any]] = field(default_factory=list)
+    seen: dict[str, datetime] = field(default_factory=dict)
+
+    def touch(self, unit: str, at: datetime) -> None:
+        if unit not in self.seen or self.seen[unit] < at:
+            self.seen[unit] = at
+
+
+def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
+    """Insert-or-ignore the events (the id is the key), update units, store dead letters.
+    Returns the ids that were new. The caller commits."""
+    units = set(batch.seen)
+    if units:
+        conn.execute(
+            _insert(conn, UNITS).on_conflict_do_nothing(index_elements=["id"]),
+            [{"id": u, "first_seen": batch.seen[u]} for u in sorted(units)],
+        )
+    inserted: set[uuid.UUID] = set()
+    if batch.events:
+        stmt = (
+            _insert(conn, EVENTS)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(EVENTS.c.id)
+        )
+        inserted = set(conn.execute(stmt, list(batch.events.values())).scalars())
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # events, cases, max seq
+    for event_id in inserted:
+        row = batch.events[event_id]
+        c = counts[row["unit"]]
+        c[0] += 1
+        c[1] += row["state"] == "opened"
+        c[2] = max(c[2], row["seq"])
+    for unit in sorted(units):
+        at = batch.seen[unit]
+        # never move last_seen backwards (retained or resent messages can be old)
+        values: dict[str, Any] = {
+            "last_seen": case(
+                (UNITS.c.last_seen.is_(None), at),
+                (UNITS.c.last_seen < at, at),
+                else_=UNITS.c.last_seen,
+            )
+        }
+        if unit in counts:
+            n_events, n_cases, max_seq = counts[unit]
+            values["events"] = UNITS.c.events + n_events
+            values["cases"] = UNITS.c.cases + n_cases
+            values["last_seq"] = case((UNITS.c.last_seq < max_seq, max_seq), else_=UNITS.c.last_seq)
+        if unit in batch.presence:
+            values["online"] = batch.presence[unit][0]
+        if unit in batch.health:
+            doc, at, version = batch.health[unit]
+            values.update(health=doc, health_at=at, config_version=version)
+        conn.execute(update(UNITS).where(UNITS.c.id == unit).values(**values))
+    if batch.dead:
+        conn.execute(DEAD.insert(), batch.dead)
+    return inserted
+
+
+def commit_ingest_batch(engine: Engine, batch: IngestBatch) -> set[uuid.UUID]:
+    with engine.begin() as conn:
+        return write_ingest_batch(conn, batch)
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+def _public(unit: Unit, now: datetime, stale_after: timedelta) -> dict[str, Any]:
+    outbox = (unit.health or {}).get("outbox") or {}
+    stale = unit.last_seen is None or now - unit.last_seen > stale_after
+    return {
+        **unit.model_dump(exclude={"health", "health_at"}),
+        "stale": stale,
+        "outbox_depth": outbox.get("depth"),
+        "outbox_alarm": bool(outbox.get("alarm", False)),
+    }
+
+
+def list_units(session: Session, *, stale_after_s: float) -> list[UnitPublic]:
+    now = datetime.now(UTC)
+    rows = session.execute(select(Unit).order_by(UNITS.c.id)).scalars()
+    return [
+        UnitPublic.model_validate(_public(u, now, timedelta(seconds=stale_after_s))) for u in rows
+    ]
+
+
+def get_unit(session: Session, *, unit_id: str, stale_after_s: float) -> UnitDetail | None:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return None
+    data = _public(unit, datetime.now(UTC), timedelta(seconds=stale_after_s))
+    return UnitDetail.model_validate({**data, "health": unit.health, "health_at": unit.health_at})
+
+
+def register_units(session: Session, *, units: Iterable[tuple[str, str | None, str | None]]) -> int:
+    """Create (or rename) units from a registry: (id, name, division)."""
+    n = 0
+    for unit_id, name, division in units:
+        row = session.get(Unit, unit_id) or Unit(id=unit_id)
+        row.name, row.division = name, division
+        session.add(row)
+        n += 1
+    session.commit()
+    return n
+
+
+def event_refs(
+    session: Session, *, unit_id: str, after_seq: int = 0, limit: int = 10_000
+) -> list[EventRef]:
+    stmt = (
+        select(EVENTS.c.id, EVENTS.c.seq)
+        .where(EVENTS.c.unit == unit_id, EVENTS.c.seq > after_seq)
+        .order_by(EVENTS.c.seq)
+        .limit(limit)
+    )
+    return [EventRef(id=r.id, seq=r.seq) for r in session.execute(stmt)]
+
+
+def all_event_ids(
+    conn: Connection | Session, *, units: Sequence[str] | None = None
+) -> list[tuple[str, uuid.UUID, int]]:
+    stmt = select(EVENTS.c.unit, EVENTS.c.id, EVENTS.c.seq)
+    if units is not None:
+        stmt = stmt.where(EVENTS.c.unit.in_(list(units)))
+    return [(r.unit, r.id, r.seq) for r in conn.execute(stmt)]
+
+
+def totals(session: Session) -> dict[str, int]:
+    units, online = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((UNITS.c.online, 1), else_=0)), 0))
+    ).one()
+    events = session.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+    cases = session.execute(select(func.coalesce(func.sum(UNITS.c.cases), 0))).scalar_one()
+    dead = session.execute(select(func.count()).select_from(DEAD)).scalar_one()
+    return {
+        "units": int(units),
+        "online": int(online),
+        "events": int(events),
+        "cases": int(cases),
+        "dead_letters": int(dead),
+    }
+
+
+def recent_dead_letters(session: Session, *, limit: int = 50) -> list[DeadLetterPublic]:
+    rows = session.execute(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit))  # type: ignore[union-attr]
+    out = []
+    for (d,) in rows:
+        preview = d.payload[:200].decode("utf-8", errors="replace")
+        out.append(
+            DeadLetterPublic.model_validate(
+                {**d.model_dump(exclude={"payload"}), "payload_preview": preview}
+            )
+        )
+    return out

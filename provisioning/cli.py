@@ -1,0 +1,65 @@
+"""`bianmin broker`: run a broker with per-unit credentials for the county's units."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from provisioning import credentials
+from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, mosquitto_binary
+
+
+def broker(
+    port: Annotated[int, typer.Option(help="TCP port to listen on (127.0.0.1)")] = 1883,
+    data_dir: Annotated[Path, typer.Option(help="config, passwords, ACLs, persistence")] = Path(
+        "var/broker"
+    ),
+    units: Annotated[
+        int | None, typer.Option(help="credentials for this many units (default: the registry)")
+    ] = None,
+    embedded: Annotated[bool, typer.Option(help="use the in-process amqtt broker")] = False,
+) -> None:
+    """Run an MQTT broker (Mosquitto, or amqtt without it) with a password per unit and ACLs
+    that let each unit touch only its own topics. Writes DATA_DIR/credentials.json (0600)."""
+    from simulators.registry import fleet_identities
+
+    ids = [u.unit_id for u in fleet_identities(units)]
+    creds_path = data_dir / "credentials.json"
+    creds = credentials.load(creds_path) if creds_path.exists() else credentials.generate(ids)
+    for unit in ids:  # keep existing passwords, add new units
+        creds.units.setdefault(unit, credentials.new_password())
+    credentials.save(creds, creds_path)
+    if embedded or mosquitto_binary() is None:
+        asyncio.run(_run_embedded(port, creds, creds_path))
+        return
+    process = MosquittoProcess(MosquittoConfig(data_dir=data_dir, port=port, credentials=creds))
+    process.start()
+    _announce(process.url, "mosquitto", creds_path, len(creds.units))
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        process.stop()
+
+
+async def _run_embedded(port: int, creds: credentials.Credentials, creds_path: Path) -> None:
+    from provisioning.embedded_broker import EmbeddedBroker
+
+    server = EmbeddedBroker(port, creds)
+    await server.start()
+    _announce(server.url, "amqtt", creds_path, len(creds.units))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
+
+
+def _announce(url: str, kind: str, creds_path: Path, units: int) -> None:
+    line = {"broker": url, "kind": kind, "credentials": str(creds_path), "units": units}
+    typer.echo(json.dumps(line))

@@ -1,0 +1,75 @@
+"""`bianmin demo` and `bianmin simulate ...`: developers' simulations of a whole fleet."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Simulated units against a running broker and hub.", no_args_is_help=True)
+
+
+def demo(
+    units: Annotated[
+        int, typer.Option(help="simulated units, named from the village registry")
+    ] = 76,
+    duration: Annotated[
+        float | None, typer.Option(help="seconds to run, then print the delivery summary")
+    ] = None,
+    port: Annotated[int, typer.Option(help="port of the hub's dashboard")] = 8000,
+    rate: Annotated[float, typer.Option(help="case events per second per unit")] = 0.2,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="keep all data here (default: temp)")
+    ] = None,
+) -> None:
+    """Broker + hub + simulated units; prints the dashboard URL. Ctrl-C (or --duration) ends
+    the run with one JSON line comparing the units' outboxes with the hub's database."""
+    from simulators.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING)
+    summary = asyncio.run(
+        run_demo(units=units, duration=duration, port=port, rate=rate, data_dir=data_dir)
+    )
+    typer.echo(summary.json_line())
+    if not summary.exact:
+        raise typer.Exit(1)
+
+
+@app.command()
+def fleet(
+    units: Annotated[int, typer.Option(help="number of simulated units")],
+    broker: Annotated[str, typer.Option(help="mqtt://HOST:PORT of the broker")],
+    hub: Annotated[str, typer.Option(help="http://HOST:PORT of the hub")],
+    rate: Annotated[float, typer.Option(help="case events per second per unit")] = 0.2,
+    duration: Annotated[float, typer.Option(help="seconds of traffic")] = 30.0,
+    credentials_file: Annotated[
+        Path | None,
+        typer.Option("--credentials", help="credentials.json written by `bianmin broker`"),
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="units' outboxes (default: temp)")] = None,
+    drain_timeout: Annotated[float, typer.Option(help="seconds to wait for acks")] = 120.0,
+) -> None:
+    """Run N units against a broker and hub; end with one JSON line comparing the units'
+    outboxes with what the hub reports through its API."""
+    from simulators.remote import run_fleet
+
+    logging.basicConfig(level=logging.WARNING)
+    summary = asyncio.run(
+        run_fleet(
+            units=units,
+            broker=broker,
+            hub=hub,
+            rate=rate,
+            duration=duration,
+            credentials_file=credentials_file,
+            data_dir=data_dir or Path(tempfile.mkdtemp(prefix="bianmin-fleet-")),
+            drain_timeout=drain_timeout,
+        )
+    )
+    typer.echo(summary.json_line())
+    if not summary.exact:
+        raise typer.Exit(1)

@@ -1,0 +1,119 @@
+"""`bianmin demo`: a broker, the hub on SQLite and simulated village units in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import tempfile
+from pathlib import Path
+
+import typer
+
+from hub.app import create_app
+from hub.settings import HubSettings
+from hub.store import all_event_ids, register_units
+from mqttio import BrokerUrl
+from provisioning import credentials
+from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port, mosquitto_binary
+from simulators.fleet import Fleet, SimulatedUnit
+from simulators.registry import fleet_identities
+from simulators.summary import DeliverySummary, compare
+
+
+async def run_demo(
+    *,
+    units: int,
+    duration: float | None,
+    port: int,
+    rate: float,
+    data_dir: Path | None,
+    drain_timeout: float = 60.0,
+) -> DeliverySummary:
+    import uvicorn
+    from sqlmodel import Session
+
+    root = data_dir or Path(tempfile.mkdtemp(prefix="bianmin-demo-"))
+    identities = fleet_identities(units)
+    creds = credentials.generate([u.unit_id for u in identities])
+    broker_port = free_port()
+
+    stack = contextlib.AsyncExitStack()
+    async with stack:
+        if mosquitto_binary() is not None:
+            mosquitto = MosquittoProcess(
+                MosquittoConfig(data_dir=root / "broker", port=broker_port, credentials=creds)
+            )
+            mosquitto.start()
+            stack.callback(mosquitto.stop)
+            broker_kind, shared = "mosquitto", True
+        else:
+            from provisioning.embedded_broker import EmbeddedBroker
+
+            embedded = EmbeddedBroker(broker_port, creds)
+            await embedded.start()
+            stack.push_async_callback(embedded.stop)
+            broker_kind, shared = "amqtt (embedded)", False
+        broker = BrokerUrl("127.0.0.1", broker_port)
+
+        settings = HubSettings(
+            database_url=f"sqlite:///{root / 'hub.sqlite3'}",
+            broker_url=str(broker),
+            broker_password=creds.hub_password,
+            shared_subscription=shared,
+            stale_after_s=30,
+        )
+        app = create_app(settings)
+        engine = app.state.engine
+        with Session(engine) as session:
+            register_units(session, units=[(u.unit_id, u.name, u.division) for u in identities])
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        )
+        server_task = asyncio.create_task(server.serve())
+        stack.push_async_callback(_stop_server, server, server_task)
+        while not server.started:
+            if server_task.done():
+                server_task.result()  # surfaces "address already in use" and the like
+            await asyncio.sleep(0.05)
+
+        fleet = Fleet(
+            [SimulatedUnit(u.unit_id, creds.password_for(u.unit_id)) for u in identities],
+            broker,
+            root / "units",
+            rate=rate,
+            health_interval_s=5.0,
+        )
+        fleet.start()
+        stack.push_async_callback(fleet.close)
+        typer.echo(f"broker: {broker} ({broker_kind})", err=True)
+        typer.echo(f"data: {root}", err=True)
+        typer.echo(f"dashboard: http://127.0.0.1:{port}/")
+
+        await _wait(duration)
+        fleet.stop_generating()
+        if not await fleet.drain(drain_timeout):
+            typer.echo(
+                f"{fleet.pending()} events not acknowledged after {drain_timeout}s", err=True
+            )
+        committed = fleet.committed()
+        with engine.connect() as conn:
+            rows = all_event_ids(conn, units=list(committed))
+        return compare(committed, [(u, str(i), s) for u, i, s in rows])
+
+
+async def _wait(duration: float | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), duration)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(sig)
+
+
+async def _stop_server(server: object, task: asyncio.Task[None]) -> None:
+    server.should_exit = True  # type: ignore[attr-defined]
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(task, 10)

@@ -1,0 +1,89 @@
+"""Many simulated units in one process and one event loop, each with its own outbox, its own
+broker credentials and the same agent code a real unit runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.agent import Agent, build_agent
+from edge.link import LinkSettings
+from edge.settings import EdgeSettings
+from mqttio import BrokerUrl
+
+
+@dataclass(frozen=True)
+class SimulatedUnit:
+    unit_id: str
+    password: str | None
+    matters: Sequence[str] = ()
+
+
+class Fleet:
+    def __init__(
+        self,
+        units: Sequence[SimulatedUnit],
+        broker: BrokerUrl,
+        data_root: Path,
+        *,
+        rate: float,
+        health_interval_s: float = 30.0,
+        link_settings: LinkSettings | None = None,
+    ) -> None:
+        self.units = list(units)
+        self.broker = broker
+        self.data_root = data_root
+        self.rate = rate
+        self.health_interval_s = health_interval_s
+        self.link_settings = link_settings
+        self.agents: list[Agent] = []
+
+    def start(self) -> None:
+        for unit in self.units:
+            settings = EdgeSettings(
+                unit_id=unit.unit_id,
+                broker_url=str(self.broker),
+                broker_password=unit.password,
+                data_dir=self.data_root / unit.unit_id,
+                simulated_devices=True,
+                event_rate=self.rate,
+                health_interval_s=self.health_interval_s,
+                durable=False,  # thousands of units on one disk; still safe against kill -9
+            )
+            agent = build_agent(settings, link_settings=self.link_settings, matters=unit.matters)
+            agent.start()
+            self.agents.append(agent)
+
+    async def wait_connected(self, timeout: float) -> int:
+        """Wait until every unit is connected (or the timeout); return how many are."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(a.link.client.wait_connected() for a in self.agents)), timeout
+            )
+        return sum(a.link.client.connected for a in self.agents)
+
+    def stop_generating(self) -> None:
+        for agent in self.agents:
+            agent.stop_generating()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until the hub has acknowledged everything; False if the timeout passed first."""
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(a.wait_drained() for a in self.agents)), timeout
+            )
+        except TimeoutError:
+            return False
+        return True
+
+    def committed(self) -> Mapping[str, Mapping[str, int]]:
+        return {a.unit: a.outbox.committed() for a in self.agents}
+
+    def pending(self) -> int:
+        return sum(a.outbox.depth for a in self.agents)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(a.close() for a in self.agents), return_exceptions=True)

@@ -1,0 +1,70 @@
+"""A simulated fleet against a broker and hub that run elsewhere; the verdict comes from the
+hub's API, as an operator would check it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import typer
+
+from mqttio import BrokerUrl
+from provisioning import credentials
+from simulators.fleet import Fleet, SimulatedUnit
+from simulators.registry import fleet_identities
+from simulators.summary import DeliverySummary, compare
+
+
+async def hub_event_rows(hub: str, units: list[str]) -> list[tuple[str, str, int]]:
+    rows: list[tuple[str, str, int]] = []
+    async with httpx.AsyncClient(base_url=hub, timeout=30) as client:
+        for unit in units:
+            after = 0
+            while True:
+                resp = await client.get(
+                    f"/api/units/{unit}/events", params={"after_seq": after, "limit": 10_000}
+                )
+                if resp.status_code == 404:
+                    break
+                resp.raise_for_status()
+                page = resp.json()
+                rows += [(unit, e["id"], e["seq"]) for e in page]
+                if len(page) < 10_000:
+                    break
+                after = page[-1]["seq"]
+    return rows
+
+
+async def run_fleet(
+    *,
+    units: int,
+    broker: str,
+    hub: str,
+    rate: float,
+    duration: float,
+    credentials_file: Path | None,
+    data_dir: Path,
+    drain_timeout: float,
+) -> DeliverySummary:
+    creds = credentials.load(credentials_file) if credentials_file else None
+    identities = fleet_identities(units)
+    sim_units = [
+        SimulatedUnit(u.unit_id, creds.password_for(u.unit_id) if creds else None)
+        for u in identities
+    ]
+    fleet = Fleet(sim_units, BrokerUrl.parse(broker), data_dir, rate=rate)
+    fleet.start()
+    try:
+        connected = await fleet.wait_connected(timeout=60)
+        typer.echo(f"{connected}/{len(sim_units)} units connected", err=True)
+        await asyncio.sleep(duration)
+        fleet.stop_generating()
+        if not await fleet.drain(drain_timeout):
+            typer.echo(
+                f"{fleet.pending()} events not acknowledged after {drain_timeout}s", err=True
+            )
+        committed = fleet.committed()
+    finally:
+        await fleet.close()
+    return compare(committed, await hub_event_rows(hub, list(committed)))

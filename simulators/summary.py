@@ -1,0 +1,53 @@
+"""Compare what units committed with what the hub holds: the delivery verdict of a run."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class DeliverySummary:
+    units: int
+    committed_by_units: int
+    in_hub: int
+    lost: int
+    duplicates: int
+    # events the hub holds for these units that no unit committed (must be 0)
+    unexpected: int
+
+    @property
+    def exact(self) -> bool:
+        return self.lost == 0 and self.duplicates == 0 and self.unexpected == 0
+
+    def json_line(self) -> str:
+        return json.dumps(asdict(self), separators=(", ", ": "))
+
+
+def compare(
+    committed: Mapping[str, Mapping[str, int]], hub_rows: Iterable[tuple[str, str, int]]
+) -> DeliverySummary:
+    """``committed``: unit -> {event id: seq}; ``hub_rows``: (unit, id, seq) for those units.
+
+    A duplicate is a second hub row for the same event, or for the same (unit, seq)."""
+    ids: Counter[tuple[str, str]] = Counter()
+    seqs: Counter[tuple[str, int]] = Counter()
+    for unit, event_id, seq in hub_rows:
+        ids[(unit, str(event_id))] += 1
+        seqs[(unit, seq)] += 1
+    committed_keys = {(u, i) for u, events in committed.items() for i in events}
+    in_hub = sum(1 for key in committed_keys if key in ids)
+    duplicates = sum(n - 1 for n in ids.values() if n > 1) + sum(
+        n - 1 for n in seqs.values() if n > 1
+    )
+    unexpected = sum(1 for key in ids if key not in committed_keys)
+    return DeliverySummary(
+        units=len(committed),
+        committed_by_units=len(committed_keys),
+        in_hub=in_hub,
+        lost=len(committed_keys) - in_hub,
+        duplicates=duplicates,
+        unexpected=unexpected,
+    )
