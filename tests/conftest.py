@@ -13,8 +13,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    import psycopg
 
 from mqttio import BrokerUrl
 from provisioning import credentials
@@ -99,7 +103,7 @@ def fresh_broker(tmp_path: Path) -> Iterator[Callable[..., Broker]]:
 # -- databases ------------------------------------------------------------------------------
 
 
-def _pg_admin():  # type: ignore[no-untyped-def]
+def _pg_admin() -> psycopg.Connection[tuple[Any, ...]]:
     import psycopg
 
     return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
