@@ -106,7 +106,7 @@ class AsyncMqttClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._paho: paho.Client | None = None
-        self._sock: Any = None
+        self._fd: int | None = None  # file descriptor registered with the loop
         self._connected = asyncio.Event()
         self._lost: asyncio.Event = asyncio.Event()
         self._connack: asyncio.Future[None] | None = None
@@ -142,14 +142,14 @@ class AsyncMqttClient:
         """Stop reading the socket: the broker then buffers for us (TCP back-pressure)."""
         if not self._reading_paused:
             self._reading_paused = True
-            if self._sock is not None and self._loop is not None:
-                self._loop.remove_reader(self._sock)
+            if self._fd is not None and self._loop is not None:
+                self._loop.remove_reader(self._fd)
 
     def resume_reading(self) -> None:
         if self._reading_paused:
             self._reading_paused = False
-            if self._sock is not None and self._loop is not None and self._paho is not None:
-                self._loop.add_reader(self._sock, self._read)
+            if self._fd is not None and self._loop is not None and self._paho is not None:
+                self._loop.add_reader(self._fd, self._read)
 
     async def run(self) -> None:
         """Connect, and reconnect with jittered backoff, until stop() is called."""
@@ -242,10 +242,10 @@ class AsyncMqttClient:
         client, self._paho = self._paho, None
         was_connected = self._connected.is_set()
         self._connected.clear()
-        if self._sock is not None and self._loop is not None:
-            self._loop.remove_reader(self._sock)
-            self._loop.remove_writer(self._sock)
-        self._sock = None
+        if self._fd is not None and self._loop is not None:
+            self._loop.remove_reader(self._fd)
+            self._loop.remove_writer(self._fd)
+        self._fd = None
         if client is not None:
             client.on_socket_close = None
             client.on_disconnect = None
@@ -258,7 +258,7 @@ class AsyncMqttClient:
         while True:
             await asyncio.sleep(1.0)
             client = self._paho
-            if client is not None and self._sock is not None:
+            if client is not None and self._fd is not None:
                 client.loop_misc()  # keepalive pings; detects a silent broker
 
     # -- paho callbacks (always on the event loop thread, or forwarded to it) ---------------
@@ -276,39 +276,47 @@ class AsyncMqttClient:
     def _paho_socket_open(self, client: paho.Client, userdata: Any, sock: Any) -> None:
         assert self._loop is not None
 
+        fd = sock.fileno()
+
         def attach() -> None:
             if client is not self._paho:
                 return
-            self._sock = sock
+            self._fd = fd
             if not self._reading_paused:
-                self._loop.add_reader(sock, self._read)  # type: ignore[union-attr]
+                self._loop.add_reader(fd, self._read)  # type: ignore[union-attr]
 
         self._soon(attach)
 
     def _paho_socket_close(self, client: paho.Client, userdata: Any, sock: Any) -> None:
         assert self._loop is not None
 
+        fd = sock.fileno()  # still open here; paho closes it after this callback
+
         def detach() -> None:
             if self._loop is not None:
-                self._loop.remove_reader(sock)
-                self._loop.remove_writer(sock)
-            if self._sock is sock:
-                self._sock = None
+                self._loop.remove_reader(fd)
+                self._loop.remove_writer(fd)
+            if self._fd == fd:
+                self._fd = None
 
         self._soon(detach)
 
     def _paho_register_write(self, client: paho.Client, userdata: Any, sock: Any) -> None:
         assert self._loop is not None
 
+        fd = sock.fileno()
+
         def attach() -> None:
-            if client is self._paho and self._loop is not None:
-                self._loop.add_writer(sock, self._write)
+            if client is self._paho and self._loop is not None and fd >= 0:
+                self._loop.add_writer(fd, self._write)
 
         self._soon(attach)
 
     def _paho_unregister_write(self, client: paho.Client, userdata: Any, sock: Any) -> None:
         assert self._loop is not None
-        self._soon(self._loop.remove_writer, sock)
+        fd = sock.fileno()
+        if fd >= 0:
+            self._soon(self._loop.remove_writer, fd)
 
     def _soon(self, fn: Callable[..., object], *args: Any) -> None:
         """Run fn on the loop: now if we are on its thread, else hand it over safely (paho's

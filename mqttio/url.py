@@ -39,7 +39,7 @@ class BrokerUrl:
 
     def __str__(self) -> str:
         """The URL without the password, safe for logs and pages."""
-        user = f"{quote(self.username)}@" if self.username else ""
+        user = f"{quote(self.username, safe='')}@" if self.username else ""
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}"
 
     def with_secret(self) -> str:
@@ -48,6 +48,6 @@ class BrokerUrl:
             return str(self)
         secret = f":{quote(self.password, safe='')}" if self.password else ""
         return (
-            f"{'mqtts' if self.tls else 'mqtt'}://{quote(self.username)}{secret}"
+            f"{'mqtts' if self.tls else 'mqtt'}://{quote(self.username, safe='')}{secret}"
             f"@{self.host}:{self.port}"
         )

@@ -1,0 +1,81 @@
+"""Ingest writes on SQLite and PostgreSQL: insert-or-ignore by id, counters, dead letters."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from hub import store
+from hub.db import create_tables, make_engine
+from hub.intake import take
+from mqttio import Received
+from tests.hub.test_intake import NOW, tx
+
+
+@pytest.fixture
+def engine(database_url):
+    eng = make_engine(database_url)
+    create_tables(eng)
+    yield eng
+    eng.dispose()
+
+
+def test_the_same_events_twice_are_stored_once(engine):
+    msg = tx(n=5)
+    first = store.commit_ingest_batch(engine, take([msg], NOW).batch)
+    again = store.commit_ingest_batch(engine, take([msg], NOW + timedelta(seconds=1)).batch)
+    assert len(first) == 5
+    assert again == set()
+    with engine.connect() as conn:
+        assert len(store.all_event_ids(conn)) == 5
+    with Session(engine) as s:
+        (unit,) = store.list_units(s, stale_after_s=60)
+        assert (unit.events, unit.cases, unit.last_seq) == (5, 5, 5)
+
+
+def test_unit_counters_only_count_new_events(engine):
+    a = tx(n=3)
+    b = tx(n=2, seq0=4)
+    store.commit_ingest_batch(engine, take([a], NOW).batch)
+    store.commit_ingest_batch(engine, take([a, b], NOW).batch)
+    with Session(engine) as s:
+        unit = store.get_unit(s, unit_id="t001", stale_after_s=60)
+    assert unit is not None
+    assert (unit.events, unit.last_seq) == (5, 5)
+
+
+def test_last_seen_never_moves_backwards(engine):
+    store.commit_ingest_batch(engine, take([tx()], NOW).batch)
+    store.commit_ingest_batch(engine, take([tx(seq0=9)], NOW - timedelta(hours=1)).batch)
+    with Session(engine) as s:
+        unit = store.get_unit(s, unit_id="t001", stale_after_s=60)
+    assert unit is not None
+    assert unit.last_seen == NOW
+
+
+def test_dead_letters_keep_topic_reason_and_raw_bytes(engine):
+    bad = Received("bianmin/v1/u/t001/tx", b"\xff\xfe not json", 1, False)
+    store.commit_ingest_batch(engine, take([bad], NOW).batch)
+    with Session(engine) as s:
+        (dead,) = store.recent_dead_letters(s)
+        totals = store.totals(s)
+    assert dead.reason_code == "malformed_json"
+    assert dead.size == len(bad.payload)
+    assert dead.topic == bad.topic
+    assert totals["dead_letters"] == 1
+
+
+def test_event_refs_page_by_sequence(engine):
+    store.commit_ingest_batch(engine, take([tx(n=7)], NOW).batch)
+    with Session(engine) as s:
+        page = store.event_refs(s, unit_id="t001", after_seq=2, limit=3)
+    assert [r.seq for r in page] == [3, 4, 5]
+
+
+def test_registered_units_show_their_village_names(engine):
+    with Session(engine) as s:
+        store.register_units(s, units=[("dongjie-cun", "东街村", "qingshui-zhen")])
+        (unit,) = store.list_units(s, stale_after_s=60)
+    assert unit.name == "东街村"
+    assert unit.stale  # never heard from
+    assert unit.last_seen is None or unit.last_seen < datetime.now(UTC)

@@ -1,0 +1,99 @@
+"""The README's commands, run as a user would run them."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from provisioning.mosquitto import free_port, wait_for_port
+
+pytestmark = pytest.mark.integration
+BIANMIN = str(Path(sys.executable).with_name("bianmin"))
+
+
+def _last_json_line(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_readme_quickstart_demo_delivers_everything_exactly_once(tmp_path):
+    port = free_port()
+    proc = subprocess.run(
+        [BIANMIN, "demo", "--units", "5", "--duration", "10", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"dashboard: http://127.0.0.1:{port}/" in proc.stdout
+    summary = _last_json_line(proc.stdout)
+    assert summary["units"] == 5
+    assert summary["committed_by_units"] > 0
+    assert summary["in_hub"] == summary["committed_by_units"]
+    assert (summary["lost"], summary["duplicates"]) == (0, 0)
+
+
+def test_cli_roles_in_separate_processes_agree_on_what_was_delivered(tmp_path, postgres_database):
+    """`bianmin broker`, `bianmin hub serve` (on PostgreSQL) and `bianmin simulate fleet`, each
+    its own process, as an operator and a developer would run them."""
+    broker_port, hub_port = free_port(), free_port()
+    data = tmp_path / "broker"
+    procs = []
+    try:
+        procs.append(
+            subprocess.Popen(
+                [BIANMIN, "broker", "--port", str(broker_port), "--data-dir", str(data)],
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        wait_for_port("127.0.0.1", broker_port)
+        creds = json.loads((data / "credentials.json").read_text())
+        env = {**os.environ, "BIANMIN_HUB_BROKER_PASSWORD": creds["hub_password"]}
+        procs.append(
+            subprocess.Popen(
+                [
+                    BIANMIN, "hub", "serve",
+                    "--database", postgres_database,
+                    "--broker", f"mqtt://127.0.0.1:{broker_port}",
+                    "--port", str(hub_port),
+                ],
+                env=env,
+            )
+        )  # fmt: skip
+        wait_for_port("127.0.0.1", hub_port, timeout=30)
+        deadline = time.monotonic() + 20
+        while not httpx.get(f"http://127.0.0.1:{hub_port}/healthz").json()["broker_connected"]:
+            assert time.monotonic() < deadline, "hub did not connect to the broker"
+            time.sleep(0.2)
+        fleet = subprocess.run(
+            [
+                BIANMIN, "simulate", "fleet",
+                "--units", "12",
+                "--broker", f"mqtt://127.0.0.1:{broker_port}",
+                "--hub", f"http://127.0.0.1:{hub_port}",
+                "--credentials", str(data / "credentials.json"),
+                "--rate", "2", "--duration", "4",
+                "--data-dir", str(tmp_path / "units"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert fleet.returncode == 0, fleet.stderr
+        summary = _last_json_line(fleet.stdout)
+        assert summary["units"] == 12
+        assert summary["committed_by_units"] > 20
+        assert summary["in_hub"] == summary["committed_by_units"]
+        assert summary["lost"] == summary["duplicates"] == summary["unexpected"] == 0
+        units = httpx.get(f"http://127.0.0.1:{hub_port}/api/units").json()
+        assert len(units) >= 12
+    finally:
+        for p in reversed(procs):
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=15)
