@@ -15,14 +15,14 @@ from tests.hub.test_intake import NOW, tx
 def client(database_url):
     app = create_app(HubSettings(database_url=database_url, broker_url=None))
     with TestClient(app) as c:
-        c.app_engine = app.state.engine
         yield c
 
 
 def _seed(client):
-    with Session(client.app_engine) as s:
+    engine = client.app.state.engine
+    with Session(engine) as s:
         store.register_units(s, units=[("t001", "东街村", "qingshui-zhen")])
-    store.commit_ingest_batch(client.app_engine, take([tx(n=4)], NOW).batch)
+    store.commit_ingest_batch(engine, take([tx(n=4)], NOW).batch)
 
 
 def test_units_are_listed_with_counts(client):
