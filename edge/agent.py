@@ -117,7 +117,7 @@ def build_agent(
     if settings.simulated_devices:
         devices = devices or _simulated_devices
         if settings.event_rate > 0:
-            source = _simulated_cases(outbox, link, settings.event_rate, matters)
+            source = _simulated_cases(outbox, link, settings, matters)
     if devices is None:
         raise ValueError("a unit without simulated devices needs its device drivers")
     health = HealthReporter(settings.unit_id, outbox, link, devices)
@@ -125,7 +125,7 @@ def build_agent(
 
 
 def _simulated_cases(
-    outbox: Outbox, link: UnitLink, rate: float, matters: Sequence[str] | None
+    outbox: Outbox, link: UnitLink, settings: EdgeSettings, matters: Sequence[str] | None
 ) -> EventSource:
     # Imported here: a unit with real devices never loads the simulators.
     from simulators.cases import CaseSimulator, generate_events
@@ -133,6 +133,13 @@ def _simulated_cases(
     simulator = CaseSimulator(matters) if matters else CaseSimulator()
 
     async def source(stop: asyncio.Event) -> None:
-        await generate_events(outbox, rate, notify=link.notify, simulator=simulator, stop=stop)
+        await generate_events(
+            outbox,
+            settings.event_rate,
+            notify=link.notify,
+            simulator=simulator,
+            stop=stop,
+            until_seq=settings.max_events,
+        )
 
     return source

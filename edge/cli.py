@@ -25,11 +25,17 @@ def run(
         bool, typer.Option(help="simulated camera, pad, rating keys and printer")
     ] = False,
     rate: Annotated[float, typer.Option(help="simulated case events per second")] = 0.05,
+    max_events: Annotated[
+        int | None, typer.Option(help="stop simulating when the outbox holds this many")
+    ] = None,
+    ack_timeout: Annotated[float, typer.Option(help="seconds before resending")] = 10.0,
+    keepalive: Annotated[int, typer.Option(help="MQTT keepalive in seconds")] = 30,
     health_interval: Annotated[float, typer.Option(help="seconds between heartbeats")] = 30.0,
     durable: Annotated[bool, typer.Option(help="fsync every outbox commit")] = True,
 ) -> None:
     """Run the unit agent until SIGTERM or Ctrl-C."""
     from edge.agent import build_agent
+    from edge.link import LinkSettings
     from edge.settings import EdgeSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -40,12 +46,18 @@ def run(
         data_dir=data_dir,
         simulated_devices=simulated_devices,
         event_rate=rate,
+        max_events=max_events,
         health_interval_s=health_interval,
         durable=durable,
     )
+    link = LinkSettings(
+        ack_timeout_s=ack_timeout,
+        ack_timeout_max_s=max(ack_timeout * 8, 30.0),
+        keepalive_s=keepalive,
+    )
 
     async def main() -> None:
-        agent = build_agent(settings)
+        agent = build_agent(settings, link_settings=link)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

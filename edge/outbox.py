@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS delivered (
 CREATE INDEX IF NOT EXISTS delivered_acked_at ON delivered (acked_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+_COMMITTED = "SELECT id, seq FROM events UNION ALL SELECT id, seq FROM delivered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,15 @@ class PendingEvent:
     seq: int
     id: str
     payload: bytes
+
+
+def read_committed(path: Path) -> dict[str, int]:
+    """Every event committed in an outbox file, id -> seq, read-only (the unit may be running)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return dict(db.execute(_COMMITTED).fetchall())
+    finally:
+        db.close()
 
 
 class Outbox:
@@ -246,10 +256,7 @@ class Outbox:
 
     def committed(self) -> dict[str, int]:
         """Every event this unit ever committed (pending or acknowledged), id -> seq."""
-        rows = self._db.execute(
-            "SELECT id, seq FROM events UNION ALL SELECT id, seq FROM delivered"
-        ).fetchall()
-        return {i: s for i, s in rows}
+        return dict(self._db.execute(_COMMITTED).fetchall())
 
     def close(self) -> None:
         self._db.close()

@@ -21,6 +21,8 @@ class EdgeSettings(BaseModel):
     simulated_devices: bool = False
     # simulated case transitions per second (only with simulated devices)
     event_rate: float = Field(default=0.05, ge=0)
+    # stop simulating once the outbox sequence reaches this (tests, benchmarks)
+    max_events: int | None = Field(default=None, ge=0)
     health_interval_s: float = Field(default=30.0, gt=0)
     outbox_limit_mb: int = Field(default=256, ge=1)
     # fsync every commit (power-cut safe); simulators turn it off to run many units per disk

@@ -92,11 +92,16 @@ async def generate_events(
     notify: Callable[[], None],
     simulator: CaseSimulator | None = None,
     stop: asyncio.Event | None = None,
+    until_seq: int | None = None,
 ) -> None:
-    """Commit transitions at a Poisson rate until ``stop`` is set; tell the link after each."""
+    """Commit transitions at a Poisson rate until ``stop`` is set, or until the outbox's
+    sequence reaches ``until_seq`` (so a restarted unit finishes the same total); tell the
+    link after each."""
     sim = simulator or CaseSimulator()
     stop = stop or asyncio.Event()
     while not stop.is_set():
+        if until_seq is not None and outbox.last_seq >= until_seq:
+            return
         delay = sim.rng.expovariate(events_per_second) if events_per_second > 0 else 3600.0
         try:
             await asyncio.wait_for(stop.wait(), delay)
