@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from bianmin import __version__
+from hub.catalog.cli import app as catalog_app
 
 app = typer.Typer(
     name="bianmin",
@@ -14,6 +15,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(catalog_app, name="catalog")
 
 
 @app.command()
