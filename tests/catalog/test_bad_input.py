@@ -1,12 +1,16 @@
 """A bad catalog file is refused with the file, the field or line/column, and the reason;
 the store keeps serving the last good catalog."""
 
+import contextlib
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.catalog.errors import (
+    CatalogError,
     CatalogInvalid,
     CatalogNotNewer,
     CatalogSyntaxError,
@@ -101,3 +105,16 @@ def test_store_accepts_the_same_catalog_again_as_a_no_op():
 
 def test_store_from_the_seed():
     assert CatalogStore.from_file().current.version >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_either_a_catalog_or_a_catalog_error(text):
+    with contextlib.suppress(CatalogError):
+        parse_catalog_text(text)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"version": ' + "9" * 5000 + "}"])
+def test_pathological_json_is_a_syntax_error_not_a_crash(text):
+    with pytest.raises(CatalogSyntaxError):
+        parse_catalog_text(text)

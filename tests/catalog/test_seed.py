@@ -1,8 +1,10 @@
 """The seed catalog: its shape, the matters the source names, and the figures it yields."""
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from hub.catalog.loader import SEED_CATALOG, load_catalog
 from hub.catalog.service import SOURCE_FIGURES, check_registry, indicators
@@ -72,17 +74,22 @@ def test_seed_registry_fits_the_seed_catalog():
     check_registry(load_villages(), load_catalog())
 
 
-def test_generator_reproduces_the_committed_seed():
-    spec = importlib.util.spec_from_file_location(
-        "make_seed_catalog", ROOT / "tools/make_seed_catalog.py"
-    )
+def _run_generator(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     saved = list(sys.path)
     try:
         spec.loader.exec_module(module)
-        text = module.dump(module.build())
     finally:
         sys.path[:] = saved
-    assert text == SEED_CATALOG.read_text(encoding="utf-8")
+    return module
+
+
+def test_generators_reproduce_the_committed_seed_files():
+    catalog_tool = _run_generator("make_seed_catalog")
+    assert catalog_tool.dump(catalog_tool.build()) == SEED_CATALOG.read_text(encoding="utf-8")
+    villages_tool = _run_generator("make_seed_villages")
+    text = json.dumps(villages_tool.build(), ensure_ascii=False, indent=2) + "\n"
+    assert text == SEED_VILLAGES.read_text(encoding="utf-8")

@@ -1,5 +1,7 @@
 """What the hub serves: each unit's slice of the catalog, and the indicator report."""
 
+import json
+
 import pytest
 
 from hub.catalog.errors import RegistryMismatch, UnknownUnit
@@ -12,6 +14,7 @@ from hub.catalog.service import (
     slices_by_unit,
 )
 from hub.catalog.villages import load_villages, parse_villages
+from protocol.canonical import canonical_json
 from protocol.catalog import CatalogSlice
 from tests.catalog.factories import catalog, matter_data
 
@@ -82,3 +85,8 @@ def test_indicator_report_has_both_scopes_and_the_source_figures():
     assert report["all"]["matters"] == 139
     assert report["delegated"]["matters"] == 69
     assert report["source"]["instant"] == 42
+
+
+def test_slice_survives_the_canonical_json_that_signatures_cover():
+    s = catalog_slice("nanmen-shequ", load_catalog(), load_villages())
+    assert CatalogSlice.model_validate(json.loads(canonical_json(s))) == s
