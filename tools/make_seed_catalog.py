@@ -65,6 +65,11 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+# An agent (代办员) may file any delegated matter for a resident, with a signed authorisation;
+# asked only then, so it counts in no indicator.
+PROXY: dict[str, Any] = {"name": "授权委托书（代办员代办时提供）", "required": False}
+
+
 def _material(token: str) -> dict[str, Any]:
     if token in PRESETS:
         spec = dict(PRESETS[token])
@@ -127,6 +132,8 @@ def _matter(row: Row) -> dict[str, Any]:
     code, name, department, level, delegated, legal, promised, approval, materials = row
     instant = promised == 0
     mats = [_material(t) for t in materials.split()]
+    if delegated:
+        mats.append(PROXY)
     steps_after = _steps_after(delegated, approval, instant)
     if code in EXTRA_STEPS_AFTER:
         at, step = EXTRA_STEPS_AFTER[code]
