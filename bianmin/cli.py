@@ -7,6 +7,7 @@ import typer
 
 from bianmin import __version__
 from edge.cli import app as edge_app
+from hub.catalog.cli import app as catalog_app
 from hub.cli import app as hub_app
 from provisioning.cli import broker
 from simulators.cli import app as simulate_app
@@ -24,6 +25,7 @@ app.command()(broker)
 app.add_typer(hub_app, name="hub")
 app.add_typer(edge_app, name="edge")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(catalog_app, name="catalog")
 
 
 @app.command()

@@ -74,6 +74,10 @@ def parse_json(text: str, source: str) -> Any:
     except _DuplicateKey as exc:
         reason = f"duplicate key {exc.key!r} in the object that starts here"
         raise CatalogSyntaxError(source, [Issue(_line_col(text, exc.pos), reason)]) from None
+    except RecursionError:
+        raise CatalogSyntaxError(source, [Issue("(file)", "nested too deeply")]) from None
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        raise CatalogSyntaxError(source, [Issue("(file)", f"not valid JSON: {exc}")]) from None
 
 
 def read_json(path: Path) -> Any:
