@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from typing import Annotated
 
@@ -77,6 +78,9 @@ def ingest(
     async def run() -> None:
         consumer = IngestConsumer(settings, engine, url)
         task = asyncio.create_task(consumer.run())
+        await consumer.client.wait_subscribed()
+        # one line for scripts and supervisors: this process now receives its share
+        typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

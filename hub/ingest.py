@@ -42,6 +42,7 @@ class IngestStats:
     db_errors: int = 0
     pauses: int = 0
     queued: int = 0
+    queued_bytes: int = 0
     last_batch_ms: float = 0.0
     connected: bool = False
 
@@ -52,6 +53,7 @@ class IngestConsumer:
         self.engine = engine
         self.stats = IngestStats()
         self._queue: deque[Received] = deque()
+        self._queued_bytes = 0
         self._wake = asyncio.Event()
         self._paused = False
         self.on_reports: list[Any] = []  # callbacks for config/reported (rollouts)
@@ -81,6 +83,7 @@ class IngestConsumer:
 
     def snapshot(self) -> dict[str, Any]:
         self.stats.queued = len(self._queue)
+        self.stats.queued_bytes = self._queued_bytes
         self.stats.connected = self.client.connected
         return asdict(self.stats)
 
@@ -88,8 +91,9 @@ class IngestConsumer:
 
     def _on_message(self, msg: Received) -> None:
         self._queue.append(msg)
+        self._queued_bytes += len(msg.payload)
         self._wake.set()
-        if not self._paused and len(self._queue) >= self.settings.ingest_queue_high:
+        if not self._paused and self._queued_bytes >= self.settings.ingest_queue_high_bytes:
             self._paused = True
             self.stats.pauses += 1
             self.client.pause_reading()
@@ -102,6 +106,7 @@ class IngestConsumer:
             msg = self._queue.popleft()
             out.append(msg)
             size += len(msg.payload)
+        self._queued_bytes -= size
         return out
 
     # -- writing ----------------------------------------------------------------------------
@@ -126,7 +131,7 @@ class IngestConsumer:
             for callback in self.on_reports:
                 for unit, report in intake.reports:
                     callback(unit, report)
-            if self._paused and len(self._queue) <= self.settings.ingest_queue_low:
+            if self._paused and self._queued_bytes <= self.settings.ingest_queue_low_bytes:
                 self._paused = False
                 self.client.resume_reading()
 
@@ -143,10 +148,13 @@ class IngestConsumer:
         return intake
 
     def _acknowledge(self, intake: Intake) -> None:
+        # QoS 0 on purpose: an ack is idempotent and a lost one only makes the unit resend,
+        # which earns another ack; QoS 1 would add a PUBACK per ack and guarantee nothing more
+        # (sessions are clean, so an offline unit misses it either way).
         for unit, ids in intake.acks.items():
             for i in range(0, len(ids), MAX_ACK_IDS):
                 payload = encode(Ack(ids=ids[i : i + MAX_ACK_IDS]))
                 try:
-                    self.client.publish(topics.topic(unit, Channel.ACK), payload, qos=1)
+                    self.client.publish(topics.topic(unit, Channel.ACK), payload, qos=0)
                 except NotConnected:
                     return  # units resend after their ack timeout

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hub.ingest_sql import EventRow
 from hub.store import IngestBatch
 from mqttio import Received
 from protocol import topics
@@ -55,21 +56,20 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
             if ref.channel is Channel.TX:
                 tx = decode_tx(unit, msg.payload)
                 for ev in tx.events:
-                    batch.events.setdefault(
-                        ev.id,
-                        {
-                            "id": ev.id,
-                            "unit": unit,
-                            "seq": ev.seq,
-                            "ts": ev.ts,
-                            "kind": ev.kind,
-                            "case_id": ev.body.case_id,
-                            "state": ev.body.state,
-                            "matter_code": ev.body.matter_code,
-                            "body": ev.body.model_dump(mode="json"),
-                            "received_at": now,
-                        },
-                    )
+                    if ev.id not in batch.events:
+                        body = ev.body
+                        batch.events[ev.id] = EventRow(
+                            ev.id,
+                            unit,
+                            ev.seq,
+                            ev.ts,
+                            ev.kind,
+                            body.case_id,
+                            body.state,
+                            body.matter_code,
+                            body.model_dump_json(),
+                            now,
+                        )
                     intake.acks[unit].append(ev.id)
                 intake.events += len(tx.events)
             elif ref.channel is Channel.STATE:

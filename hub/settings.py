@@ -21,9 +21,10 @@ class HubSettings(BaseSettings):
     tls_ca_file: Path | None = None
     # $share/hub/...: several hub processes split the units' traffic (Mosquitto, EMQX)
     shared_subscription: bool = True
-    ingest_batch_messages: int = Field(default=2000, ge=1)
-    ingest_queue_high: int = Field(default=20_000, ge=10)
-    ingest_queue_low: int = Field(default=5_000, ge=0)
+    ingest_batch_messages: int = Field(default=5000, ge=1)
+    # received bytes waiting for the database; past `high` the consumer stops reading
+    ingest_queue_high_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
+    ingest_queue_low_bytes: int = Field(default=4 * 1024 * 1024, ge=0)
     # a unit is shown stale when no heartbeat arrived for this long
     stale_after_s: float = Field(default=120.0, gt=0)
     instance: str = "hub-1"

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from hub.ingest_sql import EventRow, UnitBump, bump_units, insert_events
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit, UnitDetail, UnitPublic
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
@@ -21,16 +21,11 @@ UNITS = Unit.__table__  # type: ignore[attr-defined]
 DEAD = DeadLetter.__table__  # type: ignore[attr-defined]
 
 
-def _insert(conn: Connection, table: Any) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 @dataclass
 class IngestBatch:
     """Everything one commit writes: events, presence, heartbeats and dead letters."""
 
-    events: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    events: dict[uuid.UUID, EventRow] = field(default_factory=dict)
     presence: dict[str, tuple[bool, datetime]] = field(default_factory=dict)
     health: dict[str, tuple[dict[str, Any], datetime, int | None]] = field(default_factory=dict)
     dead: list[dict[str, Any]] = field(default_factory=list)
@@ -44,48 +39,26 @@ class IngestBatch:
 def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     """Insert-or-ignore the events (the id is the key), update units, store dead letters.
     Returns the ids that were new. The caller commits."""
-    units = set(batch.seen)
-    if units:
-        conn.execute(
-            _insert(conn, UNITS).on_conflict_do_nothing(index_elements=["id"]),
-            [{"id": u, "first_seen": batch.seen[u]} for u in sorted(units)],
-        )
-    inserted: set[uuid.UUID] = set()
-    if batch.events:
-        stmt = (
-            _insert(conn, EVENTS)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(EVENTS.c.id)
-        )
-        inserted = set(conn.execute(stmt, list(batch.events.values())).scalars())
+    inserted = insert_events(conn, list(batch.events.values()))
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # events, cases, max seq
     for event_id in inserted:
         row = batch.events[event_id]
-        c = counts[row["unit"]]
+        c = counts[row.unit]
         c[0] += 1
-        c[1] += row["state"] == "opened"
-        c[2] = max(c[2], row["seq"])
-    for unit in sorted(units):
-        at = batch.seen[unit]
-        # never move last_seen backwards (retained or resent messages can be old)
-        values: dict[str, Any] = {
-            "last_seen": case(
-                (UNITS.c.last_seen.is_(None), at),
-                (UNITS.c.last_seen < at, at),
-                else_=UNITS.c.last_seen,
-            )
-        }
-        if unit in counts:
-            n_events, n_cases, max_seq = counts[unit]
-            values["events"] = UNITS.c.events + n_events
-            values["cases"] = UNITS.c.cases + n_cases
-            values["last_seq"] = case((UNITS.c.last_seq < max_seq, max_seq), else_=UNITS.c.last_seq)
-        if unit in batch.presence:
-            values["online"] = batch.presence[unit][0]
-        if unit in batch.health:
-            doc, at, version = batch.health[unit]
-            values.update(health=doc, health_at=at, config_version=version)
-        conn.execute(update(UNITS).where(UNITS.c.id == unit).values(**values))
+        c[1] += row.state == "opened"
+        c[2] = max(c[2], row.seq)
+    bump_units(
+        conn,
+        [UnitBump(u, at, *counts.get(u, (0, 0, 0))) for u, at in batch.seen.items()],
+    )
+    for unit, (online, _) in batch.presence.items():
+        conn.execute(update(UNITS).where(UNITS.c.id == unit).values(online=online))
+    for unit, (doc, at, version) in batch.health.items():
+        conn.execute(
+            update(UNITS)
+            .where(UNITS.c.id == unit)
+            .values(health=doc, health_at=at, config_version=version)
+        )
     if batch.dead:
         conn.execute(DEAD.insert(), batch.dead)
     return inserted

@@ -33,7 +33,7 @@ async def running_hub(broker: Broker, database_url: str) -> AsyncIterator[Ingest
     consumer = IngestConsumer(settings, engine, url)
     task = asyncio.create_task(consumer.run())
     try:
-        await asyncio.wait_for(consumer.client.wait_connected(), 10)
+        await asyncio.wait_for(consumer.client.wait_subscribed(), 10)
         yield consumer
     finally:
         await consumer.stop()

@@ -1,0 +1,295 @@
+"""Ingest benchmark: how many unit events per second the hub stores durably, against the
+limit of a bare paho subscriber on the same machine, in the same run.
+
+Shapes:
+  live     one event per message from 1,000 units (normal traffic)
+  backlog  100 events per message (units catching up after an outage)
+
+Method, per phase: start the consumer (the bare subscriber, or `bianmin hub ingest` on SQLite
+or PostgreSQL), pause it with SIGSTOP, let publisher processes (500 units each, one MQTT
+connection per unit) load the broker, then SIGCONT and time how long the consumer takes to hold
+every event (the hub: committed in its database). Publishers run in other processes than the
+consumer, as units would. A last phase measures unit->hub->ack latency at 1,000 events/s.
+
+Usage: python bench/ingest.py [--quick]. The last line printed is one JSON object; the full
+result is written to bench/results/ingest.json with the machine description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import func, select
+
+from bench.common import (
+    BIANMIN,
+    PYTHON,
+    BenchBroker,
+    Child,
+    CpuMeter,
+    pids_named,
+    rss_mb,
+    unit_ids,
+    wait_until,
+    write_results,
+)
+from hub.db import make_engine
+from hub.models import Event
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+UNITS = 1000
+PUBLISHER_PROCESSES = 2
+
+
+class Database:
+    """A fresh database per phase, so every phase starts from an empty events table."""
+
+    def __init__(self, kind: str, root: Path) -> None:
+        self.kind = kind
+        if kind == "sqlite":
+            self.url = f"sqlite:///{root / f'hub-{secrets.token_hex(3)}.sqlite3'}"
+            self.name = None
+        else:
+            self.name = f"bianmin_bench_{secrets.token_hex(4)}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.name}"
+        self.engine = make_engine(self.url)
+
+    def count(self) -> int:
+        try:
+            with self.engine.connect() as conn:
+                return int(conn.execute(select(func.count()).select_from(Event)).scalar_one())
+        except Exception:  # table not created yet
+            return 0
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        if self.name:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def publishers(
+    broker: BenchBroker, messages: int, per_message: int, rate: float = 0
+) -> list[Child]:
+    share = UNITS // PUBLISHER_PROCESSES
+    procs = []
+    for p in range(PUBLISHER_PROCESSES):
+        args = [
+            PYTHON, "-m", "bench.publisher", "--broker", broker.url,
+            "--credentials", str(broker.creds_path), "--first", str(p * share),
+            "--count", str(share), "--messages", str(messages),
+            "--events-per-message", str(per_message), "--rate", str(rate),
+        ]  # fmt: skip
+        if rate:
+            args += ["--until-acked", "--ack-wait", "60"]
+        procs.append(Child(args))
+    return procs
+
+
+def read_line(child: Child, key: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    assert child.proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = child.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"child exited before printing {key!r}")
+        if line.startswith("{") and key in (doc := json.loads(line)):
+            return doc
+    raise TimeoutError(f"no {key!r} line within {timeout}s")
+
+
+def hub_process(broker: BenchBroker, db: Database, name: str) -> Child:
+    child = Child(
+        [BIANMIN, "hub", "ingest", "--database", db.url, "--broker", broker.url,
+         "--instance", name],
+        env={"BIANMIN_HUB_BROKER_PASSWORD": broker.creds.hub_password},
+    )  # fmt: skip
+    read_line(child, "ready", 30)
+    return child
+
+
+def phase(
+    broker: BenchBroker,
+    consumer: str,
+    db_kind: str | None,
+    root: Path,
+    *,
+    messages: int,
+    per_message: int,
+    hubs: int = 1,
+) -> dict[str, Any]:
+    expected = UNITS * messages * per_message
+    db = Database(db_kind, root) if db_kind else None
+    consumers: list[Child] = []
+    try:
+        if consumer == "bare":
+            consumers.append(
+                Child(
+                    [
+                        PYTHON,
+                        "-m",
+                        "bench.bare_subscriber",
+                        "--broker",
+                        broker.url,
+                        "--password",
+                        broker.creds.hub_password,
+                        "--expect",
+                        str(expected),
+                    ]
+                )
+            )
+            read_line(consumers[0], "ready")
+            time.sleep(0.5)  # SUBSCRIBE is sent right after CONNACK
+        else:
+            assert db is not None
+            consumers = [hub_process(broker, db, f"hub-{i + 1}") for i in range(hubs)]
+        for c in consumers:
+            c.stop()
+        pubs = publishers(broker, messages, per_message)
+        for p in pubs:
+            read_line(p, "ready")
+        for p in pubs:
+            read_line(p, "published", 300)
+        groups = {
+            "consumer": [c.pid for c in consumers],
+            "mosquitto": [broker.process.proc.pid] if broker.process.proc else [],
+            "postgres": pids_named("postgres") if db_kind == "postgres" else [],
+        }
+        meter = CpuMeter(groups)
+        meter.start()
+        started = time.monotonic()
+        for c in consumers:
+            c.cont()
+        rss: list[float] = []
+        if consumer == "bare":
+            result = consumers[0].finish(timeout=600, ask=False)
+            seconds = time.monotonic() - started
+            got = result.get("events", 0)
+            groups["consumer"] = []  # it has exited; it reports its own CPU time
+            bare_cpu = result.get("cpu_s", 0.0)
+        else:
+            assert db is not None
+
+            def done() -> bool:
+                rss.append(sum(rss_mb(c.pid) for c in consumers))
+                return db.count() >= expected
+
+            wait_until(done, 600, poll=0.1)
+            seconds = time.monotonic() - started
+            got = db.count()
+        cpu = meter.stop()
+        if consumer == "bare":
+            cpu["consumer"] = bare_cpu
+        for p in pubs:
+            p.finish()
+        return {
+            "consumer": consumer,
+            "database": db_kind,
+            "hub_processes": hubs if consumer == "hub" else 0,
+            "events": got,
+            "expected": expected,
+            "seconds": round(seconds, 3),
+            "events_per_s": round(got / seconds, 1),
+            "cpu_seconds": cpu,
+            "cores_busy": round(sum(cpu.values()) / seconds, 2),
+            "rss_mb_start": round(rss[0], 1) if rss else None,
+            "rss_mb_max": round(max(rss), 1) if rss else None,
+            "rss_mb_end": round(rss[-1], 1) if rss else None,
+        }
+    finally:
+        for c in consumers:
+            c.cont()
+            c.finish()
+        if db is not None:
+            db.drop()
+
+
+def latency_phase(broker: BenchBroker, root: Path, seconds: int) -> dict[str, Any]:
+    db = Database("sqlite", root)
+    hub = hub_process(broker, db, "hub-latency")
+    try:
+        pubs = publishers(broker, seconds, 1, rate=1.0)
+        results = [p.finish(timeout=seconds + 120, ask=False) for p in pubs]
+    finally:
+        hub.finish()
+        db.drop()
+    lat = sorted(x for r in results for x in r.get("latencies_ms", []))
+    unacked = sum(r.get("unacked", 0) for r in results)
+
+    def pct(q: float) -> float:
+        return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
+
+    return {
+        "rate_events_per_s": UNITS,
+        "seconds": seconds,
+        "acked": len(lat),
+        "unacked": unacked,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": lat[-1] if lat else None,
+        "mean_ms": round(statistics.fmean(lat), 2) if lat else None,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--quick", action="store_true", help="smaller runs, to check the script")
+    args = ap.parse_args()
+    live_msgs = 5 if args.quick else 30
+    backlog_msgs = 1 if args.quick else 2
+    latency_s = 5 if args.quick else 20
+    with tempfile.TemporaryDirectory(prefix="bianmin-bench-") as tmp:
+        root = Path(tmp)
+        with BenchBroker(root, unit_ids(UNITS)) as broker:
+            runs: dict[str, dict[str, Any]] = {}
+            plan = [
+                ("live_bare", "bare", None, live_msgs, 1, 1),
+                ("live_sqlite", "hub", "sqlite", live_msgs, 1, 1),
+                ("live_postgres", "hub", "postgres", live_msgs, 1, 1),
+                ("live_2hubs_postgres", "hub", "postgres", live_msgs, 1, 2),
+                ("backlog_bare", "bare", None, backlog_msgs, 100, 1),
+                ("backlog_sqlite", "hub", "sqlite", backlog_msgs, 100, 1),
+                ("backlog_postgres", "hub", "postgres", backlog_msgs, 100, 1),
+            ]
+            for name, consumer, db, msgs, per, hubs in plan:
+                runs[name] = phase(
+                    broker, consumer, db, root, messages=msgs, per_message=per, hubs=hubs
+                )
+                print(name, json.dumps(runs[name]), file=sys.stderr, flush=True)
+            latency = latency_phase(broker, root, latency_s)
+            print("latency", json.dumps(latency), file=sys.stderr, flush=True)
+    bare_live = runs["live_bare"]["events_per_s"]
+    figures = {
+        "live_bare_events_per_s": bare_live,
+        "live_sqlite_events_per_s": runs["live_sqlite"]["events_per_s"],
+        "live_postgres_events_per_s": runs["live_postgres"]["events_per_s"],
+        "live_2hubs_postgres_events_per_s": runs["live_2hubs_postgres"]["events_per_s"],
+        "live_sqlite_vs_bare": round(runs["live_sqlite"]["events_per_s"] / bare_live, 2),
+        "live_postgres_vs_bare": round(runs["live_postgres"]["events_per_s"] / bare_live, 2),
+        "backlog_bare_events_per_s": runs["backlog_bare"]["events_per_s"],
+        "backlog_sqlite_events_per_s": runs["backlog_sqlite"]["events_per_s"],
+        "backlog_postgres_events_per_s": runs["backlog_postgres"]["events_per_s"],
+        "p50_latency_ms": latency["p50_ms"],
+        "p99_latency_ms": latency["p99_ms"],
+        "hub_rss_mb_max": max(r["rss_mb_max"] or 0 for r in runs.values()),
+        "quick": args.quick,
+    }
+    path = write_results("ingest-quick" if args.quick else "ingest", figures,
+                         {"runs": runs, "latency": latency})  # fmt: skip
+    print(f"results: {path}", file=sys.stderr)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
