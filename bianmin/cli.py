@@ -16,6 +16,12 @@ app = typer.Typer(
 )
 
 
+# edge/face/cli.py imports numpy and LiteRT only inside its commands
+from edge.face.cli import face_app  # noqa: E402
+
+app.add_typer(face_app, name="face")
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

@@ -128,6 +128,11 @@ class LivenessSession:
             self.challenges = order
 
     @property
+    def settled(self) -> bool:
+        """A frontal baseline has been seen; the challenges are running."""
+        return len(self._baseline) >= self.config.baseline_frames
+
+    @property
     def current(self) -> Challenge | None:
         return self.challenges[self._step] if self._step < len(self.challenges) else None
 
