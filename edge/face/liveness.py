@@ -47,7 +47,7 @@ class LivenessConfig:
     turn_deg: float = 18.0
     # below these, per eye-distance, the frames count as one still image / one flat plane
     min_motion: float = 0.01
-    min_depth_residual: float = 0.012
+    min_depth_residual: float = 0.02
     still_after_s: float = 3.0
 
 
