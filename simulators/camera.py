@@ -22,7 +22,9 @@ def fit(image: RGBFrame, width: int, height: int) -> RGBFrame:
     h, w = image.shape[:2]
     s = min(width / w, height / h)
     nw, nh = max(1, round(w * s)), max(1, round(h * s))
-    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    resized = cv2.resize(
+        image, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    )
     out = np.zeros((height, width, 3), np.uint8)
     y, x = (height - nh) // 2, (width - nw) // 2
     out[y : y + nh, x : x + nw] = resized

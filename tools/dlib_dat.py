@@ -108,7 +108,15 @@ def read_layers(data: bytes) -> list[Layer]:
             layers.append(Layer("input", floats=means, ints={"nr": r.int(), "nc": r.int()}))
         elif name in (b"con_4", b"con_5"):
             params = r.tensor().reshape(-1)
-            keys = ("filters", "nr", "nc", "stride_y", "stride_x", "pad_y", "pad_x")
+            keys: tuple[str, ...] = (
+                "filters",
+                "nr",
+                "nc",
+                "stride_y",
+                "stride_x",
+                "pad_y",
+                "pad_x",
+            )
             layers.append(Layer("con", params, {k: r.int() for k in keys}))
         elif name == b"affine_":
             layers.append(Layer("affine", r.tensor().reshape(-1)))

@@ -27,7 +27,7 @@ _ALIGN = 16  # TFLite maps weights in place; keep every buffer 16-byte aligned
 
 
 class _AlignedBuffer(fb.BufferT):  # type: ignore[misc]
-    def Pack(self, builder: flatbuffers.Builder) -> int:  # noqa: N802 - flatbuffers API
+    def Pack(self, builder: flatbuffers.Builder) -> int:
         data = None
         if self.data is not None:
             raw = self.data.tobytes()
@@ -50,8 +50,14 @@ class _Graph:
     opcodes: dict[tuple[int, int], int] = field(default_factory=dict)
     shapes: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
-    def tensor(self, name: str, shape: tuple[int, ...], dtype: int = fb.TensorType.FLOAT32,
-               data: NDArray[Any] | None = None, quant: Any = None) -> int:
+    def tensor(
+        self,
+        name: str,
+        shape: tuple[int, ...],
+        dtype: int = fb.TensorType.FLOAT32,
+        data: NDArray[Any] | None = None,
+        quant: Any = None,
+    ) -> int:
         t = fb.TensorT()
         t.name, t.shape, t.type, t.quantization = name, list(shape), dtype, quant
         if data is not None:
@@ -64,7 +70,10 @@ class _Graph:
         return len(self.tensors) - 1
 
     def const(self, name: str, values: NDArray[Any]) -> int:
-        dtype = {np.dtype(np.float32): fb.TensorType.FLOAT32, np.dtype(np.int32): fb.TensorType.INT32}
+        dtype = {
+            np.dtype(np.float32): fb.TensorType.FLOAT32,
+            np.dtype(np.int32): fb.TensorType.INT32,
+        }
         return self.tensor(name, values.shape, dtype[values.dtype], values)
 
     def weights(self, name: str, w: NDArray[np.float32]) -> int:
@@ -80,8 +89,15 @@ class _Graph:
         quant.quantizedDimension = 0
         return self.tensor(name, w.shape, fb.TensorType.INT8, q, quant)
 
-    def op(self, code: int, inputs: list[int], outputs: list[int], options_type: int = 0,
-           options: Any = None, version: int = 1) -> None:
+    def op(
+        self,
+        code: int,
+        inputs: list[int],
+        outputs: list[int],
+        options_type: int = 0,
+        options: Any = None,
+        version: int = 1,
+    ) -> None:
         key = (code, version)
         if key not in self.opcodes:
             self.opcodes[key] = len(self.opcodes)
@@ -90,8 +106,16 @@ class _Graph:
         o.builtinOptionsType, o.builtinOptions = options_type, options
         self.operators.append(o)
 
-    def conv(self, name: str, x: int, w: NDArray[np.float32], b: NDArray[np.float32],
-             stride: int, same: bool, relu: bool) -> int:
+    def conv(
+        self,
+        name: str,
+        x: int,
+        w: NDArray[np.float32],
+        b: NDArray[np.float32],
+        stride: int,
+        same: bool,
+        relu: bool,
+    ) -> int:
         _, h, wd, _ = self.shapes[x]
         o, kh, kw, _ = w.shape
         if same:
@@ -108,8 +132,14 @@ class _Graph:
         )
         # op versions follow TFLite's versioning rules: 5 = hybrid per-channel weights
         version = 5 if self.int8_weights else 1
-        self.op(fb.BuiltinOperator.CONV_2D, [x, wt, bt], [y],
-                fb.BuiltinOptions.Conv2DOptions, opts, version)
+        self.op(
+            fb.BuiltinOperator.CONV_2D,
+            [x, wt, bt],
+            [y],
+            fb.BuiltinOptions.Conv2DOptions,
+            opts,
+            version,
+        )
         return y
 
     def pool(self, name: str, x: int, code: int, k: int, stride: int) -> int:
@@ -129,8 +159,13 @@ class _Graph:
             return x
         pads = np.array([[0, t - c] for c, t in zip(cur, shape, strict=True)], dtype=np.int32)
         y = self.tensor(name, shape)
-        self.op(fb.BuiltinOperator.PAD, [x, self.const(f"{name}/pads", pads)], [y],
-                fb.BuiltinOptions.PadOptions, fb.PadOptionsT())
+        self.op(
+            fb.BuiltinOperator.PAD,
+            [x, self.const(f"{name}/pads", pads)],
+            [y],
+            fb.BuiltinOptions.PadOptions,
+            fb.PadOptionsT(),
+        )
         return y
 
     def add_relu(self, name: str, a: int, b: int) -> int:
@@ -182,13 +217,24 @@ def build_model(net: FaceResNet, int8_weights: bool = False) -> bytes:
     pooled = g.tensor("mean", (1, channels))
     opts = fb.ReducerOptionsT()
     opts.keepDims = False
-    g.op(fb.BuiltinOperator.MEAN, [t, g.const("mean/axes", np.array([1, 2], np.int32))],
-         [pooled], fb.BuiltinOptions.ReducerOptions, opts)
+    g.op(
+        fb.BuiltinOperator.MEAN,
+        [t, g.const("mean/axes", np.array([1, 2], np.int32))],
+        [pooled],
+        fb.BuiltinOptions.ReducerOptions,
+        opts,
+    )
     fc_w = g.weights("fc/w", np.ascontiguousarray(net.fc.T))
     out = g.tensor(OUTPUT_NAME, (1, net.fc.shape[1]))
     fc_opts = fb.FullyConnectedOptionsT()
-    g.op(fb.BuiltinOperator.FULLY_CONNECTED, [pooled, fc_w, -1], [out],
-         fb.BuiltinOptions.FullyConnectedOptions, fc_opts, 3 if int8_weights else 1)
+    g.op(
+        fb.BuiltinOperator.FULLY_CONNECTED,
+        [pooled, fc_w, -1],
+        [out],
+        fb.BuiltinOptions.FullyConnectedOptions,
+        fc_opts,
+        3 if int8_weights else 1,
+    )
     return _serialise(g, x, out)
 
 

@@ -31,7 +31,9 @@ class PiCamera:
             ) from exc
         try:
             cam = Picamera2(camera_num=self.index)
-            cam.configure(cam.create_video_configuration(main={"size": self.size, "format": FORMAT}))
+            cam.configure(
+                cam.create_video_configuration(main={"size": self.size, "format": FORMAT})
+            )
             cam.start()
         except (RuntimeError, IndexError, OSError) as exc:
             raise CameraUnavailable(f"camera {self.index} did not start: {exc}") from exc

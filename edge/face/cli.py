@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,18 +24,18 @@ face_app = typer.Typer(
 )
 
 
-class Size(str, Enum):
+class Size(StrEnum):
     one_inch = "1inch"
     two_inch = "2inch"
 
 
-class Variant(str, Enum):
+class Variant(StrEnum):
     auto = "auto"
     fp32 = "fp32"
     int8 = "int8"
 
 
-class Bg(str, Enum):
+class Bg(StrEnum):
     white = "white"
     blue = "blue"
     red = "red"
@@ -117,8 +117,12 @@ def verify(
         obs = [pipe.observe(f, gates=False) for f in frames]
         limit = threshold if threshold is not None else pipe.settings.verify_threshold
         d = distance(obs[0].embedding, obs[1].embedding)
-        out = {"match": d < limit, "distance": round(d, 4), "threshold": limit,
-               "model": pipe.variant}
+        out = {
+            "match": d < limit,
+            "distance": round(d, 4),
+            "threshold": limit,
+            "model": pipe.variant,
+        }
         typer.echo(json.dumps(out))
 
     _run(go)
@@ -150,9 +154,18 @@ def id_photo(
         except (OSError, ValueError) as exc:
             raise typer.Exit(_write_error(out, exc)) from None
         h, w = photo.image.shape[:2]
-        typer.echo(json.dumps({"out": str(out), "size": size.value, "width": w, "height": h,
-                               "dpi": photo.dpi,
-                               "background_replaced": photo.background_replaced}))
+        typer.echo(
+            json.dumps(
+                {
+                    "out": str(out),
+                    "size": size.value,
+                    "width": w,
+                    "height": h,
+                    "dpi": photo.dpi,
+                    "background_replaced": photo.background_replaced,
+                }
+            )
+        )
 
     _run(go)
 

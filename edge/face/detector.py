@@ -110,8 +110,12 @@ class BlazeFace:
             px[1::2] -= pad_y
             found.append(
                 Detection(
-                    float(px[0]), float(px[1]), float(px[2]), float(px[3]),
-                    score, px[4:].reshape(6, 2),
+                    float(px[0]),
+                    float(px[1]),
+                    float(px[2]),
+                    float(px[3]),
+                    score,
+                    px[4:].reshape(6, 2),
                 )
             )
         return found

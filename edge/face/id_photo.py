@@ -95,15 +95,19 @@ def make_id_photo(
     w, h = size_px(size, dpi)
     colour = COLOURS[background]
     m = photo_transform(det, size, dpi)
-    photo = cv2.warpAffine(
-        frame, m, (w, h), flags=cv2.INTER_CUBIC,
-        borderMode=cv2.BORDER_CONSTANT, borderValue=colour,
+    warped = cv2.warpAffine(
+        frame,
+        m,
+        (w, h),
+        flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=colour,
     )
+    photo = np.asarray(warped, np.uint8)
     if segmenter is None:
-        return IdPhoto(np.asarray(photo, np.uint8), size, dpi, background_replaced=False)
-    mask = segmenter.person_mask(photo)
+        return IdPhoto(photo, size, dpi, background_replaced=False)
     # soften the cut so hair edges blend instead of showing a hard halo
-    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, w / 300))[:, :, None]
+    mask = cv2.GaussianBlur(segmenter.person_mask(photo), (0, 0), max(1.0, w / 300))[:, :, None]
     plain = np.empty_like(photo)
     plain[:] = colour
     out = mask * photo.astype(np.float32) + (1 - mask) * plain.astype(np.float32)

@@ -34,9 +34,7 @@ def roi_transform(det: Detection) -> NDArray[np.float64]:
     s = INPUT / (ROI_SCALE * max(det.width, det.height))
     c, n = math.cos(theta) * s, math.sin(theta) * s
     # q = s * R(-theta) (p - centre) + (96, 96)
-    return np.array(
-        [[c, n, INPUT / 2 - c * cx - n * cy], [-n, c, INPUT / 2 + n * cx - c * cy]]
-    )
+    return np.array([[c, n, INPUT / 2 - c * cx - n * cy], [-n, c, INPUT / 2 + n * cx - c * cy]])
 
 
 class FaceMesh:

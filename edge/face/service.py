@@ -119,7 +119,9 @@ class LocalFaceService:
             self.gallery.add_many(list(ids), np.stack(vectors))
 
     def _embedding(self, probe: Frame | Embedding) -> Embedding:
-        return probe if probe.ndim == 1 else self.pipeline.observe(probe).embedding
+        if probe.ndim == 1:
+            return np.asarray(probe, np.float32)
+        return self.pipeline.observe(np.asarray(probe, np.uint8)).embedding
 
     def detect(self, frame: Frame) -> list[Detection]:
         return self.pipeline.detect(frame)

@@ -28,7 +28,7 @@ RED = (220, 20, 20)  # RGB: a wrong channel order would read back blue
 
 
 def _video(path: Path, frames: int = 12, size: tuple[int, int] = (320, 240)) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, size)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, size)
     assert writer.isOpened()
     for _ in range(frames):
         bgr = np.zeros((size[1], size[0], 3), np.uint8)
@@ -47,14 +47,18 @@ def _images(directory: Path) -> str:
 
 
 BACKENDS: dict[str, Callable[[Path], CameraSpec]] = {
-    "opencv-video-file": lambda d: CameraSpec(backend="opencv", source=str(_video(d / "c.avi")),
-                                              width=320, height=240),
-    "simulator-images": lambda d: CameraSpec(backend="file", source=_images(d), width=320,
-                                             height=240),
-    "simulator-video": lambda d: CameraSpec(backend="file", source=str(_video(d / "s.avi")),
-                                            width=320, height=240),
-    "simulator-synthetic": lambda d: CameraSpec(backend="file", source="synthetic", width=320,
-                                                height=240),
+    "opencv-video-file": lambda d: CameraSpec(
+        backend="opencv", source=str(_video(d / "c.avi")), width=320, height=240
+    ),
+    "simulator-images": lambda d: CameraSpec(
+        backend="file", source=_images(d), width=320, height=240
+    ),
+    "simulator-video": lambda d: CameraSpec(
+        backend="file", source=str(_video(d / "s.avi")), width=320, height=240
+    ),
+    "simulator-synthetic": lambda d: CameraSpec(
+        backend="file", source="synthetic", width=320, height=240
+    ),
 }
 
 
@@ -69,7 +73,8 @@ def test_frames_are_rgb_uint8_of_the_configured_shape(camera: Camera) -> None:
     camera.start()
     for _ in range(5):
         frame = camera.capture_rgb()
-        assert frame.shape == (240, 320, 3) and frame.dtype == np.uint8
+        assert frame.shape == (240, 320, 3)
+        assert frame.dtype == np.uint8
         assert frame.flags.c_contiguous
 
 
@@ -77,11 +82,14 @@ def test_colour_order_is_rgb(camera: Camera, request: pytest.FixtureRequest) -> 
     if "synthetic" in request.node.callspec.id:
         camera.start()
         frame = camera.capture_rgb()
-        assert frame[0, -1, 0] > 200 and frame[-1, 0, 1] > 200  # red grows to the right
+        assert frame[0, -1, 0] > 200
+        assert frame[-1, 0, 1] > 200
         return
     camera.start()
     r, g, b = camera.capture_rgb()[120, 160].astype(int)
-    assert r > 180 and g < 70 and b < 70
+    assert r > 180
+    assert g < 70
+    assert b < 70
 
 
 def test_capture_before_start_is_refused(camera: Camera) -> None:
@@ -109,16 +117,20 @@ def test_simulator_is_deterministic_and_moves(tmp_path: Path) -> None:
 
 
 def test_simulator_video_loops_forever(tmp_path: Path) -> None:
-    cam = make_camera(CameraSpec(backend="file", source=str(_video(tmp_path / "v.avi", 3)),
-                                 width=320, height=240))
+    cam = make_camera(
+        CameraSpec(backend="file", source=str(_video(tmp_path / "v.avi", 3)), width=320, height=240)
+    )
     cam.start()
     for _ in range(10):
         cam.capture_rgb()
 
 
 def test_opencv_end_of_file_is_a_capture_error(tmp_path: Path) -> None:
-    cam = make_camera(CameraSpec(backend="opencv", source=str(_video(tmp_path / "v.avi", 2)),
-                                 width=320, height=240))
+    cam = make_camera(
+        CameraSpec(
+            backend="opencv", source=str(_video(tmp_path / "v.avi", 2)), width=320, height=240
+        )
+    )
     cam.start()
     cam.capture_rgb()
     cam.capture_rgb()
@@ -127,8 +139,10 @@ def test_opencv_end_of_file_is_a_capture_error(tmp_path: Path) -> None:
 
 
 def test_unopenable_sources_are_camera_unavailable(tmp_path: Path) -> None:
-    for spec in (CameraSpec(backend="opencv", source=str(tmp_path / "none.avi")),
-                 CameraSpec(backend="file", source=str(tmp_path / "*.jpg"))):
+    for spec in (
+        CameraSpec(backend="opencv", source=str(tmp_path / "none.avi")),
+        CameraSpec(backend="file", source=str(tmp_path / "*.jpg")),
+    ):
         with pytest.raises(CameraUnavailable):
             make_camera(spec).start()
 
@@ -171,8 +185,10 @@ def test_picamera2_asks_for_bgr888_which_is_rgb_in_memory(monkeypatch: pytest.Mo
     cam = make_camera(CameraSpec(backend="picamera2", source=1, width=64, height=48))
     cam.start()
     frame = cam.capture_rgb()
-    assert calls["num"] == 1 and calls["cfg"]["main"]["format"] == "BGR888"
-    assert frame.shape == (48, 64, 3) and tuple(frame[0, 0]) == RED
+    assert calls["num"] == 1
+    assert calls["cfg"]["main"]["format"] == "BGR888"
+    assert frame.shape == (48, 64, 3)
+    assert tuple(frame[0, 0]) == RED
     cam.close()
     assert calls["stopped"]
 
@@ -183,7 +199,8 @@ def test_profile_rotation_and_mirror_are_applied() -> None:
     assert orient(frame, 90, False).shape == (3, 2, 3)
     assert orient(frame, 90, False)[0, 1, 0] == 255  # clockwise: top-left goes top-right
     assert orient(frame, 0, True)[0, 2, 0] == 255
-    cam = make_camera(CameraSpec(backend="file", source="synthetic", width=64, height=48,
-                                 rotation=270))
+    cam = make_camera(
+        CameraSpec(backend="file", source="synthetic", width=64, height=48, rotation=270)
+    )
     cam.start()
     assert cam.capture_rgb().shape == (64, 48, 3)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from edge.face import models
+from edge.face.errors import ModelMissing
 from edge.face.pipeline import FacePipeline, load_image
 from edge.face.types import Frame
 from tests.conftest import _require
@@ -21,8 +22,13 @@ from tests.conftest import _require
 ROOT = Path(__file__).resolve().parents[2]
 PHOTO_SDIST = "face_recognition-1.3.0.tar.gz"
 PHOTO_SDIST_SHA256 = "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"
-SAME_PERSON = ["obama.jpg", "obama2.jpg", "obama3.jpg", "obama_partial_face.jpg",
-               "obama_partial_face2.jpg"]
+SAME_PERSON = [
+    "obama.jpg",
+    "obama2.jpg",
+    "obama3.jpg",
+    "obama_partial_face.jpg",
+    "obama_partial_face2.jpg",
+]
 OTHER_PERSON = "biden.jpg"
 
 
@@ -33,7 +39,7 @@ def model_dir() -> Path:
     try:
         for m in models.ALL:
             models.locate(m, directory)
-    except models.ModelMissing:
+    except ModelMissing:
         from tools.build_models import build
 
         try:
@@ -66,8 +72,19 @@ def photo_dir() -> Path:
         return images
     sdist = cache / PHOTO_SDIST
     if not sdist.is_file():
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-               "--no-binary", ":all:", "-d", str(cache), "face_recognition==1.3.0"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-d",
+            str(cache),
+            "face_recognition==1.3.0",
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             _require("face test photos", f"pip download face_recognition==1.3.0: {done.stderr}")
@@ -107,7 +124,11 @@ def group_photo(pipe: FacePipeline, *frames: Frame, tile: int = 320) -> Frame:
     for f in frames:
         d = pipe.single_face(f)
         cx, cy, half = (d.x0 + d.x1) / 2, (d.y0 + d.y1) / 2, max(d.width, d.height)
-        m = np.array([[tile / (2 * half), 0, tile / 2 - cx * tile / (2 * half)],
-                      [0, tile / (2 * half), tile / 2 - cy * tile / (2 * half)]])
+        m = np.array(
+            [
+                [tile / (2 * half), 0, tile / 2 - cx * tile / (2 * half)],
+                [0, tile / (2 * half), tile / 2 - cy * tile / (2 * half)],
+            ]
+        )
         tiles.append(cv2.warpAffine(f, m, (tile, tile), borderMode=cv2.BORDER_REPLICATE))
     return np.ascontiguousarray(np.hstack(tiles))

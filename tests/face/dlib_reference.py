@@ -15,7 +15,7 @@ F64 = NDArray[np.float64]
 def _conv(x: F64, conv: Conv) -> F64:
     """x: (C, H, W); dlib con_ with explicit padding, then affine_ (gamma * y + beta)."""
     w = conv.weight.astype(np.float64)
-    o, c, kh, kw = w.shape
+    _o, c, kh, kw = w.shape
     p, s = conv.pad, conv.stride
     xp = np.pad(x, ((0, 0), (p, p), (p, p)))
     oh = (xp.shape[1] - kh) // s + 1
@@ -29,7 +29,7 @@ def _conv(x: F64, conv: Conv) -> F64:
 
 
 def _pool(x: F64, k: int, s: int, op: str) -> F64:
-    c, h, w = x.shape
+    _c, h, w = x.shape
     oh, ow = (h - k) // s + 1, (w - k) // s + 1
     win = np.stack(
         [x[:, i : i + s * oh : s, j : j + s * ow : s] for i in range(k) for j in range(k)]

@@ -33,8 +33,16 @@ def _chips(n: int) -> list[np.ndarray]:
 def test_dat_reader_finds_the_face_resnet_layers(dlib_dat_path: Path) -> None:
     layers = dlib_dat.load(dlib_dat_path)
     kinds = Counter(layer.kind for layer in layers)
-    assert kinds == {"con": 29, "affine": 29, "relu": 29, "add_prev": 14, "avg_pool": 5,
-                     "max_pool": 1, "input": 1, "fc": 1}
+    assert kinds == {
+        "con": 29,
+        "affine": 29,
+        "relu": 29,
+        "add_prev": 14,
+        "avg_pool": 5,
+        "max_pool": 1,
+        "input": 1,
+        "fc": 1,
+    }
     assert layers[0].ints == {"nr": 150, "nc": 150}
     assert layers[0].floats["red"] == pytest.approx(122.782, abs=1e-3)
 
@@ -42,12 +50,19 @@ def test_dat_reader_finds_the_face_resnet_layers(dlib_dat_path: Path) -> None:
 def test_dat_reader_decodes_dlib_integers_floats_and_tensors() -> None:
     values = np.array([1.5, -2.25, 3.0e-3], np.float32)
     blob = (
-        bytes([1, 5]) + b"con_4" + dlib_dat.pack_tensor(values)
+        bytes([1, 5])
+        + b"con_4"
+        + dlib_dat.pack_tensor(values)
         + b"".join(bytes([1, v]) for v in (3, 1, 1, 1, 1, 0, 0))
     )
     (layer,) = dlib_dat.read_layers(
-        bytes([1, 21]) + b"input_rgb_image_sized" + dlib_dat.pack_float(122.5)
-        + dlib_dat.pack_float(-1.0) + dlib_dat.pack_float(0.125) + bytes([1, 150, 1, 150]) + blob
+        bytes([1, 21])
+        + b"input_rgb_image_sized"
+        + dlib_dat.pack_float(122.5)
+        + dlib_dat.pack_float(-1.0)
+        + dlib_dat.pack_float(0.125)
+        + bytes([1, 150, 1, 150])
+        + blob
     )[1:]
     assert layer.kind == "con"
     np.testing.assert_array_equal(layer.params, values)
@@ -84,8 +99,13 @@ def test_converted_graph_uses_only_plain_builtin_ops(net: FaceResNet) -> None:
     names = {v: k for k, v in vars(fb.BuiltinOperator).items() if not k.startswith("_")}
     codes = [model.operatorCodes[op.opcodeIndex].builtinCode for op in model.subgraphs[0].operators]
     assert Counter(names[c] for c in codes) == {
-        "CONV_2D": 29, "ADD": 14, "PAD": 5, "AVERAGE_POOL_2D": 4, "MAX_POOL_2D": 1,
-        "MEAN": 1, "FULLY_CONNECTED": 1,
+        "CONV_2D": 29,
+        "ADD": 14,
+        "PAD": 5,
+        "AVERAGE_POOL_2D": 4,
+        "MAX_POOL_2D": 1,
+        "MEAN": 1,
+        "FULLY_CONNECTED": 1,
     }
 
 

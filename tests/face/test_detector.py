@@ -27,7 +27,9 @@ def test_decode_places_boxes_and_keypoints_relative_to_their_anchor() -> None:
     dets, scores = decode(reg, logits, 0.5)
     assert dets.shape == (1, 16)
     ax, ay = anchors()[100]
-    np.testing.assert_allclose(dets[0, :4], [ax + 0.1 - 0.125, ay - 0.25, ax + 0.1 + 0.125, ay + 0.25])
+    np.testing.assert_allclose(
+        dets[0, :4], [ax + 0.1 - 0.125, ay - 0.25, ax + 0.1 + 0.125, ay + 0.25]
+    )
     np.testing.assert_allclose(dets[0, 4:6], [ax, ay - 0.1])
     assert scores[0] > 0.99
 
@@ -44,8 +46,11 @@ def test_weighted_nms_merges_overlaps_and_keeps_separate_faces() -> None:
 def test_letterbox_centres_a_portrait_frame_on_a_square() -> None:
     frame = np.full((200, 100, 3), 255, np.uint8)
     x, side, pad_x, pad_y = letterbox(frame)
-    assert x.shape == (1, 128, 128, 3) and side == 200 and (pad_x, pad_y) == (50, 0)
-    assert x[0, 64, 5, 0] == -1.0 and x[0, 64, 64, 0] == 1.0
+    assert x.shape == (1, 128, 128, 3)
+    assert side == 200
+    assert (pad_x, pad_y) == (50, 0)
+    assert x[0, 64, 5, 0] == -1.0
+    assert x[0, 64, 64, 0] == 1.0
 
 
 def test_detector_finds_the_one_face_in_every_photo(

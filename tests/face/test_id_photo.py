@@ -27,8 +27,9 @@ def test_print_sizes_at_300_dpi() -> None:
     assert size_px("1inch", 600) == (591, 827)
 
 
-@pytest.mark.parametrize(("name", "size"), [("obama.jpg", "1inch"), ("biden.jpg", "2inch"),
-                                            ("obama2.jpg", "2inch")])
+@pytest.mark.parametrize(
+    ("name", "size"), [("obama.jpg", "1inch"), ("biden.jpg", "2inch"), ("obama2.jpg", "2inch")]
+)
 def test_head_is_centred_level_and_sized_by_id_photo_proportions(
     pipeline_int8: FacePipeline, photos: dict[str, Frame], name: str, size: str
 ) -> None:
@@ -36,12 +37,14 @@ def test_head_is_centred_level_and_sized_by_id_photo_proportions(
     src = pipeline_int8.single_face(frame)
     photo = make_id_photo(frame, src, size, "blue", pipeline_int8.segmenter())  # type: ignore[arg-type]
     w, h = size_px(size)  # type: ignore[arg-type]
-    assert photo.image.shape == (h, w, 3) and photo.image.dtype == np.uint8
+    assert photo.image.shape == (h, w, 3)
+    assert photo.image.dtype == np.uint8
     # exact geometry: where the source keypoints land in the photo
     m = photo_transform(src, size)  # type: ignore[arg-type]
     kp = src.keypoints @ m[:, :2].T + m[:, 2]
     eyes = kp[:2].mean(0)
-    assert abs(kp[0, 1] - kp[1, 1]) < 1e-6 and abs(eyes[0] - w / 2) < 1e-6
+    assert abs(kp[0, 1] - kp[1, 1]) < 1e-6
+    assert abs(eyes[0] - w / 2) < 1e-6
     head = (CROWN_ABOVE_EYES + CHIN_BELOW_EYES) * float(np.linalg.norm(kp[3] - eyes))
     assert head / h == pytest.approx(HEAD_RATIO)
     crown = eyes[1] - CROWN_ABOVE_EYES * float(np.linalg.norm(kp[3] - eyes))
@@ -58,8 +61,9 @@ def test_background_is_replaced_with_the_plain_colour(
     pipeline_int8: FacePipeline, photos: dict[str, Frame]
 ) -> None:
     frame = photos["obama.jpg"]
-    photo = make_id_photo(frame, pipeline_int8.single_face(frame), "2inch", "blue",
-                          pipeline_int8.segmenter())
+    photo = make_id_photo(
+        frame, pipeline_int8.single_face(frame), "2inch", "blue", pipeline_int8.segmenter()
+    )
     assert photo.background_replaced
     corners = photo.image[[5, 5, 200], [5, -6, 5]].astype(int)
     assert np.abs(corners - np.array(COLOURS["blue"])).max() <= 3

@@ -178,4 +178,5 @@ def test_real_model_liveness_run_rejects_a_replayed_still_photo(
             break
     assert decision is not None
     assert (decision.status, decision.reason) == ("failed", "no_motion")
-    assert run.probe is not None and run.probe.shape == (128,)
+    assert run.probe is not None
+    assert run.probe.shape == (128,)

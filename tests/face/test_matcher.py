@@ -21,7 +21,9 @@ def test_id_card_photos_use_their_own_threshold() -> None:
     t = Thresholds(template=0.5, id_card_photo=0.55)
     assert not verify(a, b, t, "template").match
     result = verify(a, b, t, "id_card_photo")
-    assert result.match and result.threshold == 0.55 and result.reference == "id_card_photo"
+    assert result.match
+    assert result.threshold == 0.55
+    assert result.reference == "id_card_photo"
     assert result.distance == pytest.approx(0.52)
 
 
@@ -32,12 +34,14 @@ def test_search_ranks_the_nearest_templates_first() -> None:
     gallery.add_many([f"t{i}" for i in range(1000)], vectors)
     probe = vectors[417] + 0.01
     result = gallery.search(probe, k=5, threshold=0.5, margin=0.08)
-    assert [c.template_id for c in result.candidates][0] == "t417"
+    assert next(c.template_id for c in result.candidates) == "t417"
     dists = [c.distance for c in result.candidates]
-    assert dists == sorted(dists) and len(dists) == 5
+    assert dists == sorted(dists)
+    assert len(dists) == 5
     brute = np.sort(np.linalg.norm(vectors - probe, axis=1))[:5]
     np.testing.assert_allclose(dists, brute, atol=1e-4)
-    assert result.clear_lead and result.needs_clerk_confirmation
+    assert result.clear_lead
+    assert result.needs_clerk_confirmation
 
 
 def test_search_without_a_clear_margin_has_no_lead() -> None:
@@ -56,20 +60,24 @@ def test_search_beyond_the_threshold_has_no_lead() -> None:
     gallery = Gallery()
     gallery.add("far", np.full(128, 1.0, np.float32))
     result = gallery.search(np.zeros(128, np.float32), k=3, threshold=0.5, margin=0.0)
-    assert len(result.candidates) == 1 and not result.clear_lead
+    assert len(result.candidates) == 1
+    assert not result.clear_lead
 
 
 def test_empty_gallery_returns_no_candidates() -> None:
     result = Gallery().search(np.zeros(128, np.float32), k=5, threshold=0.5, margin=0.08)
-    assert result.candidates == () and not result.clear_lead
+    assert result.candidates == ()
+    assert not result.clear_lead
 
 
 def test_gallery_removes_templates_and_rejects_duplicates() -> None:
     rng = np.random.default_rng(1)
     gallery = Gallery()
     gallery.add_many(["a", "b", "c"], _unit(rng, 3))
-    assert gallery.remove("b") and not gallery.remove("b")
-    assert len(gallery) == 2 and "b" not in gallery
+    assert gallery.remove("b")
+    assert not gallery.remove("b")
+    assert len(gallery) == 2
+    assert "b" not in gallery
     probe = gallery.get("c")
     assert probe is not None
     assert gallery.search(probe, 2, 0.5, 0.0).candidates[0].template_id == "c"

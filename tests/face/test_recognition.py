@@ -17,9 +17,7 @@ def _embeddings(pipe: FacePipeline, photos: dict[str, Frame]) -> dict[str, np.nd
     return {n: pipe.observe(f, gates=False).embedding for n, f in photos.items()}
 
 
-def test_photos_of_the_same_person_match(
-    pipeline: FacePipeline, photos: dict[str, Frame]
-) -> None:
+def test_photos_of_the_same_person_match(pipeline: FacePipeline, photos: dict[str, Frame]) -> None:
     emb = _embeddings(pipeline, photos)
     limit = pipeline.settings.verify_threshold
     for a, b in itertools.combinations(SAME_PERSON, 2):
@@ -36,9 +34,7 @@ def test_photos_of_different_people_do_not_match(
         assert distance(emb[a], emb[OTHER_PERSON]) > limit + 0.15, (a, pipeline.variant)
 
 
-def test_int8_descriptors_stay_close_to_fp32(
-    model_dir: Path, photos: dict[str, Frame]
-) -> None:
+def test_int8_descriptors_stay_close_to_fp32(model_dir: Path, photos: dict[str, Frame]) -> None:
     fp32 = _embeddings(FacePipeline(variant="fp32", model_dir=model_dir, threads=1), photos)
     int8 = _embeddings(FacePipeline(variant="int8", model_dir=model_dir, threads=1), photos)
     for name in photos:

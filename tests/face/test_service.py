@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from edge.face.errors import ConsentRequired, QualityRejected, TemplateNotFound
@@ -44,10 +45,14 @@ def test_enrolled_resident_is_verified_and_a_stranger_is_not(
     service: LocalFaceService, photos: dict[str, Frame]
 ) -> None:
     template_id = service.enroll(photos["obama.jpg"], _consent("enroll"))
-    same = service.verify_template(photos["obama_partial_face2.jpg"], template_id, _consent("verify"))
+    same = service.verify_template(
+        photos["obama_partial_face2.jpg"], template_id, _consent("verify")
+    )
     other = service.verify_template(photos["biden.jpg"], template_id, _consent("verify"))
-    assert same.match and not other.match
-    assert same.reference == "template" and same.threshold == 0.5
+    assert same.match
+    assert not other.match
+    assert same.reference == "template"
+    assert same.threshold == 0.5
 
 
 def test_live_face_is_verified_against_an_id_card_photo(
@@ -56,9 +61,13 @@ def test_live_face_is_verified_against_an_id_card_photo(
     import cv2
 
     # a card chip photo is about 102 x 126 px: shrink a photo of the same person to that
-    card = cv2.resize(photos["obama2.jpg"], (102, 196), interpolation=cv2.INTER_AREA)
+    card = np.asarray(
+        cv2.resize(photos["obama2.jpg"], (102, 196), interpolation=cv2.INTER_AREA), np.uint8
+    )
     result = service.verify_id_card(photos["obama.jpg"], card, _consent("verify"))
-    assert result.match and result.reference == "id_card_photo" and result.threshold == 0.55
+    assert result.match
+    assert result.reference == "id_card_photo"
+    assert result.threshold == 0.55
 
 
 def test_search_offers_candidates_for_the_clerk_never_a_decision(
@@ -68,7 +77,8 @@ def test_search_offers_candidates_for_the_clerk_never_a_decision(
     biden = service.enroll(photos["biden.jpg"], _consent("enroll"))
     result = service.search(photos["obama_partial_face.jpg"], _consent("search"))
     assert [c.template_id for c in result.candidates] == [obama, biden]
-    assert result.clear_lead and result.needs_clerk_confirmation
+    assert result.clear_lead
+    assert result.needs_clerk_confirmation
 
 
 def test_gallery_is_reloaded_from_the_encrypted_store(
@@ -96,7 +106,7 @@ def test_enrollment_applies_the_quality_gates(
 ) -> None:
     import cv2
 
-    blurred = cv2.GaussianBlur(photos["obama.jpg"], (0, 0), 8)
+    blurred = np.asarray(cv2.GaussianBlur(photos["obama.jpg"], (0, 0), 8), np.uint8)
     with pytest.raises(QualityRejected) as err:
         service.enroll(blurred, _consent("enroll"))
     assert err.value.problems == ("blurry",)
@@ -104,4 +114,5 @@ def test_enrollment_applies_the_quality_gates(
 
 def test_id_photo_from_the_service(service: LocalFaceService, photos: dict[str, Frame]) -> None:
     photo = service.id_photo(photos["biden.jpg"], "1inch", "red")
-    assert photo.image.shape == (413, 295, 3) and photo.background_replaced
+    assert photo.image.shape == (413, 295, 3)
+    assert photo.background_replaced

@@ -22,7 +22,8 @@ def _vec(seed: int) -> np.ndarray:
 def test_templates_round_trip_through_encryption(tmp_path: Path) -> None:
     store = TemplateStore(tmp_path / "t.db", KEY)
     ids = [store.add(_vec(i)) for i in range(3)]
-    assert len(set(ids)) == 3 and all(len(i) == 32 for i in ids)
+    assert len(set(ids)) == 3
+    assert all(len(i) == 32 for i in ids)
     np.testing.assert_array_equal(store.get(ids[1]), _vec(1))
     reopened = TemplateStore(tmp_path / "t.db", KEY)
     assert dict(reopened.all()).keys() == set(ids)
@@ -33,8 +34,9 @@ def test_store_file_holds_no_plaintext_descriptor(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
     store = TemplateStore(path, KEY)
     store.add(_vec(5))
-    blob = path.read_bytes() + (path.with_name("t.db-wal").read_bytes()
-                                if path.with_name("t.db-wal").exists() else b"")
+    blob = path.read_bytes() + (
+        path.with_name("t.db-wal").read_bytes() if path.with_name("t.db-wal").exists() else b""
+    )
     assert _vec(5).tobytes()[:16] not in blob
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
@@ -64,7 +66,9 @@ def test_template_moved_under_another_id_is_detected(tmp_path: Path) -> None:
     store = TemplateStore(tmp_path / "t.db", KEY)
     a, b = store.add(_vec(1)), store.add(_vec(2))
     with sqlite3.connect(tmp_path / "t.db") as db:
-        nonce, ct = db.execute("SELECT nonce, ciphertext FROM templates WHERE id=?", (a,)).fetchone()
+        nonce, ct = db.execute(
+            "SELECT nonce, ciphertext FROM templates WHERE id=?", (a,)
+        ).fetchone()
         db.execute("UPDATE templates SET nonce=?, ciphertext=? WHERE id=?", (nonce, ct, b))
     with pytest.raises(TemplateTampered):
         store.get(b)
