@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # escpos writes a capabilities pickle into a new temp dir on every import unless told where.
 export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/.cache/escpos
 
-.PHONY: demo test lint fmt venv clean models
+.PHONY: demo test lint fmt venv clean models bench-face
 
 venv: $(STAMP)
 
@@ -30,6 +30,13 @@ models: $(STAMP)
 
 test: $(STAMP) models
 	$(BIN)/python -m pytest
+
+# Not part of `make test`: LiteRT against the face_recognition library on the same frames.
+# face_recognition names `dlib` (an sdist needing a C++ build), so bench/face.py installs it
+# with --no-deps on top of the bench-face extra, which brings the prebuilt dlib-bin wheel.
+bench-face: $(STAMP) models
+	$(BIN)/python -m pip install --quiet -e '.[bench-face]'
+	$(BIN)/python bench/face.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

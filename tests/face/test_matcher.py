@@ -95,3 +95,16 @@ def test_calibration_holds_the_false_match_rate() -> None:
     assert cal.false_non_match_rate < 0.01
     with pytest.raises(ValueError, match="both"):
         calibrate([], impostor)
+
+
+@pytest.mark.parametrize("n", [7, 900, 5_000, 50_001])
+def test_large_gallery_search_is_exact(n: int) -> None:
+    """The blocked top-k shortcut must return exactly the brute-force nearest templates."""
+    rng = np.random.default_rng(n)
+    vectors = (rng.normal(size=(n, 128)) * 0.09).astype(np.float32)
+    gallery = Gallery()
+    gallery.add_many([str(i) for i in range(n)], vectors)
+    for probe in vectors[rng.integers(0, n, 5)] + rng.normal(0, 0.02, (5, 128)).astype(np.float32):
+        got = [int(c.template_id) for c in gallery.search(probe, 5, 0.5, 0.08).candidates]
+        want = np.argsort(np.linalg.norm(vectors - probe, axis=1), kind="stable")[:5]
+        assert got == [int(i) for i in want]
