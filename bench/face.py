@@ -333,7 +333,7 @@ def main() -> None:
     report = {
         "summary": summary,
         "machine": info,
-        "frames": "6 photos from face_recognition 1.3.0 test_images reframed to 640x480, face ~200 px",
+        "frames": "face_recognition 1.3.0 test_images, reframed to 640x480, face ~200 px",
         "litert": results,
         "pairs": pairs,
         "note": "measured on a 2-core machine shared with other jobs; re-run on a quiet one",
