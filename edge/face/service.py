@@ -11,11 +11,18 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from edge.face.errors import ConsentRequired, SeveralFaces
+from edge.face.errors import ConsentRequired
 from edge.face.id_photo import Background, IdPhoto, PhotoSize, make_id_photo
-from edge.face.liveness import PROMPTS_ZH, LivenessConfig, LivenessDecision, LivenessSession
+from edge.face.liveness import (
+    PROMPTS_ZH,
+    LivenessConfig,
+    LivenessDecision,
+    LivenessSession,
+    yaw_deg,
+)
 from edge.face.matcher import Gallery, SearchResult, Thresholds, Verification, verify
 from edge.face.pipeline import FacePipeline
+from edge.face.quality import PROMPTS_ZH as QUALITY_PROMPTS_ZH
 from edge.face.templates import TemplateStore
 from edge.face.types import Detection, Embedding, Frame
 
@@ -70,30 +77,44 @@ class FaceService(Protocol):
 @dataclass
 class _MeshLiveness:
     """Feeds FaceMesh landmarks of the single face to a LivenessSession. The probe descriptor
-    comes from a frontal frame of the same challenge, and the last frame must still be the same
-    person, so a photo cannot be swapped in after a live person did the movements."""
+    comes from the frontal baseline, and after the challenge the resident must face the camera
+    again as the same person, so a photo cannot be swapped in after a live person moved."""
 
     pipeline: FacePipeline
     thresholds: Thresholds
     session: LivenessSession
+    confirm_s: float = 4.0
     probe: Embedding | None = None
-    _last: Embedding | None = field(default=None, repr=False)
+    _passed_at: float | None = field(default=None, repr=False)
+
+    def _say(self, prompt: str) -> LivenessDecision:
+        return LivenessDecision("pending", "", self.session.current, prompt)
 
     def feed(self, t: float, frame: Frame) -> LivenessDecision:
         found = self.pipeline.detect(frame)
         if len(found) > 1:
-            raise SeveralFaces("only the resident may be in front of the camera")
-        if not found:
-            return self.session.observe(t, None)
-        det = found[0]
-        points = self.pipeline.mesh.landmarks(frame, det).points
+            # someone walking behind the resident pauses the challenge rather than ending it
+            return self._say(QUALITY_PROMPTS_ZH["several_faces"])
+        det = found[0] if found else None
+        points = self.pipeline.mesh.landmarks(frame, det).points if det else None
         decision = self.session.observe(t, points)
-        if self.probe is None and self.session.settled:
+        if det is not None and self.probe is None and self.session.settled:
             self.probe = self.pipeline.embed(frame, det)
-        if decision.status == "passed" and self.probe is not None:
-            last = self.pipeline.embed(frame, det)
-            if not verify(last, self.probe, self.thresholds).match:
-                return LivenessDecision("failed", "face_changed", None, PROMPTS_ZH["failed"])
+        if decision.status != "passed":
+            return decision
+        # the frame that completed a turn is not frontal: compare on a frontal one instead
+        if self._passed_at is None:
+            self._passed_at = t
+        if t - self._passed_at > self.confirm_s:
+            return LivenessDecision("failed", "timeout", None, PROMPTS_ZH["failed"])
+        if (
+            det is None
+            or points is None
+            or abs(yaw_deg(points)) > self.session.config.frontal_max_deg
+        ):
+            return self._say(PROMPTS_ZH["look"])
+        if self.probe is None or not verify(self.pipeline.embed(frame, det), self.probe, self.thresholds).match:
+            return LivenessDecision("failed", "face_changed", None, PROMPTS_ZH["failed"])
         return decision
 
 

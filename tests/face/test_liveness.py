@@ -180,3 +180,77 @@ def test_real_model_liveness_run_rejects_a_replayed_still_photo(
     assert (decision.status, decision.reason) == ("failed", "no_motion")
     assert run.probe is not None
     assert run.probe.shape == (128,)
+
+
+# -- the service's run: detection + landmarks + identity continuity --------------------------
+
+
+class _Scripted:
+    """Stands in for FacePipeline: each 'frame' is a script entry (faces, landmarks, descriptor)."""
+
+    def __init__(self) -> None:
+        self.mesh = self
+
+    def detect(self, frame: dict) -> list:
+        return frame["faces"]
+
+    def landmarks(self, frame: dict, det: object) -> object:
+        return type("L", (), {"points": frame["points"]})
+
+    def embed(self, frame: dict, det: object) -> np.ndarray:
+        return frame["descriptor"]
+
+
+def _frames_for(session: LivenessSession, after: list[dict]) -> Iterator[dict]:
+    """The resident does the challenge; from the frame that completes it, `after` plays."""
+    me = np.zeros(128, np.float32)
+    for pts in _live_person(session):
+        if session.current is None:
+            break
+        yield {"faces": [object()], "points": pts, "descriptor": me}
+    yield from after
+
+
+def _run_service(session: LivenessSession, frames: Iterator[dict]) -> LivenessDecision:
+    from edge.face.matcher import Thresholds
+    from edge.face.service import _MeshLiveness
+
+    run = _MeshLiveness(_Scripted(), Thresholds(), session)  # type: ignore[arg-type]
+    decision = None
+    for n, frame in enumerate(frames):
+        decision = run.feed(n / FPS, frame)  # type: ignore[arg-type]
+        if decision.status != "pending":
+            break
+    assert decision is not None
+    return decision
+
+
+def test_run_confirms_the_same_person_facing_the_camera_after_the_challenge() -> None:
+    session = LivenessSession(rng=random.Random(2), challenges=["blink", "turn_left"])
+    turned = synthetic.frame(synthetic.head(), yaw_deg=28)
+    front = synthetic.frame(synthetic.head())
+    same = np.full(128, 0.01, np.float32)
+    frames = [{"faces": [object()], "points": turned, "descriptor": same}] * 3
+    frames += [{"faces": [object()], "points": front, "descriptor": same}]
+    assert _run_service(session, _frames_for(session, frames)).status == "passed"
+
+
+def test_run_fails_when_another_face_finishes_the_challenge() -> None:
+    session = LivenessSession(rng=random.Random(2), challenges=["blink", "turn_left"])
+    front = synthetic.frame(synthetic.head())
+    stranger = np.full(128, 0.1, np.float32)  # 1.13 away from the resident's descriptor
+    frames = [{"faces": [object()], "points": front, "descriptor": stranger}]
+    decision = _run_service(session, _frames_for(session, frames))
+    assert (decision.status, decision.reason) == ("failed", "face_changed")
+
+
+def test_run_pauses_while_a_second_person_is_in_view() -> None:
+    session = LivenessSession(rng=random.Random(2), challenges=["blink"])
+    two = {"faces": [object(), object()], "points": None, "descriptor": None}
+    from edge.face.matcher import Thresholds
+    from edge.face.service import _MeshLiveness
+
+    run = _MeshLiveness(_Scripted(), Thresholds(), session)  # type: ignore[arg-type]
+    decision = run.feed(0.0, two)  # type: ignore[arg-type]
+    assert decision.status == "pending"
+    assert "多人" in decision.prompt_zh
