@@ -113,7 +113,8 @@ class _MeshLiveness:
             or abs(yaw_deg(points)) > self.session.config.frontal_max_deg
         ):
             return self._say(PROMPTS_ZH["look"])
-        if self.probe is None or not verify(self.pipeline.embed(frame, det), self.probe, self.thresholds).match:
+        now = self.pipeline.embed(frame, det)
+        if self.probe is None or not verify(now, self.probe, self.thresholds).match:
             return LivenessDecision("failed", "face_changed", None, PROMPTS_ZH["failed"])
         return decision
 
