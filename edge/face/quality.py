@@ -1,0 +1,88 @@
+"""Quality gates run before a face is embedded: exactly one face, big enough, sharp, frontal.
+
+Sharpness is the variance of the Laplacian on the aligned 150x150 chip, so it does not depend
+on how large the face is in the frame. Yaw comes from how far the nose tip sits off the eye
+midline: with the nose tip about 0.6 eye-distances in front of the eyes (adult average),
+offset / eye-distance ~= 0.6 * tan(yaw).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge.face.types import LEFT_EYE, NOSE, RIGHT_EYE, Detection, Frame
+from firmware_config.schema import FaceSettings
+
+NOSE_DEPTH_RATIO = 0.6
+MAX_ROLL_DEG = 30.0
+
+# Prompts shown to the resident on the kiosk, by gate code.
+PROMPTS_ZH = {
+    "no_face": "未检测到人脸，请正对摄像头",
+    "several_faces": "画面中有多人，请只保留办事人",
+    "too_small": "请靠近摄像头一些",
+    "blurry": "画面模糊，请保持不动",
+    "pose": "请正对摄像头，不要侧脸",
+}
+
+
+@dataclass(frozen=True)
+class Quality:
+    problems: tuple[str, ...]
+    face_px: float = 0.0
+    sharpness: float = 0.0
+    yaw_deg: float = 0.0
+    roll_deg: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def prompt_zh(self) -> str:
+        return PROMPTS_ZH[self.problems[0]] if self.problems else ""
+
+
+def yaw_deg(det: Detection) -> float:
+    """Positive when the nose points to image-right."""
+    left, right, nose = det.keypoints[LEFT_EYE], det.keypoints[RIGHT_EYE], det.keypoints[NOSE]
+    axis = right - left
+    iod = float(np.linalg.norm(axis))
+    if iod < 1e-6:
+        return 90.0
+    offset = float(np.dot(nose - (left + right) / 2, axis / iod)) / iod
+    return math.degrees(math.atan(offset / NOSE_DEPTH_RATIO))
+
+
+def roll_deg(det: Detection) -> float:
+    dx, dy = det.keypoints[RIGHT_EYE] - det.keypoints[LEFT_EYE]
+    return math.degrees(math.atan2(float(dy), float(dx)))
+
+
+def sharpness(chip: Frame) -> float:
+    gray = cv2.cvtColor(chip, cv2.COLOR_RGB2GRAY)
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+
+
+def assess(detections: list[Detection], chip: Frame | None, settings: FaceSettings) -> Quality:
+    """Gate codes in order of what the resident should fix first; `chip` is the aligned face."""
+    if not detections:
+        return Quality(("no_face",))
+    if len(detections) > 1:
+        return Quality(("several_faces",))
+    det = detections[0]
+    problems = []
+    size = max(det.width, det.height)
+    if size < settings.min_face_px:
+        problems.append("too_small")
+    sharp = sharpness(chip) if chip is not None else 0.0
+    if chip is not None and sharp < settings.min_sharpness:
+        problems.append("blurry")
+    yaw, roll = yaw_deg(det), roll_deg(det)
+    if abs(yaw) > settings.max_yaw_deg or abs(roll) > MAX_ROLL_DEG:
+        problems.append("pose")
+    return Quality(tuple(problems), size, sharp, yaw, roll)
