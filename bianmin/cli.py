@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from bianmin import __version__
+from edge.cli import app as edge_app
 
 app = typer.Typer(
     name="bianmin",
@@ -14,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(edge_app, name="edge")
 
 
 @app.command()

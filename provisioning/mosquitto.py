@@ -123,7 +123,9 @@ def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise BrokerError(f"nothing is listening on {host}:{port} after {timeout}s") from None
+                raise BrokerError(
+                    f"nothing is listening on {host}:{port} after {timeout}s"
+                ) from None
             time.sleep(0.05)
 
 
@@ -134,7 +136,9 @@ class MosquittoProcess:
         self.config = config
         found = binary or mosquitto_binary()
         if found is None:
-            raise BrokerError("the mosquitto binary is not installed (Debian: apt-get install mosquitto)")
+            raise BrokerError(
+                "the mosquitto binary is not installed (Debian: apt-get install mosquitto)"
+            )
         self.binary = found
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = config.data_dir / "mosquitto.log"
@@ -157,9 +161,8 @@ class MosquittoProcess:
             wait_for_port(self.config.host, self.config.port)
         except BrokerError:
             self.stop()
-            raise BrokerError(
-                f"mosquitto did not start; its log says:\n{self.log_path.read_text(errors='replace')}"
-            ) from None
+            log_text = self.log_path.read_text(errors="replace")
+            raise BrokerError(f"mosquitto did not start; its log says:\n{log_text}") from None
 
     def reload(self) -> None:
         """Re-read passwords and ACLs (SIGHUP) after credentials changed."""

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,7 +100,7 @@ def fresh_broker(tmp_path: Path) -> Iterator[Callable[..., Broker]]:
 # -- databases ------------------------------------------------------------------------------
 
 
-def _pg_admin():  # type: ignore[no-untyped-def]
+def _pg_admin() -> Any:
     import psycopg
 
     return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
