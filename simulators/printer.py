@@ -32,6 +32,21 @@ log = logging.getLogger(__name__)
 PaperState = Literal["ok", "near_end", "out"]
 
 
+def status_reply(
+    n: int, *, paper: PaperState = "ok", online: bool = True, cover_open: bool = False
+) -> bytes:
+    """What an Epson-compatible printer answers to DLE EOT n (one byte, fixed bits 0x12)."""
+    offline = not online or cover_open or paper == "out"
+    b = 0x12
+    if n == 1 and offline:
+        b |= 0x08
+    elif n == 2:
+        b |= (0x04 if cover_open else 0) | (0x20 if paper == "out" else 0)
+    elif n == 4:
+        b |= {"ok": 0, "near_end": 0x0C, "out": 0x6C}[paper]
+    return bytes([b])
+
+
 def decode_job(data: bytes, *, dots: int = 576, charset: Charset = "gbk") -> list[Slip]:
     """Decode a whole job (e.g. a file written by `print-test --to file:`) into slips."""
     parser, head = Parser(), Head(dots, charset)
@@ -106,15 +121,7 @@ class VirtualPrinter:
 
     def status_reply(self, n: int) -> bytes:
         """The one-byte answer to DLE EOT n, from the settable state."""
-        offline = not self.online or self.cover_open or self.paper == "out"
-        b = 0x12
-        if n == 1 and offline:
-            b |= 0x08
-        elif n == 2:
-            b |= (0x04 if self.cover_open else 0) | (0x20 if self.paper == "out" else 0)
-        elif n == 4:
-            b |= {"ok": 0, "near_end": 0x0C, "out": 0x6C}[self.paper]
-        return bytes([b])
+        return status_reply(n, paper=self.paper, online=self.online, cover_open=self.cover_open)
 
     def _add(self, slips: Iterable[Slip]) -> None:
         with self._lock:

@@ -98,7 +98,8 @@ class StrokeAssembler:
 
     def signature(self) -> Signature:
         """The finished strokes; a stroke still being drawn is left out."""
-        return Signature(tuple(self._strokes), self.geometry.aspect)
+        # rounded as in the vector data, so a stored signature equals the captured one
+        return Signature(tuple(self._strokes), round(self.geometry.aspect, 4))
 
     def feed(self, ev: RawEvent) -> bool:
         """Consume one event; return True when a stroke was finished."""

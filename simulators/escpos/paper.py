@@ -114,7 +114,11 @@ class Head:
         elif name == b"\r":
             pass  # CR is ignored by printers in LF mode
         elif name == b"\x1b@":
+            # every job starts with ESC @: on printers without a cutter it is the only
+            # boundary between two slips on the roll
             self._flush_if_pending()
+            if self._printed:
+                self.finish()
             self._reset()
         elif name == b"\x1ba":
             if arg in (0, 1, 2, 48, 49, 50):

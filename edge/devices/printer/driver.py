@@ -11,8 +11,10 @@ a USB or serial printer that was power-cycled is simply found again next time.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from edge.devices.errors import (
@@ -28,7 +30,7 @@ from edge.devices.printer import transports
 from edge.devices.printer.document import Document
 from edge.devices.printer.layout import Paper
 from edge.devices.printer.render import encode
-from firmware_config.schema import PrinterSpec
+from firmware_config.schema import FileTransport, PrinterSpec
 from protocol.messages import DeviceStatus
 
 log = logging.getLogger(__name__)
@@ -114,16 +116,22 @@ class EscposPrinter:
 
     def status(self) -> DeviceStatus:
         """Present / ok / paper, from DLE EOT where the transport can read."""
+        transport = self._spec.transport
+        if isinstance(transport, FileTransport):
+            # opening would truncate a plain file; a device node's presence is what we can know
+            path = Path(transport.path)
+            if not path.exists():
+                return DeviceStatus(present=False, ok=False, detail=f"未找到打印机 {self.where}")
+            if not os.access(path, os.W_OK):
+                return DeviceStatus(present=True, ok=False, detail=f"无权写入打印机 {self.where}")
+            return st.unreadable_status(f"{self.where}（此连接方式无法查询纸张状态）")
         with self._lock:
             try:
                 conn = self._connect()
             except Exception as exc:
                 return self._down(_device_error(exc, f"printer {self.where}"))
             try:
-                if not conn.device:
-                    return DeviceStatus(
-                        present=False, ok=False, detail=f"未找到打印机 {self.where}"
-                    )
+                _ = conn.device  # opens the link; raises when the printer is not there
                 if not self.readable:
                     return st.unreadable_status(f"{self.where}（此连接方式无法查询纸张状态）")
                 return self._query(conn)

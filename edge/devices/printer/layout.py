@@ -44,6 +44,7 @@ class ImageRow:
     images: tuple[Image, ...]
     align: Align
     gap_dots: int
+    pad_below: int = 0  # white rows under the row, so stacked copies can be cut apart
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,10 @@ def _image_rows(pic: Picture, paper: Paper) -> list[ImageRow]:
     left = pic.copies
     while left > 0:
         n = min(per_row, left)
-        rows.append(ImageRow((pic.image,) * n, pic.align, pic.gap_dots))
         left -= n
+        rows.append(
+            ImageRow((pic.image,) * n, pic.align, pic.gap_dots, pic.gap_dots if left else 0)
+        )
     return rows
 
 

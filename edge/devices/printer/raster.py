@@ -61,7 +61,7 @@ def row_image(row: ImageRow, dots: int) -> Image:
 
     imgs = [im.convert("L") for im in row.images]
     w = sum(im.width for im in imgs) + row.gap_dots * (len(imgs) - 1)
-    h = max(im.height for im in imgs)
+    h = max(im.height for im in imgs) + row.pad_below
     x = {"left": 0, "center": (dots - w) // 2, "right": dots - w}[row.align]
     strip = Image.new("L", (dots, h), 255)
     for im in imgs:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from edge.devices.printer import raster
 from edge.devices.printer import text as tx
 from edge.devices.printer.document import Align, Document
+from edge.devices.printer.escpos_import import ensure_escpos
 from edge.devices.printer.layout import Blank, ImageRow, Laid, Line, Paper, QrCode, layout
 
 if TYPE_CHECKING:
@@ -38,14 +39,17 @@ def gs_size(scale: int) -> bytes:
 
 
 def gs_v0(img: Image) -> bytes:
-    """GS v 0 raster bit image in bands; python-escpos converts (and dithers photos)."""
+    """GS v 0 raster bit image, sent in bands. python-escpos converts the whole image once
+    (dithering photos), so the bands join without a seam in the dither pattern."""
     from escpos.image import EscposImage
 
+    conv = EscposImage(img)
+    wb, data = conv.width_bytes, conv.to_raster_format()
     out = []
-    for top in range(0, img.height, BAND_ROWS):
-        band = EscposImage(img.crop((0, top, img.width, min(img.height, top + BAND_ROWS))))
-        header = b"\x1dv0\x00" + band.width_bytes.to_bytes(2, "little")
-        out.append(header + band.height.to_bytes(2, "little") + band.to_raster_format())
+    for top in range(0, conv.height, BAND_ROWS):
+        rows = min(BAND_ROWS, conv.height - top)
+        header = b"\x1dv0\x00" + wb.to_bytes(2, "little") + rows.to_bytes(2, "little")
+        out.append(header + data[top * wb : (top + rows) * wb])
     return b"".join(out)
 
 
@@ -128,6 +132,7 @@ class Renderer:
 def encode(doc: Document, paper: Paper, *, escpos_profile: str, cut: bool) -> bytes:
     """The whole job as bytes, built before anything is sent: a layout or font error then
     leaves the printer untouched instead of half a slip on the paper."""
+    ensure_escpos()
     from escpos.printer import Dummy
 
     buf = Dummy(profile=escpos_profile)

@@ -179,5 +179,5 @@ def completion_document(n: CompletionNotice) -> Document:
             Field("办理用时", f"{n.elapsed_days}个工作日（承诺{n.promised_days}个工作日）")
         )
     blocks.append(Field("领取方式", n.pickup))
-    blocks += _foot(c, "扫码查看办理结果", "欢迎对本次服务作出评价（一事一评）。")
+    blocks += _foot(c, "扫码查看办理结果", "请对本次服务作出评价（一事一评）")
     return Document(f"办结通知 {c.case_ref}", tuple(blocks))

@@ -58,13 +58,16 @@ def printable(ch: str, charset: Charset) -> bool:
         return ch.isprintable()
     if charset == "gb18030":
         return True
+    code = ch.encode("gb18030")
+    if charset == "gb2312" and ch in "·—":
+        return True  # A1A4, A1AA: Python's gb2312 codec maps them to ・ and ―, GB18030 to these
     try:
         native = ch.encode(charset)
     except UnicodeEncodeError:
         return False
     # Python's gbk codec knows a few cp936 extras (e.g. € as 0x80) that GB18030 puts
-    # elsewhere; a GBK printer font follows GB18030/GBK proper, so insist both agree.
-    return native == ch.encode("gb18030")
+    # elsewhere; we send GB18030 bytes, so the two must agree for the font to have the glyph.
+    return native == code
 
 
 def printable_text(text: str, charset: Charset) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from edge.devices.printer.escpos_import import ensure_escpos
 from firmware_config.schema import (
     FileTransport,
     NetworkTransport,
@@ -40,10 +41,28 @@ def describe(transport: Transport) -> str:
 def _classes() -> dict[str, type[Any]]:
     import socket
 
+    ensure_escpos()
+    from escpos.exceptions import DeviceNotFoundError
     from escpos.printer import File, Network, Serial, Usb
 
     class NetworkConn(Network):  # type: ignore[misc]
         status_timeout = STATUS_TIMEOUT_S
+
+        def open(self, raise_not_found: bool = True) -> None:
+            # python-escpos 3.1 leaks the socket when connect() fails; connect here instead.
+            if self._device:
+                self.close()
+            sock: socket.socket | None = None
+            error: OSError | None = None
+            try:
+                sock = socket.create_connection((self.host, self.port), self.timeout)
+            except OSError as exc:
+                error = exc
+            self.device = sock
+            if error is not None and raise_not_found:
+                raise DeviceNotFoundError(
+                    f"cannot connect to {self.host}:{self.port}: {error.strerror or error}"
+                ) from error
 
         def _read(self) -> bytes:
             assert self.device
