@@ -179,7 +179,7 @@ def test_presses_made_before_the_prompt_do_not_count(case: Case):
         try:
             await case.device.start()
             await case.press(5)
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.3)  # the reader has long consumed it
             return await case.device.collect(timeout_s=0.3)
         finally:
             await case.device.close()

@@ -2,7 +2,7 @@
 
     printer = EscposPrinter(profile.printer)
     await asyncio.to_thread(printer.print, receipt_document(data))   # blocking I/O
-    health = await asyncio.to_thread(printer.status)                  # DLE EOT, <= ~3 s
+    health = await asyncio.to_thread(printer.status)                  # DLE EOT round trips
 
 One connection per job (and per status query): a TCP printer sees each slip as one session,
 a USB or serial printer that was power-cycled is simply found again next time.

@@ -100,12 +100,14 @@ def sample_portrait(size: tuple[int, int]) -> Image:
     from PIL import Image, ImageDraw, ImageFilter
 
     w, h = size
-    img = Image.linear_gradient("L").resize((w, h)).point(lambda v: 235 - v // 8)
+    img = Image.linear_gradient("L").resize((w, h)).point(lambda v: 250 - v // 16)  # backdrop
     d = ImageDraw.Draw(img)
     d.ellipse((w * 0.08, h * 0.68, w * 0.92, h * 1.35), fill=60)  # shoulders (dark jacket)
     d.polygon([(w * 0.42, h * 0.7), (w * 0.5, h * 0.86), (w * 0.58, h * 0.7)], fill=235)
     d.rectangle((w * 0.41, h * 0.55, w * 0.59, h * 0.72), fill=170)  # neck
-    d.ellipse((w * 0.27, h * 0.16, w * 0.73, h * 0.66), fill=190)  # face
+    d.ellipse((w * 0.27, h * 0.16, w * 0.73, h * 0.66), fill=200)  # face
+    d.ellipse((w * 0.3, h * 0.2, w * 0.7, h * 0.62), fill=212)  # lit cheeks and forehead
+    d.line((w * 0.5, h * 0.42, w * 0.48, h * 0.5), fill=150, width=2)  # nose
     d.chord((w * 0.25, h * 0.1, w * 0.75, h * 0.5), 180, 360, fill=35)  # hair
     for ex in (0.4, 0.6):
         d.ellipse((w * (ex - 0.04), h * 0.38, w * (ex + 0.04), h * 0.42), fill=40)
