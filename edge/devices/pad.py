@@ -136,6 +136,11 @@ class SigningSession:
         return self._assembler.strokes
 
     @property
+    def current_stroke(self) -> Stroke:
+        """Ink of the stroke in progress; poll it (e.g. at 20 Hz) for a live preview."""
+        return self._assembler.current
+
+    @property
     def pen_down(self) -> bool:
         return self._assembler.pen_down
 

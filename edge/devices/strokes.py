@@ -90,6 +90,11 @@ class StrokeAssembler:
     def strokes(self) -> tuple[Stroke, ...]:
         return tuple(self._strokes)
 
+    @property
+    def current(self) -> Stroke:
+        """The stroke being drawn right now (empty while the pen is up), for live ink."""
+        return tuple(self._current)
+
     def clear(self) -> None:
         """Forget all ink (the applicant asked to sign again); the pen state is kept."""
         self._strokes.clear()

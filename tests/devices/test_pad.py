@@ -131,6 +131,19 @@ def test_clear_lets_the_applicant_sign_again(case: Case):
     assert len(second.strokes) == len(first.strokes) == case.strokes
 
 
+def test_live_ink_of_the_stroke_in_progress_is_visible(case: Case):
+    seen = []
+
+    async def scenario():
+        async with case.pad.signing() as session:
+            while len(session.strokes) < case.strokes:
+                seen.append(len(session.current_stroke))
+                await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+    assert max(seen) > 1
+
+
 def test_the_kiosk_is_told_when_a_stroke_is_finished(case: Case):
     changes = []
 

@@ -142,6 +142,18 @@ def test_printing_without_paper_is_refused_before_anything_is_sent(case: Case):
     assert len(case.slips(1)) == 1
 
 
+def test_a_printer_that_never_answers_status_queries_still_prints(profile):
+    class Mute(AnsweringDummy):
+        def _read(self) -> bytes:
+            return b""
+
+    fake = Mute(profile=profile.printer.escpos_profile)
+    printer = EscposPrinter(profile.printer, connect=lambda: fake, readable=True)
+    assert printer.status().present is False
+    printer.print(sample_document("receipt"))
+    assert "受理回执" in decode_job(fake.output, dots=profile.printer.dots_per_line)[0].text
+
+
 def test_the_virtual_printer_answers_the_driver_status_path(profile, virtual_printer):
     printer = EscposPrinter(on_virtual_printer(profile.printer, virtual_printer))
     virtual_printer.cover_open = True

@@ -101,10 +101,16 @@ class EscposPrinter:
             try:
                 if check_paper and self.readable:
                     now = self._query(conn)
-                    if now.paper == "out":
+                    # Refuse only on a definite answer: some cheap firmwares never answer
+                    # DLE EOT, and they must still print.
+                    if now.present and now.paper == "out":
                         raise PaperOut(f"{self.where}: {now.detail}", device="printer")
-                    if not now.ok:
+                    if now.present and not now.ok:
                         raise PrinterOffline(f"{self.where}: {now.detail}", device="printer")
+                    if not now.present:
+                        log.warning(
+                            "%s does not answer status queries; printing anyway", self.where
+                        )
                 for i in range(0, len(data), CHUNK):
                     conn._raw(data[i : i + CHUNK])
             except Exception as exc:
