@@ -1,5 +1,6 @@
 """The root `bianmin` command. Each role's commands live beside its code and import their
-heavy dependencies lazily, so a unit without the hub extra can still run `bianmin edge ...`."""
+heavy dependencies (numpy, LiteRT, FastAPI, escpos) lazily, inside the commands, so a unit
+without the hub extra can still run `bianmin edge ...` and `--help` stays fast."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import typer
 
 from bianmin import __version__
 from edge.cli import app as edge_app
+from edge.face.cli import face_app
 from hub.catalog.cli import app as catalog_app
 from hub.cli import app as hub_app
 from provisioning.cli import broker
@@ -26,11 +28,6 @@ app.add_typer(hub_app, name="hub")
 app.add_typer(edge_app, name="edge")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(catalog_app, name="catalog")
-
-
-# edge/face/cli.py imports numpy and LiteRT only inside its commands
-from edge.face.cli import face_app  # noqa: E402
-
 app.add_typer(face_app, name="face")
 
 

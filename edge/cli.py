@@ -10,7 +10,10 @@ from typing import Annotated
 
 import typer
 
+from edge.devices.cli import print_test
+
 app = typer.Typer(help="Commands that run on a unit.", no_args_is_help=True)
+app.command("print-test")(print_test)
 
 
 @app.command()

@@ -69,12 +69,18 @@ class UsbTransport(_Spec):
     kind: Literal["usb"]
     vendor_id: Annotated[int, Field(ge=0, le=0xFFFF)]
     product_id: Annotated[int, Field(ge=0, le=0xFFFF)]
+    # bulk endpoints; most ESC/POS printers use these, some clones use 0x81/0x02 or 0x81/0x03
+    in_ep: Annotated[int, Field(ge=0x80, le=0x8F)] = 0x82
+    out_ep: Annotated[int, Field(ge=0x00, le=0x0F)] = 0x01
 
 
 class SerialTransport(_Spec):
     kind: Literal["serial"]
     device: str
     baudrate: Literal[9600, 19200, 38400, 57600, 115200] = 9600
+    # hardware flow control keeps a slow printer from dropping raster data; XON/XOFF is not
+    # offered because image bytes contain 0x11/0x13
+    flow_control: Literal["none", "dsrdtr", "rtscts"] = "dsrdtr"
 
 
 class NetworkTransport(_Spec):
@@ -98,6 +104,8 @@ class PrinterSpec(_Spec):
     paper_width_mm: Literal[58, 80]
     dots_per_line: Literal[384, 576]
     native_qr: bool = False  # GS ( k; many Chinese 58 mm firmwares lack it
+    # what the printer's built-in font covers; lines with other characters print as images
+    charset: Literal["gb2312", "gbk", "gb18030"] = "gbk"
     cut: bool = True
     transport: Transport
 
