@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
-
-from seed_catalog_table import ROWS, Row  # noqa: E402
+sys.path[:0] = [str(ROOT)]  # run as a script from anywhere
 
 from hub.catalog.indicators import compute  # noqa: E402
 from protocol.catalog import Catalog, Matter  # noqa: E402
+from tools.seed_catalog_table import ROWS, Row  # noqa: E402
 
 OUT = ROOT / "hub" / "seed" / "catalog.json"
 VERSION = 1
