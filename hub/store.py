@@ -15,6 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit, UnitDetail, UnitPublic
+from hub.rollouts.reports import record_reports
+from protocol.messages import ConfigReported
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
@@ -35,6 +37,8 @@ class IngestBatch:
     health: dict[str, tuple[dict[str, Any], datetime, int | None]] = field(default_factory=dict)
     dead: list[dict[str, Any]] = field(default_factory=list)
     seen: dict[str, datetime] = field(default_factory=dict)
+    # config/reported messages, recorded in the same transaction as everything else
+    reports: list[tuple[str, ConfigReported]] = field(default_factory=list)
 
     def touch(self, unit: str, at: datetime) -> None:
         if unit not in self.seen or self.seen[unit] < at:
@@ -88,6 +92,7 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
         conn.execute(update(UNITS).where(UNITS.c.id == unit).values(**values))
     if batch.dead:
         conn.execute(DEAD.insert(), batch.dead)
+    record_reports(conn, batch.reports, datetime.now(UTC))
     return inserted
 
 
