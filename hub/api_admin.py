@@ -1,15 +1,15 @@
-"""Artifacts (served to units over HTTP with Range), the audit log, the hub's public key and
-who-am-I. Routes stay thin; persistence is in hub.artifacts and hub.audit."""
+"""Artifact uploads and listings, the audit log, the hub's public key and who-am-I. Routes
+stay thin; persistence is in hub.artifacts and hub.audit. (Units download artifacts through
+hub.artifact_serving.)"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
 
 from hub import audit
-from hub.artifacts import ArtifactFiles, ArtifactPublic, artifact_ref, list_artifacts, put_artifact
+from hub.artifacts import ArtifactPublic, artifact_ref, list_artifacts, put_artifact
 from hub.audit import AuditEntryPublic
 from hub.deps import SessionDep
 from hub.errors import InvalidRequest
@@ -18,19 +18,6 @@ from protocol.config import MAX_ARTIFACT_BYTES, ArtifactKind, ArtifactRef, Sha25
 from protocol.signing import key_id, public_key_to_text
 
 router = APIRouter()
-
-
-@router.get("/artifacts/{sha256}")
-def serve_artifact(sha256: Sha256, request: Request) -> FileResponse:
-    """No token: units fetch with nothing but the signed pointer, and artifacts hold nothing
-    secret (catalog slices, public models). The unit checks the SHA-256, not the server."""
-    files: ArtifactFiles = request.app.state.artifact_files
-    path = files.path(request.app.state.engine, sha256)
-    return FileResponse(
-        path,
-        media_type="application/octet-stream",
-        headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{sha256}"'},
-    )
 
 
 @router.post("/api/artifacts", status_code=201)

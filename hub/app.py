@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI
 
-from hub import api, api_admin, api_catalog, dashboard
+from hub import api, api_admin, api_catalog, artifact_serving, dashboard
 from hub.accounts import Role
-from hub.artifacts import ArtifactFiles
+from hub.artifact_serving import ArtifactCache
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
@@ -67,13 +67,14 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.signing_key = signing_key
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
     app.state.registry = load_villages(settings.villages_file)
-    app.state.artifact_files = ArtifactFiles(settings.artifact_dir)
+    app.state.artifact_cache = ArtifactCache(settings.artifact_dir)
     install_handlers(app)
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)
     app.include_router(api_catalog.router)
     app.include_router(api_admin.router)
+    app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
 
     @app.get("/healthz")

@@ -1,6 +1,6 @@
 """Artifacts: content addressed by SHA-256 (catalog slices, model bundles), stored in the
-database so every hub process can serve every artifact, and cached as files on each process's
-disk so serving (with HTTP Range) is a sendfile, not a database read.
+database so every hub process can serve every artifact (``hub.artifact_serving`` caches them
+per process).
 
 Face galleries are never artifacts: enrolled faces stay on the unit that enrolled them.
 """
@@ -8,11 +8,8 @@ Face galleries are never artifacts: enrolled faces stay on the unit that enrolle
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Column, Connection, Engine, LargeBinary, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +25,7 @@ class ArtifactBase(SQLModel):
     kind: str = Field(max_length=32)
     size: int
     media_type: str = Field(max_length=100)
+    encoding: str = Field(default="identity", max_length=16)
 
 
 class Artifact(ArtifactBase, table=True):
@@ -57,11 +55,17 @@ def _ref(row: ArtifactBase) -> ArtifactRef:
         size=row.size,
         path=artifact_path(row.sha256),
         media_type=row.media_type,
+        encoding="gzip" if row.encoding == "gzip" else "identity",
     )
 
 
 def put_artifact(
-    db: Session | Connection, *, content: bytes, kind: ArtifactKind, media_type: str
+    db: Session | Connection,
+    *,
+    content: bytes,
+    kind: ArtifactKind,
+    media_type: str,
+    encoding: Literal["identity", "gzip"] = "identity",
 ) -> ArtifactRef:
     """Store ``content`` under its hash (a second put of the same bytes is a no-op)."""
     if not content or len(content) > MAX_ARTIFACT_BYTES:
@@ -74,17 +78,29 @@ def put_artifact(
             kind=kind.value,
             size=len(content),
             media_type=media_type,
+            encoding=encoding,
             created_at=datetime.now(UTC),
             content=content,
         )
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
     return ArtifactRef(
-        kind=kind, sha256=sha, size=len(content), path=artifact_path(sha), media_type=media_type
+        kind=kind,
+        sha256=sha,
+        size=len(content),
+        path=artifact_path(sha),
+        media_type=media_type,
+        encoding=encoding,
     )
 
 
-_META = (ARTIFACTS.c.sha256, ARTIFACTS.c.kind, ARTIFACTS.c.size, ARTIFACTS.c.media_type)
+_META = (
+    ARTIFACTS.c.sha256,
+    ARTIFACTS.c.kind,
+    ARTIFACTS.c.size,
+    ARTIFACTS.c.media_type,
+    ARTIFACTS.c.encoding,
+)
 
 
 def artifact_ref(db: Session | Connection, sha256: str) -> ArtifactRef:
@@ -101,26 +117,11 @@ def list_artifacts(session: Session) -> list[ArtifactPublic]:
     ]
 
 
-class ArtifactFiles:
-    """This process's file cache of artifacts. Content never changes under a hash, so a file
-    once written is valid for ever, whichever process wrote the database row."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-
-    def path(self, engine: Engine, sha256: str) -> Path:
-        """The local file for ``sha256``, copied from the database on first use."""
-        path = self.directory / sha256
-        if path.exists():
-            return path
-        with engine.connect() as conn:
-            content = conn.execute(
-                select(ARTIFACTS.c.content).where(ARTIFACTS.c.sha256 == sha256)
-            ).scalar_one_or_none()
-        if content is None:
-            raise ArtifactNotFound(f"no artifact {sha256}")
-        tmp = path.with_name(f".{sha256}.{secrets.token_hex(4)}.new")
-        tmp.write_bytes(content)
-        os.replace(tmp, path)
-        return path
+def artifact_content(engine: Engine, sha256: str) -> bytes:
+    with engine.connect() as conn:
+        content = conn.execute(
+            select(ARTIFACTS.c.content).where(ARTIFACTS.c.sha256 == sha256)
+        ).scalar_one_or_none()
+    if content is None:
+        raise ArtifactNotFound(f"no artifact {sha256}")
+    return bytes(content)

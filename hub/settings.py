@@ -42,7 +42,7 @@ class HubSettings(BaseSettings):
     rollout_tick_s: float = Field(default=1.0, gt=0)
     # a desired config not yet applied is published again after this long (lost retained
     # messages after a broker crash, a report lost with a killed hub)
-    republish_after_s: float = Field(default=30.0, gt=0)
+    republish_after_s: float = Field(default=120.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -60,6 +60,9 @@ class ArtifactRef(_Model):
     size: Annotated[PositiveInt, Field(le=MAX_ARTIFACT_BYTES)]
     path: ArtifactPath
     media_type: Annotated[str, StringConstraints(max_length=100)] = "application/json"
+    # How the bytes are packed; the sha256 and size are of the bytes as downloaded. Catalog
+    # slices travel gzipped: 150 KB of JSON is 6 KB on a village's mobile link.
+    encoding: Literal["identity", "gzip"] = "identity"
 
 
 class CatalogRef(_Model):

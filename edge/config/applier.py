@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +43,14 @@ from edge.errors import (
 from firmware_config.schema import HardwareProfile
 from protocol import topics
 from protocol.catalog import CatalogSlice
-from protocol.config import ConfigBody, Thresholds, open_signed_config, parse_raw, raw_version
+from protocol.config import (
+    ArtifactRef,
+    ConfigBody,
+    Thresholds,
+    open_signed_config,
+    parse_raw,
+    raw_version,
+)
 from protocol.errors import ProtocolError
 from protocol.messages import ConfigReported, SignedConfig, describe, encode, utc_now
 from protocol.topics import Channel
@@ -50,6 +58,7 @@ from protocol.topics import Channel
 log = logging.getLogger("bianmin.edge.config")
 Publish = Callable[[str, bytes, int, bool], bool]
 CURRENT_FILE = "current.json"
+MAX_SLICE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -85,17 +94,33 @@ class _SliceMemo:
         self._items: OrderedDict[str, CatalogSlice] = OrderedDict()
         self._size = size
 
-    def get(self, sha256: str, path: Path) -> CatalogSlice:
-        found = self._items.get(sha256)
+    def get(self, ref: ArtifactRef, path: Path) -> CatalogSlice:
+        found = self._items.get(ref.sha256)
         if found is None:
+            data = path.read_bytes()
+            if ref.encoding == "gzip":
+                data = _gunzip(data, MAX_SLICE_BYTES)
             try:
-                found = CatalogSlice.model_validate_json(path.read_bytes())
+                found = CatalogSlice.model_validate_json(data)
             except ValidationError as exc:
                 raise ArtifactInvalid(f"catalog slice: {describe(exc)}") from None
-            self._items[sha256] = found
+            self._items[ref.sha256] = found
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return found
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Unpack gzip, refusing output past ``limit`` (the hash is signed, but a bug in the hub
+    should not be able to fill the unit's memory)."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, limit)
+    except zlib.error as exc:
+        raise ArtifactInvalid(f"catalog slice: not valid gzip: {exc}") from None
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ArtifactInvalid(f"catalog slice: unpacks to more than {limit} bytes, or is cut")
+    return out
 
 
 SLICES = _SliceMemo()
@@ -244,7 +269,7 @@ class ConfigApplier:
         path = self.fetcher.cached(ref)
         if path is None:
             raise ArtifactInvalid(f"{ref.path}: not in the artifact cache")
-        catalog = SLICES.get(ref.sha256, path)
+        catalog = SLICES.get(ref, path)
         if catalog.catalog_version != body.catalog.version:
             raise ArtifactInvalid(
                 f"catalog slice is version {catalog.catalog_version}, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -24,6 +25,9 @@ from protocol.topics import Channel
 
 log = logging.getLogger("bianmin.hub.rollouts")
 _YIELD_EVERY = 500  # publications between yields to the event loop (ingest shares it)
+# Reports wake the driver after every ingest batch; stepping more often than this only
+# repeats the same counting queries while a stage is still filling up.
+MIN_STEP_INTERVAL_S = 0.1
 
 
 @dataclass
@@ -42,7 +46,7 @@ class RolloutDriver:
         client: AsyncMqttClient,
         *,
         tick_s: float = 1.0,
-        republish_after_s: float = 30.0,
+        republish_after_s: float = 120.0,
     ) -> None:
         self.engine = engine
         self.key = key
@@ -57,15 +61,24 @@ class RolloutDriver:
         self._wake.set()
 
     async def run(self) -> None:
+        last_full = 0.0
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick_s)
+            await asyncio.sleep(MIN_STEP_INTERVAL_S)  # let a burst of wake-ups coalesce
             self._wake.clear()
             if not self.client.connected:
                 continue
+            full = time.monotonic() - last_full >= self.tick_s
+            if full:
+                last_full = time.monotonic()
             try:
                 publications = await asyncio.to_thread(
-                    step, self.engine, self.key, republish_after_s=self.republish_after_s
+                    step,
+                    self.engine,
+                    self.key,
+                    republish_after_s=self.republish_after_s,
+                    full=full,
                 )
             except Exception:
                 self.stats.errors += 1
@@ -76,6 +89,8 @@ class RolloutDriver:
             unsent = await self.publish(publications)
             if unsent:
                 await asyncio.to_thread(mark_unpublished, self.engine, unsent)
+            elif publications:
+                self._wake.set()  # a stage is issued in chunks: come back for the next one
 
     async def publish(self, publications: list[Publication]) -> list[str]:
         """Publish retained; return the units whose config could not be handed to the client."""

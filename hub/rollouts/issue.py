@@ -1,9 +1,9 @@
 """The driver's database steps: issue a stage (allocate versions, sign, record), judge a stage
 against the failure threshold, time units out, and find configs to publish again.
 
-Every step is a conditional update inside one transaction (the rollout row locked on
-PostgreSQL), so two hub processes driving at once never issue a stage twice; the loser of
-a race simply finds nothing to do.
+Each step is one transaction with the rollout row locked (on PostgreSQL; SQLite has one
+writer at a time anyway), so two hub processes driving at once never issue a unit twice or
+move a stage twice; the loser of a race finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from protocol.config import config_document
 from protocol.signing import sign_document
 
 BLOBS = ConfigBlob.__table__  # type: ignore[attr-defined]
+ISSUE_CHUNK = 1000  # units signed and committed per transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,27 +52,30 @@ def _bodies(conn: Connection, hashes: set[str]) -> dict[str, dict[str, Any]]:
 
 
 def issue_stage(
-    conn: Connection, key: Ed25519PrivateKey, *, rollout_id: int, stage: int, now: datetime
+    conn: Connection,
+    key: Ed25519PrivateKey,
+    *,
+    rollout_id: int,
+    stage: int,
+    now: datetime,
+    limit: int = ISSUE_CHUNK,
 ) -> list[Publication]:
-    """Sign and record the next version for every pending unit of ``stage``."""
-    claimed = conn.execute(
-        update(ROLLOUTS)
-        .where(
-            ROLLOUTS.c.id == rollout_id,
-            ROLLOUTS.c.state == RolloutState.RUNNING.value,
-            ROLLOUTS.c.stage == stage,
-            ROLLOUTS.c.issued_stage == stage - 1,
-        )
-        .values(issued_stage=stage, updated_at=now)
-    ).rowcount
-    if not claimed:
-        return []
+    """Sign and record the next version for up to ``limit`` pending units of ``stage``. The
+    driver publishes each chunk as soon as it is committed and comes back for the rest, so
+    the first units apply while the hub is still signing for the last ones.
+
+    Two drivers issuing the same unit would both give it desired_version + 1: the second
+    insert breaks ConfigVersion's primary key and its transaction rolls back (on PostgreSQL
+    the rollout row lock taken by ``advance`` already serialises them)."""
     pending = conn.execute(
-        select(RU.c.unit, RU.c.body_hash).where(
+        select(RU.c.unit, RU.c.body_hash)
+        .where(
             RU.c.rollout_id == rollout_id,
             RU.c.stage == stage,
             RU.c.state == UnitState.PENDING.value,
         )
+        .order_by(RU.c.unit)
+        .limit(limit)
     ).all()
     if not pending:
         return []
@@ -139,15 +143,14 @@ def _stage_counts(conn: Connection, rollout_id: int, stage: int) -> Counter[str]
 def advance(
     conn: Connection, key: Ed25519PrivateKey, *, rollout_id: int, now: datetime
 ) -> list[Publication]:
-    """One decision for a running rollout: issue its stage, pause it, move to the next stage,
-    or complete it."""
+    """One decision for a running rollout: pause it (the threshold is judged before each
+    chunk, so a failing stage stops early), issue the next chunk of its stage, move to the
+    next stage, or complete it."""
     r = conn.execute(
         select(ROLLOUTS).where(ROLLOUTS.c.id == rollout_id).with_for_update()
     ).one_or_none()
     if r is None or r.state != RolloutState.RUNNING.value:
         return []
-    if r.issued_stage < r.stage:
-        return issue_stage(conn, key, rollout_id=rollout_id, stage=r.stage, now=now)
     counts = _stage_counts(conn, rollout_id, r.stage)
     size = sum(counts.values())
     failed = sum(counts[s] for s in FAILED)
@@ -168,7 +171,9 @@ def advance(
             detail={"stage": r.stage, "failed": failed, "units": size},
         )
         return []
-    if counts[UnitState.PENDING.value] or counts[UnitState.DELIVERED.value]:
+    if counts[UnitState.PENDING.value]:
+        return issue_stage(conn, key, rollout_id=rollout_id, stage=r.stage, now=now)
+    if counts[UnitState.DELIVERED.value]:
         return []
     if r.stage + 1 < r.stages:
         _set(conn, rollout_id, now, stage=r.stage + 1)
@@ -281,14 +286,22 @@ def mark_unpublished(engine: Engine, units: list[str]) -> None:
 
 
 def step(
-    engine: Engine, key: Ed25519PrivateKey, *, republish_after_s: float, now: datetime | None = None
+    engine: Engine,
+    key: Ed25519PrivateKey,
+    *,
+    republish_after_s: float,
+    now: datetime | None = None,
+    full: bool = True,
 ) -> list[Publication]:
-    """One pass of the driver over every active rollout; returns what to publish."""
+    """One pass of the driver over every active rollout; returns what to publish. ``full``
+    adds the sweeps over every unit (republishing, heartbeat reconciliation), which need not
+    run on each burst of reports."""
     now = now or datetime.now(UTC)
     out: list[Publication] = []
     with engine.begin() as conn:
-        out += due_republish(conn, now=now, after_s=republish_after_s)
-        reconcile_heartbeats(conn, now=now)
+        if full:
+            out += due_republish(conn, now=now, after_s=republish_after_s)
+            reconcile_heartbeats(conn, now=now)
         rollouts = active_rollouts(conn)
     for rollout_id, _state, timeout_s in rollouts:
         with engine.begin() as conn:

@@ -91,7 +91,6 @@ class Rollout(SQLModel, table=True):
     timeout_s: float
     stages: int
     stage: int = 0  # the stage being rolled out
-    issued_stage: int = -1  # the last stage whose configs were issued
     accepted_stage: int = -1  # the operator resumed past this stage's failures
     paused_reason: str | None = Field(default=None, max_length=500)
     parent_id: int | None = None  # for a rollback: the rollout it undoes

@@ -4,6 +4,7 @@ a pointer to it, and identical bodies are stored once by hash."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -59,9 +60,11 @@ def render_bodies(
             part = catalog_slice(unit, catalog, registry)
             ref = put_artifact(
                 db,
-                content=canonical_json(part),
+                # mtime=0: the same slice always packs to the same bytes, so the same hash
+                content=gzip.compress(canonical_json(part), compresslevel=9, mtime=0),
                 kind=ArtifactKind.CATALOG_SLICE,
                 media_type="application/json",
+                encoding="gzip",
             )
             body = ConfigBody(
                 catalog=CatalogRef(

@@ -349,7 +349,7 @@ def _public(session: Session, row: Rollout) -> RolloutPublic:
     states = [s.value for s in UnitState]
     return RolloutPublic.model_validate(
         {
-            **row.model_dump(exclude={"spec", "issued_stage", "accepted_stage"}),
+            **row.model_dump(exclude={"spec", "accepted_stage"}),
             "catalog_version": row.spec.get("catalog_version"),
             "profile": row.spec.get("profile"),
             "counts": {s: counts[s] for s in states},
