@@ -3,6 +3,7 @@ arguments, no web or MQTT knowledge."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -12,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit, UnitDetail, UnitPublic
 from hub.rollouts.reports import record_reports
 from protocol.messages import ConfigReported
 
+log = logging.getLogger("bianmin.hub.store")
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
 DEAD = DeadLetter.__table__  # type: ignore[attr-defined]
@@ -92,7 +95,14 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
         conn.execute(update(UNITS).where(UNITS.c.id == unit).values(**values))
     if batch.dead:
         conn.execute(DEAD.insert(), batch.dead)
-    record_reports(conn, batch.reports, datetime.now(UTC))
+    if batch.reports:
+        try:
+            # A savepoint: a failure here must never cost the batch its events. Reports
+            # lost this way are repaired by heartbeats (hub.rollouts.issue).
+            with conn.begin_nested():
+                record_reports(conn, batch.reports, datetime.now(UTC))
+        except SQLAlchemyError:
+            log.exception("recording %d config reports failed", len(batch.reports))
     return inserted
 
 

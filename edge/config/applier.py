@@ -189,7 +189,10 @@ class ConfigApplier:
     # -- the link's hook and the worker -------------------------------------------------------
 
     def on_config(self, payload: bytes) -> None:
-        """Called for every message on the unit's `config` topic. The newest payload wins."""
+        """Called for every message on the unit's `config` topic. The newest payload wins.
+        An empty payload is the broker clearing the retained message: nothing to apply."""
+        if not payload:
+            return
         self._pending = payload
         if self._wake is not None:
             self._wake.set()

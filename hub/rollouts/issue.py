@@ -84,14 +84,17 @@ def issue_stage(
         _insert(conn, UC).on_conflict_do_nothing(index_elements=["unit"]),
         [{"unit": u} for u in units],
     )
+    # The next version is above anything the unit is known to have, not only above what this
+    # database issued: after a restore from backup it must not reissue a number in use.
+    running = select(UNITS.c.config_version).where(UNITS.c.id == UC.c.unit).scalar_subquery()
     desired: dict[str, int] = {}
     for i in range(0, len(units), 2000):
-        part = units[i : i + 2000]
-        desired.update(
-            conn.execute(select(UC.c.unit, UC.c.desired_version).where(UC.c.unit.in_(part)))
-            .tuples()
-            .all()
-        )
+        rows = conn.execute(
+            select(UC.c.unit, UC.c.desired_version, UC.c.applied_version, running).where(
+                UC.c.unit.in_(units[i : i + 2000])
+            )
+        ).all()
+        desired.update({r[0]: max(r[1], r[2], r[3] or 0) for r in rows})
     bodies = _bodies(conn, {r.body_hash for r in pending})
     issued_at = now.isoformat().replace("+00:00", "Z")
     versions, unit_rows, ru_rows, out = [], [], [], []
@@ -137,7 +140,7 @@ def _stage_counts(conn: Connection, rollout_id: int, stage: int) -> Counter[str]
         .where(RU.c.rollout_id == rollout_id, RU.c.stage == stage)
         .group_by(RU.c.state)
     )
-    return Counter(dict(rows.tuples().all()))
+    return Counter({state: n for state, n in rows})
 
 
 def advance(
@@ -172,12 +175,16 @@ def advance(
         )
         return []
     if counts[UnitState.PENDING.value]:
-        return issue_stage(conn, key, rollout_id=rollout_id, stage=r.stage, now=now)
+        return issue_stage(
+            conn, key, rollout_id=rollout_id, stage=r.stage, now=now, limit=ISSUE_CHUNK
+        )
     if counts[UnitState.DELIVERED.value]:
         return []
     if r.stage + 1 < r.stages:
         _set(conn, rollout_id, now, stage=r.stage + 1)
-        return issue_stage(conn, key, rollout_id=rollout_id, stage=r.stage + 1, now=now)
+        return issue_stage(
+            conn, key, rollout_id=rollout_id, stage=r.stage + 1, now=now, limit=ISSUE_CHUNK
+        )
     _set(conn, rollout_id, now, state=RolloutState.COMPLETED.value)
     audit.record(
         conn,

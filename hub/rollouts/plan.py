@@ -11,7 +11,8 @@ from hub.rollouts.models import Target
 
 
 def target_villages(registry: VillageRegistry, target: Target) -> list[Village]:
-    """The villages a target names, in registry order; UnknownTarget for names it lacks."""
+    """The villages a target names (a list in its own order); UnknownTarget for names the
+    registry lacks."""
     try:
         if target.all:
             return list(registry.villages)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Integer, bindparam, case, update
+from sqlalchemy import Connection, Integer, bindparam, case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.rollouts.models import RolloutUnit, UnitConfig, UnitState
@@ -78,7 +78,11 @@ def record_reports(
             .where(
                 RU.c.unit == bindparam("u"),
                 RU.c.version == bindparam("v"),
-                RU.c.state.in_((UnitState.DELIVERED.value, UnitState.TIMED_OUT.value)),
+                # or_, not in_: an IN list cannot be expanded inside an executemany
+                or_(
+                    RU.c.state == UnitState.DELIVERED.value,
+                    RU.c.state == UnitState.TIMED_OUT.value,
+                ),
             )
             .values(state=UnitState.REJECTED.value, finished_at=now, reason=bindparam("why")),
             refused,

@@ -316,9 +316,7 @@ def _previous_bodies(
         desired.update(
             session.execute(
                 select(UC.c.unit, UC.c.desired_version).where(UC.c.unit.in_(list(part)))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     out: dict[str, str] = {}
     skipped: dict[str, str] = {}
@@ -343,7 +341,7 @@ def _public(session: Session, row: Rollout) -> RolloutPublic:
         .where(RU.c.rollout_id == row.id)
         .group_by(RU.c.stage, RU.c.state)
     )
-    for stage, state, n in session.execute(stmt).tuples():
+    for stage, state, n in session.execute(stmt):
         counts[state] += n
         stage_counts[stage][state] += n
     states = [s.value for s in UnitState]
