@@ -62,9 +62,7 @@ class Agent:
         self._tasks.append(asyncio.create_task(self.config.run(), name=f"config-{self.unit}"))
         self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
         self._tasks.append(
-            asyncio.create_task(
-                self.health.run(self.settings.health_interval_s), name=f"health-{self.unit}"
-            )
+            asyncio.create_task(self.health.run(self.health_interval), name=f"health-{self.unit}")
         )
         if self.event_source is not None:
             self._tasks.append(
@@ -72,6 +70,13 @@ class Agent:
                     self.event_source(self._stop_generating), name=f"events-{self.unit}"
                 )
             )
+
+    def health_interval(self) -> float:
+        """The heartbeat period: the running configuration's, else the unit's own setting."""
+        current = self.config.current
+        if current is not None and current.thresholds.health_interval_s is not None:
+            return current.thresholds.health_interval_s
+        return self.settings.health_interval_s
 
     def stop_generating(self) -> None:
         self._stop_generating.set()

@@ -84,6 +84,11 @@ class RunningConfig:
         override = self.thresholds.face_verify_threshold
         return override if override is not None else self.profile.face.verify_threshold
 
+    @property
+    def rating_timeout_s(self) -> int:
+        override = self.thresholds.rating_timeout_s
+        return override if override is not None else self.profile.rating.timeout_s
+
 
 class _SliceMemo:
     """Parsed catalog slices by SHA-256. Bytes with the same verified hash are the same slice,

@@ -10,7 +10,7 @@ import pytest
 from edge.config import ArtifactFetcher, ConfigApplier
 from edge.config.applier import CURRENT_FILE
 from protocol.messages import ConfigReported
-from protocol.signing import generate_key
+from protocol.signing import generate_key, public_key_to_text
 from tests.config_factories import body, payload, put_in_cache, signed, slice_bytes, slice_ref
 
 KEY = generate_key()
@@ -110,9 +110,12 @@ def test_the_running_version_delivered_again_is_acknowledged_without_reapplying(
 
 
 def test_a_newer_config_replaces_the_running_one_in_one_step(unit):
-    assert unit.offer(config(5, thresholds={"deferred_material_days": 9})).status == "applied"
+    assert unit.applier.current.rating_timeout_s == 60  # the profile's own
+    newer = config(5, thresholds={"deferred_material_days": 9, "rating_timeout_s": 90})
+    assert unit.offer(newer).status == "applied"
     assert unit.applier.version == 5
     assert unit.applier.current.thresholds.deferred_material_days == 9
+    assert unit.applier.current.rating_timeout_s == 90
     assert not list((unit.root / "config").glob(".*"))  # no temporary file left behind
 
 
@@ -177,3 +180,28 @@ def test_a_cleared_retained_message_is_not_a_config_to_judge(unit):
     unit.applier.on_config(b"")  # the broker deleting the retained config sends an empty one
     assert unit.applier._pending is None
     assert unit.applier.version == 2
+
+
+def test_the_heartbeat_period_follows_the_running_config(tmp_path):
+    from edge.agent import build_agent
+    from edge.settings import EdgeSettings
+
+    settings = EdgeSettings(
+        unit_id="t001",
+        data_dir=tmp_path,
+        simulated_devices=True,
+        event_rate=0,
+        health_interval_s=30,
+        hub_public_key=public_key_to_text(KEY.public_key()),
+    )
+    put_in_cache(tmp_path / "artifacts", SLICE)
+
+    async def scenario():
+        agent = build_agent(settings)
+        before = agent.health_interval()
+        outcome = await agent.config.apply(payload(config(1, thresholds={"health_interval_s": 10})))
+        after = agent.health_interval()
+        agent.outbox.close()
+        return before, outcome.status, after
+
+    assert asyncio.run(scenario()) == (30, "applied", 10)

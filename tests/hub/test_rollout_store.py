@@ -251,3 +251,37 @@ def test_a_new_version_is_above_what_the_unit_runs_even_after_a_database_restore
     heartbeat(engine, unit, 7)
     create(engine, target={"units": [unit]})
     assert drive(engine)[unit]["version"] == 8
+
+
+def test_two_hub_processes_driving_at_once_never_issue_a_unit_twice(engine):
+    """GIVEN two drivers (two `hub serve` processes) stepping the same rollout at one moment
+    THEN each unit gets exactly one version; a driver that loses the race fails its step
+    (and retries later) rather than issuing a duplicate."""
+    import threading
+
+    from sqlalchemy.exc import DBAPIError
+
+    create(engine)
+    issued: list[dict] = []
+    errors: list[Exception] = []
+    start = threading.Barrier(2)
+
+    def driver():
+        start.wait()
+        try:
+            issued.append(drive(engine))
+        except DBAPIError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=driver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    issued.append(drive(engine))
+    units = [u for batch in issued for u in batch]
+    assert sorted(units) == sorted(QINGSHUI)  # once each, whoever won
+    with engine.connect() as conn:
+        rows = conn.execute(select(store.VERSIONS.c.unit, store.VERSIONS.c.version)).all()
+    assert sorted(rows) == sorted((u, 1) for u in QINGSHUI)
+    assert len(errors) <= 1
