@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from hub.catalog.service import IndicatorReport, indicators_report
-from hub.catalogs import current_catalog, upload_catalog
+from hub.catalog_versions import current_catalog, upload_catalog
 from hub.deps import CatalogsDep, SessionDep
 from hub.errors import InvalidRequest
 from hub.security import Operator, Viewer

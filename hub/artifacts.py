@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import Column, Connection, Engine, LargeBinary, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel
 
 from hub.errors import ArtifactNotFound
 from hub.models import _utc
+from hub.sql import insert_for
 from protocol.config import MAX_ARTIFACT_BYTES, ArtifactKind, ArtifactRef, artifact_path
 
 
@@ -39,13 +39,6 @@ class ArtifactPublic(ArtifactBase):
 
 
 ARTIFACTS = Artifact.__table__  # type: ignore[attr-defined]
-
-
-def insert_for(db: Session | Connection, table: Any) -> Any:
-    """An INSERT that supports ON CONFLICT DO NOTHING on the database behind ``db``."""
-    bind = db if isinstance(db, Connection) else db.get_bind()
-    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 def _ref(row: ArtifactBase) -> ArtifactRef:

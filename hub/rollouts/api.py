@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from hub.catalogs import current_catalog
+from hub.catalog_versions import current_catalog
 from hub.deps import CatalogsDep, RegistryDep, SessionDep, wake_driver
 from hub.rollouts import store
 from hub.rollouts.models import (

@@ -16,7 +16,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from hub import audit
 from hub.rollouts.models import (
@@ -27,6 +26,7 @@ from hub.rollouts.models import (
     UnitState,
 )
 from hub.rollouts.store import ROLLOUTS, RU, UC, UNITS, VERSIONS
+from hub.sql import chunks, insert_for
 from protocol.canonical import canonical_json
 from protocol.config import config_document
 from protocol.signing import sign_document
@@ -39,11 +39,6 @@ ISSUE_CHUNK = 1000  # units signed and committed per transaction
 class Publication:
     unit: str
     payload: bytes
-
-
-def _insert(conn: Connection, table: Any) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 def _bodies(conn: Connection, hashes: set[str]) -> dict[str, dict[str, Any]]:
@@ -81,23 +76,23 @@ def issue_stage(
         return []
     units = [r.unit for r in pending]
     conn.execute(
-        _insert(conn, UC).on_conflict_do_nothing(index_elements=["unit"]),
+        insert_for(conn, UC).on_conflict_do_nothing(index_elements=["unit"]),
         [{"unit": u} for u in units],
     )
     # The next version is above anything the unit is known to have, not only above what this
     # database issued: after a restore from backup it must not reissue a number in use.
     running = select(UNITS.c.config_version).where(UNITS.c.id == UC.c.unit).scalar_subquery()
     desired: dict[str, int] = {}
-    for i in range(0, len(units), 2000):
+    for part in chunks(units):
         rows = conn.execute(
             select(UC.c.unit, UC.c.desired_version, UC.c.applied_version, running).where(
-                UC.c.unit.in_(units[i : i + 2000])
+                UC.c.unit.in_(part)
             )
         ).all()
         desired.update({r[0]: max(r[1], r[2], r[3] or 0) for r in rows})
     bodies = _bodies(conn, {r.body_hash for r in pending})
     issued_at = now.isoformat().replace("+00:00", "Z")
-    versions, unit_rows, ru_rows, out = [], [], [], []
+    versions, issued, out = [], [], []
     for r in pending:
         version = desired[r.unit] + 1
         document = config_document(
@@ -115,21 +110,20 @@ def issue_stage(
                 "created_at": now,
             }
         )
-        unit_rows.append({"u": r.unit, "v": version})
-        ru_rows.append({"u": r.unit, "v": version})
+        issued.append({"u": r.unit, "v": version})
         out.append(Publication(r.unit, canonical_json(signed)))
     conn.execute(VERSIONS.insert(), versions)
     conn.execute(
         update(UC)
         .where(UC.c.unit == bindparam("u"))
         .values(desired_version=bindparam("v"), desired_at=now, published_at=now),
-        unit_rows,
+        issued,
     )
     conn.execute(
         update(RU)
         .where(RU.c.rollout_id == rollout_id, RU.c.unit == bindparam("u"))
         .values(state=UnitState.DELIVERED.value, version=bindparam("v"), issued_at=now),
-        ru_rows,
+        issued,
     )
     return out
 
@@ -286,10 +280,8 @@ def due_republish(
 def mark_unpublished(engine: Engine, units: list[str]) -> None:
     """Publishing failed (no broker connection): publish these on the next tick."""
     with engine.begin() as conn:
-        for i in range(0, len(units), 2000):
-            conn.execute(
-                update(UC).where(UC.c.unit.in_(units[i : i + 2000])).values(published_at=None)
-            )
+        for part in chunks(units):
+            conn.execute(update(UC).where(UC.c.unit.in_(part)).values(published_at=None))
 
 
 def step(

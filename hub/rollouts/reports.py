@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Integer, bindparam, case, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.rollouts.models import RolloutUnit, UnitConfig, UnitState
+from hub.sql import insert_for
 from protocol.messages import ConfigReported
 
 UC = UnitConfig.__table__  # type: ignore[attr-defined]
@@ -21,7 +21,6 @@ def record_reports(
 ) -> None:
     if not reports:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     latest: dict[str, ConfigReported] = {}
     applied: dict[str, int] = {}
     for unit, rep in reports:
@@ -30,7 +29,7 @@ def record_reports(
         if rep.status == "applied":
             applied[unit] = max(applied.get(unit, 0), rep.version)
     conn.execute(
-        dialect.insert(UC).on_conflict_do_nothing(index_elements=["unit"]),
+        insert_for(conn, UC).on_conflict_do_nothing(index_elements=["unit"]),
         [{"unit": u} for u in sorted(latest)],
     )
     newer = bindparam("applied_v", type_=Integer)

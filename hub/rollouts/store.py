@@ -40,6 +40,7 @@ from hub.rollouts.models import (
 )
 from hub.rollouts.plan import plan_stages, target_villages
 from hub.rollouts.render import render_bodies
+from hub.sql import chunks
 from protocol.catalog import Catalog
 from protocol.config import ArtifactKind
 
@@ -48,17 +49,12 @@ RU = RolloutUnit.__table__  # type: ignore[attr-defined]
 VERSIONS = ConfigVersion.__table__  # type: ignore[attr-defined]
 UC = UnitConfig.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
-_CHUNK = 2000  # ids per IN (...) list; far below SQLite's and PostgreSQL's limits
-
-
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
 def busy_units(session: Session, units: Sequence[str]) -> dict[str, int]:
     """Units already in a running or paused rollout, with that rollout's id."""
     found: dict[str, int] = {}
-    for part in _chunks(units):
+    for part in chunks(units):
         stmt = (
             select(RU.c.unit, RU.c.rollout_id)
             .join(ROLLOUTS, ROLLOUTS.c.id == RU.c.rollout_id)
@@ -304,7 +300,7 @@ def _previous_bodies(
     """For each unit, the body of the version before the one the rollout issued."""
     previous: dict[str, tuple[int, str]] = {}
     desired: dict[str, int] = {}
-    for part in _chunks(sorted(reached)):
+    for part in chunks(sorted(reached)):
         for r in session.execute(
             select(VERSIONS.c.unit, VERSIONS.c.version, VERSIONS.c.body_hash).where(
                 VERSIONS.c.unit.in_(list(part))

@@ -127,23 +127,3 @@ async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(0.05)
-
-
-async def forget_configs(broker: Broker, units: list[str]) -> None:
-    """Clear the retained configs an earlier test's hub left for these units on the shared
-    broker (an empty retained payload deletes it), so each test starts from no config."""
-    from mqttio import AsyncMqttClient
-    from protocol import topics
-    from protocol.topics import Channel
-
-    client = AsyncMqttClient(broker.hub_url, client_id="test-cleaner", on_message=lambda m: None)
-    task = asyncio.create_task(client.run())
-    try:
-        await asyncio.wait_for(client.wait_connected(), 10)
-        for unit in units:
-            client.publish(topics.topic(unit, Channel.CONFIG), b"", qos=1, retain=True)
-    finally:
-        await client.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
