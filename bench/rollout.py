@@ -79,7 +79,16 @@ def machine() -> dict[str, Any]:
     mosquitto = subprocess.run(
         ["mosquitto", "-h"], capture_output=True, text=True, check=False
     ).stdout.splitlines()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    ).stdout.strip()
     return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": commit or "unknown",
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gb": round(mem_kb / 1024 / 1024, 1),

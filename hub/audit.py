@@ -32,8 +32,8 @@ class AuditEntryPublic(AuditEntryBase):
 
 
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
-# the hub's own actions (a threshold pausing a rollout) are logged under this actor
-SYSTEM = ("hub", "system")
+# the hub's own actions (a threshold pausing a rollout) are logged under this actor and role
+SYSTEM_ACTOR, SYSTEM_ROLE = "hub", "system"
 
 
 def record(

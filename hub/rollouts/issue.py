@@ -161,8 +161,8 @@ def advance(
         _set(conn, rollout_id, now, state=RolloutState.PAUSED.value, paused_reason=reason)
         audit.record(
             conn,
-            actor=audit.SYSTEM[0],
-            role=audit.SYSTEM[1],
+            actor=audit.SYSTEM_ACTOR,
+            role=audit.SYSTEM_ROLE,
             action="rollout.auto_pause",
             target=f"rollout/{rollout_id}",
             detail={"stage": r.stage, "failed": failed, "units": size},
@@ -182,8 +182,8 @@ def advance(
     _set(conn, rollout_id, now, state=RolloutState.COMPLETED.value)
     audit.record(
         conn,
-        actor=audit.SYSTEM[0],
-        role=audit.SYSTEM[1],
+        actor=audit.SYSTEM_ACTOR,
+        role=audit.SYSTEM_ROLE,
         action="rollout.complete",
         target=f"rollout/{rollout_id}",
         detail={"units": r.units},
