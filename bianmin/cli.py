@@ -9,8 +9,10 @@ import typer
 from bianmin import __version__
 from edge.cli import app as edge_app
 from edge.face.cli import face_app
+from firmware_config.cli import app as profile_app
 from hub.catalog.cli import app as catalog_app
 from hub.cli import app as hub_app
+from hub.rollouts.cli import app as rollout_app
 from provisioning.cli import broker
 from simulators.cli import app as simulate_app
 from simulators.cli import demo
@@ -29,6 +31,8 @@ app.add_typer(edge_app, name="edge")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(face_app, name="face")
+app.add_typer(rollout_app, name="rollout")
+app.add_typer(profile_app, name="profile")
 
 
 @app.command()

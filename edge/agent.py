@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from edge.config import ArtifactFetcher, ConfigApplier
 from edge.health import DeviceProbe, HealthReporter
 from edge.link import LinkSettings, UnitLink
 from edge.outbox import Outbox
 from edge.settings import EdgeSettings
 from protocol.messages import DeviceStatus
+
+if TYPE_CHECKING:
+    import httpx
 
 EventSource = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -39,11 +43,13 @@ class Agent:
         link: UnitLink,
         health: HealthReporter,
         event_source: EventSource | None,
+        config: ConfigApplier,
     ) -> None:
         self.settings = settings
         self.outbox = outbox
         self.link = link
         self.health = health
+        self.config = config
         self.event_source = event_source
         self._tasks: list[asyncio.Task[None]] = []
         self._stop_generating = asyncio.Event()
@@ -53,11 +59,10 @@ class Agent:
         return self.settings.unit_id
 
     def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.config.run(), name=f"config-{self.unit}"))
         self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
         self._tasks.append(
-            asyncio.create_task(
-                self.health.run(self.settings.health_interval_s), name=f"health-{self.unit}"
-            )
+            asyncio.create_task(self.health.run(self.health_interval), name=f"health-{self.unit}")
         )
         if self.event_source is not None:
             self._tasks.append(
@@ -65,6 +70,13 @@ class Agent:
                     self.event_source(self._stop_generating), name=f"events-{self.unit}"
                 )
             )
+
+    def health_interval(self) -> float:
+        """The heartbeat period: the running configuration's, else the unit's own setting."""
+        current = self.config.current
+        if current is not None and current.thresholds.health_interval_s is not None:
+            return current.thresholds.health_interval_s
+        return self.settings.health_interval_s
 
     def stop_generating(self) -> None:
         self._stop_generating.set()
@@ -82,6 +94,7 @@ class Agent:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.config.fetcher.close()
         self.outbox.close()
 
     async def run_until(self, stop: asyncio.Event) -> None:
@@ -98,7 +111,9 @@ def build_agent(
     link_settings: LinkSettings | None = None,
     devices: DeviceProbe | None = None,
     matters: Sequence[str] | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> Agent:
+    """Build one unit. ``http`` lets many simulated units share one connection pool."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     outbox = Outbox(
         settings.outbox_path,
@@ -106,13 +121,26 @@ def build_agent(
         limit_bytes=settings.outbox_limit_mb * 1024 * 1024,
         durable=settings.durable,
     )
+    fetcher = ArtifactFetcher(
+        settings.artifact_dir, settings.hub_url, http, durable=settings.durable
+    )
+    config = ConfigApplier(
+        settings.unit_id,
+        key=settings.pinned_key(),
+        fetcher=fetcher,
+        config_dir=settings.config_dir,
+        publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
+        durable=settings.durable,
+    )
     link = UnitLink(
         settings.unit_id,
         outbox,
         settings.broker(),
         link_settings,
+        on_config=config.on_config,
         tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
     )
+    config.restore()
     source: EventSource | None = None
     if settings.simulated_devices:
         devices = devices or _simulated_devices
@@ -120,8 +148,10 @@ def build_agent(
             source = _simulated_cases(outbox, link, settings, matters)
     if devices is None:
         raise ValueError("a unit without simulated devices needs its device drivers")
-    health = HealthReporter(settings.unit_id, outbox, link, devices)
-    return Agent(settings, outbox, link, health, source)
+    health = HealthReporter(
+        settings.unit_id, outbox, link, devices, config_version=lambda: config.version
+    )
+    return Agent(settings, outbox, link, health, source, config)
 
 
 def _simulated_cases(

@@ -35,6 +35,16 @@ def run(
     keepalive: Annotated[int, typer.Option(help="MQTT keepalive in seconds")] = 30,
     health_interval: Annotated[float, typer.Option(help="seconds between heartbeats")] = 30.0,
     durable: Annotated[bool, typer.Option(help="fsync every outbox commit")] = True,
+    hub_url: Annotated[
+        str | None, typer.Option(help="http://HOST:PORT of the hub, for artifact downloads")
+    ] = None,
+    hub_key: Annotated[
+        str | None,
+        typer.Option(envvar="BIANMIN_HUB_PUBLIC_KEY", help="the hub's pinned public key (base64)"),
+    ] = None,
+    hub_key_file: Annotated[
+        Path | None, typer.Option(help="a file holding the hub's pinned public key")
+    ] = None,
 ) -> None:
     """Run the unit agent until SIGTERM or Ctrl-C."""
     from edge.agent import build_agent
@@ -52,6 +62,9 @@ def run(
         max_events=max_events,
         health_interval_s=health_interval,
         durable=durable,
+        hub_url=hub_url,
+        hub_public_key=hub_key,
+        hub_public_key_file=hub_key_file,
     )
     link = LinkSettings(
         ack_timeout_s=ack_timeout,

@@ -15,3 +15,42 @@ class OutboxFull(EdgeError):
 
 class SettingsError(EdgeError):
     code = "invalid_settings"
+
+
+class ConfigRejected(EdgeError):
+    """A desired configuration the unit will not run; the old one keeps running. The code goes
+    into the `config/reported` reason, so the hub can count rejections by cause."""
+
+    code = "config_rejected"
+
+
+class NoPinnedKey(ConfigRejected):
+    code = "no_pinned_key"
+
+
+class StaleConfig(ConfigRejected):
+    """Older than the running version: a replay or a rollback attack, never applied."""
+
+    code = "stale_version"
+
+
+class VersionConflict(ConfigRejected):
+    """The running version again, but with different content: the hub never does that."""
+
+    code = "version_conflict"
+
+
+class ArtifactUnavailable(ConfigRejected):
+    """An artifact could not be downloaded (network, hub down); worth retrying later."""
+
+    code = "artifact_unavailable"
+
+
+class ArtifactHashMismatch(ConfigRejected):
+    code = "artifact_hash_mismatch"
+
+
+class ArtifactInvalid(ConfigRejected):
+    """The artifact's bytes are right, but its content contradicts the configuration."""
+
+    code = "artifact_invalid"

@@ -47,8 +47,10 @@ class HealthReporter:
         # QoS 0: a lost heartbeat is replaced by the next one; no point queueing stale ones.
         return self.link.publish(self._topic, encode(self.snapshot()), qos=0)
 
-    async def run(self, interval_s: float) -> None:
+    async def run(self, interval_s: float | Callable[[], float]) -> None:
+        """Beat every ``interval_s`` seconds; a callable is asked each time, so a new
+        configuration can change the period without a restart."""
         await self.link.client.wait_connected()
         while True:
             self.publish()
-            await asyncio.sleep(interval_s)
+            await asyncio.sleep(interval_s() if callable(interval_s) else interval_s)

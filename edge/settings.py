@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from edge.errors import SettingsError
 from mqttio import BrokerUrl
+from protocol.errors import SignatureError
+from protocol.signing import public_key_from_text
 from protocol.topics import check_unit_id
 
 
@@ -27,6 +31,12 @@ class EdgeSettings(BaseModel):
     outbox_limit_mb: int = Field(default=256, ge=1)
     # fsync every commit (power-cut safe); simulators turn it off to run many units per disk
     durable: bool = True
+    # The hub's base URL for artifact downloads (http://HOST:PORT or https://...).
+    hub_url: str | None = None
+    # The hub's Ed25519 public key pinned at provisioning (base64), or a file holding it.
+    # Without one the unit rejects every configuration: it cannot tell the hub's from a fake.
+    hub_public_key: str | None = None
+    hub_public_key_file: Path | None = None
 
     @field_validator("unit_id")
     @classmethod
@@ -40,6 +50,33 @@ class EdgeSettings(BaseModel):
         BrokerUrl.parse(value)
         return value
 
+    @field_validator("hub_url")
+    @classmethod
+    def _hub_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("hub_url must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("hub_public_key")
+    @classmethod
+    def _hub_public_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            public_key_from_text(value)  # SignatureError is a ValueError: pydantic reports it
+        return value
+
+    def pinned_key(self) -> Ed25519PublicKey | None:
+        """The hub key this unit trusts; a file that cannot be read or parsed stops the unit."""
+        if self.hub_public_key is not None:
+            return public_key_from_text(self.hub_public_key)
+        if self.hub_public_key_file is None:
+            return None
+        try:
+            return public_key_from_text(self.hub_public_key_file.read_text(encoding="ascii"))
+        except (OSError, UnicodeDecodeError, SignatureError) as exc:
+            raise SettingsError(
+                f"hub_public_key_file {self.hub_public_key_file}: cannot use it: {exc}"
+            ) from None
+
     def broker(self) -> BrokerUrl:
         """The broker URL with this unit's own credentials (username = unit id)."""
         url = BrokerUrl.parse(self.broker_url)
@@ -49,3 +86,11 @@ class EdgeSettings(BaseModel):
     @property
     def outbox_path(self) -> Path:
         return self.data_dir / "outbox.sqlite3"
+
+    @property
+    def config_dir(self) -> Path:
+        return self.data_dir / "config"
+
+    @property
+    def artifact_dir(self) -> Path:
+        return self.data_dir / "artifacts"

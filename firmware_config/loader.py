@@ -26,7 +26,8 @@ def parse_profile(text: str, source: str = "<profile>") -> HardwareProfile:
         reasons = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "(profile)"
-            reasons.append(f"{source}: field {field}: {err['msg']}")
+            reason = str(err["msg"]).removeprefix("Value error, ")
+            reasons.append(f"{source}: field {field}: {reason}")
         raise ProfileError("\n".join(reasons)) from None
 
 

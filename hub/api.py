@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -40,9 +41,11 @@ def unit_events(
 @router.get("/stats")
 def stats(session: SessionDep, request: Request) -> dict[str, Any]:
     consumer = getattr(request.app.state, "consumer", None)
+    driver = getattr(request.app.state, "driver", None)
     return {
         **store.totals(session),
         "ingest": consumer.snapshot() if consumer is not None else None,
+        "rollout_driver": asdict(driver.stats) if driver is not None else None,
     }
 
 

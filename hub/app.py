@@ -6,32 +6,55 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from hub import api, dashboard
+from hub import api, api_admin, api_catalog, artifact_serving, dashboard
+from hub.accounts import Role
+from hub.artifact_serving import ArtifactCache
+from hub.catalog.store import CatalogStore
+from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
+from hub.handlers import install_handlers
 from hub.ingest import IngestConsumer
+from hub.keys import load_signing_key
+from hub.rollouts import api as rollouts_api
+from hub.rollouts.driver import RolloutDriver
+from hub.security import require
 from hub.settings import HubSettings
 
 
 def create_app(settings: HubSettings) -> FastAPI:
     engine = make_engine(settings.database_url)
     create_tables(engine)
+    signing_key = load_signing_key(settings)  # refuses to start without a usable key
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task: asyncio.Task[None] | None = None
+        tasks: list[asyncio.Task[None]] = []
         url = settings.broker()
         if url is not None:
             consumer = IngestConsumer(settings, engine, url)
             app.state.consumer = consumer
-            task = asyncio.create_task(consumer.run(), name="ingest")
+            tasks.append(asyncio.create_task(consumer.run(), name="ingest"))
+            if settings.drive_rollouts:
+                driver = RolloutDriver(
+                    engine,
+                    signing_key,
+                    consumer.client,
+                    tick_s=settings.rollout_tick_s,
+                    republish_after_s=settings.republish_after_s,
+                )
+                consumer.on_reports.append(lambda _unit, _report: driver.wake())
+                app.state.driver = driver
+                tasks.append(asyncio.create_task(driver.run(), name="rollouts"))
         try:
             yield
         finally:
-            if task is not None:
+            if app.state.consumer is not None:
                 await app.state.consumer.stop()
+            for task in tasks:
                 task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             engine.dispose()
@@ -40,8 +63,19 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.consumer = None
-    app.include_router(api.router)
-    app.include_router(dashboard.router)
+    app.state.driver = None
+    app.state.signing_key = signing_key
+    app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
+    app.state.registry = load_villages(settings.villages_file)
+    app.state.artifact_cache = ArtifactCache(settings.artifact_dir)
+    install_handlers(app)
+    viewer = [Depends(require(Role.VIEWER))]
+    app.include_router(api.router, dependencies=viewer)
+    app.include_router(dashboard.router, dependencies=viewer)
+    app.include_router(api_catalog.router)
+    app.include_router(api_admin.router)
+    app.include_router(artifact_serving.router)
+    app.include_router(rollouts_api.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import signal
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
 import typer
 
+from hub.users_cli import app as user_app
+
 app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 DatabaseOpt = Annotated[
     str, typer.Option(help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
@@ -22,6 +27,30 @@ PasswordOpt = Annotated[
 SharedOpt = Annotated[
     bool, typer.Option(help="read through $share/hub/... so several processes split the load")
 ]
+DataDirOpt = Annotated[
+    Path,
+    typer.Option(
+        envvar="BIANMIN_HUB_DATA_DIR",
+        help="signing key (unless --signing-key-file) and artifact cache",
+    ),
+]
+EnvironmentOpt = Annotated[
+    str,
+    typer.Option(
+        envvar="BIANMIN_HUB_ENVIRONMENT",
+        help="local: anonymous reads, key made on first start; production: tokens, key must exist",
+    ),
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option(envvar="BIANMIN_HUB_SIGNING_KEY_FILE", help="the Ed25519 signing key (PEM)"),
+]
+
+
+def _environment(value: str) -> Literal["local", "production"]:
+    if value not in ("local", "production"):
+        raise typer.BadParameter("use local or production", param_hint="--environment")
+    return "local" if value == "local" else "production"
 
 
 @app.command()
@@ -33,22 +62,97 @@ def serve(
     host: Annotated[str, typer.Option(help="address for the dashboard and API")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port for the dashboard and API")] = 8000,
     instance: Annotated[str, typer.Option(help="name of this hub process")] = "hub-1",
+    data_dir: DataDirOpt = Path("var/hub"),
+    environment: EnvironmentOpt = "local",
+    signing_key_file: KeyFileOpt = None,
+    catalog: Annotated[
+        Path | None, typer.Option(help="catalog JSON file (default: the seed)")
+    ] = None,
+    villages: Annotated[
+        Path | None, typer.Option(help="village registry JSON file (default: the seed)")
+    ] = None,
 ) -> None:
-    """Serve the dashboard and API, and ingest units' messages."""
+    """Serve the dashboard and API, ingest units' messages, and drive rollouts."""
     import uvicorn
 
     from hub.app import create_app
+    from hub.errors import HubError
     from hub.settings import HubSettings
 
+    env = _environment(environment)
+    if env == "local" and not _loopback(host):
+        raise typer.BadParameter(
+            "local mode lets anonymous requests read; serve it on 127.0.0.1 only, "
+            "or run with --environment production",
+            param_hint="--host",
+        )
     settings = HubSettings(
         database_url=database,
         broker_url=broker,
         broker_password=broker_password,
         shared_subscription=shared,
         instance=instance,
+        data_dir=data_dir,
+        environment=env,
+        signing_key_file=signing_key_file,
+        catalog_file=catalog,
+        villages_file=villages,
     )
+    try:
+        web = create_app(settings)
+    except HubError as exc:
+        typer.echo(f"error ({exc.code}): {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"dashboard: http://{host}:{port}/", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def keygen(
+    key_file: Annotated[Path, typer.Option(help="where to write the new key (mode 0600)")] = Path(
+        "var/hub/hub_signing_key.pem"
+    ),
+) -> None:
+    """Create the hub's Ed25519 signing key once; print the public key units must pin."""
+    from hub.keys import create_key_file
+    from protocol.signing import key_id, public_key_to_text
+
+    try:
+        key = create_key_file(key_file)
+    except FileExistsError:
+        typer.echo(f"error: {key_file} exists; the hub keeps one key (see `hub pubkey`)", err=True)
+        raise typer.Exit(1) from None
+    public = key.public_key()
+    typer.echo(public_key_to_text(public))
+    typer.echo(f"written {key_file} (key id {key_id(public)})", err=True)
+
+
+@app.command()
+def pubkey(
+    key_file: Annotated[Path, typer.Option(help="the hub's signing key")] = Path(
+        "var/hub/hub_signing_key.pem"
+    ),
+) -> None:
+    """Print the public key to pin in units (base64 of the raw 32 bytes)."""
+    from hub.errors import HubError
+    from hub.keys import read_key_file
+    from protocol.signing import public_key_to_text
+
+    try:
+        key = read_key_file(key_file, strict=False)
+    except HubError as exc:
+        typer.echo(f"error ({exc.code}): {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(public_key_to_text(key.public_key()))
 
 
 @app.command()

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from hub import store
 from hub.deps import SessionDep, SettingsDep
+from hub.rollouts import store as rollouts
 
 
 def _templates() -> Jinja2Templates:
@@ -51,5 +52,7 @@ def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> H
             "totals": store.totals(session),
             "ingest": consumer.snapshot() if consumer is not None else None,
             "now": datetime.now(UTC),
+            "rollouts": rollouts.list_rollouts(session, limit=5),
+            "configs": {c.unit: c for c in rollouts.unit_configs(session)},
         },
     )

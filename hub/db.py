@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
 
-from hub import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+# importing the table modules registers their tables on SQLModel.metadata
+from hub import accounts, artifacts, audit, catalog_versions, models  # noqa: F401
+from hub.rollouts import models as rollout_models  # noqa: F401
 
 
 def make_engine(url: str) -> Engine:

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the settings, engine and a session per request, from app.state."""
+"""FastAPI dependencies: settings, engine, a session per request, the catalog store and the
+village registry, all from app.state."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from hub.catalog.store import CatalogStore
+from hub.catalog.villages import VillageRegistry
 from hub.settings import HubSettings
 
 
@@ -29,3 +32,24 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
 
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_catalogs(request: Request) -> CatalogStore:
+    store: CatalogStore = request.app.state.catalogs
+    return store
+
+
+def get_registry(request: Request) -> VillageRegistry:
+    registry: VillageRegistry = request.app.state.registry
+    return registry
+
+
+def wake_driver(request: Request) -> None:
+    """Tell this process's rollout driver (if it runs one) to look at the database now."""
+    driver = getattr(request.app.state, "driver", None)
+    if driver is not None:
+        driver.wake()
+
+
+CatalogsDep = Annotated[CatalogStore, Depends(get_catalogs)]
+RegistryDep = Annotated[VillageRegistry, Depends(get_registry)]

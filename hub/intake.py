@@ -83,7 +83,9 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
                     health.config_version,
                 )
             elif ref.channel is Channel.CONFIG_REPORTED:
-                intake.reports.append((unit, decode(ConfigReported, msg.payload)))
+                report = (unit, decode(ConfigReported, msg.payload))
+                intake.reports.append(report)
+                batch.reports.append(report)
             else:
                 raise InvalidTopic(f"the hub does not read channel {ref.channel.value!r}")
             batch.touch(unit, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,21 @@ class HubSettings(BaseSettings):
     # a unit is shown stale when no heartbeat arrived for this long
     stale_after_s: float = Field(default=120.0, gt=0)
     instance: str = "hub-1"
+    # local: one machine, demo and tests; the signing key is created on first start and
+    # anonymous requests may read (viewer). production: the key must exist already and every
+    # API request carries a token.
+    environment: Literal["local", "production"] = "local"
+    # the signing key (unless signing_key_file says otherwise) and the artifact cache
+    data_dir: Path = Path("var/hub")
+    signing_key_file: Path | None = None
+    catalog_file: Path | None = None  # None: the seed catalog
+    villages_file: Path | None = None  # None: the seed village registry
+    # issue stages, time units out, republish lost configs; only `hub serve` drives
+    drive_rollouts: bool = True
+    rollout_tick_s: float = Field(default=1.0, gt=0)
+    # a desired config not yet applied is published again after this long (lost retained
+    # messages after a broker crash, a report lost with a killed hub)
+    republish_after_s: float = Field(default=120.0, gt=0)
 
     @field_validator("database_url")
     @classmethod
@@ -44,6 +60,18 @@ class HubSettings(BaseSettings):
         if value is not None:
             BrokerUrl.parse(value)
         return value
+
+    @property
+    def local(self) -> bool:
+        return self.environment == "local"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key_file or self.data_dir / "hub_signing_key.pem"
+
+    @property
+    def artifact_dir(self) -> Path:
+        return self.data_dir / "artifacts"
 
     def broker(self) -> BrokerUrl | None:
         if self.broker_url is None:

@@ -3,6 +3,7 @@ arguments, no web or MQTT knowledge."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -11,11 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, case, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from hub.ingest_sql import EventRow, UnitBump, bump_units, insert_events
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit, UnitDetail, UnitPublic
+from hub.rollouts.reports import record_reports
+from protocol.messages import ConfigReported
 
+log = logging.getLogger("bianmin.hub.store")
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
 DEAD = DeadLetter.__table__  # type: ignore[attr-defined]
@@ -30,6 +35,8 @@ class IngestBatch:
     health: dict[str, tuple[dict[str, Any], datetime, int | None]] = field(default_factory=dict)
     dead: list[dict[str, Any]] = field(default_factory=list)
     seen: dict[str, datetime] = field(default_factory=dict)
+    # config/reported messages, recorded in the same transaction as everything else
+    reports: list[tuple[str, ConfigReported]] = field(default_factory=list)
 
     def touch(self, unit: str, at: datetime) -> None:
         if unit not in self.seen or self.seen[unit] < at:
@@ -61,6 +68,14 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
         )
     if batch.dead:
         conn.execute(DEAD.insert(), batch.dead)
+    if batch.reports:
+        try:
+            # A savepoint: a failure here must never cost the batch its events. Reports
+            # lost this way are repaired by heartbeats (hub.rollouts.issue).
+            with conn.begin_nested():
+                record_reports(conn, batch.reports, datetime.now(UTC))
+        except SQLAlchemyError:
+            log.exception("recording %d config reports failed", len(batch.reports))
     return inserted
 
 

@@ -37,6 +37,9 @@ def broker(
     if embedded or mosquitto_binary() is None:
         asyncio.run(_run_embedded(port, creds, creds_path))
         return
+    # Block the signals before starting the child: sigwait only receives blocked signals, and
+    # an unblocked SIGTERM would kill this process and leave Mosquitto running on its own.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     process = MosquittoProcess(MosquittoConfig(data_dir=data_dir, port=port, credentials=creds))
     process.start()
     _announce(process.url, "mosquitto", creds_path, len(creds.units))

@@ -52,6 +52,14 @@ def fleet(
     ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="units' outboxes (default: temp)")] = None,
     drain_timeout: Annotated[float, typer.Option(help="seconds to wait for acks")] = 120.0,
+    hub_key: Annotated[
+        str | None,
+        typer.Option(help="the hub's public key to pin (default: ask the hub's API)"),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="BIANMIN_HUB_TOKEN", help="viewer token (production hubs)"),
+    ] = None,
 ) -> None:
     """Run N units against a broker and hub; end with one JSON line comparing the units'
     outboxes with what the hub reports through its API."""
@@ -68,6 +76,8 @@ def fleet(
             credentials_file=credentials_file,
             data_dir=data_dir or Path(tempfile.mkdtemp(prefix="bianmin-fleet-")),
             drain_timeout=drain_timeout,
+            hub_key=hub_key,
+            token=token,
         )
     )
     typer.echo(summary.json_line())

@@ -9,11 +9,16 @@ import tempfile
 from pathlib import Path
 
 import typer
+from fastapi import FastAPI
 
+from hub.accounts import Actor, Role, add_account
 from hub.app import create_app
+from hub.rollouts.models import RolloutCreate, Target
+from hub.rollouts.store import create_rollout, get_rollout
 from hub.settings import HubSettings
 from hub.store import all_event_ids, register_units
 from mqttio import BrokerUrl
+from protocol.signing import public_key_to_text
 from provisioning import credentials
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port, mosquitto_binary
 from simulators.fleet import Fleet, SimulatedUnit
@@ -62,11 +67,15 @@ async def run_demo(
             broker_password=creds.hub_password,
             shared_subscription=shared,
             stale_after_s=30,
+            data_dir=root / "hub",
+            rollout_tick_s=0.5,
         )
         app = create_app(settings)
         engine = app.state.engine
         with Session(engine) as session:
             register_units(session, units=[(u.unit_id, u.name, u.division) for u in identities])
+            token = add_account(session, name="demo-operator", role=Role.OPERATOR)
+            session.commit()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         )
@@ -83,14 +92,26 @@ async def run_demo(
             root / "units",
             rate=rate,
             health_interval_s=5.0,
+            hub_url=f"http://127.0.0.1:{port}",
+            hub_key=public_key_to_text(app.state.signing_key.public_key()),
         )
         fleet.start()
         stack.push_async_callback(fleet.close)
+        rollout = _initial_rollout(app, [u.unit_id for u in identities])
         typer.echo(f"broker: {broker} ({broker_kind})", err=True)
         typer.echo(f"data: {root}", err=True)
+        typer.echo(f"operator token (for `bianmin rollout ...`): {token}", err=True)
         typer.echo(f"dashboard: http://127.0.0.1:{port}/")
 
         await _wait(duration)
+        if rollout is not None:
+            with Session(engine) as session:
+                done = get_rollout(session, rollout_id=rollout)
+            typer.echo(
+                f"config: rollout {rollout} {done.state}, "
+                f"{done.counts['applied']}/{done.units} units applied",
+                err=True,
+            )
         fleet.stop_generating()
         if not await fleet.drain(drain_timeout):
             typer.echo(
@@ -100,6 +121,31 @@ async def run_demo(
         with engine.connect() as conn:
             rows = all_event_ids(conn, units=list(committed))
         return compare(committed, [(u, str(i), s) for u, i, s in rows])
+
+
+def _initial_rollout(app: FastAPI, units: list[str]) -> int | None:
+    """Give the simulated villages their first signed configuration: two canary villages
+    first, then the rest, as an operator would roll it out."""
+    from sqlmodel import Session
+
+    registry = app.state.registry
+    known = [u for u in units if u in set(registry.unit_ids())]
+    if not known:
+        return None
+    request = RolloutCreate(
+        target=Target(units=known),
+        canary_count=2 if len(known) > 4 else 0,
+        note="initial configuration of the demo fleet",
+    )
+    with Session(app.state.engine) as session:
+        rollout = create_rollout(
+            session,
+            request=request,
+            actor=Actor("demo", Role.OPERATOR),
+            catalog=app.state.catalogs.current,
+            registry=registry,
+        )
+    return rollout.id
 
 
 async def _wait(duration: float | None) -> None:

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from edge.agent import Agent, build_agent
 from edge.link import LinkSettings
 from edge.settings import EdgeSettings
@@ -32,6 +34,8 @@ class Fleet:
         rate: float,
         health_interval_s: float = 30.0,
         link_settings: LinkSettings | None = None,
+        hub_url: str | None = None,
+        hub_key: str | None = None,
     ) -> None:
         self.units = list(units)
         self.broker = broker
@@ -39,9 +43,15 @@ class Fleet:
         self.rate = rate
         self.health_interval_s = health_interval_s
         self.link_settings = link_settings
+        # every unit pins the same hub key, as provisioning would give them
+        self.hub_url = hub_url
+        self.hub_key = hub_key
         self.agents: list[Agent] = []
+        self._http: httpx.AsyncClient | None = None
 
     def start(self) -> None:
+        # one connection pool for all units' artifact downloads, instead of one per unit
+        self._http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=50))
         for unit in self.units:
             settings = EdgeSettings(
                 unit_id=unit.unit_id,
@@ -52,8 +62,12 @@ class Fleet:
                 event_rate=self.rate,
                 health_interval_s=self.health_interval_s,
                 durable=False,  # thousands of units on one disk; still safe against kill -9
+                hub_url=self.hub_url,
+                hub_public_key=self.hub_key,
             )
-            agent = build_agent(settings, link_settings=self.link_settings, matters=unit.matters)
+            agent = build_agent(
+                settings, link_settings=self.link_settings, matters=unit.matters, http=self._http
+            )
             agent.start()
             self.agents.append(agent)
 
@@ -85,5 +99,11 @@ class Fleet:
     def pending(self) -> int:
         return sum(a.outbox.depth for a in self.agents)
 
+    def config_versions(self) -> dict[str, int | None]:
+        """The configuration version each unit runs."""
+        return {a.unit: a.config.version for a in self.agents}
+
     async def close(self) -> None:
         await asyncio.gather(*(a.close() for a in self.agents), return_exceptions=True)
+        if self._http is not None:
+            await self._http.aclose()

@@ -16,9 +16,12 @@ from simulators.registry import fleet_identities
 from simulators.summary import DeliverySummary, compare
 
 
-async def hub_event_rows(hub: str, units: list[str]) -> list[tuple[str, str, int]]:
+async def hub_event_rows(
+    hub: str, units: list[str], token: str | None = None
+) -> list[tuple[str, str, int]]:
     rows: list[tuple[str, str, int]] = []
-    async with httpx.AsyncClient(base_url=hub, timeout=30) as client:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=hub, timeout=30, headers=headers) as client:
         for unit in units:
             after = 0
             while True:
@@ -36,6 +39,17 @@ async def hub_event_rows(hub: str, units: list[str]) -> list[tuple[str, str, int
     return rows
 
 
+async def hub_public_key(hub: str, token: str | None = None) -> str:
+    """The hub's public key from its API. A simulator convenience only: a real unit gets the
+    key at provisioning, because asking the server it is supposed to verify proves nothing."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=hub, timeout=30, headers=headers) as client:
+        resp = await client.get("/api/hub/public-key")
+        resp.raise_for_status()
+        key: str = resp.json()["public_key"]
+        return key
+
+
 async def run_fleet(
     *,
     units: int,
@@ -46,6 +60,8 @@ async def run_fleet(
     credentials_file: Path | None,
     data_dir: Path,
     drain_timeout: float,
+    hub_key: str | None = None,
+    token: str | None = None,
 ) -> DeliverySummary:
     creds = credentials.load(credentials_file) if credentials_file else None
     identities = fleet_identities(units)
@@ -53,7 +69,14 @@ async def run_fleet(
         SimulatedUnit(u.unit_id, creds.password_for(u.unit_id) if creds else None)
         for u in identities
     ]
-    fleet = Fleet(sim_units, BrokerUrl.parse(broker), data_dir, rate=rate)
+    fleet = Fleet(
+        sim_units,
+        BrokerUrl.parse(broker),
+        data_dir,
+        rate=rate,
+        hub_url=hub,
+        hub_key=hub_key or await hub_public_key(hub, token),
+    )
     fleet.start()
     try:
         connected = await fleet.wait_connected(timeout=60)
@@ -67,4 +90,4 @@ async def run_fleet(
         committed = fleet.committed()
     finally:
         await fleet.close()
-    return compare(committed, await hub_event_rows(hub, list(committed)))
+    return compare(committed, await hub_event_rows(hub, list(committed), token))

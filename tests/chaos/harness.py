@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -129,7 +130,10 @@ def outbox_seq(root: Path, unit: str) -> int:
     path = root / unit / "outbox.sqlite3"
     if not path.exists():
         return 0
-    return max(read_committed(path).values(), default=0)
+    try:
+        return max(read_committed(path).values(), default=0)
+    except sqlite3.OperationalError:  # the unit has created the file but not its tables yet
+        return 0
 
 
 class CuttableProxy:

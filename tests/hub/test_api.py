@@ -12,8 +12,8 @@ from tests.hub.test_intake import NOW, tx
 
 
 @pytest.fixture
-def client(database_url):
-    app = create_app(HubSettings(database_url=database_url, broker_url=None))
+def client(database_url, tmp_path):
+    app = create_app(HubSettings(database_url=database_url, broker_url=None, data_dir=tmp_path))
     with TestClient(app) as c:
         yield c
 

@@ -79,3 +79,42 @@ def test_registered_units_show_their_village_names(engine):
     assert unit.name == "东街村"
     assert unit.stale  # never heard from
     assert unit.last_seen is None or unit.last_seen < datetime.now(UTC)
+
+
+def _report(unit, version, status="applied", reason=None):
+    from protocol import topics
+    from protocol.messages import ConfigReported, encode
+    from protocol.topics import Channel
+
+    rep = ConfigReported(version=version, status=status, reason=reason, ts=NOW)
+    return Received(topics.topic(unit, Channel.CONFIG_REPORTED), encode(rep), 1, False)
+
+
+def test_config_reports_are_recorded_in_the_same_commit_as_the_events(engine):
+    from hub.rollouts.store import unit_configs
+
+    batch = take([tx(n=2), _report("t001", 3), _report("t002", 0, "rejected", "x: y")], NOW)
+    store.commit_ingest_batch(engine, batch.batch)
+    with Session(engine) as s:
+        configs = {c.unit: c for c in unit_configs(s)}
+    assert configs["t001"].applied_version == 3
+    assert (configs["t002"].report_status, configs["t002"].report_reason) == ("rejected", "x: y")
+
+
+def test_a_failure_while_recording_reports_never_costs_the_batch_its_events(engine, monkeypatch):
+    from sqlalchemy import update
+    from sqlalchemy.exc import OperationalError
+
+    from hub.rollouts.reports import UC
+
+    def broken(conn, reports, now):
+        conn.execute(UC.insert().values(unit="t009", applied_version=7))
+        conn.execute(update(UC).values(applied_version=8))
+        raise OperationalError("UPDATE", {}, Exception("simulated"))
+
+    monkeypatch.setattr(store, "record_reports", broken)
+    inserted = store.commit_ingest_batch(engine, take([tx(n=3), _report("t001", 1)], NOW).batch)
+    assert len(inserted) == 3
+    with engine.connect() as conn:
+        assert len(store.all_event_ids(conn)) == 3
+        assert conn.execute(UC.select()).all() == []  # the half-done report work rolled back

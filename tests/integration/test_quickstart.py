@@ -32,6 +32,8 @@ def test_readme_quickstart_demo_delivers_everything_exactly_once(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert f"dashboard: http://127.0.0.1:{port}/" in proc.stdout
+    # the villages received their first signed configuration (two canaries, then the rest)
+    assert "config: rollout 1 completed, 5/5 units applied" in proc.stderr
     summary = _last_json_line(proc.stdout)
     assert summary["units"] == 5
     assert summary["committed_by_units"] > 0
@@ -62,6 +64,7 @@ def test_cli_roles_in_separate_processes_agree_on_what_was_delivered(tmp_path, p
                     "--database", postgres_database,
                     "--broker", f"mqtt://127.0.0.1:{broker_port}",
                     "--port", str(hub_port),
+                    "--data-dir", str(tmp_path / "hub"),
                 ],
                 env=env,
             )

@@ -1,0 +1,67 @@
+"""The audit log: who changed configuration or rollouts, when, and what. Written in the same
+transaction as the change it records, so there is no change without its entry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Connection, insert, select
+from sqlmodel import Field, Session, SQLModel
+
+from hub.models import _utc
+
+
+class AuditEntryBase(SQLModel):
+    actor: str = Field(max_length=64)
+    role: str = Field(max_length=16)
+    action: str = Field(max_length=64, index=True)
+    target: str = Field(max_length=128)
+
+
+class AuditEntry(AuditEntryBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(nullable=False)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AuditEntryPublic(AuditEntryBase):
+    id: int
+    at: datetime
+    detail: dict[str, Any]
+
+
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+# the hub's own actions (a threshold pausing a rollout) are logged under this actor and role
+SYSTEM_ACTOR, SYSTEM_ROLE = "hub", "system"
+
+
+def record(
+    db: Session | Connection,
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    target: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add an entry; the caller commits it together with the change."""
+    db.execute(
+        insert(AUDIT).values(
+            at=datetime.now(UTC),
+            actor=actor[:64],
+            role=role[:16],
+            action=action[:64],
+            target=target[:128],
+            detail=detail or {},
+        )
+    )
+
+
+def recent(
+    session: Session, *, limit: int = 100, action: str | None = None
+) -> list[AuditEntryPublic]:
+    stmt = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
+    if action is not None:
+        stmt = stmt.where(AUDIT.c.action == action)
+    return [AuditEntryPublic.model_validate(dict(r._mapping)) for r in session.execute(stmt)]

@@ -1,0 +1,92 @@
+"""The hub's exception tree. Each error has a stable code and the HTTP status the API answers
+with; persistence functions raise them and one handler turns them into responses, so routes
+stay thin. (Catalog file errors keep their own tree in ``hub.catalog.errors``.)"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class HubError(Exception):
+    code: ClassVar[str] = "hub_error"
+    status: ClassVar[int] = 500
+
+
+class SettingsProblem(HubError):
+    """Settings that would make the hub unsafe or unable to run; the message says what to fix."""
+
+    code = "invalid_settings"
+
+
+class SigningKeyError(SettingsProblem):
+    code = "signing_key"
+
+
+# -- authentication and roles -----------------------------------------------------------------
+
+
+class Unauthorized(HubError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(HubError):
+    code = "forbidden"
+    status = 403
+
+
+class AccountExists(HubError):
+    code = "account_exists"
+    status = 409
+
+
+# -- requests -----------------------------------------------------------------------------------
+
+
+class NotFound(HubError):
+    code = "not_found"
+    status = 404
+
+
+class RolloutNotFound(NotFound):
+    code = "rollout_not_found"
+
+
+class ArtifactNotFound(NotFound):
+    code = "artifact_not_found"
+
+
+class InvalidRequest(HubError):
+    code = "invalid_request"
+    status = 422
+
+
+class UnknownProfile(InvalidRequest):
+    code = "unknown_profile"
+
+
+class UnknownTarget(InvalidRequest):
+    """A unit or division the village registry does not know."""
+
+    code = "unknown_target"
+
+
+class Conflict(HubError):
+    code = "conflict"
+    status = 409
+
+
+class UnitsBusy(Conflict):
+    """Some target units are already in a running or paused rollout."""
+
+    code = "units_busy"
+
+
+class InvalidTransition(Conflict):
+    """Pause, resume or roll back from a state that does not allow it."""
+
+    code = "invalid_transition"
+
+
+class NothingToRollBack(Conflict):
+    code = "nothing_to_roll_back"

@@ -1,0 +1,45 @@
+"""Errors as HTTP answers: ``{"detail": {"code": ..., "message": ...}}`` with the status each
+error class names; catalog file errors add the file and each issue (where, reason)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from hub.catalog.errors import (
+    CatalogError,
+    CatalogFileError,
+    CatalogNotNewer,
+    UnknownDivision,
+    UnknownUnit,
+)
+from hub.errors import HubError, Unauthorized
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer, Basic realm="bianmin hub", charset="UTF-8"'}
+
+
+def _hub_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HubError)
+    headers = _CHALLENGE if isinstance(exc, Unauthorized) else None
+    return JSONResponse(
+        {"detail": {"code": exc.code, "message": str(exc)}}, exc.status, headers=headers
+    )
+
+
+def _catalog_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CatalogError)
+    detail: dict[str, object] = {"code": exc.code, "message": str(exc)}
+    status = 422
+    if isinstance(exc, CatalogFileError):
+        detail["file"] = exc.file
+        detail["issues"] = [{"where": i.where, "reason": i.reason} for i in exc.issues]
+    elif isinstance(exc, CatalogNotNewer):
+        status = 409
+    elif isinstance(exc, UnknownUnit | UnknownDivision):
+        status = 404
+    return JSONResponse({"detail": detail}, status)
+
+
+def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HubError, _hub_error)
+    app.add_exception_handler(CatalogError, _catalog_error)

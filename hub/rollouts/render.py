@@ -1,0 +1,83 @@
+"""Each unit's desired configuration body for a rollout. The catalog slice goes into an
+artifact (about 150 KB of JSON per village; only a few distinct slices exist), the body keeps
+a pointer to it, and identical bodies are stored once by hash."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from firmware_config.schema import HardwareProfile
+from hub.artifacts import put_artifact
+from hub.catalog.service import catalog_slice
+from hub.catalog.villages import VillageRegistry
+from hub.rollouts.models import ConfigBlob
+from hub.sql import insert_for
+from protocol.canonical import canonical_json
+from protocol.catalog import Catalog
+from protocol.config import ArtifactKind, ArtifactRef, CatalogRef, ConfigBody, Thresholds
+
+BLOBS = ConfigBlob.__table__  # type: ignore[attr-defined]
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def store_blobs(db: Session | Connection, bodies: dict[str, dict[str, Any]]) -> None:
+    """Insert bodies by hash; a body stored before is left as it is (same hash, same body)."""
+    if not bodies:
+        return
+    db.execute(
+        insert_for(db, BLOBS).on_conflict_do_nothing(index_elements=["hash"]),
+        [{"hash": h, "body": b} for h, b in bodies.items()],
+    )
+
+
+def render_bodies(
+    db: Session | Connection,
+    *,
+    units: Sequence[str],
+    catalog: Catalog,
+    registry: VillageRegistry,
+    profile: HardwareProfile,
+    thresholds: Thresholds,
+    extra: Sequence[ArtifactRef] = (),
+) -> dict[str, str]:
+    """Store every unit's body (and its catalog slice artifact); return unit -> body hash."""
+    by_exclusions: dict[tuple[str, ...], str] = {}
+    bodies: dict[str, dict[str, Any]] = {}
+    out: dict[str, str] = {}
+    for unit in units:
+        # Villages with the same exclusions get the same slice and so the same body.
+        key = registry.village(unit).matters_excluded
+        found = by_exclusions.get(key)
+        if found is None:
+            part = catalog_slice(unit, catalog, registry)
+            ref = put_artifact(
+                db,
+                # mtime=0: the same slice always packs to the same bytes, so the same hash
+                content=gzip.compress(canonical_json(part), compresslevel=9, mtime=0),
+                kind=ArtifactKind.CATALOG_SLICE,
+                media_type="application/json",
+                encoding="gzip",
+            )
+            body = ConfigBody(
+                catalog=CatalogRef(
+                    version=catalog.version, matters=len(part.matters), artifact=ref
+                ),
+                profile=profile,
+                thresholds=thresholds,
+                artifacts=tuple(extra),
+            ).model_dump(mode="json")
+            found = body_hash(body)
+            bodies[found] = body
+            by_exclusions[key] = found
+        out[unit] = found
+    store_blobs(db, bodies)
+    return out

@@ -1,0 +1,98 @@
+"""`bianmin hub user ...`: API accounts, run on the hub's machine against its database."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+app = typer.Typer(help="API accounts (operator, auditor, viewer).", no_args_is_help=True)
+DatabaseOpt = Annotated[
+    str,
+    typer.Option(
+        envvar="BIANMIN_HUB_DATABASE_URL",
+        help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+    ),
+]
+ROLES = ("operator", "auditor", "viewer")
+
+
+def _session(database: str) -> Session:
+    from sqlmodel import Session
+
+    from hub.db import create_tables, make_engine
+
+    engine = make_engine(database)
+    create_tables(engine)
+    return Session(engine)
+
+
+@app.command()
+def add(
+    name: Annotated[str, typer.Argument(help="account name: a-z 0-9 _ . -")],
+    role: Annotated[str, typer.Option(help="operator, auditor or viewer")],
+    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+) -> None:
+    """Create an account and print its API token once; the hub keeps only a hash of it."""
+    from hub import audit
+    from hub.accounts import Role, add_account
+    from hub.errors import HubError
+
+    if role not in ROLES:
+        raise typer.BadParameter(f"use one of {', '.join(ROLES)}", param_hint="--role")
+    with _session(database) as session:
+        try:
+            token = add_account(session, name=name, role=Role(role))
+        except HubError as exc:
+            typer.echo(f"error ({exc.code}): {exc}", err=True)
+            raise typer.Exit(1) from None
+        audit.record(
+            session,
+            actor=f"cli:{getpass.getuser()}",
+            role="admin",
+            action="account.add",
+            target=f"account/{name}",
+            detail={"role": role},
+        )
+        session.commit()
+    typer.echo(json.dumps({"name": name, "role": role, "token": token}))
+    typer.echo("store the token now: it is not shown again", err=True)
+
+
+@app.command("list")
+def list_(database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3") -> None:
+    """Print every account as one JSON line (never a token)."""
+    from hub.accounts import list_accounts
+
+    with _session(database) as session:
+        for account in list_accounts(session):
+            typer.echo(account.model_dump_json())
+
+
+@app.command()
+def disable(
+    name: Annotated[str, typer.Argument()],
+    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+) -> None:
+    """Disable an account: its token stops working at once."""
+    from hub import audit
+    from hub.accounts import disable_account
+
+    with _session(database) as session:
+        if not disable_account(session, name=name):
+            typer.echo(f"error (not_found): no account {name!r}", err=True)
+            raise typer.Exit(1)
+        audit.record(
+            session,
+            actor=f"cli:{getpass.getuser()}",
+            role="admin",
+            action="account.disable",
+            target=f"account/{name}",
+        )
+        session.commit()
+    typer.echo(json.dumps({"name": name, "disabled": True}))

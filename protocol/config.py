@@ -1,0 +1,168 @@
+"""The desired configuration of a unit: the body schema inside a ``SignedConfig``, artifact
+pointers, and the one function that opens a signed configuration in the safe order.
+
+Large content (the village's catalog slice, model bundles) never travels in the signed
+document: the document carries pointers (kind, sha256, size, path) and the unit fetches the
+bytes over HTTP, accepting them only if their SHA-256 matches the signed pointer. So the
+signature covers the artifacts too, and a retained config stays a few kilobytes.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from firmware_config.schema import HardwareProfile
+from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
+from protocol.messages import MAX_CONFIG_BYTES, SignedConfig, describe
+from protocol.signing import verify_document
+
+CONFIG_SCHEMA_VERSION: Literal[1] = 1
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# Where to fetch an artifact, relative to the hub's base URL. Only a location: the sha256 is
+# the artifact's identity, so a mirror or a CDN path is as safe as the hub's own.
+ArtifactPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/-]{1,255}$")]
+MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024
+MAX_ARTIFACTS = 16
+
+
+def artifact_path(sha256: str) -> str:
+    """The path under which the hub serves an artifact."""
+    return f"/artifacts/{sha256}"
+
+
+class ArtifactKind(StrEnum):
+    CATALOG_SLICE = "catalog_slice"  # the village's matters, canonical JSON of a CatalogSlice
+    MODEL_BUNDLE = "model_bundle"  # face detector / embedder files, as the face engine wants them
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArtifactRef(_Model):
+    """A pointer to content the unit downloads and checks against ``sha256``."""
+
+    kind: ArtifactKind
+    sha256: Sha256
+    size: Annotated[PositiveInt, Field(le=MAX_ARTIFACT_BYTES)]
+    path: ArtifactPath
+    media_type: Annotated[str, StringConstraints(max_length=100)] = "application/json"
+    # How the bytes are packed; the sha256 and size are of the bytes as downloaded. Catalog
+    # slices travel gzipped: 150 KB of JSON is 6 KB on a village's mobile link.
+    encoding: Literal["identity", "gzip"] = "identity"
+
+
+class CatalogRef(_Model):
+    """The catalog version the village runs and where its slice of matters is."""
+
+    version: PositiveInt
+    matters: Annotated[int, Field(ge=0, le=10_000)]  # checked against the downloaded slice
+    artifact: ArtifactRef
+
+    @model_validator(mode="after")
+    def _is_a_slice(self) -> CatalogRef:
+        if self.artifact.kind is not ArtifactKind.CATALOG_SLICE:
+            raise ValueError(f"artifact.kind: must be catalog_slice, not {self.artifact.kind}")
+        return self
+
+
+class Thresholds(_Model):
+    """Operational thresholds the county tunes without a new hardware profile."""
+
+    # Overrides the profile's face.verify_threshold (embedding distance) when set.
+    face_verify_threshold: Annotated[float, Field(gt=0, lt=2)] | None = None
+    # Overrides the profile's rating.timeout_s when set.
+    rating_timeout_s: Annotated[int, Field(ge=5, le=600)] | None = None
+    # 容缺受理: working days an applicant has to supply a deferred material.
+    deferred_material_days: Annotated[int, Field(ge=1, le=60)] = 5
+    # Heartbeat period; None keeps the unit's own setting.
+    health_interval_s: Annotated[float, Field(ge=5, le=3600)] | None = None
+
+
+class ConfigBody(_Model):
+    """What a unit runs: the catalog version and slice, its hardware profile, thresholds and
+    any further artifacts. Face galleries are never here: they stay on the unit."""
+
+    schema_version: Literal[1] = CONFIG_SCHEMA_VERSION
+    catalog: CatalogRef
+    profile: HardwareProfile
+    thresholds: Thresholds = Thresholds()
+    artifacts: tuple[ArtifactRef, ...] = Field(default=(), max_length=MAX_ARTIFACTS)
+
+    @model_validator(mode="after")
+    def _unique_artifacts(self) -> ConfigBody:
+        hashes = [a.sha256 for a in self.all_artifacts()]
+        if len(set(hashes)) != len(hashes):
+            raise ValueError("artifacts: an artifact is listed twice")
+        return self
+
+    def all_artifacts(self) -> tuple[ArtifactRef, ...]:
+        return (self.catalog.artifact, *self.artifacts)
+
+
+def config_document(
+    *, unit: str, version: int, issued_at: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The unsigned document the hub signs; ``issued_at`` is kept as the exact signed text."""
+    return {"v": 1, "unit": unit, "version": version, "issued_at": issued_at, "body": body}
+
+
+def raw_version(raw: object) -> int:
+    """The version a document claims, for a rejection report; 0 when it claims none."""
+    if isinstance(raw, dict):
+        version = raw.get("version")
+        if isinstance(version, int) and not isinstance(version, bool) and version >= 0:
+            return version
+    return 0
+
+
+def parse_raw(payload: bytes) -> dict[str, Any]:
+    """Parse a config payload into a plain dict, refusing what has no canonical form."""
+    if len(payload) > MAX_CONFIG_BYTES:
+        raise PayloadTooLarge(f"config is {len(payload)} bytes; the limit is {MAX_CONFIG_BYTES}")
+    try:
+        raw = json.loads(payload, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedJSON(f"not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise MalformedJSON("a config must be a JSON object")
+    return raw
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def open_signed_config(
+    raw: dict[str, Any], *, key: Ed25519PublicKey, unit: str
+) -> tuple[SignedConfig, ConfigBody]:
+    """Verify, then validate, a parsed config: signature over the raw dict first (so nothing a
+    model does to the data can change what was checked), then the envelope, the unit, the body.
+
+    Raises SignatureError, InvalidMessage or UnitMismatch (all ProtocolError) saying why.
+    """
+    verify_document(raw, key)
+    try:
+        envelope = SignedConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidMessage(f"SignedConfig: {describe(exc)}") from None
+    if envelope.unit != unit:
+        raise UnitMismatch(f"config is for unit {envelope.unit!r}, this is {unit!r}")
+    try:
+        body = ConfigBody.model_validate(envelope.body)
+    except ValidationError as exc:
+        raise InvalidMessage(f"body: {describe(exc)}") from None
+    return envelope, body
