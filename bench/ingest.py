@@ -23,6 +23,7 @@ import secrets
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -218,10 +219,21 @@ def phase(
 def latency_phase(broker: BenchBroker, root: Path, seconds: int) -> dict[str, Any]:
     db = Database("sqlite", root)
     hub = hub_process(broker, db, "hub-latency")
+    samples: list[tuple[float, float]] = []  # (seconds since start, hub RSS MB)
+    stop = threading.Event()
+
+    def sample() -> None:
+        t0 = time.monotonic()
+        while not stop.wait(1.0):
+            samples.append((time.monotonic() - t0, rss_mb(hub.pid)))
+
+    sampler = threading.Thread(target=sample, daemon=True)
     try:
         pubs = publishers(broker, seconds, 1, rate=1.0)
+        sampler.start()
         results = [p.finish(timeout=seconds + 120, ask=False) for p in pubs]
     finally:
+        stop.set()
         hub.finish()
         db.drop()
     lat = sorted(x for r in results for x in r.get("latencies_ms", []))
@@ -239,6 +251,22 @@ def latency_phase(broker: BenchBroker, root: Path, seconds: int) -> dict[str, An
         "p99_ms": pct(0.99),
         "max_ms": lat[-1] if lat else None,
         "mean_ms": round(statistics.fmean(lat), 2) if lat else None,
+        "hub_rss_mb": _rss_trend(samples),
+    }
+
+
+def _rss_trend(samples: list[tuple[float, float]]) -> dict[str, float | None]:
+    """Hub memory under sustained load: after the first 10 s, does RSS keep growing?"""
+    steady = [(t, m) for t, m in samples if t >= 10] or samples
+    if len(steady) < 2:
+        return {"first": None, "last": None, "max": None, "mb_per_minute": None}  # too short
+    slope = statistics.linear_regression([t for t, _ in steady], [m for _, m in steady]).slope
+    return {
+        "first": round(steady[0][1], 1),
+        "last": round(steady[-1][1], 1),
+        "max": round(max(m for _, m in samples), 1),
+        "mb_per_minute": round(slope * 60, 2),
+        "series_every_10s": [round(m, 1) for t, m in samples if int(t) % 10 == 0],
     }
 
 
@@ -246,9 +274,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="smaller runs, to check the script")
     args = ap.parse_args()
-    live_msgs = 5 if args.quick else 30
-    backlog_msgs = 1 if args.quick else 2
-    latency_s = 5 if args.quick else 20
+    live_msgs = 5 if args.quick else 60
+    backlog_msgs = 1 if args.quick else 3
+    latency_s = 15 if args.quick else 90
     with tempfile.TemporaryDirectory(prefix="bianmin-bench-") as tmp:
         root = Path(tmp)
         with BenchBroker(root, unit_ids(UNITS)) as broker:
@@ -257,6 +285,7 @@ def main() -> None:
                 ("live_bare", "bare", None, live_msgs, 1, 1),
                 ("live_sqlite", "hub", "sqlite", live_msgs, 1, 1),
                 ("live_postgres", "hub", "postgres", live_msgs, 1, 1),
+                ("live_2hubs_sqlite", "hub", "sqlite", live_msgs, 1, 2),
                 ("live_2hubs_postgres", "hub", "postgres", live_msgs, 1, 2),
                 ("backlog_bare", "bare", None, backlog_msgs, 100, 1),
                 ("backlog_sqlite", "hub", "sqlite", backlog_msgs, 100, 1),
@@ -274,15 +303,23 @@ def main() -> None:
         "live_bare_events_per_s": bare_live,
         "live_sqlite_events_per_s": runs["live_sqlite"]["events_per_s"],
         "live_postgres_events_per_s": runs["live_postgres"]["events_per_s"],
+        "live_2hubs_sqlite_events_per_s": runs["live_2hubs_sqlite"]["events_per_s"],
         "live_2hubs_postgres_events_per_s": runs["live_2hubs_postgres"]["events_per_s"],
         "live_sqlite_vs_bare": round(runs["live_sqlite"]["events_per_s"] / bare_live, 2),
         "live_postgres_vs_bare": round(runs["live_postgres"]["events_per_s"] / bare_live, 2),
+        "live_2hubs_sqlite_vs_bare": round(
+            runs["live_2hubs_sqlite"]["events_per_s"] / bare_live, 2
+        ),
+        "live_2hubs_postgres_vs_bare": round(
+            runs["live_2hubs_postgres"]["events_per_s"] / bare_live, 2
+        ),
         "backlog_bare_events_per_s": runs["backlog_bare"]["events_per_s"],
         "backlog_sqlite_events_per_s": runs["backlog_sqlite"]["events_per_s"],
         "backlog_postgres_events_per_s": runs["backlog_postgres"]["events_per_s"],
         "p50_latency_ms": latency["p50_ms"],
         "p99_latency_ms": latency["p99_ms"],
         "hub_rss_mb_max": max(r["rss_mb_max"] or 0 for r in runs.values()),
+        "sustained_hub_rss_mb_per_minute": latency["hub_rss_mb"]["mb_per_minute"],
         "quick": args.quick,
     }
     path = write_results("ingest-quick" if args.quick else "ingest", figures,
