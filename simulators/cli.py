@@ -25,6 +25,9 @@ def demo(
     data_dir: Annotated[
         Path | None, typer.Option(help="keep all data here (default: temp)")
     ] = None,
+    embedded_broker: Annotated[
+        bool, typer.Option(help="the in-process amqtt broker even when Mosquitto is installed")
+    ] = False,
 ) -> None:
     """Broker + hub + simulated units; prints the dashboard URL. Ctrl-C (or --duration) ends
     the run with one JSON line comparing the units' outboxes with the hub's database."""
@@ -32,7 +35,14 @@ def demo(
 
     logging.basicConfig(level=logging.WARNING)
     summary = asyncio.run(
-        run_demo(units=units, duration=duration, port=port, rate=rate, data_dir=data_dir)
+        run_demo(
+            units=units,
+            duration=duration,
+            port=port,
+            rate=rate,
+            data_dir=data_dir,
+            embedded_broker=embedded_broker,
+        )
     )
     typer.echo(summary.json_line())
     if not summary.exact:

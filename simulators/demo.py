@@ -34,6 +34,7 @@ async def run_demo(
     rate: float,
     data_dir: Path | None,
     drain_timeout: float = 60.0,
+    embedded_broker: bool = False,
 ) -> DeliverySummary:
     import uvicorn
     from sqlmodel import Session
@@ -45,7 +46,7 @@ async def run_demo(
 
     stack = contextlib.AsyncExitStack()
     async with stack:
-        if mosquitto_binary() is not None:
+        if mosquitto_binary() is not None and not embedded_broker:
             mosquitto = MosquittoProcess(
                 MosquittoConfig(data_dir=root / "broker", port=broker_port, credentials=creds)
             )

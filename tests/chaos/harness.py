@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from edge.outbox import read_committed
 from hub import store
@@ -25,7 +26,11 @@ BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 
 
 class Proc:
-    """A child process with its output in a log file; start, kill -9, terminate, restart."""
+    """A child process with its output in a log file; start, kill -9, terminate, restart.
+    Every started process is remembered until it is stopped, so a failing test cannot leave
+    agents running (tests/chaos/conftest.py reaps them)."""
+
+    running: ClassVar[set[Proc]] = set()
 
     def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
         self.name = name
@@ -39,12 +44,14 @@ class Proc:
             self.proc = subprocess.Popen(
                 [BIANMIN, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
+        Proc.running.add(self)
         return self
 
     def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        Proc.running.discard(self)
 
     def terminate(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -54,6 +61,7 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        Proc.running.discard(self)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]

@@ -41,6 +41,24 @@ def test_readme_quickstart_demo_delivers_everything_exactly_once(tmp_path):
     assert (summary["lost"], summary["duplicates"]) == (0, 0)
 
 
+def test_demo_falls_back_to_the_embedded_broker(tmp_path):
+    """Machines without Mosquitto get the in-process amqtt broker, same rules, same verdict."""
+    proc = subprocess.run(
+        [BIANMIN, "demo", "--units", "4", "--duration", "6", "--port", str(free_port()),
+         "--embedded-broker"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "amqtt (embedded)" in proc.stderr
+    summary = _last_json_line(proc.stdout)
+    assert summary["committed_by_units"] > 0
+    assert summary["in_hub"] == summary["committed_by_units"]
+    assert (summary["lost"], summary["duplicates"]) == (0, 0)
+
+
 def test_cli_roles_in_separate_processes_agree_on_what_was_delivered(tmp_path, postgres_database):
     """`bianmin broker`, `bianmin hub serve` (on PostgreSQL) and `bianmin simulate fleet`, each
     its own process, as an operator and a developer would run them."""
