@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bianmin.shutdown import stop_on_signals
 from edge.devices.cli import print_test
 
 app = typer.Typer(help="Commands that run on a unit.", no_args_is_help=True)
@@ -74,10 +74,6 @@ def run(
 
     async def main() -> None:
         agent = build_agent(settings, link_settings=link)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await agent.run_until(stop)
+        await agent.run_until(stop_on_signals())
 
     asyncio.run(main())

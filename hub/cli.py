@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-import signal
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
+from bianmin.shutdown import stop_on_signals
 from hub.users_cli import app as user_app
 
 app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_help=True)
@@ -185,11 +185,7 @@ def ingest(
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        await stop_on_signals().wait()
         await consumer.stop()
         task.cancel()
 

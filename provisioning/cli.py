@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bianmin.shutdown import stop_on_signals
 from provisioning import credentials
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, mosquitto_binary
 
@@ -55,11 +56,7 @@ async def _run_embedded(port: int, creds: credentials.Credentials, creds_path: P
     server = EmbeddedBroker(port, creds)
     await server.start()
     _announce(server.url, "amqtt", creds_path, len(creds.units))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await stop_on_signals().wait()
     await server.stop()
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import tempfile
 from pathlib import Path
 
 import typer
 from fastapi import FastAPI
 
+from bianmin.shutdown import restore_signals, stop_on_signals
 from hub.accounts import Actor, Role, add_account
 from hub.app import create_app
 from hub.rollouts.models import RolloutCreate, Target
@@ -150,14 +150,10 @@ def _initial_rollout(app: FastAPI, units: list[str]) -> int | None:
 
 
 async def _wait(duration: float | None) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), duration)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.remove_signal_handler(sig)
+    restore_signals()
 
 
 async def _stop_server(server: object, task: asyncio.Task[None]) -> None:
