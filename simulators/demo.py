@@ -136,7 +136,7 @@ def _initial_rollout(app: FastAPI, units: list[str]) -> int | None:
     request = RolloutCreate(
         target=Target(units=known),
         canary_count=2 if len(known) > 4 else 0,
-        note="initial configuration of the demo fleet",
+        note="演示终端首次配置下发",
     )
     with Session(app.state.engine) as session:
         rollout = create_rollout(
