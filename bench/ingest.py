@@ -255,7 +255,7 @@ def latency_phase(broker: BenchBroker, root: Path, seconds: int) -> dict[str, An
     }
 
 
-def _rss_trend(samples: list[tuple[float, float]]) -> dict[str, float | None]:
+def _rss_trend(samples: list[tuple[float, float]]) -> dict[str, object]:
     """Hub memory under sustained load: after the first 10 s, does RSS keep growing?"""
     steady = [(t, m) for t, m in samples if t >= 10] or samples
     if len(steady) < 2:

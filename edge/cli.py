@@ -67,9 +67,7 @@ def run(
         str | None, typer.Option(help="simulated devices: camera images (file, glob or video)")
     ] = None,
     face: Annotated[bool, typer.Option(help="load the face models for the window")] = True,
-    window_name: Annotated[
-        str, typer.Option(help="the window's name on slips")
-    ] = "便民服务站",
+    window_name: Annotated[str, typer.Option(help="the window's name on slips")] = "便民服务站",
 ) -> None:
     """Run the unit agent until SIGTERM or Ctrl-C."""
     from edge.agent import build_agent

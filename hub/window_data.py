@@ -48,7 +48,9 @@ def issue_unit_token(session: Session, *, unit: str) -> str:
     """Issue (or rotate) a unit's token; the old one stops working. The caller commits."""
     check_unit_id(unit)
     token = UNIT_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = session.get(UnitToken, unit) or UnitToken(unit=unit, token_hash="", created_at=datetime.now(UTC))
+    row = session.get(UnitToken, unit) or UnitToken(
+        unit=unit, token_hash="", created_at=datetime.now(UTC)
+    )
     row.token_hash = hashlib.sha256(token.encode()).hexdigest()
     row.created_at = datetime.now(UTC)
     session.add(row)
@@ -57,8 +59,9 @@ def issue_unit_token(session: Session, *, unit: str) -> str:
 
 def unit_for_token(session: Session, token: str) -> str | None:
     digest = hashlib.sha256(token.encode()).hexdigest()
+    table = UnitToken.__table__  # type: ignore[attr-defined]
     found = session.execute(
-        select(UnitToken.unit).where(UnitToken.token_hash == digest)  # type: ignore[arg-type]
+        select(table.c.unit).where(table.c.token_hash == digest)
     ).scalar_one_or_none()
     return str(found) if found is not None else None
 
@@ -82,7 +85,9 @@ def add_registry_records(
     for name in materials:
         row = session.get(RegistryRecord, (applicant_ref, name))
         if row is None:
-            row = RegistryRecord(applicant_ref=applicant_ref, material=name, source=source, as_of=as_of)
+            row = RegistryRecord(
+                applicant_ref=applicant_ref, material=name, source=source, as_of=as_of
+            )
         row.source, row.as_of = source, as_of
         session.add(row)
     return len(materials)
@@ -148,8 +153,9 @@ def blacklist_artifact(db: Session | Connection) -> ArtifactRef:
     """The current blacklist as a content-addressed artifact for units' configurations. Its
     version is the number of entries plus the latest listing time, enough to tell two apart;
     the sha256 in the signed configuration is what units trust."""
-    refs = sorted(r for (r,) in db.execute(select(BlacklistEntry.applicant_ref)))  # type: ignore[call-overload]
-    latest = db.execute(select(func.max(BlacklistEntry.listed_at))).scalar_one()  # type: ignore[arg-type]
+    table = BlacklistEntry.__table__  # type: ignore[attr-defined]
+    refs = sorted(str(r) for (r,) in db.execute(select(table.c.applicant_ref)))
+    latest = db.execute(select(func.max(table.c.listed_at))).scalar_one()
     issued = latest or datetime(2020, 1, 1, tzinfo=UTC)
     doc = IntegrityBlacklist(version=len(refs), issued_at=issued, refs=tuple(refs))
     return put_artifact(

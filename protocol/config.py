@@ -112,7 +112,10 @@ class ConfigBody(_Model):
         hashes = [a.sha256 for a in self.all_artifacts()]
         if len(set(hashes)) != len(hashes):
             raise ValueError("artifacts: an artifact is listed twice")
-        if self.blacklist is not None and self.blacklist.kind is not ArtifactKind.INTEGRITY_BLACKLIST:
+        if (
+            self.blacklist is not None
+            and self.blacklist.kind is not ArtifactKind.INTEGRITY_BLACKLIST
+        ):
             raise ValueError(f"blacklist: must be integrity_blacklist, not {self.blacklist.kind}")
         return self
 

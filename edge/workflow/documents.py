@@ -27,7 +27,12 @@ from protocol.case import CaseState
 from protocol.catalog import APPROVAL_LABELS, WAIVER_GROUND_LABELS, Approval, Slip, WaiverGround
 
 RECEIPT, DEFICIENCY, COMPLETION, PHOTO = "receipt", "deficiency", "completion", "photo"
-SLIP_NAMES = {RECEIPT: "受理回执", DEFICIENCY: "容缺受理单", COMPLETION: "办结通知", PHOTO: "证件照"}
+SLIP_NAMES = {
+    RECEIPT: "受理回执",
+    DEFICIENCY: "容缺受理单",
+    COMPLETION: "办结通知",
+    PHOTO: "证件照",
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ def slips_for(case: Case, matter_slips: tuple[str, ...] = ()) -> tuple[str, ...]
 
 
 def _slip(case: Case, info: WindowInfo) -> CaseSlip:
-    assert case.applicant is not None and case.matter_name is not None
+    assert case.applicant is not None
+    assert case.matter_name is not None
     masked = case.applicant.id_masked
     return CaseSlip(
         case_ref=case.case_ref,
@@ -94,7 +100,9 @@ def document(
 ) -> Document:
     """One slip of the case as a printable document (not the photo)."""
     d = case.deadlines
-    assert d is not None and case.promised_days is not None and case.legal_days is not None
+    assert d is not None
+    assert case.promised_days is not None
+    assert case.legal_days is not None
     slip = _slip(case, info)
     if kind == RECEIPT:
         received = tuple(m.name for m in case.materials if m.status in ("received", "window"))
@@ -111,7 +119,9 @@ def document(
         )
     if kind == DEFICIENCY:
         assert d.supply_by is not None
-        methods = [SupplyMethod("窗口补交", f"{info.window.name}，{info.window.hours or '工作时间'}")]
+        methods = [
+            SupplyMethod("窗口补交", f"{info.window.name}，{info.window.hours or '工作时间'}")
+        ]
         if info.supply_email:
             methods.append(SupplyMethod("电子邮件", info.supply_email))
         if info.supply_address:

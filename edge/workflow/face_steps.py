@@ -95,7 +95,9 @@ def verify_live(
         liveness = "passed" if decision.status == "passed" else f"failed:{decision.reason}"
     probe = run.probe
     if probe is None:
-        return FaceOutcome(liveness or "failed:timeout", error="未检测到清晰的正脸，请正对摄像头后重试")
+        return FaceOutcome(
+            liveness or "failed:timeout", error="未检测到清晰的正脸，请正对摄像头后重试"
+        )
     try:
         v = face.verify_template(probe, template_id, consent)
     except FaceError as exc:
@@ -104,7 +106,10 @@ def verify_live(
 
 
 def enroll(
-    face: FaceService, camera: CameraDevice, consent: Consent, stop: threading.Event,
+    face: FaceService,
+    camera: CameraDevice,
+    consent: Consent,
+    stop: threading.Event,
     timeout_s: float = 15.0,
 ) -> str:
     """Enroll from the first frame that passes the quality gates; returns the template id."""

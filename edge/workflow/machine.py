@@ -11,9 +11,10 @@ the blacklist and the registry's answer come in through the context and the comm
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from edge.devices.rating import LEVEL_LABELS, NOT_RATED_LABEL, REASON_REQUIRED
 from edge.workflow import errors as e
@@ -41,7 +42,7 @@ from edge.workflow.model import (
 )
 from protocol.case import CaseState, GreenChannel, IdMethod, Outcome
 from protocol.catalog import Approval, Matter
-from protocol.messages import CaseTransition, DataValue
+from protocol.messages import CaseTransition, DataValue, JsonScalar
 
 S = CaseState
 CHINA = timezone(timedelta(hours=8))  # no daylight saving: a fixed offset is exact
@@ -188,11 +189,14 @@ def _select(case: Case, cmd: SelectMatter, ctx: Context) -> Changes:
 
 
 def _check(case: Case, cmd: CheckMaterials, ctx: Context) -> Changes:
-    assert case.matter_code is not None and case.applicant is not None
+    assert case.matter_code is not None
+    assert case.applicant is not None
     m = _matter(ctx, case.matter_code)
     lines = checklist(m, cmd.registry_found)
     a = assess(lines, cmd.received, cmd.shown)
-    outcomes = [MaterialOutcome(name=n, status="waived", ground=_ground(lines, n)) for n in a.waived]
+    outcomes = [
+        MaterialOutcome(name=n, status="waived", ground=_ground(lines, n)) for n in a.waived
+    ]
     outcomes += [MaterialOutcome(name=n, status="received") for n in a.received]
     outcomes += [MaterialOutcome(name=n, status="shown", ground="document_shown") for n in a.shown]
     outcomes += [MaterialOutcome(name=n, status="window") for n in a.window]
@@ -243,7 +247,8 @@ def _accept(case: Case, cmd: Accept, ctx: Context) -> Changes:
         raise e.MaterialsIncomplete(f"缺少材料：{'、'.join(deferrable)}，可选择容缺受理")
     if cmd.defer and not deferrable:
         raise e.NothingMissing("材料齐全，无需容缺受理")
-    assert case.legal_days is not None and case.promised_days is not None
+    assert case.legal_days is not None
+    assert case.promised_days is not None
     cal, today = ctx.calendar, local_date(ctx.now)
     data: dict[str, DataValue] = {}
     if cmd.defer:
@@ -257,7 +262,8 @@ def _accept(case: Case, cmd: Accept, ctx: Context) -> Changes:
             m.model_copy(update={"status": "deferred"}) if m.status == "missing" else m
             for m in case.materials
         )
-        data |= {"owed": len(deferrable), "owed_materials": deferrable,
+        owed: list[JsonScalar] = list(deferrable)
+        data |= {"owed": len(deferrable), "owed_materials": owed,
                  "supply_by": supply_by.isoformat()}  # fmt: skip
         changes: dict[str, object] = {
             "state": S.DEFICIENCY_ACCEPTED, "materials": materials, "owed": tuple(deferrable),
@@ -282,7 +288,7 @@ def _decline(case: Case, cmd: Decline, ctx: Context) -> Changes:
     blocking, deferrable = _missing(case)
     if not blocking and not deferrable:
         raise e.NothingMissing("材料齐全，应予受理")
-    missing = blocking + deferrable
+    missing: list[JsonScalar] = [*blocking, *deferrable]
     return {"state": S.NOT_ACCEPTED}, {"missing": missing}
 
 
@@ -341,7 +347,7 @@ def _cancel(case: Case, cmd: Cancel, ctx: Context) -> Changes:
     return changes, {"outcome": Outcome.CANCELLED.value, "reason": reason}
 
 
-_HANDLERS: dict[type, object] = {
+_HANDLERS: dict[type, Callable[[Case, Any, Context], Changes]] = {
     GiveConsent: _consent, Identify: _identify, SelectMatter: _select, CheckMaterials: _check,
     Accept: _accept, Decline: _decline, Sign: _sign, Route: _route, Printed: _printed,
     Rate: _rate, Close: _close, Cancel: _cancel,

@@ -82,9 +82,15 @@ def checklist(matter: Matter, registry_found: frozenset[str] | None) -> tuple[Ma
             else:
                 lookup = Lookup.FOUND if m.name in registry_found else Lookup.NOT_FOUND
             if lookup is Lookup.FOUND:
-                lines.append(MaterialLine(m.name, LineStatus.WAIVED, ground, m.waiver_note, lookup=lookup))
+                lines.append(
+                    MaterialLine(m.name, LineStatus.WAIVED, ground, m.waiver_note, lookup=lookup)
+                )
             else:
-                note = "信息一库未查到，需提供" if lookup is Lookup.NOT_FOUND else "信息一库暂时无法查询，需提供"
+                note = (
+                    "信息一库未查到，需提供"
+                    if lookup is Lookup.NOT_FOUND
+                    else "信息一库暂时无法查询，需提供"
+                )
                 lines.append(MaterialLine(m.name, LineStatus.NEEDED, ground, note, lookup=lookup))
         elif ground is WaiverGround.DOCUMENT_SHOWN:
             lines.append(

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from edge.config import ConfigApplier
@@ -41,7 +41,11 @@ class WindowRuntime:
     """Owns the window, its devices and the kiosk web server for one unit."""
 
     def __init__(
-        self, settings: EdgeSettings, outbox: Outbox, config: ConfigApplier, notify: Callable[[], None]
+        self,
+        settings: EdgeSettings,
+        outbox: Outbox,
+        config: ConfigApplier,
+        notify: Callable[[], None],
     ) -> None:
         self.settings = settings
         self.outbox = outbox
@@ -70,8 +74,10 @@ class WindowRuntime:
             from firmware_config import builtin_profiles
 
             return builtin_profiles()[DEFAULT_SIMULATED_PROFILE]
-        while self.config.current is None:  # real devices need the county's profile first
-            await asyncio.sleep(0.5)
+        applied = asyncio.Event()  # real devices need the county's profile first
+        self.config.listeners.append(lambda _running: applied.set())
+        while self.config.current is None:
+            await applied.wait()
         return self.config.current.profile
 
     def _keys(self) -> tuple[bytes, bytes]:
@@ -149,7 +155,9 @@ class WindowRuntime:
             from simulators.camera import FileCamera
 
             source = self.settings.camera or "synthetic"
-            return CameraDevice(FileCamera(source, 640, 480), f"模拟摄像头（{source.rsplit('/', 1)[-1]}）")
+            return CameraDevice(
+                FileCamera(source, 640, 480), f"模拟摄像头（{source.rsplit('/', 1)[-1]}）"
+            )
         from edge.camera import make_camera
 
         return CameraDevice(make_camera(profile.camera), profile.camera.backend)
@@ -173,13 +181,13 @@ class WindowRuntime:
 
         from edge.kiosk.app import create_kiosk_app
 
-        assert self.window is not None and self.settings.kiosk_port is not None
+        assert self.window is not None
+        assert self.settings.kiosk_port is not None
         config = uvicorn.Config(
             create_kiosk_app(self.window), host="127.0.0.1", port=self.settings.kiosk_port,
             log_level="warning", lifespan="off",
         )  # fmt: skip
-        server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        server = _server_class()(config)
         self._server = server
         task = asyncio.create_task(server.serve(), name="kiosk")
         while not server.started:
@@ -201,3 +209,16 @@ class WindowRuntime:
             result = close()
             if result is not None:
                 await result
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """Leaves the process's signals alone: the agent owns SIGTERM and SIGINT."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return QuietServer

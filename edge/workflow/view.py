@@ -19,9 +19,12 @@ S = CaseState
 DEVICE_NAMES = {"camera": "摄像头", "pad": "签字板", "rating": "评价器", "printer": "打印机"}
 REASONS = ("等候时间太长", "工作人员态度不好", "材料要求太多", "办理速度慢", "结果不满意", "其他")
 GREEN_CHANNEL_ZH = {
-    GreenChannel.REFUSED_BLACKLIST: "该申请人已列入诚信黑名单（曾提供虚假材料），不适用容缺受理等绿色通道，"
-    "请补齐材料后再办理。",
-    GreenChannel.REFUSED_NO_BLACKLIST: "本终端尚未收到诚信名单，暂不能容缺受理，请补齐材料后再办理。",
+    GreenChannel.REFUSED_BLACKLIST: (
+        "该申请人已列入诚信黑名单（曾提供虚假材料），不适用容缺受理等绿色通道，请补齐材料后再办理。"
+    ),
+    GreenChannel.REFUSED_NO_BLACKLIST: (
+        "本终端尚未收到诚信名单，暂不能容缺受理，请补齐材料后再办理。"
+    ),
 }
 SCREENS = {
     S.OPENED: "consent", S.CONSENTED: "identify", S.IDENTIFIED: "matter",
@@ -67,14 +70,20 @@ def _matters(matters: list[Matter]) -> list[dict[str, Any]]:
             m.area.value, {"area": m.area.value, "label": LIFE_AREA_LABELS[m.area], "matters": []}
         )
         area["matters"].append(
-            {"code": m.code, "name": m.name, "instant": m.instant, "time": m.time_limit_text(),
-             "approval": APPROVAL_LABELS[m.approval]}  # fmt: skip
+            {
+                "code": m.code,
+                "name": m.name,
+                "instant": m.instant,
+                "time": m.time_limit_text(),
+                "approval": APPROVAL_LABELS[m.approval],
+            }
         )
     return list(areas.values())
 
 
 def _materials(w: Window, case: Case) -> dict[str, Any]:
-    assert case.matter_code is not None and case.applicant is not None
+    assert case.matter_code is not None
+    assert case.applicant is not None
     matter = w.matters()[case.matter_code]
     draft = w.draft
     found = draft.registry if draft.registry_state == "answered" else None
@@ -84,18 +93,26 @@ def _materials(w: Window, case: Case) -> dict[str, Any]:
     return {
         "registry": draft.registry_state or "pending",
         "lines": [
-            {"name": ln.name, "status": ln.status.value, "ground": ln.ground_label,
-             "note": ln.note, "critical": ln.critical, "deferrable": ln.deferrable,
-             "showable": ln.showable, "lookup": ln.lookup.value if ln.lookup else None}
+            {
+                "name": ln.name,
+                "status": ln.status.value,
+                "ground": ln.ground_label,
+                "note": ln.note,
+                "critical": ln.critical,
+                "deferrable": ln.deferrable,
+                "showable": ln.showable,
+                "lookup": ln.lookup.value if ln.lookup else None,
+            }
             for ln in lines
-        ],  # fmt: skip
+        ],
         "green_channel": channel.value,
         "green_channel_text": GREEN_CHANNEL_ZH.get(channel),
         "approval": APPROVAL_LABELS[matter.approval],
-        "time": matter.time_limit_text(), "legal_days": matter.legal_days,
+        "time": matter.time_limit_text(),
+        "legal_days": matter.legal_days,
         "deferred_days": cfg.thresholds.deferred_material_days,
         "missing": [m.name for m in case.materials if m.status == "missing"],
-    }  # fmt: skip
+    }
 
 
 def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
@@ -104,7 +121,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         "unit": w.p.unit,
         "window": w.p.info.window.name,
         "config": {"version": cfg.version, "matters": len(cfg.catalog.matters)} if cfg else None,
-        "devices": [_device(n, devices[n]) for n in ("camera", "pad", "rating", "printer") if n in devices],
+        "devices": [_device(n, devices[n]) for n in DEVICE_NAMES if n in devices],
         "message": w.message,
         "face_available": w.p.face is not None,
     }  # fmt: skip

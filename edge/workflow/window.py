@@ -141,7 +141,9 @@ class Window:
             status = await self.p.devices.health()
             cam = self.p.camera
             status["camera"] = (
-                cam.status() if cam else DeviceStatus(present=False, ok=False, detail="未配置摄像头")
+                cam.status()
+                if cam
+                else DeviceStatus(present=False, ok=False, detail="未配置摄像头")
             )
             self._status, self._status_at = status, now
         return dict(self._status)
@@ -405,8 +407,10 @@ class Window:
                 self._resume()
 
     def _identify_face(self, outcome: face_steps.FaceOutcome, *, clerk_confirmed: bool) -> None:
-        assert outcome.distance is not None and outcome.threshold is not None
-        assert self.draft.id_ref is not None and self.draft.id_masked is not None
+        assert outcome.distance is not None
+        assert outcome.threshold is not None
+        assert self.draft.id_ref is not None
+        assert self.draft.id_masked is not None
         check = FaceCheck(
             distance=outcome.distance, threshold=outcome.threshold, reference="template",
             liveness=outcome.liveness, clerk_confirmed=clerk_confirmed,
@@ -414,7 +418,8 @@ class Window:
         self._commit(Identify(IdMethod.FACE, self.draft.id_ref, self.draft.id_masked, check))
 
     async def _enroll(self, case: Case, ref: str) -> None:
-        assert self.p.face is not None and self.p.camera is not None
+        assert self.p.face is not None
+        assert self.p.camera is not None
         self.draft.enroll = "busy"
         consent = Consent("enroll", str(case.case_id), self.p.clock())
         try:
@@ -432,7 +437,9 @@ class Window:
 
     async def _lookup(self) -> None:
         case = self.case
-        assert case is not None and case.applicant is not None and case.matter_code
+        assert case is not None
+        assert case.applicant is not None
+        assert case.matter_code
         asked = registry_materials(self.matters()[case.matter_code])
         if not asked:
             self.draft.registry, self.draft.registry_state = frozenset(), "answered"
@@ -455,7 +462,8 @@ class Window:
 
     async def _print(self) -> None:
         case = self.case
-        assert case is not None and case.matter_code is not None
+        assert case is not None
+        assert case.matter_code is not None
         matter = self.matters()[case.matter_code]
         kinds = documents.slips_for(case, tuple(s.value for s in matter.slips))
         progress = self.p.store.progress()
