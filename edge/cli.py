@@ -75,6 +75,10 @@ def run(
     from edge.settings import EdgeSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # python-escpos logs every connection close on the root logger at INFO: one per status poll
+    logging.getLogger().handlers[0].addFilter(
+        lambda record: record.levelno >= logging.WARNING or "escpos" not in record.pathname
+    )
     settings = EdgeSettings(
         unit_id=unit,
         broker_url=broker,

@@ -42,7 +42,7 @@ def create_kiosk_app(window: Window) -> Starlette:
         return Response(_static(name), media_type=STATIC[name])
 
     async def state(request: Request) -> Response:
-        doc = view.build(window, await window.device_status())
+        doc = view.build(window, await window.device_status(max_age_s=3.0))
         return JSONResponse(doc, headers={"cache-control": "no-store"})
 
     async def act(request: Request) -> Response:

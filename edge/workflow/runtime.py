@@ -60,7 +60,7 @@ class WindowRuntime:
     async def device_status(self) -> dict[str, DeviceStatus]:
         if self.window is None:
             return {}
-        return await self.window.device_status(max_age_s=1.0)
+        return await self.window.device_status(max_age_s=3.0)
 
     async def run(self) -> None:
         profile = await self._profile()

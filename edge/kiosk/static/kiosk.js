@@ -17,7 +17,7 @@
       else if (v === true) node.setAttribute(k, "");
       else if (v !== false && v !== null && v !== undefined) node.setAttribute(k, v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       node.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
