@@ -251,7 +251,9 @@
       out.push(el("div", { class: "prompt", id: "face-prompt" }, id.prompt || "请正对摄像头"));
       out.push(el("p", { class: "muted" }, "请按提示眨眼、转头。人脸图像只在本机处理，不保存、不上传。"));
     } else {
-      const live = o.liveness === "passed" ? "活体检测通过" : "活体检测未通过";
+      const why = { no_motion: "未检测到动作，疑似照片或静止画面", flat_face: "疑似平面照片",
+        timeout: "未在规定时间内完成动作", face_changed: "前后人脸不一致" }[o.liveness.split(":")[1]];
+      const live = o.liveness === "passed" ? "活体检测通过" : "活体检测未通过" + (why ? "（" + why + "）" : "");
       const match = o.error ? o.error : o.match ? "人脸比对一致" : "人脸比对不一致";
       out.push(el("div", { class: "card", id: "face-result" },
         el("p", { class: "lead" }, live + "；" + match),
