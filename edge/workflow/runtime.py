@@ -22,10 +22,11 @@ from edge.errors import SettingsError
 from edge.settings import EdgeSettings
 from edge.workflow.documents import WindowInfo
 from edge.workflow.face_steps import CameraDevice
+from edge.workflow.parts import WindowParts
 from edge.workflow.registry import RegistryClient
 from edge.workflow.residents import ResidentFaces
 from edge.workflow.store import CaseStore
-from edge.workflow.window import Window, WindowParts
+from edge.workflow.window import Window
 from firmware_config.schema import HardwareProfile, NetworkTransport
 from protocol.messages import DeviceStatus
 

@@ -137,7 +137,7 @@ def test_a_rollout_signs_the_current_blacklist_into_every_configuration(client):
     from hub.rollouts.models import ConfigBlob
 
     with _session(client) as s:
-        body = s.execute(select(ConfigBlob.body)).scalars().first()  # type: ignore[arg-type]
+        body = s.execute(select(ConfigBlob.__table__.c.body)).scalars().first()  # type: ignore[attr-defined]
     ref = body["blacklist"]
     assert ref["kind"] == ArtifactKind.INTEGRITY_BLACKLIST.value
     listed = IntegrityBlacklist.model_validate_json(

@@ -58,15 +58,15 @@ class Capture:
     def start(self, broker: Broker) -> None:
         import paho.mqtt.client as mqtt
 
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="test-capture")
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="test-capture")  # type: ignore[attr-defined]
         client.username_pw_set("hub", broker.creds.hub_password)
         ready = threading.Event()
 
-        def on_connect(c, _u, _f, rc, _p):  # type: ignore[no-untyped-def]
+        def on_connect(c, _u, _f, rc, _p):
             c.subscribe("#", qos=1)
             ready.set()
 
-        def on_message(_c, _u, msg):  # type: ignore[no-untyped-def]
+        def on_message(_c, _u, msg):
             with self.lock:
                 self.messages.append((msg.topic, bytes(msg.payload)))
 
@@ -219,7 +219,7 @@ def start_stack(
     )  # fmt: skip
 
 
-def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

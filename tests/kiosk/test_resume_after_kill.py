@@ -23,6 +23,10 @@ from tests.kiosk.stack import BIANMIN, id_number, wait_for
 pytestmark = pytest.mark.integration
 UNIT = "t160"
 NUMBER = id_number("33012219610101004")
+STATES = [
+    "opened", "consented", "identified", "matter_selected", "materials_checked", "accepted",
+    "signed", "approved", "printed", "rated", "closed",
+]  # fmt: skip
 
 
 def _start(
@@ -55,7 +59,7 @@ class Kiosk:
         return r.json()
 
 
-def _events(root: Path) -> list[CaseEnvelope]:
+def _events(root: Path) -> tuple[list[CaseEnvelope], tuple[str] | None]:
     db = sqlite3.connect(f"file:{root / UNIT / 'outbox.sqlite3'}?mode=ro", uri=True)
     try:
         rows = db.execute("SELECT payload FROM events ORDER BY seq").fetchall()
@@ -92,9 +96,8 @@ def test_unit_killed_before_the_signature_resumes_the_same_case_and_finishes_it(
             unit.wait(timeout=10)
 
             before, snapshot = _events(tmp_path)
-            assert [e.body.state for e in before] == [
-                "opened", "consented", "identified", "matter_selected", "materials_checked", "accepted",
-            ]  # fmt: skip
+            assert [e.body.state for e in before] == [*STATES[:6]]
+            assert snapshot is not None
             assert json.loads(snapshot[0])["state"] == "accepted"
 
             unit = _start(broker, tmp_path, key, port, printer)
@@ -110,11 +113,7 @@ def test_unit_killed_before_the_signature_resumes_the_same_case_and_finishes_it(
             unit.send_signal(signal.SIGTERM)
             unit.wait(timeout=15)
         after, snapshot = _events(tmp_path)
-    states = [e.body.state for e in after]
-    assert states == [
-        "opened", "consented", "identified", "matter_selected", "materials_checked", "accepted",
-        "signed", "approved", "printed", "rated", "closed",
-    ]  # fmt: skip
+    assert [e.body.state for e in after] == STATES
     assert len({e.body.case_id for e in after}) == 1
     assert [e.seq for e in after] == sorted({e.seq for e in after})  # no seq reused
     assert [e.ts for e in after] == sorted(e.ts for e in after)

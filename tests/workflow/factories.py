@@ -8,7 +8,7 @@ from uuid import UUID
 from edge.workflow.calendar import WorkCalendar
 from edge.workflow.machine import Context, Step, step
 from edge.workflow.model import Case, Command
-from protocol.catalog import Approval, LifeArea, Level, Material, Matter, Slip, WaiverGround
+from protocol.catalog import Approval, Level, LifeArea, Material, Matter, Slip, WaiverGround
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in China
 CASE_ID = UUID("019ac000-0000-7000-8000-00000000abcd")

@@ -26,7 +26,7 @@ def test_spring_festival_2025():
 
 def test_zero_days_is_the_same_day_and_negative_is_refused():
     assert CAL.add_working_days(date(2026, 11, 26), 0) == date(2026, 11, 26)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=">= 0"):
         CAL.add_working_days(date(2026, 11, 26), -1)
 
 

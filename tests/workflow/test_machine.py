@@ -15,6 +15,7 @@ from edge.workflow.model import (
     Case,
     CheckMaterials,
     Close,
+    Command,
     Decline,
     FaceCheck,
     GiveConsent,
@@ -31,7 +32,11 @@ from protocol.catalog import Approval
 from tests.workflow.factories import CASE_ID, OTHER, REF, context, matter, run
 
 SHA = "a" * 64
-FRONT = [Open(CASE_ID), GiveConsent(False), Identify(IdMethod.ID_CARD, REF, "3301****0018")]
+FRONT: list[Command] = [
+    Open(CASE_ID),
+    GiveConsent(False),
+    Identify(IdMethod.ID_CARD, REF, "3301****0018"),
+]
 ALL = frozenset({"申请表", "银行账户信息"})
 SHOWN = frozenset({"身份证复印件"})
 HOUSEHOLD = frozenset({"户口簿复印件"})
@@ -44,7 +49,7 @@ def _to_materials(ctx, code="TST-001"):
 def test_a_whole_case_passes_every_state_in_order_with_its_data():
     ctx = context(matter(instant=True))
     steps = run(
-        ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, frozenset({"户口簿复印件"})),
+        ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, HOUSEHOLD),
         Accept(), Sign(SHA, 3), Route(), Printed(("receipt", "completion", "photo")), Rate(5),
         Close(),
     )  # fmt: skip
@@ -98,7 +103,9 @@ def test_face_identification_needs_consent_a_match_and_liveness_or_the_clerk():
     done = step(consented, Identify(IdMethod.FACE, REF, "m", vouched), ctx)
     assert done.transition.data["clerk_confirmed"] is True
     assert done.transition.data["liveness"] == "failed:no_motion"
-    assert step(consented, Identify(IdMethod.FACE, REF, "m", good), ctx).case.applicant.face == good
+    applicant = step(consented, Identify(IdMethod.FACE, REF, "m", good), ctx).case.applicant
+    assert applicant is not None
+    assert applicant.face == good
 
 
 def test_the_id_card_path_is_always_open_even_after_face_consent():
@@ -117,7 +124,7 @@ def test_unknown_matter_is_refused():
 def test_waivers_follow_each_ground_and_the_registry_answer():
     ctx = context()
     case = _to_materials(ctx)
-    found = step(case, CheckMaterials(ALL, SHOWN, frozenset({"户口簿复印件"})), ctx).case
+    found = step(case, CheckMaterials(ALL, SHOWN, HOUSEHOLD), ctx).case
     status = {m.name: m.status for m in found.materials}
     assert status["户口簿复印件"] == "waived"
     assert status["身份证复印件"] == "shown"
@@ -141,7 +148,7 @@ def test_waivers_follow_each_ground_and_the_registry_answer():
 def test_deficiency_acceptance_owes_the_deferrable_material_with_deadlines():
     ctx = context()
     checked = step(
-        _to_materials(ctx), CheckMaterials(frozenset({"申请表"}), SHOWN, frozenset({"户口簿复印件"})), ctx
+        _to_materials(ctx), CheckMaterials(frozenset({"申请表"}), SHOWN, HOUSEHOLD), ctx
     ).case  # fmt: skip
     assert checked.green_channel is GreenChannel.ALLOWED
     with pytest.raises(e.MaterialsIncomplete, match="容缺"):
@@ -160,7 +167,7 @@ def test_deficiency_acceptance_owes_the_deferrable_material_with_deadlines():
 def test_a_blacklisted_applicant_gets_no_green_channel():
     ctx = context(blacklist=frozenset({REF}))
     checked = step(
-        _to_materials(ctx), CheckMaterials(frozenset({"申请表"}), SHOWN, frozenset({"户口簿复印件"})), ctx
+        _to_materials(ctx), CheckMaterials(frozenset({"申请表"}), SHOWN, HOUSEHOLD), ctx
     )  # fmt: skip
     assert checked.transition.data["green_channel"] == "refused_blacklist"
     with pytest.raises(e.GreenChannelRefused, match="诚信黑名单"):
@@ -196,9 +203,7 @@ def test_critical_material_missing_blocks_acceptance_even_with_deferral():
 
 def test_nothing_to_defer_or_decline_when_complete():
     ctx = context()
-    checked = step(
-        _to_materials(ctx), CheckMaterials(ALL, SHOWN, frozenset({"户口簿复印件"})), ctx
-    ).case
+    checked = step(_to_materials(ctx), CheckMaterials(ALL, SHOWN, HOUSEHOLD), ctx).case
     with pytest.raises(e.NothingMissing):
         step(checked, Accept(defer=True), ctx)
     with pytest.raises(e.NothingMissing):
@@ -213,7 +218,7 @@ def test_nothing_to_defer_or_decline_when_complete():
 def test_route_follows_the_catalog(approval, state, data):
     ctx = context(matter(approval=approval))
     steps = run(
-        ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, frozenset({"户口簿复印件"})),
+        ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, HOUSEHOLD),
         Accept(), Sign(SHA, 2), Route(),
     )  # fmt: skip
     assert (steps[-1].transition.state, steps[-1].transition.data) == (state, data)
@@ -224,7 +229,7 @@ def test_route_follows_the_catalog(approval, state, data):
 def test_low_ratings_need_a_reason_and_a_timeout_is_not_rated():
     ctx = context()
     printed = run(
-        ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, frozenset({"户口簿复印件"})),
+        ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, HOUSEHOLD),
         Accept(), Sign(SHA, 2), Route(), Printed(("receipt",)),
     )[-1].case  # fmt: skip
     for level in (1, 2):
@@ -246,9 +251,7 @@ def test_a_case_is_cancelled_before_acceptance_only():
     done = step(case, Cancel("申请人离开"), ctx)
     assert done.case.closed
     assert done.transition.data == {"outcome": "cancelled", "reason": "申请人离开"}
-    accepted = step(
-        step(case, CheckMaterials(ALL, SHOWN, frozenset({"户口簿复印件"})), ctx).case, Accept(), ctx
-    ).case
+    accepted = step(step(case, CheckMaterials(ALL, SHOWN, HOUSEHOLD), ctx).case, Accept(), ctx).case
     with pytest.raises(e.WrongState):
         step(accepted, Cancel("x"), ctx)
 
@@ -256,7 +259,7 @@ def test_a_case_is_cancelled_before_acceptance_only():
 def test_a_case_resumes_from_its_json_snapshot_where_it_was():
     ctx = context()
     signed = run(
-        ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, frozenset({"户口簿复印件"})),
+        ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, HOUSEHOLD),
         Accept(), Sign(SHA, 2),
     )[-1].case  # fmt: skip
     restored = Case.model_validate_json(signed.model_dump_json())
