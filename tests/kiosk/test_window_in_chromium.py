@@ -91,6 +91,7 @@ def enter_number(page, number: str) -> None:
     for ch in number:
         page.locator(f'#keypad button[data-key="{ch}"]').click()
     assert page.locator("#id-number").inner_text() == number
+    shot(page, "identify-number")
     page.locator("#btn-id-ok").click()
 
 

@@ -236,12 +236,11 @@
     return [el("h1", {}, "输入身份证号码"),
       el("p", { class: "lead" }, v.identify.face_consent ? "输入号码后进行人脸核验。" : "请工作人员核对身份证原件，并输入号码。"),
       shown,
-      el("div", { class: "row" },
+      el("div", { class: "row keyrow" },
         el("div", { class: "keypad", id: "keypad" }, keys.map((k) => el("button", { "data-key": k, onclick: () => press(k) }, k))),
-        el("div", { class: "grow" })),
-      el("div", { class: "actions" },
-        el("button", { class: "primary big", id: "btn-id-ok", onclick: () => act("id_number", { number: local.number }) }, "确定"),
-        cancelButton())];
+        el("div", { class: "side" },
+          el("button", { class: "primary big", id: "btn-id-ok", onclick: () => act("id_number", { number: local.number }) }, "确定"),
+          cancelButton()))];
   }
 
   function faceScreen(v, id) {
