@@ -286,6 +286,27 @@ def test_blacklisted_applicant_is_refused_the_green_channel_and_told_why(stack, 
     assert "deficiency_accepted" not in by_state
 
 
+def test_printer_out_of_paper_shows_on_the_kiosk_and_the_hub_dashboard(stack, page):
+    """GIVEN the window's printer runs out of paper WHEN the heartbeat reports it THEN the kiosk's
+    device bar and the hub's dashboard both say 缺纸."""
+    import httpx
+
+    stack.printer.paper = "out"
+    try:
+        printer = page.locator('#devices [data-device="printer"]')
+        wait_for(lambda: "缺纸" in printer.inner_text(), 20, "缺纸 on the kiosk")
+        shot(page, "paper-out")
+
+        def on_hub():
+            units = httpx.get(f"{stack.hub_url}/api/units", timeout=10).json()
+            return [u for u in units if u["id"] == UNIT and u["paper"] == "out"]
+
+        wait_for(on_hub, 20, "paper out in the hub")
+        assert "打印机缺纸" in httpx.get(f"{stack.hub_url}/", timeout=10).text
+    finally:
+        stack.printer.paper = "ok"
+
+
 JPEG, PNG = b"\xff\xd8\xff", b"\x89PNG"
 BASE64_BLOB = re.compile(rb"[A-Za-z0-9+/]{120,}={0,2}")
 
