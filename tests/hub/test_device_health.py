@@ -31,7 +31,7 @@ def test_a_printer_out_of_paper_shows_on_the_dashboard_and_in_the_api(database_u
     settings = HubSettings(database_url=database_url, broker_url=None, data_dir=tmp_path)
     with TestClient(create_app(settings)) as client:
         out = {"present": True, "ok": False, "detail": "缺纸，请装纸", "paper": "out"}
-        with Session(client.app.state.engine) as s:
+        with Session(client.app.state.engine) as s:  # type: ignore[attr-defined]
             now = datetime.now(UTC)
             s.add(Unit(id="dongjie-cun", name="东街村", last_seen=now, online=True,
                        health=_health(printer=out), health_at=now))  # fmt: skip
