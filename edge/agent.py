@@ -18,13 +18,17 @@ from protocol.messages import DeviceStatus
 if TYPE_CHECKING:
     import httpx
 
+    from edge.workflow.runtime import WindowRuntime
+
 EventSource = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 log = logging.getLogger("bianmin.edge")
 
 
 def _simulated_devices() -> dict[str, DeviceStatus]:
-    status = DeviceStatus(present=True, ok=True, detail="simulated")
+    # The fleet simulator's units have no window and so no device bundle: they report what a
+    # healthy window reports, marked as such. A unit with a window reports its real bundle.
+    status = DeviceStatus(present=True, ok=True, detail="simulated (no window)")
     return {
         "camera": status,
         "pad": status,
@@ -44,6 +48,7 @@ class Agent:
         health: HealthReporter,
         event_source: EventSource | None,
         config: ConfigApplier,
+        window: WindowRuntime | None = None,
     ) -> None:
         self.settings = settings
         self.outbox = outbox
@@ -51,6 +56,7 @@ class Agent:
         self.health = health
         self.config = config
         self.event_source = event_source
+        self.window = window
         self._tasks: list[asyncio.Task[None]] = []
         self._stop_generating = asyncio.Event()
 
@@ -64,6 +70,10 @@ class Agent:
         self._tasks.append(
             asyncio.create_task(self.health.run(self.health_interval), name=f"health-{self.unit}")
         )
+        if self.window is not None:
+            task = asyncio.create_task(self.window.run(), name=f"window-{self.unit}")
+            task.add_done_callback(_log_failure)
+            self._tasks.append(task)
         if self.event_source is not None:
             self._tasks.append(
                 asyncio.create_task(
@@ -89,6 +99,9 @@ class Agent:
         self.stop_generating()
         with contextlib.suppress(Exception):
             await self.link.stop()
+        if self.window is not None:
+            with contextlib.suppress(Exception):
+                await self.window.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -103,6 +116,11 @@ class Agent:
             await stop.wait()
         finally:
             await self.close()
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s stopped", task.get_name(), exc_info=task.exception())
 
 
 def build_agent(
@@ -142,7 +160,14 @@ def build_agent(
     )
     config.restore()
     source: EventSource | None = None
-    if settings.simulated_devices:
+    window: WindowRuntime | None = None
+    if settings.kiosk_port is not None:
+        # The window's own cases replace the simulated ones; its devices report their status.
+        from edge.workflow.runtime import WindowRuntime
+
+        window = WindowRuntime(settings, outbox, config, link.notify)
+        devices = window.device_status
+    elif settings.simulated_devices:
         devices = devices or _simulated_devices
         if settings.event_rate > 0:
             source = _simulated_cases(outbox, link, settings, matters)
@@ -151,7 +176,7 @@ def build_agent(
     health = HealthReporter(
         settings.unit_id, outbox, link, devices, config_version=lambda: config.version
     )
-    return Agent(settings, outbox, link, health, source, config)
+    return Agent(settings, outbox, link, health, source, config, window)
 
 
 def _simulated_cases(

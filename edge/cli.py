@@ -45,6 +45,29 @@ def run(
     hub_key_file: Annotated[
         Path | None, typer.Option(help="a file holding the hub's pinned public key")
     ] = None,
+    hub_token: Annotated[
+        str | None,
+        typer.Option(envvar="BIANMIN_HUB_TOKEN", help="this unit's API token for the hub"),
+    ] = None,
+    kiosk_port: Annotated[
+        int | None,
+        typer.Option(help="run the window: case workflow + kiosk page on 127.0.0.1:PORT"),
+    ] = None,
+    id_key_file: Annotated[
+        Path | None, typer.Option(help="the county's ID-number hashing key (provisioning)")
+    ] = None,
+    template_key_file: Annotated[
+        Path | None, typer.Option(help="the AES key of enrolled face templates (provisioning)")
+    ] = None,
+    printer: Annotated[
+        str | None,
+        typer.Option(help="simulated devices: print to tcp:HOST:PORT (default: a virtual printer)"),
+    ] = None,
+    camera: Annotated[
+        str | None, typer.Option(help="simulated devices: camera images (file, glob or video)")
+    ] = None,
+    face: Annotated[bool, typer.Option(help="load the face models for the window")] = True,
+    window_name: Annotated[str, typer.Option(help="the window's name on slips")] = "便民服务站",
 ) -> None:
     """Run the unit agent until SIGTERM or Ctrl-C."""
     from edge.agent import build_agent
@@ -52,6 +75,10 @@ def run(
     from edge.settings import EdgeSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # python-escpos logs every connection close on the root logger at INFO: one per status poll
+    logging.getLogger().handlers[0].addFilter(
+        lambda record: record.levelno >= logging.WARNING or "escpos" not in record.pathname
+    )
     settings = EdgeSettings(
         unit_id=unit,
         broker_url=broker,
@@ -65,6 +92,14 @@ def run(
         hub_url=hub_url,
         hub_public_key=hub_key,
         hub_public_key_file=hub_key_file,
+        hub_token=hub_token,
+        kiosk_port=kiosk_port,
+        id_key_file=id_key_file,
+        template_key_file=template_key_file,
+        printer=printer,
+        camera=camera,
+        face=face,
+        window_name=window_name,
     )
     link = LinkSettings(
         ack_timeout_s=ack_timeout,

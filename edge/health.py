@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bianmin import __version__
 from edge.link import UnitLink
@@ -13,7 +14,9 @@ from protocol import PROTOCOL_VERSION, topics
 from protocol.messages import DeviceStatus, Health, encode, utc_now
 from protocol.topics import Channel
 
-DeviceProbe = Callable[[], dict[str, DeviceStatus]]
+# Sync for fixed statuses (the simulated fleet), async for a real device bundle, whose status
+# calls run in worker threads with a deadline (edge.devices.health).
+DeviceProbe = Callable[[], dict[str, DeviceStatus] | Awaitable[dict[str, DeviceStatus]]]
 
 
 class HealthReporter:
@@ -33,24 +36,38 @@ class HealthReporter:
         self._started = time.monotonic()
         self._topic = topics.topic(unit, Channel.HEALTH)
 
-    def snapshot(self) -> Health:
+    def snapshot(self, devices: dict[str, DeviceStatus] | None = None) -> Health:
+        if devices is None:
+            found = self.devices()
+            if inspect.isawaitable(found):
+                raise TypeError("an async device probe needs snapshot_async()")
+            devices = found
         return Health(
             ts=utc_now(),
             uptime_s=round(time.monotonic() - self._started, 1),
             outbox=self.outbox.health(),
             config_version=self.config_version(),
             versions={"agent": __version__, "protocol": str(PROTOCOL_VERSION)},
-            devices=self.devices(),
+            devices=devices,
         )
+
+    async def snapshot_async(self) -> Health:
+        found = self.devices()
+        devices = await found if inspect.isawaitable(found) else found
+        return self.snapshot(devices)
 
     def publish(self) -> bool:
         # QoS 0: a lost heartbeat is replaced by the next one; no point queueing stale ones.
         return self.link.publish(self._topic, encode(self.snapshot()), qos=0)
+
+    async def publish_async(self) -> bool:
+        health = await self.snapshot_async()
+        return self.link.publish(self._topic, encode(health), qos=0)
 
     async def run(self, interval_s: float | Callable[[], float]) -> None:
         """Beat every ``interval_s`` seconds; a callable is asked each time, so a new
         configuration can change the period without a restart."""
         await self.link.client.wait_connected()
         while True:
-            self.publish()
+            await self.publish_async()
             await asyncio.sleep(interval_s() if callable(interval_s) else interval_s)

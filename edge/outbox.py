@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS delivered (
 );
 CREATE INDEX IF NOT EXISTS delivered_acked_at ON delivered (acked_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS unit_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COMMITTED = "SELECT id, seq FROM events UNION ALL SELECT id, seq FROM delivered"
 
@@ -95,12 +96,24 @@ class Outbox:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def append(self, body: CaseTransition, ts: datetime | None = None) -> CaseEnvelope:
-        """Commit one event durably and return its envelope; raise OutboxFull at the limit."""
-        return self.append_many([body], ts)[0]
+    def append(
+        self,
+        body: CaseTransition,
+        ts: datetime | None = None,
+        *,
+        state: Mapping[str, str | None] | None = None,
+    ) -> CaseEnvelope:
+        """Commit one event durably and return its envelope; raise OutboxFull at the limit.
+        ``state`` rows (key -> value, None deletes) commit in the same transaction, so the
+        unit's own snapshot of a case and the event that moved it are never split."""
+        return self.append_many([body], ts, state=state)[0]
 
     def append_many(
-        self, bodies: Iterable[CaseTransition], ts: datetime | None = None
+        self,
+        bodies: Iterable[CaseTransition],
+        ts: datetime | None = None,
+        *,
+        state: Mapping[str, str | None] | None = None,
     ) -> list[CaseEnvelope]:
         stamp = ts or datetime.now(UTC)
         envelopes: list[CaseEnvelope] = []
@@ -128,6 +141,7 @@ class Outbox:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(seq),),
             )
+            self._write_state(state or {})
         self._last_seq = seq
         self._bytes += size
         self._depth += len(rows)
@@ -162,6 +176,26 @@ class Outbox:
         self._depth -= removed
         self._bytes -= freed
         return removed
+
+    def put_state(self, state: Mapping[str, str | None]) -> None:
+        """Write unit state rows without an event (progress that is not a case transition)."""
+        with self._transaction():
+            self._write_state(state)
+
+    def get_state(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM unit_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _write_state(self, state: Mapping[str, str | None]) -> None:
+        for key, value in state.items():
+            if value is None:
+                self._db.execute("DELETE FROM unit_state WHERE key = ?", (key,))
+            else:
+                self._db.execute(
+                    "INSERT INTO unit_state (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
 
     def prune_ledger(self) -> int:
         cutoff = time.time() - self.ledger_days * 86400

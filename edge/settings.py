@@ -37,6 +37,23 @@ class EdgeSettings(BaseModel):
     # Without one the unit rejects every configuration: it cannot tell the hub's from a fake.
     hub_public_key: str | None = None
     hub_public_key_file: Path | None = None
+    # This unit's API token for the hub (the data registry); issued by `bianmin hub unit-token`.
+    hub_token: SecretStr | None = None
+    # -- the window (kiosk, workflow, devices) -----------------------------------------------
+    # Serve the kiosk page on 127.0.0.1:PORT and run the case workflow; None: no window.
+    kiosk_port: int | None = Field(default=None, ge=0, le=65535)
+    # the county's key for ID-number HMACs (a file of at least 16 bytes), from provisioning
+    id_key_file: Path | None = None
+    # the 32-byte AES key of enrolled face templates (raw or 64 hex digits), from provisioning
+    template_key_file: Path | None = None
+    # simulated devices only: the printer (tcp:HOST:PORT; default an in-process virtual
+    # printer writing PNGs to DATA_DIR/slips) and the camera (an image file, glob or video)
+    printer: str | None = None
+    camera: str | None = None
+    face: bool = True  # load the face models for the window (off: ID-card path only)
+    window_name: str = "便民服务站"
+    window_phone: str | None = None
+    window_hours: str | None = "周一至周五 8:30-12:00，13:30-17:00"
 
     @field_validator("unit_id")
     @classmethod
@@ -63,6 +80,29 @@ class EdgeSettings(BaseModel):
         if value is not None:
             public_key_from_text(value)  # SignatureError is a ValueError: pydantic reports it
         return value
+
+    @field_validator("printer")
+    @classmethod
+    def _printer(cls, value: str | None) -> str | None:
+        if value is not None:
+            host, _, port = value.removeprefix("tcp:").rpartition(":")
+            if not value.startswith("tcp:") or not host or not port.isdigit():
+                raise ValueError("printer must be tcp:HOST:PORT")
+        return value
+
+    def secret_file(self, path: Path | None, what: str, min_bytes: int) -> bytes | None:
+        """A key from a provisioning file; a file that cannot be used stops the unit."""
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes().strip()
+        except OSError as exc:
+            raise SettingsError(f"{what} {path}: cannot read it: {exc.strerror}") from None
+        if len(data) == 2 * min_bytes and all(c in b"0123456789abcdefABCDEF" for c in data):
+            data = bytes.fromhex(data.decode())
+        if len(data) < min_bytes:
+            raise SettingsError(f"{what} {path}: needs at least {min_bytes} bytes")
+        return data
 
     def pinned_key(self) -> Ed25519PublicKey | None:
         """The hub key this unit trusts; a file that cannot be read or parsed stops the unit."""

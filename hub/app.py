@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI
 
-from hub import api, api_admin, api_catalog, artifact_serving, dashboard
+from hub import api, api_admin, api_catalog, api_window, artifact_serving, dashboard
 from hub.accounts import Role
 from hub.artifact_serving import ArtifactCache
 from hub.catalog.store import CatalogStore
@@ -76,6 +76,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(api_admin.router)
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
+    app.include_router(api_window.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

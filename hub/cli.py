@@ -12,9 +12,13 @@ import typer
 
 from bianmin.shutdown import stop_on_signals
 from hub.users_cli import app as user_app
+from hub.window_cli import blacklist_app, registry_app, unit_token
 
 app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(blacklist_app, name="blacklist")
+app.add_typer(registry_app, name="registry")
+app.command("unit-token")(unit_token)
 
 DatabaseOpt = Annotated[
     str, typer.Option(help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
 
 # importing the table modules registers their tables on SQLModel.metadata
-from hub import accounts, artifacts, audit, catalog_versions, models  # noqa: F401
+from hub import accounts, artifacts, audit, catalog_versions, models, window_data  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 
 

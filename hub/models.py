@@ -67,6 +67,8 @@ class UnitPublic(UnitBase):
     outbox_depth: int | None
     outbox_alarm: bool
     config_version: int | None
+    paper: str | None = None  # the printer's paper from the last heartbeat: ok, near_end, out
+    device_problems: list[str] = []  # e.g. 打印机缺纸, 签字板未连接
 
 
 class UnitDetail(UnitPublic):

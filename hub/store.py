@@ -18,6 +18,7 @@ from sqlmodel import Session
 from hub.ingest_sql import EventRow, UnitBump, bump_units, insert_events
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit, UnitDetail, UnitPublic
 from hub.rollouts.reports import record_reports
+from protocol.case import CaseState
 from protocol.messages import ConfigReported
 
 log = logging.getLogger("bianmin.hub.store")
@@ -52,7 +53,7 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
         row = batch.events[event_id]
         c = counts[row.unit]
         c[0] += 1
-        c[1] += row.state == "opened"
+        c[1] += row.state == CaseState.OPENED
         c[2] = max(c[2], row.seq)
     bump_units(
         conn,
@@ -87,14 +88,37 @@ def commit_ingest_batch(engine: Engine, batch: IngestBatch) -> set[uuid.UUID]:
 # -- reads ----------------------------------------------------------------------------------
 
 
+DEVICE_LABELS = {"camera": "摄像头", "pad": "签字板", "rating": "评价器", "printer": "打印机"}
+PAPER_LABELS = {"near_end": "纸将用尽", "out": "缺纸"}
+
+
+def device_problems(health: dict[str, Any] | None) -> list[str]:
+    """Short Chinese notes on the devices that need someone at the window, from a heartbeat."""
+    out = []
+    for name, status in sorted(((health or {}).get("devices") or {}).items()):
+        if not isinstance(status, dict):
+            continue
+        label = DEVICE_LABELS.get(name, name)
+        paper = PAPER_LABELS.get(status.get("paper") or "")
+        if paper:
+            out.append(f"{label}{paper}")
+        elif not status.get("ok", True):
+            out.append(f"{label}异常" if status.get("present", True) else f"{label}未连接")
+    return out
+
+
 def _public(unit: Unit, now: datetime, stale_after: timedelta) -> dict[str, Any]:
-    outbox = (unit.health or {}).get("outbox") or {}
+    health = unit.health or {}
+    outbox = health.get("outbox") or {}
     stale = unit.last_seen is None or now - unit.last_seen > stale_after
+    printer = (health.get("devices") or {}).get("printer") or {}
     return {
         **unit.model_dump(exclude={"health", "health_at"}),
         "stale": stale,
         "outbox_depth": outbox.get("depth"),
         "outbox_alarm": bool(outbox.get("alarm", False)),
+        "paper": printer.get("paper") if isinstance(printer, dict) else None,
+        "device_problems": device_problems(health),
     }
 
 

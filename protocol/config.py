@@ -46,6 +46,8 @@ def artifact_path(sha256: str) -> str:
 class ArtifactKind(StrEnum):
     CATALOG_SLICE = "catalog_slice"  # the village's matters, canonical JSON of a CatalogSlice
     MODEL_BUNDLE = "model_bundle"  # face detector / embedder files, as the face engine wants them
+    # canonical JSON of protocol.case.IntegrityBlacklist: HMAC references of blacklisted people
+    INTEGRITY_BLACKLIST = "integrity_blacklist"
 
 
 class _Model(BaseModel):
@@ -101,16 +103,25 @@ class ConfigBody(_Model):
     profile: HardwareProfile
     thresholds: Thresholds = Thresholds()
     artifacts: tuple[ArtifactRef, ...] = Field(default=(), max_length=MAX_ARTIFACTS)
+    # The integrity blacklist (失信名单) the window checks before any green channel (容缺).
+    # None: the hub sent none, and the unit refuses 容缺 rather than guess.
+    blacklist: ArtifactRef | None = None
 
     @model_validator(mode="after")
     def _unique_artifacts(self) -> ConfigBody:
         hashes = [a.sha256 for a in self.all_artifacts()]
         if len(set(hashes)) != len(hashes):
             raise ValueError("artifacts: an artifact is listed twice")
+        if (
+            self.blacklist is not None
+            and self.blacklist.kind is not ArtifactKind.INTEGRITY_BLACKLIST
+        ):
+            raise ValueError(f"blacklist: must be integrity_blacklist, not {self.blacklist.kind}")
         return self
 
     def all_artifacts(self) -> tuple[ArtifactRef, ...]:
-        return (self.catalog.artifact, *self.artifacts)
+        extra = (self.blacklist,) if self.blacklist is not None else ()
+        return (self.catalog.artifact, *self.artifacts, *extra)
 
 
 def config_document(

@@ -1,23 +1,47 @@
-"""Simulated window cases: realistic sequences of case transitions committed to a unit's
-outbox, for the demo, the fleet simulator and load tests. No hardware, same events."""
+"""Simulated window cases for the demo, the fleet simulator and load tests: each case is driven
+through the unit's real, pure state machine (edge.workflow.machine) with random choices, so a
+simulated case has exactly the states, data and refusals a real window's case has."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from uuid import UUID
+from datetime import UTC, date, datetime, timedelta
 
 from edge.outbox import Outbox
+from edge.workflow import machine
+from edge.workflow.calendar import WorkCalendar
+from edge.workflow.documents import slips_for
+from edge.workflow.materials import LineStatus, checklist, registry_materials
+from edge.workflow.model import (
+    Accept,
+    Case,
+    CheckMaterials,
+    Close,
+    Command,
+    Decline,
+    FaceCheck,
+    GiveConsent,
+    Identify,
+    Open,
+    Printed,
+    Rate,
+    Route,
+    SelectMatter,
+    Sign,
+)
 from protocol import identity
+from protocol.case import IdMethod
+from protocol.catalog import Matter
 from protocol.ids import uuid7
-from protocol.messages import CaseTransition, DataValue
+from protocol.messages import CaseTransition
 
 DEMO_ID_KEY = b"bianmin-demo-id-hash-key-not-for-production"
-# Matter codes used until a unit has its catalog slice; real runs pass the village's matters.
-FALLBACK_MATTERS = ("V-SB-001", "V-MZ-003", "V-JY-002", "V-WJ-004", "V-CL-006")
+CALENDAR = WorkCalendar.china()
 
 
 def random_id_number(rng: random.Random) -> str:
@@ -27,62 +51,90 @@ def random_id_number(rng: random.Random) -> str:
     return first17 + identity.check_digit(first17)
 
 
-@dataclass
-class _Case:
-    case_id: UUID
-    matter: str
-    steps: list[tuple[str, dict[str, DataValue]]]
-    position: int = 0
+@functools.cache
+def seed_matters() -> tuple[Matter, ...]:
+    """The seed catalog's delegated matters (parsed once per process)."""
+    from hub.catalog.loader import load_catalog
+
+    return load_catalog().delegated()
+
+
+def simulate_case(
+    matter: Matter, rng: random.Random, *, unit: str = "sim", id_key: bytes = DEMO_ID_KEY,
+    start: datetime | None = None,
+) -> list[tuple[datetime, CaseTransition]]:  # fmt: skip
+    """One whole case through the real state machine: (timestamp, transition) pairs."""
+    now = start or datetime.now(UTC)
+    out: list[tuple[datetime, CaseTransition]] = []
+    case: Case | None = None
+    matters = {matter.code: matter}
+
+    def do(cmd: Command, seconds: float) -> None:
+        nonlocal case, now
+        now += timedelta(seconds=seconds)
+        ctx = machine.Context(unit, now, matters, CALENDAR, frozenset(), 5)
+        done = machine.step(case, cmd, ctx)
+        case = done.case
+        out.append((now, done.transition))
+
+    number = random_id_number(rng)
+    ref, masked = identity.reference(number, id_key), identity.mask(number)
+    face = rng.random() < 0.6
+    do(Open(uuid7()), 0)
+    do(GiveConsent(face), 8)
+    if face:
+        check = FaceCheck(
+            distance=round(rng.uniform(0.25, 0.45), 3), threshold=0.5, reference="template",
+            liveness="passed",
+        )  # fmt: skip
+        do(Identify(IdMethod.FACE, ref, masked, check), 12)
+    else:
+        do(Identify(IdMethod.ID_CARD, ref, masked), 25)
+    do(SelectMatter(matter.code), 15)
+    asked = registry_materials(matter)
+    found = frozenset(n for n in asked if rng.random() < 0.9) if rng.random() < 0.97 else None
+    lines = checklist(matter, found)
+    needed = [ln for ln in lines if ln.status is LineStatus.NEEDED]
+    owe = [ln.name for ln in needed if ln.deferrable and rng.random() < 0.3]
+    lacking = [ln.name for ln in needed if not ln.deferrable and rng.random() < 0.03]
+    received = frozenset(ln.name for ln in needed if ln.name not in owe and ln.name not in lacking)
+    do(CheckMaterials(received, frozenset(), found), 40)
+    if lacking:
+        do(Decline(), 10)
+    else:
+        do(Accept(defer=bool(owe)), 10)
+        do(Sign(f"{rng.getrandbits(256):064x}", rng.randint(2, 6)), 20)
+        do(Route(), 5)
+        assert case is not None
+        do(Printed(slips_for(case, tuple(s.value for s in matter.slips))), 15)
+    level = rng.choices([5, 4, 3, 2, 1, None], [0.92, 0.05, 0.015, 0.004, 0.001, 0.01])[0]
+    do(Rate(level, "等候时间太长" if level in (1, 2) else None), 6)
+    do(Close(), 1)
+    return out
 
 
 @dataclass
 class CaseSimulator:
-    """Emits one transition at a time; each call advances the current case or opens a new one."""
+    """Emits one transition at a time; each call advances the current case or opens a new one.
+    ``matters`` picks matter codes of the seed catalog (all delegated ones when empty)."""
 
-    matters: Sequence[str] = FALLBACK_MATTERS
+    matters: Sequence[str] = ()
     rng: random.Random = field(default_factory=random.Random)
     id_key: bytes = DEMO_ID_KEY
-    _current: _Case | None = None
+    unit: str = "sim"
+    _queue: deque[CaseTransition] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        wanted = set(self.matters)
+        pool = [m for m in seed_matters() if not wanted or m.code in wanted]
+        self._pool = pool or list(seed_matters())
 
     def next_transition(self) -> CaseTransition:
-        if self._current is None or self._current.position >= len(self._current.steps):
-            self._current = self._new_case()
-        case = self._current
-        state, data = case.steps[case.position]
-        case.position += 1
-        return CaseTransition(case_id=case.case_id, state=state, matter_code=case.matter, data=data)
-
-    def _new_case(self) -> _Case:
-        rng = self.rng
-        number = random_id_number(rng)
-        method = rng.choices(["face", "id_card", "clerk_check"], [0.6, 0.35, 0.05])[0]
-        identified: dict[str, DataValue] = {
-            "method": method,
-            "applicant": identity.reference(number, self.id_key),
-            "id_masked": identity.mask(number),
-        }
-        if method == "face":
-            identified["distance"] = round(rng.uniform(0.25, 0.45), 3)
-        deficiency = rng.random() < 0.12
-        instant = rng.random() < 0.5
-        rating = rng.choices([5, 4, 3, 2, 1], [0.93, 0.05, 0.015, 0.004, 0.001])[0]
-        steps: list[tuple[str, dict[str, DataValue]]] = [
-            ("opened", {"window": 1}),
-            ("consented", {"face": method == "face"}),
-            ("identified", identified),
-            ("matter_selected", {}),
-            ("materials_checked", {"required": rng.randint(1, 4), "waived": rng.randint(0, 3)}),
-        ]
-        if deficiency:
-            steps.append(("deficiency_accepted", {"owed": 1, "due_days": 10}))
-        else:
-            steps.append(("accepted", {}))
-        steps.append(("signed", {"signature_sha256": f"{rng.getrandbits(256):064x}"}))
-        steps.append(("approved", {"at": "window"}) if instant else ("forwarded", {"to": "town"}))
-        steps.append(("printed", {"slips": 2 if deficiency else 1}))
-        steps.append(("rated", {"level": rating}))
-        steps.append(("closed", {"outcome": "done" if instant else "forwarded"}))
-        return _Case(uuid7(), rng.choice(list(self.matters)), steps)
+        if not self._queue:
+            matter = self.rng.choice(self._pool)
+            case = simulate_case(matter, self.rng, unit=self.unit, id_key=self.id_key)
+            self._queue.extend(t for _, t in case)
+        return self._queue.popleft()
 
 
 async def generate_events(

@@ -95,6 +95,7 @@ async def run_demo(
             health_interval_s=5.0,
             hub_url=f"http://127.0.0.1:{port}",
             hub_key=public_key_to_text(app.state.signing_key.public_key()),
+            kiosk_unit=identities[0].unit_id if identities else None,
         )
         fleet.start()
         stack.push_async_callback(fleet.close)

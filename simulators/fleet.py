@@ -36,6 +36,7 @@ class Fleet:
         link_settings: LinkSettings | None = None,
         hub_url: str | None = None,
         hub_key: str | None = None,
+        kiosk_unit: str | None = None,
     ) -> None:
         self.units = list(units)
         self.broker = broker
@@ -46,6 +47,9 @@ class Fleet:
         # every unit pins the same hub key, as provisioning would give them
         self.hub_url = hub_url
         self.hub_key = hub_key
+        # one unit may run a real window (workflow + kiosk page on a free port) among the
+        # simulated ones; without face models, so the demo stays cheap
+        self.kiosk_unit = kiosk_unit
         self.agents: list[Agent] = []
         self._http: httpx.AsyncClient | None = None
 
@@ -64,6 +68,8 @@ class Fleet:
                 durable=False,  # thousands of units on one disk; still safe against kill -9
                 hub_url=self.hub_url,
                 hub_public_key=self.hub_key,
+                kiosk_port=0 if unit.unit_id == self.kiosk_unit else None,
+                face=False,
             )
             agent = build_agent(
                 settings, link_settings=self.link_settings, matters=unit.matters, http=self._http
@@ -92,6 +98,12 @@ class Fleet:
         except TimeoutError:
             return False
         return True
+
+    def kiosk_url(self) -> str | None:
+        for agent in self.agents:
+            if agent.window is not None:
+                return agent.window.kiosk_url
+        return None
 
     def committed(self) -> Mapping[str, Mapping[str, int]]:
         return {a.unit: a.outbox.committed() for a in self.agents}

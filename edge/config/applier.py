@@ -42,6 +42,7 @@ from edge.errors import (
 )
 from firmware_config.schema import HardwareProfile
 from protocol import topics
+from protocol.case import IntegrityBlacklist
 from protocol.catalog import CatalogSlice
 from protocol.config import (
     ArtifactRef,
@@ -70,6 +71,8 @@ class RunningConfig:
     sig: str
     body: ConfigBody
     catalog: CatalogSlice
+    # HMAC references on the integrity blacklist; None when the hub sent no blacklist
+    blacklist: frozenset[str] | None = None
 
     @property
     def profile(self) -> HardwareProfile:
@@ -129,6 +132,23 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 
 
 SLICES = _SliceMemo()
+_BLACKLISTS: OrderedDict[str, frozenset[str]] = OrderedDict()
+
+
+def _blacklist(ref: ArtifactRef, path: Path) -> frozenset[str]:
+    """The blacklist artifact's references, parsed once per hash (thousands of simulated units
+    in one process share it)."""
+    found = _BLACKLISTS.get(ref.sha256)
+    if found is None:
+        try:
+            doc = IntegrityBlacklist.model_validate_json(path.read_bytes())
+        except ValidationError as exc:
+            raise ArtifactInvalid(f"integrity blacklist: {describe(exc)}") from None
+        found = frozenset(doc.refs)
+        _BLACKLISTS[ref.sha256] = found
+        while len(_BLACKLISTS) > 4:
+            _BLACKLISTS.popitem(last=False)
+    return found
 
 
 class ConfigApplier:
@@ -288,7 +308,15 @@ class ConfigApplier:
                 f"catalog slice has {len(catalog.matters)} matters, "
                 f"the config says {body.catalog.matters}"
             )
-        return RunningConfig(envelope.version, envelope.issued_at, envelope.sig, body, catalog)
+        blacklist = None
+        if body.blacklist is not None:
+            listed = self.fetcher.cached(body.blacklist)
+            if listed is None:
+                raise ArtifactInvalid(f"{body.blacklist.path}: not in the artifact cache")
+            blacklist = _blacklist(body.blacklist, listed)
+        return RunningConfig(
+            envelope.version, envelope.issued_at, envelope.sig, body, catalog, blacklist
+        )
 
     def _reject(self, digest: str, version: int, exc: Exception) -> ConfigReported:
         code = getattr(exc, "code", "config_rejected")

@@ -48,6 +48,7 @@ def render_bodies(
     profile: HardwareProfile,
     thresholds: Thresholds,
     extra: Sequence[ArtifactRef] = (),
+    blacklist: ArtifactRef | None = None,
 ) -> dict[str, str]:
     """Store every unit's body (and its catalog slice artifact); return unit -> body hash."""
     by_exclusions: dict[tuple[str, ...], str] = {}
@@ -74,6 +75,7 @@ def render_bodies(
                 profile=profile,
                 thresholds=thresholds,
                 artifacts=tuple(extra),
+                blacklist=blacklist,
             ).model_dump(mode="json")
             found = body_hash(body)
             bodies[found] = body

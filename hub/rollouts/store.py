@@ -41,6 +41,7 @@ from hub.rollouts.models import (
 from hub.rollouts.plan import plan_stages, target_villages
 from hub.rollouts.render import render_bodies
 from hub.sql import chunks
+from hub.window_data import blacklist_artifact
 from protocol.catalog import Catalog
 from protocol.config import ArtifactKind
 
@@ -142,6 +143,8 @@ def create_rollout(
         profile=profile,
         thresholds=request.thresholds,
         extra=extra,
+        # the blacklist as it is now; units get later changes with the next rollout
+        blacklist=blacklist_artifact(session),
     )
     spec = {**request.model_dump(mode="json"), "catalog_version": catalog.version}
     rid = _insert_rollout(

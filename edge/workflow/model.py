@@ -1,0 +1,181 @@
+"""The case snapshot the unit keeps for its open case, and the commands that move it on.
+
+The snapshot is a frozen pydantic model so it round-trips through JSON: it is written in the
+same SQLite transaction as each transition's outbox event, and read back after a power cut.
+It holds no image, no template and no ID number: the applicant is a masked number and an HMAC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from protocol.case import ApplicantRef, CaseState, GreenChannel, IdMethod, Outcome
+from protocol.catalog import Approval
+
+MaterialStatus = Literal["waived", "received", "shown", "window", "deferred", "missing", "optional"]
+PhotoKind = Literal["1inch", "2inch"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FaceCheck(_Model):
+    """The result of a 1:1 face verification: a distance and its threshold, never the face."""
+
+    distance: float
+    threshold: float
+    reference: Literal["template", "id_card_photo"]
+    liveness: str  # "passed" or "failed:<reason>"
+    # the liveness challenge failed and the clerk, who sees the resident, confirmed presence
+    clerk_confirmed: bool = False
+
+    @property
+    def match(self) -> bool:
+        return self.distance < self.threshold
+
+    @property
+    def live(self) -> bool:
+        return self.liveness == "passed" or self.clerk_confirmed
+
+
+class Applicant(_Model):
+    ref: ApplicantRef
+    id_masked: str
+    method: IdMethod
+    face: FaceCheck | None = None
+
+
+class MaterialOutcome(_Model):
+    name: str
+    status: MaterialStatus
+    ground: str | None = None
+    deferrable: bool = False  # missing, but the catalog allows 容缺 for it
+
+
+class Deadlines(_Model):
+    accepted_on: date
+    legal_due: date
+    promised_due: date  # for 容缺: counted from the supply deadline, the latest it can be
+    supply_by: date | None = None  # 容缺: materials owed by this day
+    calendar_known: bool = True  # False: the holiday table does not cover these dates
+
+
+class Case(_Model):
+    case_id: UUID
+    case_ref: str  # 受理编号, printed on the slips
+    opened_at: datetime
+    updated_at: datetime
+    state: CaseState
+    transitions: int = 1
+    face_consent: bool | None = None
+    applicant: Applicant | None = None
+    matter_code: str | None = None
+    matter_name: str | None = None
+    approval: Approval | None = None
+    instant: bool = False
+    legal_days: int | None = None
+    promised_days: int | None = None
+    photo: PhotoKind | None = None  # the matter needs ID photos taken at the window
+    materials: tuple[MaterialOutcome, ...] = ()
+    green_channel: GreenChannel | None = None
+    owed: tuple[str, ...] = ()
+    home_visit: bool = False
+    deadlines: Deadlines | None = None
+    signature_sha256: str | None = None
+    route: Approval | None = None
+    slips: tuple[str, ...] = ()
+    rating: int | None = None
+    rating_label: str | None = None
+    rating_reason: str | None = None
+    outcome: Outcome | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.state is CaseState.CLOSED
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Open:
+    case_id: UUID
+
+
+@dataclass(frozen=True)
+class GiveConsent:
+    face: bool  # True: separate consent to face verification; False: declined, ID card path
+
+
+@dataclass(frozen=True)
+class Identify:
+    method: IdMethod
+    ref: ApplicantRef
+    id_masked: str
+    face: FaceCheck | None = None
+
+
+@dataclass(frozen=True)
+class SelectMatter:
+    code: str
+
+
+@dataclass(frozen=True)
+class CheckMaterials:
+    received: frozenset[str]
+    shown: frozenset[str]
+    registry_found: frozenset[str] | None  # None: the registry could not be asked
+
+
+@dataclass(frozen=True)
+class Accept:
+    defer: bool = False  # 容缺受理: accept although deferrable materials are missing
+
+
+@dataclass(frozen=True)
+class Decline:
+    """不予受理 for now: materials missing; the applicant is told once what to bring."""
+
+
+@dataclass(frozen=True)
+class Sign:
+    sha256: str
+    strokes: int
+
+
+@dataclass(frozen=True)
+class Route:
+    """Approve at the window, or forward to the town or department, as the catalog says."""
+
+
+@dataclass(frozen=True)
+class Printed:
+    slips: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rate:
+    level: int | None  # 1..5, None = 未评价 (the device timed out)
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Close:
+    pass
+
+
+@dataclass(frozen=True)
+class Cancel:
+    reason: str
+
+
+Command = (
+    Open | GiveConsent | Identify | SelectMatter | CheckMaterials | Accept | Decline | Sign
+    | Route | Printed | Rate | Close | Cancel
+)  # fmt: skip

@@ -1,0 +1,58 @@
+"""The pieces a window is built from, and the kiosk-side draft of the case in progress."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from edge.config.applier import RunningConfig
+from edge.devices.bundle import Devices
+from edge.devices.rating import RatingResult
+from edge.face.service import FaceService
+from edge.workflow import face_steps
+from edge.workflow.calendar import WorkCalendar
+from edge.workflow.documents import WindowInfo
+from edge.workflow.face_steps import CameraDevice
+from edge.workflow.registry import RegistryClient
+from edge.workflow.residents import ResidentFaces
+from edge.workflow.store import CaseStore
+
+
+@dataclass
+class Draft:
+    """What the kiosk shows between transitions; lost on restart, on purpose (re-entered)."""
+
+    id_ref: str | None = None
+    id_masked: str | None = None
+    mode: str = "number"  # identify: number -> face | card
+    face_prompt: str = ""
+    face_busy: bool = False
+    face: face_steps.FaceOutcome | None = None
+    enroll: str = ""  # "", "busy", "done", or an error message
+    registry: frozenset[str] | None = None
+    registry_state: str = ""  # "", "pending", "answered", "unreachable"
+    print_error: str | None = None
+    printing: str | None = None
+    rating: RatingResult | None = None
+    rating_waiting: bool = False
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class WindowParts:
+    unit: str
+    store: CaseStore
+    config: Callable[[], RunningConfig | None]
+    devices: Devices
+    camera: CameraDevice | None
+    face: FaceService | None
+    residents: ResidentFaces
+    registry: RegistryClient
+    id_key: bytes
+    info: WindowInfo
+    data_dir: Path
+    calendar: WorkCalendar = field(default_factory=WorkCalendar.china)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)

@@ -1,0 +1,194 @@
+"""What the kiosk shows: one JSON document per poll, built from the window's case, its draft
+and the devices. Chinese labels are made here, so the page stays a thin renderer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edge.devices.rating import LEVEL_LABELS
+from edge.workflow.documents import SLIP_NAMES, slips_for
+from edge.workflow.machine import STATE_LABELS, green_channel
+from edge.workflow.materials import checklist
+from edge.workflow.model import Case
+from edge.workflow.window import Window
+from protocol.case import CaseState, GreenChannel
+from protocol.catalog import APPROVAL_LABELS, LIFE_AREA_LABELS, Approval, Matter
+from protocol.messages import DeviceStatus
+
+S = CaseState
+DEVICE_NAMES = {"camera": "摄像头", "pad": "签字板", "rating": "评价器", "printer": "打印机"}
+REASONS = ("等候时间太长", "工作人员态度不好", "材料要求太多", "办理速度慢", "结果不满意", "其他")
+GREEN_CHANNEL_ZH = {
+    GreenChannel.REFUSED_BLACKLIST: (
+        "该申请人已列入诚信黑名单（曾提供虚假材料），不适用容缺受理等绿色通道，请补齐材料后再办理。"
+    ),
+    GreenChannel.REFUSED_NO_BLACKLIST: (
+        "本终端尚未收到诚信名单，暂不能容缺受理，请补齐材料后再办理。"
+    ),
+}
+SCREENS = {
+    S.OPENED: "consent", S.CONSENTED: "identify", S.IDENTIFIED: "matter",
+    S.MATTER_SELECTED: "materials", S.MATERIALS_CHECKED: "materials", S.ACCEPTED: "sign",
+    S.DEFICIENCY_ACCEPTED: "sign", S.SIGNED: "route", S.APPROVED: "print", S.FORWARDED: "print",
+    S.PRINTED: "rate", S.NOT_ACCEPTED: "rate", S.RATED: "rate",
+}  # fmt: skip
+
+
+def _device(name: str, s: DeviceStatus) -> dict[str, Any]:
+    paper = {"ok": "纸张正常", "near_end": "纸将用尽", "out": "缺纸"}.get(s.paper or "")
+    return {
+        "name": name, "label": DEVICE_NAMES.get(name, name), "present": s.present, "ok": s.ok,
+        "detail": s.detail, "paper": s.paper, "paper_label": paper,
+    }  # fmt: skip
+
+
+def summary(case: Case) -> dict[str, Any]:
+    a = case.applicant
+    d = case.deadlines
+    return {
+        "case_ref": case.case_ref, "state": case.state.value,
+        "state_label": STATE_LABELS[case.state],
+        "applicant": a.id_masked if a else None,
+        "method": a.method.value if a else None,
+        "matter": case.matter_name, "matter_code": case.matter_code,
+        "instant": case.instant, "promised_days": case.promised_days,
+        "legal_days": case.legal_days,
+        "route": APPROVAL_LABELS[case.route] if case.route else None,
+        "legal_due": d.legal_due.isoformat() if d else None,
+        "promised_due": d.promised_due.isoformat() if d else None,
+        "supply_by": d.supply_by.isoformat() if d and d.supply_by else None,
+        "owed": list(case.owed), "slips": [SLIP_NAMES.get(s, s) for s in case.slips],
+        "rating": case.rating_label, "outcome": case.outcome.value if case.outcome else None,
+        "face_distance": a.face.distance if a and a.face else None,
+    }  # fmt: skip
+
+
+def _matters(matters: list[Matter]) -> list[dict[str, Any]]:
+    areas: dict[str, dict[str, Any]] = {}
+    for m in matters:
+        area = areas.setdefault(
+            m.area.value, {"area": m.area.value, "label": LIFE_AREA_LABELS[m.area], "matters": []}
+        )
+        area["matters"].append(
+            {
+                "code": m.code,
+                "name": m.name,
+                "instant": m.instant,
+                "time": m.time_limit_text(),
+                "approval": APPROVAL_LABELS[m.approval],
+            }
+        )
+    return list(areas.values())
+
+
+def _materials(w: Window, case: Case) -> dict[str, Any]:
+    assert case.matter_code is not None
+    assert case.applicant is not None
+    matter = w.matters()[case.matter_code]
+    draft = w.draft
+    found = draft.registry if draft.registry_state == "answered" else None
+    lines = checklist(matter, found)
+    cfg = w.running()
+    channel = green_channel(case.applicant.ref, cfg.blacklist)
+    return {
+        "registry": draft.registry_state or "pending",
+        "lines": [
+            {
+                "name": ln.name,
+                "status": ln.status.value,
+                "ground": ln.ground_label,
+                "note": ln.note,
+                "critical": ln.critical,
+                "deferrable": ln.deferrable,
+                "showable": ln.showable,
+                "lookup": ln.lookup.value if ln.lookup else None,
+            }
+            for ln in lines
+        ],
+        "green_channel": channel.value,
+        "green_channel_text": GREEN_CHANNEL_ZH.get(channel),
+        "approval": APPROVAL_LABELS[matter.approval],
+        "time": matter.time_limit_text(),
+        "legal_days": matter.legal_days,
+        "deferred_days": cfg.thresholds.deferred_material_days,
+        "missing": [m.name for m in case.materials if m.status == "missing"],
+    }
+
+
+def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
+    cfg = w.p.config()
+    view: dict[str, Any] = {
+        "unit": w.p.unit,
+        "window": w.p.info.window.name,
+        "config": {"version": cfg.version, "matters": len(cfg.catalog.matters)} if cfg else None,
+        "devices": [_device(n, devices[n]) for n in DEVICE_NAMES if n in devices],
+        "message": w.message,
+        "face_available": w.p.face is not None,
+    }  # fmt: skip
+    case = w.case
+    if case is None:
+        view["screen"] = "done" if w.last_closed else "home"
+        if w.last_closed:
+            view["case"] = summary(w.last_closed)
+        return view
+    view["case"] = summary(case)
+    screen = SCREENS[case.state]
+    view["screen"] = screen
+    d = w.draft
+    if screen == "identify":
+        outcome = d.face
+        view["identify"] = {
+            "mode": d.mode, "id_masked": d.id_masked, "face_consent": case.face_consent,
+            "prompt": d.face_prompt, "busy": d.face_busy,
+            "outcome": None if outcome is None else {
+                "liveness": outcome.liveness, "match": outcome.match, "error": outcome.error,
+                "distance": outcome.distance, "threshold": outcome.threshold,
+            },
+        }  # fmt: skip
+    elif screen == "matter":
+        view["matters"] = _matters(list(w.running().catalog.matters))
+        enrolled = w.p.residents.template_for(case.applicant.ref) if case.applicant else None
+        view["enroll"] = {"status": d.enroll, "enrolled": enrolled is not None}
+    elif screen == "materials":
+        view["materials"] = _materials(w, case)
+    elif screen == "sign":
+        view["sign"] = _ink(w)
+    elif screen == "route":
+        view["route"] = {
+            "window": case.approval is Approval.WINDOW, "instant": case.instant,
+            "label": APPROVAL_LABELS[case.approval] if case.approval else "",
+        }  # fmt: skip
+    elif screen == "print":
+        matter = w.matters().get(case.matter_code or "")
+        kinds = slips_for(case, tuple(s.value for s in matter.slips) if matter else ())
+        done = w.p.store.progress().get(str(case.case_id), [])
+        view["print"] = {
+            "slips": [{"kind": k, "name": SLIP_NAMES[k], "done": k in done,
+                       "skipped": f"-{k}" in done, "printing": d.printing == k} for k in kinds],
+            "error": d.print_error,
+        }  # fmt: skip
+    elif screen == "rate":
+        r = d.rating
+        view["rate"] = {
+            "waiting": d.rating_waiting, "level": r.level if r else None,
+            "label": r.label if r else None, "needs_reason": bool(r and r.needs_reason),
+            "reasons": list(REASONS), "levels": LEVEL_LABELS,
+        }  # fmt: skip
+    return view
+
+
+def _ink(w: Window) -> dict[str, Any]:
+    session = w.signing
+    if session is None:
+        return {"ready": False, "strokes": [], "aspect": 1.6}
+    strokes = [*session.strokes]
+    current = session.current_stroke
+    if current:
+        strokes.append(current)
+    scale = 10_000
+    return {
+        "ready": True,
+        "strokes": [[[round(p.x / scale, 4), round(p.y / scale, 4)] for p in s] for s in strokes],
+        "count": len(session.strokes),
+        "pen_down": session.pen_down,
+    }

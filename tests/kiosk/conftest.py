@@ -1,0 +1,5 @@
+"""The face fixtures (pinned models, real photos from a registry package) for window tests."""
+
+from tests.face.conftest import model_dir, photo_dir
+
+__all__ = ["model_dir", "photo_dir"]

@@ -1,0 +1,357 @@
+"""The village window end to end in real headless Chromium: the kiosk page served by a real
+unit process with simulated devices and the real face models, a real hub and Mosquitto, slips
+rendered as PNG by the virtual printer.
+
+One window, one browser, the cases of a morning in order: a resident identified by ID card who
+enrolls their face; the same resident back, identified by face, for an instant matter; a 容缺
+case; a blacklisted applicant refused the green channel; and the MQTT traffic of all of it.
+Set BIANMIN_KIOSK_SCREENSHOTS=DIR to keep a screenshot of every screen.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import start_broker
+from tests.kiosk.stack import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    UNIT,
+    Stack,
+    id_number,
+    ref,
+    start_stack,
+    wait_for,
+)
+
+pytestmark = pytest.mark.integration
+
+RESIDENT = id_number("33012219520315001")  # 70+: 老年人优待证
+DEFERRED = id_number("33012219800704002")
+BLACKLISTED = id_number("33012219751123003")
+SHOTS = os.environ.get("BIANMIN_KIOSK_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, photo_dir, model_dir) -> Iterator[Stack]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    root = tmp_path_factory.mktemp("window")
+    broker = start_broker(root / "mosquitto", [UNIT])
+    s = start_stack(
+        root, broker, photo_dir / "obama2.jpg",
+        registry={ref(RESIDENT): ["户口簿复印件"]}, blacklisted=[ref(BLACKLISTED)],
+    )  # fmt: skip
+    try:
+        yield s
+    finally:
+        s.close()
+        broker.process.stop()
+
+
+@pytest.fixture(scope="module")
+def page(stack, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 800},
+            locale="zh-CN",
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(stack.kiosk_url)
+        page.locator("#btn-open").wait_for(timeout=60_000)  # the hub's config has arrived
+        yield page
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+
+
+def screen(page, name: str) -> None:
+    page.locator(f'main[data-screen="{name}"]').wait_for()
+
+
+def enter_number(page, number: str) -> None:
+    for ch in number:
+        page.locator(f'#keypad button[data-key="{ch}"]').click()
+    assert page.locator("#id-number").inner_text() == number
+    shot(page, "identify-number")
+    page.locator("#btn-id-ok").click()
+
+
+def choose(page, area: str, code: str) -> None:
+    screen(page, "matter")
+    page.locator(".tabs button", has_text=area).click()
+    page.locator(f'button[data-code="{code}"]').click()
+    screen(page, "materials")
+    page.locator("#registry-state").filter(has_not_text="查询中").wait_for()
+
+
+def tick(page, material: str, how: str = "received") -> None:
+    page.locator(f'.mat[data-material="{material}"] button[data-tick="{how}"]').click()
+
+
+def sign_route_print_rate(page, name: str) -> str:
+    screen(page, "sign")
+    page.locator("#btn-sign-ok:not([disabled])").wait_for()
+    shot(page, f"{name}-sign")
+    page.locator("#btn-sign-ok").click()
+    screen(page, "route")
+    shot(page, f"{name}-route")
+    page.locator("#btn-route").click()
+    screen(page, "rate")
+    shot(page, f"{name}-rate")
+    screen(page, "done")
+    shot(page, f"{name}-done")
+    case_ref = page.locator("dl.kv dd").first.inner_text()
+    page.locator("#btn-next").click()
+    screen(page, "home")
+    return case_ref
+
+
+def in_hub(stack: Stack, case_ref: str, last: str = "closed") -> list[dict]:
+    def arrived():
+        events = stack.events(case_ref)
+        return events if events and events[-1]["state"] == last else None
+
+    return wait_for(arrived, 30, f"case {case_ref} in the hub")
+
+
+def slips_of(stack: Stack, case_ref: str) -> list:
+    return [s for s in stack.printer.slips if case_ref in "\n".join(s.lines)]
+
+
+def qr_of(slip) -> list[str]:
+    import zxingcpp
+
+    return [r.text for r in zxingcpp.read_barcodes(slip.png)]
+
+
+def test_resident_identified_by_face_completes_an_instant_matter_into_the_hub(
+    stack, page, photo_dir
+):
+    """GIVEN a resident checked by ID card who enrolls their face (with a separate consent)
+    WHEN they come back for 老年人优待证 and verify by face (real models, a real photo)
+    THEN the matter is done at the window, the receipt, completion notice and ID photos print,
+    the county database waives the household register, and the hub holds the whole case."""
+    shot(page, "home")
+    page.locator("#btn-open").click()
+    screen(page, "consent")
+    shot(page, "consent")
+    page.locator("#btn-consent-card").click()
+    screen(page, "identify")
+    enter_number(page, RESIDENT)
+    page.locator("#btn-card-ok").wait_for()
+    shot(page, "identify-card")
+    page.locator("#btn-card-ok").click()
+    screen(page, "matter")
+    page.locator("#btn-enroll").click()
+    page.locator("#enroll-done").wait_for()
+    shot(page, "matter")
+    choose(page, "就医", "MED-003")
+    tick(page, "申请表（窗口打印，本人签字）")
+    tick(page, "居民身份证复印件", "shown")
+    tick(page, "社会保障卡复印件", "shown")
+    page.locator("#btn-accept").click()
+    first = sign_route_print_rate(page, "enroll-case")
+    assert [e["state"] for e in in_hub(stack, first)][:3] == ["opened", "consented", "identified"]
+
+    stack.show(photo_dir / "obama.jpg")  # another, frontal photo of the same man
+    page.locator("#btn-open").click()
+    page.locator("#btn-consent-face").click()
+    enter_number(page, RESIDENT)
+    screen(page, "identify")
+    page.locator("#face-prompt").wait_for()
+    shot(page, "identify-face")
+    # a still photo cannot blink: liveness fails, the face matches, the clerk vouches
+    page.locator("#btn-confirm-presence").wait_for(timeout=60_000)
+    assert "活体检测未通过" in page.locator("#face-result").inner_text()
+    assert "人脸比对一致" in page.locator("#face-result").inner_text()
+    shot(page, "identify-face-result")
+    page.locator("#btn-confirm-presence").click()
+    choose(page, "养老", "ELD-001")
+    household = page.locator('.mat[data-material="户口簿复印件"]')
+    assert "免于提交" in household.inner_text()
+    assert "信息一库" in household.inner_text()
+    tick(page, "申请表（窗口打印，本人签字）")
+    tick(page, "居民身份证复印件", "shown")
+    shot(page, "materials")
+    page.locator("#btn-accept").click()
+    second = sign_route_print_rate(page, "face-case")
+
+    events = in_hub(stack, second)
+    by_state = {e["state"]: e["body"]["data"] for e in events}
+    assert [e["state"] for e in events] == [
+        "opened", "consented", "identified", "matter_selected", "materials_checked", "accepted",
+        "signed", "approved", "printed", "rated", "closed",
+    ]  # fmt: skip
+    identified = by_state["identified"]
+    assert identified["method"] == "face"
+    assert identified["applicant"] == ref(RESIDENT)
+    assert identified["id_masked"] == "3301**********" + RESIDENT[-4:]
+    assert identified["distance"] < identified["threshold"]
+    assert identified["clerk_confirmed"] is True
+    assert identified["liveness"] == "failed:no_motion"
+    assert by_state["materials_checked"]["registry_waived"] == 1
+    assert by_state["printed"]["slips"] == ["receipt", "completion", "photo"]
+    assert by_state["rated"]["label"] == "非常满意"
+    assert by_state["closed"]["outcome"] == "done"
+
+    slips = slips_of(stack, second)
+    titles = [s.lines[1].strip() if len(s.lines) > 1 else "" for s in slips]
+    assert any("受理回执" in "\n".join(s.lines) for s in slips), titles
+    assert any("办结通知" in "\n".join(s.lines) for s in slips)
+    receipt = next(s for s in slips if "受理回执" in "\n".join(s.lines))
+    assert "老年人优待证办理" in "\n".join(receipt.lines)
+    assert "户口簿复印件（信息一库可查（无证明））" in "".join(receipt.lines).replace(" ", "")
+    assert any(second in text for text in qr_of(receipt))
+    photos = [s for s in stack.printer.slips if "证件照" in "\n".join(s.lines)]
+    assert photos, "the ID photos print"
+    assert photos[-1].rasters, "as raster images"
+    assert not stack.printer.errors
+    assert all(s.png is not None for s in slips)
+
+
+def test_missing_deferrable_material_is_accepted_with_deficiencies(stack, page):
+    """GIVEN an applicant without the evidence for 人民调解 (a 容缺 material)
+    WHEN the clerk accepts with deficiencies THEN a 容缺受理单 prints what is owed and by when."""
+    page.locator("#btn-open").click()
+    page.locator("#btn-consent-card").click()
+    enter_number(page, DEFERRED)
+    page.locator("#btn-card-ok").click()
+    choose(page, "法律服务", "LAW-002")
+    tick(page, "调解申请书")
+    tick(page, "居民身份证复印件", "shown")
+    page.locator("#btn-defer").wait_for()
+    assert page.locator("#btn-accept").is_disabled()
+    shot(page, "materials-deficiency")
+    page.locator("#btn-defer").click()
+    case_ref = sign_route_print_rate(page, "deficiency-case")
+
+    by_state = {e["state"]: e["body"]["data"] for e in in_hub(stack, case_ref)}
+    accepted = by_state["deficiency_accepted"]
+    assert accepted["owed_materials"] == ["纠纷相关证据"]
+    assert accepted["supply_by"] < accepted["promised_due"] <= accepted["legal_due"]
+    assert by_state["printed"]["slips"] == ["receipt", "deficiency"]
+    slip = next(s for s in slips_of(stack, case_ref) if "容缺受理单" in "\n".join(s.lines))
+    text = "".join(slip.lines).replace(" ", "")
+    assert "纠纷相关证据" in text
+    assert "补齐期限" in text
+    assert any(case_ref in t for t in qr_of(slip))
+
+
+def test_blacklisted_applicant_is_refused_the_green_channel_and_told_why(stack, page):
+    """GIVEN an applicant on the integrity blacklist, delivered to the unit with its config
+    WHEN a 容缺 material is missing THEN 容缺 is not offered, the kiosk says why in Chinese,
+    and the case ends not accepted (一次性告知) and rated."""
+    page.locator("#btn-open").click()
+    page.locator("#btn-consent-card").click()
+    enter_number(page, BLACKLISTED)
+    page.locator("#btn-card-ok").click()
+    choose(page, "法律服务", "LAW-002")
+    tick(page, "调解申请书")
+    tick(page, "居民身份证复印件", "shown")
+    notice = page.locator("#green-channel-refused")
+    notice.wait_for()
+    assert "诚信黑名单" in notice.inner_text()
+    assert "不适用容缺受理" in notice.inner_text()
+    assert page.locator("#btn-defer").count() == 0
+    shot(page, "materials-blacklisted")
+    page.locator("#btn-decline").click()
+    screen(page, "rate")
+    screen(page, "done")
+    case_ref = page.locator("dl.kv dd").first.inner_text()
+    page.locator("#btn-next").click()
+
+    by_state = {e["state"]: e["body"]["data"] for e in in_hub(stack, case_ref)}
+    assert by_state["materials_checked"]["green_channel"] == "refused_blacklist"
+    assert by_state["not_accepted"]["missing"] == ["纠纷相关证据"]
+    assert by_state["closed"]["outcome"] == "not_accepted"
+    assert "deficiency_accepted" not in by_state
+
+
+def test_printer_out_of_paper_shows_on_the_kiosk_and_the_hub_dashboard(stack, page):
+    """GIVEN the window's printer runs out of paper WHEN the heartbeat reports it THEN the kiosk's
+    device bar and the hub's dashboard both say 缺纸."""
+    import httpx
+
+    stack.printer.paper = "out"
+    try:
+        printer = page.locator('#devices [data-device="printer"]')
+        wait_for(lambda: "缺纸" in printer.inner_text(), 20, "缺纸 on the kiosk")
+        shot(page, "paper-out")
+
+        def on_hub():
+            units = httpx.get(f"{stack.hub_url}/api/units", timeout=10).json()
+            return [u for u in units if u["id"] == UNIT and u["paper"] == "out"]
+
+        wait_for(on_hub, 20, "paper out in the hub")
+        assert "打印机缺纸" in httpx.get(f"{stack.hub_url}/", timeout=10).text
+    finally:
+        stack.printer.paper = "ok"
+
+
+JPEG, PNG = b"\xff\xd8\xff", b"\x89PNG"
+BASE64_BLOB = re.compile(rb"[A-Za-z0-9+/]{120,}={0,2}")
+
+
+def _numbers(value, out):
+    if isinstance(value, list):
+        if len(value) >= 64 and all(isinstance(v, int | float) for v in value):
+            out.append(len(value))
+        for v in value:
+            _numbers(v, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _numbers(v, out)
+
+
+def test_mqtt_traffic_of_the_window_session_carries_no_image_data(stack, page):
+    """GIVEN every message the hub could read during the cases above (captured on `#`)
+    THEN none holds an image, a base64 blob or an embedding, nor a clear ID number; the
+    transactions carry masks, HMAC references and scores only."""
+    wait_for(lambda: len(stack.events()) >= 40, 30, "the session's events in the hub")
+    messages = stack.capture.all()
+    topics = {t.rsplit("/", 1)[-1] for t, _ in messages}
+    assert {"tx", "health", "state"} <= topics, topics
+    tx = [p for t, p in messages if t.endswith("/tx")]
+    assert len(tx) >= 5
+    for topic, payload in messages:
+        assert JPEG not in payload, topic
+        assert PNG not in payload, topic
+        blob = BASE64_BLOB.search(payload)
+        if blob:  # a long base64-looking run must not decode to an image either
+            raw = base64.b64decode(blob.group(0) + b"=" * (-len(blob.group(0)) % 4), validate=False)
+            pytest.fail(f"{topic}: {len(raw)}-byte base64 blob")
+        for number in (RESIDENT, DEFERRED, BLACKLISTED):
+            assert number.encode() not in payload, f"{topic} carries an ID number in clear"
+        try:
+            doc = json.loads(payload)
+        except ValueError:
+            continue
+        arrays: list[int] = []
+        _numbers(doc, arrays)
+        assert not arrays, f"{topic}: numeric arrays of {arrays} values (an embedding?)"
+    text = b"".join(tx).decode()
+    assert ref(RESIDENT) in text
+    assert "3301**********" in text
+    assert '"distance"' in text
+    health = [json.loads(p) for t, p in messages if t.endswith("/health")]
+    assert any(set(h["devices"]) == {"camera", "pad", "rating", "printer"} for h in health)
+    assert f"bianmin/v1/u/{UNIT}/tx" in {t for t, _ in messages}
