@@ -8,7 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRAS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-HUB_ONLY = ("fastapi", "sqlmodel", "sqlalchemy", "uvicorn", "jinja2", "psycopg")
+# uvicorn is shared: the unit serves its kiosk page with Starlette on it, without FastAPI
+HUB_ONLY = ("fastapi", "sqlmodel", "sqlalchemy", "jinja2", "psycopg")
 EDGE_ONLY = ("ai-edge-litert", "opencv", "python-escpos", "evdev", "tflite")
 
 
