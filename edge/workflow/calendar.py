@@ -1,8 +1,9 @@
 """Working days (工作日) for time limits: Monday to Friday, minus the public holidays, plus the
 weekend days worked in their place (调休), from the State Council's yearly notices.
 
-Limits, on purpose: only the years in HOLIDAYS are known (2025 and 2026, transcribed from the
-notices; check them against the official text when adding a year). For a year not listed the
+Limits, on purpose: only the years in HOLIDAYS are known: 2025 (国办发明电〔2024〕12号, of
+2024-11-12) and 2026 (the State Council General Office notice of 2025-11-04), both checked day
+by day against the published text; add each year from its notice. For a year not listed the
 calendar falls back to Monday-Friday and says so through `known()`, so a deadline past the
 table is at most a few days early, never late by a holiday week. Local holidays and the hour
 of day (a case accepted after hours counts from the next working day in some counties) are not
