@@ -167,7 +167,7 @@ class Rate:
 
 @dataclass(frozen=True)
 class Close:
-    pass
+    """End the case once it is rated (or the rating timed out)."""
 
 
 @dataclass(frozen=True)
