@@ -210,17 +210,21 @@ class Outbox:
         batch: list[PendingEvent] = []
         size = 0
         while self._resend and len(batch) < max_events:
-            seq = self._resend[0]
-            row = self._db.execute("SELECT id, payload FROM events WHERE seq = ?", (seq,))
-            found = row.fetchone()
-            if found is None:  # acknowledged meanwhile
-                self._resend.pop(0)
-                continue
-            if batch and size + len(found[1]) > max_bytes:
-                return batch
-            self._resend.pop(0)
-            batch.append(PendingEvent(seq, found[0], found[1]))
-            size += len(found[1])
+            # one query per batch of resends, not one per event (a reconnect resends them all)
+            wanted = self._resend[: max_events - len(batch)]
+            marks = ",".join("?" * len(wanted))
+            resent = self._db.execute(
+                f"SELECT seq, id, payload FROM events WHERE seq IN ({marks})", wanted
+            )
+            found = {seq: (id_, payload) for seq, id_, payload in resent}
+            for seq in wanted:
+                row = found.get(seq)
+                if row is not None:  # else acknowledged meanwhile: just drop it from the line
+                    if batch and size + len(row[1]) > max_bytes:
+                        return batch
+                    batch.append(PendingEvent(seq, row[0], row[1]))
+                    size += len(row[1])
+                del self._resend[0]
         if len(batch) >= max_events:
             return batch
         rows = self._db.execute(
