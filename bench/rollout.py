@@ -41,11 +41,12 @@ sys.path.insert(0, str(ROOT))
 
 from hub.catalog.loader import load_catalog  # noqa: E402
 from hub.catalog.service import catalog_slice  # noqa: E402
-from hub.catalog.villages import SEED_VILLAGES, load_villages  # noqa: E402
+from hub.catalog.villages import load_villages  # noqa: E402
 from mqttio import AsyncMqttClient, BrokerUrl, Received  # noqa: E402
 from protocol import topics  # noqa: E402
 from protocol.canonical import canonical_json  # noqa: E402
 from protocol.config import config_document, parse_raw  # noqa: E402
+from protocol.seed import SEED_VILLAGES  # noqa: E402
 from protocol.signing import (  # noqa: E402
     generate_key,
     sign_document,

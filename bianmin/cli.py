@@ -4,18 +4,32 @@ without the hub extra can still run `bianmin edge ...` and `--help` stays fast."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from bianmin import __version__
-from edge.cli import app as edge_app
+from edge.cli import create_app as create_edge_app
 from edge.face.cli import face_app
 from firmware_config.cli import app as profile_app
 from hub.catalog.cli import app as catalog_app
 from hub.cli import app as hub_app
 from hub.rollouts.cli import app as rollout_app
+from lifecycle import version as installed_version
 from provisioning.cli import broker
 from simulators.cli import app as simulate_app
 from simulators.cli import demo
+
+if TYPE_CHECKING:
+    from edge.kit import UnitKit
+    from edge.settings import EdgeSettings
+
+
+def _simulated_kit(settings: EdgeSettings) -> UnitKit:
+    # imported on use: a unit running its real devices never loads the simulators
+    from simulators.kit import SimulatedKit
+
+    return SimulatedKit(settings)
+
 
 app = typer.Typer(
     name="bianmin",
@@ -27,7 +41,7 @@ app = typer.Typer(
 app.command()(demo)
 app.command()(broker)
 app.add_typer(hub_app, name="hub")
-app.add_typer(edge_app, name="edge")
+app.add_typer(create_edge_app(simulated_kit=_simulated_kit), name="edge")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(face_app, name="face")
@@ -38,7 +52,7 @@ app.add_typer(profile_app, name="profile")
 @app.command()
 def version() -> None:
     """Print the version."""
-    typer.echo(__version__)
+    typer.echo(installed_version())
 
 
 def main() -> None:

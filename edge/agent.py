@@ -5,36 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from edge.config import ArtifactFetcher, ConfigApplier
+from edge.errors import SettingsError
 from edge.health import DeviceProbe, HealthReporter
+from edge.kit import EventSource, RealKit, UnitKit
 from edge.link import LinkSettings, UnitLink
 from edge.outbox import Outbox
 from edge.settings import EdgeSettings
-from protocol.messages import DeviceStatus
 
 if TYPE_CHECKING:
     import httpx
 
     from edge.workflow.runtime import WindowRuntime
 
-EventSource = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
-
 log = logging.getLogger("bianmin.edge")
-
-
-def _simulated_devices() -> dict[str, DeviceStatus]:
-    # The fleet simulator's units have no window and so no device bundle: they report what a
-    # healthy window reports, marked as such. A unit with a window reports its real bundle.
-    status = DeviceStatus(present=True, ok=True, detail="simulated (no window)")
-    return {
-        "camera": status,
-        "pad": status,
-        "rating": status,
-        "printer": DeviceStatus(present=True, ok=True, detail="simulated", paper="ok"),
-    }
 
 
 class Agent:
@@ -48,6 +34,7 @@ class Agent:
         health: HealthReporter,
         event_source: EventSource | None,
         config: ConfigApplier,
+        kit: UnitKit,
         window: WindowRuntime | None = None,
     ) -> None:
         self.settings = settings
@@ -56,6 +43,7 @@ class Agent:
         self.health = health
         self.config = config
         self.event_source = event_source
+        self.kit = kit
         self.window = window
         self._tasks: list[asyncio.Task[None]] = []
         self._stop_generating = asyncio.Event()
@@ -108,6 +96,8 @@ class Agent:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.config.fetcher.close()
+        with contextlib.suppress(Exception):
+            await self.kit.close()
         self.outbox.close()
 
     async def run_until(self, stop: asyncio.Event) -> None:
@@ -126,12 +116,15 @@ def _log_failure(task: asyncio.Task[None]) -> None:
 def build_agent(
     settings: EdgeSettings,
     *,
+    kit: UnitKit | None = None,
     link_settings: LinkSettings | None = None,
-    devices: DeviceProbe | None = None,
-    matters: Sequence[str] | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> Agent:
-    """Build one unit. ``http`` lets many simulated units share one connection pool."""
+    """Build one unit from its settings and its kit (real hardware unless the caller gives
+    another). ``http`` lets many simulated units share one connection pool."""
+    kit = kit or RealKit(settings)
+    if settings.kiosk_port is None and kit.device_probe() is None:
+        raise SettingsError("a unit without a window (--kiosk-port) has no devices to report")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     outbox = Outbox(
         settings.outbox_path,
@@ -161,40 +154,18 @@ def build_agent(
     config.restore()
     source: EventSource | None = None
     window: WindowRuntime | None = None
+    devices: DeviceProbe | None
     if settings.kiosk_port is not None:
-        # The window's own cases replace the simulated ones; its devices report their status.
+        # The window's own cases are the unit's events; its devices report their status.
         from edge.workflow.runtime import WindowRuntime
 
-        window = WindowRuntime(settings, outbox, config, link.notify)
+        window = WindowRuntime(settings, outbox, config, link.notify, kit)
         devices = window.device_status
-    elif settings.simulated_devices:
-        devices = devices or _simulated_devices
-        if settings.event_rate > 0:
-            source = _simulated_cases(outbox, link, settings, matters)
-    if devices is None:
-        raise ValueError("a unit without simulated devices needs its device drivers")
+    else:
+        devices = kit.device_probe()
+        source = kit.case_source(outbox, link.notify)
+    assert devices is not None  # checked above, before anything was opened
     health = HealthReporter(
         settings.unit_id, outbox, link, devices, config_version=lambda: config.version
     )
-    return Agent(settings, outbox, link, health, source, config, window)
-
-
-def _simulated_cases(
-    outbox: Outbox, link: UnitLink, settings: EdgeSettings, matters: Sequence[str] | None
-) -> EventSource:
-    # Imported here: a unit with real devices never loads the simulators.
-    from simulators.cases import CaseSimulator, generate_events
-
-    simulator = CaseSimulator(matters) if matters else CaseSimulator()
-
-    async def source(stop: asyncio.Event) -> None:
-        await generate_events(
-            outbox,
-            settings.event_rate,
-            notify=link.notify,
-            simulator=simulator,
-            stop=stop,
-            until_seq=settings.max_events,
-        )
-
-    return source
+    return Agent(settings, outbox, link, health, source, config, kit, window)

@@ -1,114 +1,143 @@
-"""`bianmin edge ...`: commands that run on a unit."""
+"""`bianmin edge ...`: commands that run on a unit.
+
+The edge package never imports the simulators: whoever assembles the CLI (the `bianmin` command
+on top) hands ``create_app`` a factory for the simulated kit that `--simulated-devices` asks for.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bianmin.shutdown import stop_on_signals
 from edge.devices.cli import print_test
+from lifecycle import stop_on_signals
 
-app = typer.Typer(help="Commands that run on a unit.", no_args_is_help=True)
-app.command("print-test")(print_test)
-
-
-@app.command()
-def run(
-    unit: Annotated[str, typer.Option(help="this unit's id (also its broker username)")],
-    broker: Annotated[str, typer.Option(help="mqtt://HOST:PORT or mqtts://HOST:PORT")],
-    data_dir: Annotated[Path, typer.Option(help="outbox, configuration and secrets")],
-    password: Annotated[
-        str | None, typer.Option(envvar="BIANMIN_UNIT_PASSWORD", help="broker password")
-    ] = None,
-    simulated_devices: Annotated[
-        bool, typer.Option(help="simulated camera, pad, rating keys and printer")
-    ] = False,
-    rate: Annotated[float, typer.Option(help="simulated case events per second")] = 0.05,
-    max_events: Annotated[
-        int | None, typer.Option(help="stop simulating when the outbox holds this many")
-    ] = None,
-    ack_timeout: Annotated[float, typer.Option(help="seconds before resending")] = 10.0,
-    keepalive: Annotated[int, typer.Option(help="MQTT keepalive in seconds")] = 30,
-    health_interval: Annotated[float, typer.Option(help="seconds between heartbeats")] = 30.0,
-    durable: Annotated[bool, typer.Option(help="fsync every outbox commit")] = True,
-    hub_url: Annotated[
-        str | None, typer.Option(help="http://HOST:PORT of the hub, for artifact downloads")
-    ] = None,
-    hub_key: Annotated[
-        str | None,
-        typer.Option(envvar="BIANMIN_HUB_PUBLIC_KEY", help="the hub's pinned public key (base64)"),
-    ] = None,
-    hub_key_file: Annotated[
-        Path | None, typer.Option(help="a file holding the hub's pinned public key")
-    ] = None,
-    hub_token: Annotated[
-        str | None,
-        typer.Option(envvar="BIANMIN_HUB_TOKEN", help="this unit's API token for the hub"),
-    ] = None,
-    kiosk_port: Annotated[
-        int | None,
-        typer.Option(help="run the window: case workflow + kiosk page on 127.0.0.1:PORT"),
-    ] = None,
-    id_key_file: Annotated[
-        Path | None, typer.Option(help="the county's ID-number hashing key (provisioning)")
-    ] = None,
-    template_key_file: Annotated[
-        Path | None, typer.Option(help="the AES key of enrolled face templates (provisioning)")
-    ] = None,
-    printer: Annotated[
-        str | None,
-        typer.Option(help="simulated devices: print to tcp:HOST:PORT (default: a virtual printer)"),
-    ] = None,
-    camera: Annotated[
-        str | None, typer.Option(help="simulated devices: camera images (file, glob or video)")
-    ] = None,
-    face: Annotated[bool, typer.Option(help="load the face models for the window")] = True,
-    window_name: Annotated[str, typer.Option(help="the window's name on slips")] = "便民服务站",
-) -> None:
-    """Run the unit agent until SIGTERM or Ctrl-C."""
-    from edge.agent import build_agent
-    from edge.link import LinkSettings
+if TYPE_CHECKING:
+    from edge.kit import UnitKit
     from edge.settings import EdgeSettings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # python-escpos logs every connection close on the root logger at INFO: one per status poll
-    logging.getLogger().handlers[0].addFilter(
-        lambda record: record.levelno >= logging.WARNING or "escpos" not in record.pathname
-    )
-    settings = EdgeSettings(
-        unit_id=unit,
-        broker_url=broker,
-        broker_password=password,
-        data_dir=data_dir,
-        simulated_devices=simulated_devices,
-        event_rate=rate,
-        max_events=max_events,
-        health_interval_s=health_interval,
-        durable=durable,
-        hub_url=hub_url,
-        hub_public_key=hub_key,
-        hub_public_key_file=hub_key_file,
-        hub_token=hub_token,
-        kiosk_port=kiosk_port,
-        id_key_file=id_key_file,
-        template_key_file=template_key_file,
-        printer=printer,
-        camera=camera,
-        face=face,
-        window_name=window_name,
-    )
-    link = LinkSettings(
-        ack_timeout_s=ack_timeout,
-        ack_timeout_max_s=max(ack_timeout * 8, 30.0),
-        keepalive_s=keepalive,
-    )
+KitFactory = Callable[["EdgeSettings"], "UnitKit"]
 
-    async def main() -> None:
-        agent = build_agent(settings, link_settings=link)
-        await agent.run_until(stop_on_signals())
 
-    asyncio.run(main())
+def create_app(simulated_kit: KitFactory | None = None) -> typer.Typer:
+    """The `edge` command group; ``simulated_kit`` makes `--simulated-devices` available."""
+    app = typer.Typer(help="Commands that run on a unit.", no_args_is_help=True)
+    app.command("print-test")(print_test)
+    app.command()(_run_command(simulated_kit))
+    return app
+
+
+def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
+    def run(
+        unit: Annotated[str, typer.Option(help="this unit's id (also its broker username)")],
+        broker: Annotated[str, typer.Option(help="mqtt://HOST:PORT or mqtts://HOST:PORT")],
+        data_dir: Annotated[Path, typer.Option(help="outbox, configuration and secrets")],
+        password: Annotated[
+            str | None, typer.Option(envvar="BIANMIN_UNIT_PASSWORD", help="broker password")
+        ] = None,
+        simulated_devices: Annotated[
+            bool, typer.Option(help="simulated camera, pad, rating keys and printer")
+        ] = False,
+        rate: Annotated[float, typer.Option(help="simulated case events per second")] = 0.05,
+        max_events: Annotated[
+            int | None, typer.Option(help="stop simulating when the outbox holds this many")
+        ] = None,
+        ack_timeout: Annotated[float, typer.Option(help="seconds before resending")] = 10.0,
+        keepalive: Annotated[int, typer.Option(help="MQTT keepalive in seconds")] = 30,
+        health_interval: Annotated[float, typer.Option(help="seconds between heartbeats")] = 30.0,
+        durable: Annotated[bool, typer.Option(help="fsync every outbox commit")] = True,
+        hub_url: Annotated[
+            str | None, typer.Option(help="http://HOST:PORT of the hub, for artifact downloads")
+        ] = None,
+        hub_key: Annotated[
+            str | None,
+            typer.Option(
+                envvar="BIANMIN_HUB_PUBLIC_KEY", help="the hub's pinned public key (base64)"
+            ),
+        ] = None,
+        hub_key_file: Annotated[
+            Path | None, typer.Option(help="a file holding the hub's pinned public key")
+        ] = None,
+        hub_token: Annotated[
+            str | None,
+            typer.Option(envvar="BIANMIN_HUB_TOKEN", help="this unit's API token for the hub"),
+        ] = None,
+        kiosk_port: Annotated[
+            int | None,
+            typer.Option(help="run the window: case workflow + kiosk page on 127.0.0.1:PORT"),
+        ] = None,
+        id_key_file: Annotated[
+            Path | None, typer.Option(help="the county's ID-number hashing key (provisioning)")
+        ] = None,
+        template_key_file: Annotated[
+            Path | None, typer.Option(help="the AES key of enrolled face templates (provisioning)")
+        ] = None,
+        printer: Annotated[
+            str | None,
+            typer.Option(
+                help="simulated devices: print to tcp:HOST:PORT (default: a virtual printer)"
+            ),
+        ] = None,
+        camera: Annotated[
+            str | None, typer.Option(help="simulated devices: camera images (file, glob or video)")
+        ] = None,
+        face: Annotated[bool, typer.Option(help="load the face models for the window")] = True,
+        window_name: Annotated[str, typer.Option(help="the window's name on slips")] = "便民服务站",
+    ) -> None:
+        """Run the unit agent until SIGTERM or Ctrl-C."""
+        from edge.agent import build_agent
+        from edge.link import LinkSettings
+        from edge.settings import EdgeSettings
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        # python-escpos logs every connection close on the root logger at INFO: one per status poll
+        logging.getLogger().handlers[0].addFilter(
+            lambda record: record.levelno >= logging.WARNING or "escpos" not in record.pathname
+        )
+        settings = EdgeSettings(
+            unit_id=unit,
+            broker_url=broker,
+            broker_password=password,
+            data_dir=data_dir,
+            event_rate=rate,
+            max_events=max_events,
+            health_interval_s=health_interval,
+            durable=durable,
+            hub_url=hub_url,
+            hub_public_key=hub_key,
+            hub_public_key_file=hub_key_file,
+            hub_token=hub_token,
+            kiosk_port=kiosk_port,
+            id_key_file=id_key_file,
+            template_key_file=template_key_file,
+            printer=printer,
+            camera=camera,
+            face=face,
+            window_name=window_name,
+        )
+        link = LinkSettings(
+            ack_timeout_s=ack_timeout,
+            ack_timeout_max_s=max(ack_timeout * 8, 30.0),
+            keepalive_s=keepalive,
+        )
+
+        kit: UnitKit | None = None
+        if simulated_devices:
+            if simulated_kit is None:
+                raise typer.BadParameter(
+                    "this installation has no simulators", param_hint="--simulated-devices"
+                )
+            kit = simulated_kit(settings)
+
+        async def main() -> None:
+            agent = build_agent(settings, kit=kit, link_settings=link)
+            await agent.run_until(stop_on_signals())
+
+        asyncio.run(main())
+
+    return run

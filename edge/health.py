@@ -7,9 +7,9 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable
 
-from bianmin import __version__
 from edge.link import UnitLink
 from edge.outbox import Outbox
+from lifecycle import version
 from protocol import PROTOCOL_VERSION, topics
 from protocol.messages import DeviceStatus, Health, encode, utc_now
 from protocol.topics import Channel
@@ -47,7 +47,7 @@ class HealthReporter:
             uptime_s=round(time.monotonic() - self._started, 1),
             outbox=self.outbox.health(),
             config_version=self.config_version(),
-            versions={"agent": __version__, "protocol": str(PROTOCOL_VERSION)},
+            versions={"agent": version(), "protocol": str(PROTOCOL_VERSION)},
             devices=devices,
         )
 

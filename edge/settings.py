@@ -22,8 +22,8 @@ class EdgeSettings(BaseModel):
     broker_password: SecretStr | None = None
     tls_ca_file: Path | None = None
     data_dir: Path
-    simulated_devices: bool = False
-    # simulated case transitions per second (only with simulated devices)
+    # -- read by a simulated kit only (simulators/kit.py) ------------------------------------
+    # simulated case transitions per second
     event_rate: float = Field(default=0.05, ge=0)
     # stop simulating once the outbox sequence reaches this (tests, benchmarks)
     max_events: int | None = Field(default=None, ge=0)
@@ -46,8 +46,8 @@ class EdgeSettings(BaseModel):
     id_key_file: Path | None = None
     # the 32-byte AES key of enrolled face templates (raw or 64 hex digits), from provisioning
     template_key_file: Path | None = None
-    # simulated devices only: the printer (tcp:HOST:PORT; default an in-process virtual
-    # printer writing PNGs to DATA_DIR/slips) and the camera (an image file, glob or video)
+    # simulated kit only: the printer (tcp:HOST:PORT; default an in-process virtual printer
+    # writing PNGs to DATA_DIR/slips) and the camera (an image file, glob or video)
     printer: str | None = None
     camera: str | None = None
     face: bool = True  # load the face models for the window (off: ID-card path only)

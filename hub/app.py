@@ -21,6 +21,7 @@ from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.security import require
 from hub.settings import HubSettings
+from lifecycle import version
 
 
 def create_app(settings: HubSettings) -> FastAPI:
@@ -59,7 +60,7 @@ def create_app(settings: HubSettings) -> FastAPI:
                     await task
             engine.dispose()
 
-    app = FastAPI(title="bianmin hub", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="bianmin hub", version=version(), lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.consumer = None

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 import typer
 
-from bianmin.shutdown import stop_on_signals
 from hub.users_cli import app as user_app
 from hub.window_cli import blacklist_app, registry_app, unit_token
+from lifecycle import stop_on_signals
 
 app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_help=True)
 app.add_typer(user_app, name="user")

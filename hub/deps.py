@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hub.catalog.store import CatalogStore
-from hub.catalog.villages import VillageRegistry
 from hub.settings import HubSettings
+from protocol.villages import VillageRegistry
 
 
 def get_settings(request: Request) -> HubSettings:

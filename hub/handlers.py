@@ -6,14 +6,9 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from hub.catalog.errors import (
-    CatalogError,
-    CatalogFileError,
-    CatalogNotNewer,
-    UnknownDivision,
-    UnknownUnit,
-)
+from hub.catalog.errors import CatalogError, CatalogFileError, CatalogNotNewer
 from hub.errors import HubError, Unauthorized
+from protocol.villages import RegistryLookupError
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer, Basic realm="bianmin hub", charset="UTF-8"'}
 
@@ -35,11 +30,15 @@ def _catalog_error(request: Request, exc: Exception) -> JSONResponse:
         detail["issues"] = [{"where": i.where, "reason": i.reason} for i in exc.issues]
     elif isinstance(exc, CatalogNotNewer):
         status = 409
-    elif isinstance(exc, UnknownUnit | UnknownDivision):
-        status = 404
     return JSONResponse({"detail": detail}, status)
+
+
+def _registry_lookup(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RegistryLookupError)
+    return JSONResponse({"detail": {"code": exc.code, "message": str(exc)}}, 404)
 
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HubError, _hub_error)
     app.add_exception_handler(CatalogError, _catalog_error)
+    app.add_exception_handler(RegistryLookupError, _registry_lookup)

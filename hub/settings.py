@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mqttio import BrokerUrl
-from provisioning.credentials import HUB_USER
+from protocol.topics import HUB_USER
 
 
 class HubSettings(BaseSettings):

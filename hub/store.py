@@ -19,6 +19,7 @@ from hub.ingest_sql import EventRow, UnitBump, bump_units, insert_events
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit, UnitDetail, UnitPublic
 from hub.rollouts.reports import record_reports
 from protocol.case import CaseState
+from protocol.labels import DEVICE_LABELS, PAPER_LABELS, PAPER_PROBLEMS
 from protocol.messages import ConfigReported
 
 log = logging.getLogger("bianmin.hub.store")
@@ -95,10 +96,6 @@ def commit_ingest_batch(engine: Engine, batch: IngestBatch) -> set[uuid.UUID]:
 # -- reads ----------------------------------------------------------------------------------
 
 
-DEVICE_LABELS = {"camera": "摄像头", "pad": "签字板", "rating": "评价器", "printer": "打印机"}
-PAPER_LABELS = {"near_end": "纸将用尽", "out": "缺纸"}
-
-
 def device_problems(health: dict[str, Any] | None) -> list[str]:
     """Short Chinese notes on the devices that need someone at the window, from a heartbeat."""
     out = []
@@ -106,9 +103,9 @@ def device_problems(health: dict[str, Any] | None) -> list[str]:
         if not isinstance(status, dict):
             continue
         label = DEVICE_LABELS.get(name, name)
-        paper = PAPER_LABELS.get(status.get("paper") or "")
-        if paper:
-            out.append(f"{label}{paper}")
+        paper = status.get("paper")
+        if paper in PAPER_PROBLEMS:
+            out.append(f"{label}{PAPER_LABELS[paper]}")
         elif not status.get("ok", True):
             out.append(f"{label}异常" if status.get("present", True) else f"{label}未连接")
     return out

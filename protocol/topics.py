@@ -14,6 +14,9 @@ from protocol.errors import InvalidTopic
 
 ROOT = "bianmin/v1/u"
 SHARE_GROUP = "hub"
+# The hub's broker username: the ACLs provisioning writes grant it the whole root, and the hub
+# connects with it. Unit ids may never take it (check_unit_id).
+HUB_USER = "hub"
 UNIT_ID_PATTERN = r"[a-z0-9][a-z0-9_-]{0,63}"
 _UNIT_ID = re.compile(rf"^{UNIT_ID_PATTERN}$")
 
@@ -53,6 +56,8 @@ def check_unit_id(unit: str) -> str:
         raise InvalidTopic(
             f"invalid unit id {unit!r}: use 1-64 of a-z 0-9 _ -, starting with a letter or digit"
         )
+    if unit == HUB_USER:
+        raise InvalidTopic(f"invalid unit id {unit!r}: it is the hub's broker username")
     return unit
 
 

@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 
-from bianmin.shutdown import stop_on_signals
+from lifecycle import stop_on_signals
 from provisioning import credentials
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, mosquitto_binary
+from provisioning.registry import load_registry, unit_ids
 
 
 def broker(
@@ -20,16 +21,24 @@ def broker(
     data_dir: Annotated[Path, typer.Option(help="config, passwords, ACLs, persistence")] = Path(
         "var/broker"
     ),
+    registry: Annotated[
+        Path | None,
+        typer.Option(help="the village registry whose units get credentials [default: the seed]"),
+    ] = None,
     units: Annotated[
-        int | None, typer.Option(help="credentials for this many units (default: the registry)")
+        int | None,
+        typer.Option(help="only the first N registry units, or synthetic ones beyond (load runs)"),
     ] = None,
     embedded: Annotated[bool, typer.Option(help="use the in-process amqtt broker")] = False,
 ) -> None:
     """Run an MQTT broker (Mosquitto, or amqtt without it) with a password per unit and ACLs
-    that let each unit touch only its own topics. Writes DATA_DIR/credentials.json (0600)."""
-    from simulators.registry import fleet_identities
-
-    ids = [u.unit_id for u in fleet_identities(units)]
+    that let each unit touch only its own topics. Writes DATA_DIR/credentials.json (0600);
+    units already in it keep their passwords."""
+    try:
+        ids = unit_ids(load_registry(registry), units)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     creds_path = data_dir / "credentials.json"
     creds = credentials.load(creds_path) if creds_path.exists() else credentials.generate(ids)
     for unit in ids:  # keep existing passwords, add new units

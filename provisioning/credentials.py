@@ -11,9 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from protocol.topics import check_unit_id
+from protocol.topics import HUB_USER, check_unit_id
 
-HUB_USER = "hub"
 # Mosquitto 2.x "$7$" hashes: PBKDF2-SHA512, 101 iterations is mosquitto_passwd's own default.
 _ITERATIONS = 101
 

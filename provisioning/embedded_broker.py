@@ -11,7 +11,8 @@ from typing import Any
 
 from protocol import topics
 from protocol.errors import InvalidTopic
-from provisioning.credentials import HUB_USER, Credentials
+from protocol.topics import HUB_USER
+from provisioning.credentials import Credentials
 
 PLUGIN_MODULE = __name__
 

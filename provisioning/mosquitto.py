@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from protocol.topics import DOWN_CHANNELS, ROOT, UP_CHANNELS, acl_pattern
-from provisioning.credentials import HUB_USER, Credentials, password_file_text
+from protocol.topics import DOWN_CHANNELS, HUB_USER, ROOT, UP_CHANNELS, acl_pattern
+from provisioning.credentials import Credentials, password_file_text
 
 
 class BrokerError(RuntimeError):

@@ -10,13 +10,13 @@ from pathlib import Path
 import typer
 from fastapi import FastAPI
 
-from bianmin.shutdown import restore_signals, stop_on_signals
 from hub.accounts import Actor, Role, add_account
 from hub.app import create_app
 from hub.rollouts.models import RolloutCreate, Target
 from hub.rollouts.store import create_rollout, get_rollout
 from hub.settings import HubSettings
 from hub.store import all_event_ids, register_units
+from lifecycle import restore_signals, stop_on_signals
 from mqttio import BrokerUrl
 from protocol.signing import public_key_to_text
 from provisioning import credentials

@@ -15,6 +15,7 @@ from edge.agent import Agent, build_agent
 from edge.link import LinkSettings
 from edge.settings import EdgeSettings
 from mqttio import BrokerUrl
+from simulators.kit import SimulatedKit
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,6 @@ class Fleet:
                 broker_url=str(self.broker),
                 broker_password=unit.password,
                 data_dir=self.data_root / unit.unit_id,
-                simulated_devices=True,
                 event_rate=self.rate,
                 health_interval_s=self.health_interval_s,
                 durable=False,  # thousands of units on one disk; still safe against kill -9
@@ -72,7 +72,10 @@ class Fleet:
                 face=False,
             )
             agent = build_agent(
-                settings, link_settings=self.link_settings, matters=unit.matters, http=self._http
+                settings,
+                kit=SimulatedKit(settings, matters=unit.matters),
+                link_settings=self.link_settings,
+                http=self._http,
             )
             agent.start()
             self.agents.append(agent)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from provisioning.registry import synthetic_unit_id
+
 
 @dataclass(frozen=True)
 class UnitIdentity:
@@ -23,5 +25,5 @@ def fleet_identities(count: int | None = None) -> list[UnitIdentity]:
         return units
     if count < 0:
         raise ValueError("the number of units cannot be negative")
-    extra = [UnitIdentity(f"sim-{i:05d}", None, None) for i in range(count - len(units))]
+    extra = [UnitIdentity(synthetic_unit_id(i), None, None) for i in range(count - len(units))]
     return (units + extra)[:count]

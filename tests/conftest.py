@@ -18,8 +18,9 @@ import psycopg
 import pytest
 
 from mqttio import BrokerUrl
+from protocol.topics import HUB_USER
 from provisioning import credentials
-from provisioning.credentials import HUB_USER, Credentials
+from provisioning.credentials import Credentials
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port, mosquitto_binary
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

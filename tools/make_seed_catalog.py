@@ -1,4 +1,4 @@
-"""Write hub/seed/catalog.json, the illustrative seed catalog, from tools/seed_catalog_table.py.
+"""Write protocol/seed/catalog.json, the illustrative catalog, from tools/seed_catalog_table.py.
 
 Run: python tools/make_seed_catalog.py   (the output is committed; rerunning reproduces it and
 prints the indicators the data yields). The indicators are computed from the before/after
@@ -19,7 +19,7 @@ from hub.catalog.indicators import compute  # noqa: E402
 from protocol.catalog import Catalog, Matter  # noqa: E402
 from tools.seed_catalog_table import ROWS, Row  # noqa: E402
 
-OUT = ROOT / "hub" / "seed" / "catalog.json"
+OUT = ROOT / "protocol" / "seed" / "catalog.json"
 VERSION = 1
 
 NOTE = (

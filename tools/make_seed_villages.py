@@ -1,4 +1,4 @@
-"""Write hub/seed/villages.json, the illustrative village registry, from the table below.
+"""Write protocol/seed/villages.json, the illustrative village registry, from the table below.
 
 Run: python tools/make_seed_villages.py   (the output is committed; rerunning reproduces it)
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "hub" / "seed" / "villages.json"
+OUT = Path(__file__).resolve().parent.parent / "protocol" / "seed" / "villages.json"
 
 NOTE = (
     "Illustrative data: an invented county (望山县) shaped like the one in the source "

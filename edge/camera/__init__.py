@@ -1,4 +1,5 @@
-"""Cameras behind one interface: picamera2 on a Pi, OpenCV for USB/V4L2, a file simulator."""
+"""Cameras behind one interface: picamera2 on a Pi, OpenCV for USB/V4L2, and a file camera that
+plays images or video (a bench without a camera, the simulators)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def make_camera(spec: CameraSpec) -> Camera:
 
         camera = OpenCVCamera(spec.source, spec.width, spec.height)
     else:
-        from simulators.camera import FileCamera
+        from edge.camera.file import FileCamera
 
         # the schema's default source is device 0, which means nothing to a file camera
         source = "synthetic" if isinstance(spec.source, int) else spec.source

@@ -31,20 +31,11 @@ from edge.devices.events import (
     timestamp,
 )
 from firmware_config.schema import RatingSpec
+from protocol.labels import BAD_RATINGS, NOT_RATED_LABEL, RATING_LABELS
 from protocol.messages import DeviceStatus
 
 log = logging.getLogger(__name__)
 
-LEVEL_LABELS: dict[int, str] = {
-    5: "非常满意",
-    4: "满意",
-    3: "基本满意",
-    2: "不满意",
-    1: "非常不满意",
-}
-NOT_RATED_LABEL = "未评价"
-# 差评: the kiosk must ask for a reason, and the county follows these up.
-REASON_REQUIRED = frozenset({1, 2})
 RECONNECT_S = 2.0
 
 
@@ -62,9 +53,9 @@ class RatingResult:
 
     @classmethod
     def of(cls, level: int, key: str | None = None, at: datetime | None = None) -> RatingResult:
-        if level not in LEVEL_LABELS:
+        if level not in RATING_LABELS:
             raise ValueError(f"rating level must be 1..5, got {level}")
-        return cls(level, LEVEL_LABELS[level], level in REASON_REQUIRED, key, at)
+        return cls(level, RATING_LABELS[level], level in BAD_RATINGS, key, at)
 
     @classmethod
     def not_rated(cls) -> RatingResult:

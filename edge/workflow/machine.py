@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from edge.devices.rating import LEVEL_LABELS, NOT_RATED_LABEL, REASON_REQUIRED
 from edge.workflow import errors as e
 from edge.workflow.calendar import WorkCalendar
 from edge.workflow.materials import assess, checklist, needs_photo
@@ -42,6 +41,7 @@ from edge.workflow.model import (
 )
 from protocol.case import CaseState, GreenChannel, IdMethod, Outcome
 from protocol.catalog import Approval, Matter
+from protocol.labels import BAD_RATINGS, NOT_RATED_LABEL, RATING_LABELS
 from protocol.messages import CaseTransition, DataValue, JsonScalar
 
 S = CaseState
@@ -314,11 +314,11 @@ def _printed(case: Case, cmd: Printed, ctx: Context) -> Changes:
 def _rate(case: Case, cmd: Rate, ctx: Context) -> Changes:
     if cmd.level is None:
         label = NOT_RATED_LABEL
-    elif cmd.level in LEVEL_LABELS:
-        label = LEVEL_LABELS[cmd.level]
+    elif cmd.level in RATING_LABELS:
+        label = RATING_LABELS[cmd.level]
     else:
         raise e.InvalidRating(f"评价等级应为1至5，收到{cmd.level}")
-    if cmd.level in REASON_REQUIRED and not (cmd.reason and cmd.reason.strip()):
+    if cmd.level in BAD_RATINGS and not (cmd.reason and cmd.reason.strip()):
         raise e.ReasonRequired("请选择不满意的原因")
     reason = cmd.reason.strip()[:200] if cmd.reason else None
     changes: dict[str, object] = {

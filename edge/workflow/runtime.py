@@ -1,5 +1,5 @@
-"""Building the window on a unit: devices from the hardware profile (or simulators), the camera
-and face service, keys from provisioning, the registry client; then serving the kiosk page.
+"""Building the window on a unit: devices, camera and keys from the unit's kit (edge.kit), the
+face service, the registry client; then serving the kiosk page.
 
 Kept apart from the workflow so that the 76-unit demo fleet, which has no window, never loads
 any of it.
@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from edge.config import ConfigApplier
 from edge.config.applier import RunningConfig
-from edge.devices.bundle import Devices, real_devices
 from edge.devices.printer.slips import Window as SlipWindow
-from edge.errors import SettingsError
+from edge.kit import UnitKit
 from edge.settings import EdgeSettings
 from edge.workflow.documents import WindowInfo
-from edge.workflow.face_steps import CameraDevice
 from edge.workflow.parts import WindowParts
 from edge.workflow.registry import RegistryClient
 from edge.workflow.residents import ResidentFaces
 from edge.workflow.store import CaseStore
 from edge.workflow.window import Window
-from firmware_config.schema import HardwareProfile, NetworkTransport
+from firmware_config.schema import HardwareProfile
 from protocol.messages import DeviceStatus
 
 if TYPE_CHECKING:
@@ -35,7 +32,6 @@ if TYPE_CHECKING:
     from edge.outbox import Outbox
 
 log = logging.getLogger("bianmin.edge.window")
-DEFAULT_SIMULATED_PROFILE = "pi4-cm3-80mm"
 
 
 class WindowRuntime:
@@ -47,16 +43,16 @@ class WindowRuntime:
         outbox: Outbox,
         config: ConfigApplier,
         notify: Callable[[], None],
+        kit: UnitKit,
     ) -> None:
         self.settings = settings
         self.outbox = outbox
         self.config = config
         self.notify = notify
+        self.kit = kit
         self.window: Window | None = None
-        self.virtual_printer: Any = None
         self.kiosk_url: str | None = None
         self._server: Any = None
-        self._closers: list[Callable[[], Awaitable[None] | None]] = []
 
     async def device_status(self) -> dict[str, DeviceStatus]:
         if self.window is None:
@@ -71,36 +67,21 @@ class WindowRuntime:
         await asyncio.Event().wait()
 
     async def _profile(self) -> HardwareProfile:
-        if self.settings.simulated_devices and self.config.current is None:
-            from firmware_config import builtin_profiles
-
-            return builtin_profiles()[DEFAULT_SIMULATED_PROFILE]
+        initial = self.kit.initial_profile()
+        if initial is not None and self.config.current is None:
+            return initial
         applied = asyncio.Event()  # real devices need the county's profile first
         self.config.listeners.append(lambda _running: applied.set())
         while self.config.current is None:
             await applied.wait()
         return self.config.current.profile
 
-    def _keys(self) -> tuple[bytes, bytes]:
-        s = self.settings
-        id_key = s.secret_file(s.id_key_file, "id_key_file", 16)
-        template_key = s.secret_file(s.template_key_file, "template_key_file", 32)
-        if s.simulated_devices:
-            from simulators.cases import DEMO_ID_KEY
-
-            id_key = id_key or DEMO_ID_KEY
-            seed = f"bianmin-demo-template-key/{s.unit_id}".encode()
-            template_key = template_key or hashlib.sha256(seed).digest()
-        if id_key is None or template_key is None:
-            raise SettingsError("the window needs --id-key-file and --template-key-file")
-        return id_key, template_key[:32]
-
     async def _build(self, profile: HardwareProfile) -> Window:
         s = self.settings
-        id_key, template_key = self._keys()
-        devices = self._devices(profile)
-        camera = self._camera(profile)
-        face = await asyncio.to_thread(self._face, profile, template_key) if s.face else None
+        keys = self.kit.keys()
+        devices = self.kit.devices(profile)
+        camera = self.kit.camera(profile)
+        face = await asyncio.to_thread(self._face, profile, keys.template_key) if s.face else None
         token = s.hub_token.get_secret_value() if s.hub_token else None
         info = WindowInfo(SlipWindow(s.window_name, s.window_phone, s.window_hours))
         parts = WindowParts(
@@ -112,7 +93,7 @@ class WindowRuntime:
             face=face,
             residents=ResidentFaces(s.data_dir / "residents.sqlite3"),
             registry=RegistryClient(s.hub_url, token),
-            id_key=id_key,
+            id_key=keys.id_key,
             info=info,
             data_dir=s.data_dir,
         )
@@ -120,48 +101,6 @@ class WindowRuntime:
 
     def _running(self) -> RunningConfig | None:
         return self.config.current
-
-    def _devices(self, profile: HardwareProfile) -> Devices:
-        if not self.settings.simulated_devices:
-            return real_devices(profile)
-        from edge.devices.printer.driver import EscposPrinter
-        from simulators.devices.pad import SimulatedSignaturePad
-        from simulators.devices.rating import SimulatedRatingDevice
-        from simulators.printer import VirtualPrinter
-
-        printer = self.settings.printer
-        if printer is None:
-            vp = VirtualPrinter(
-                dots=profile.printer.dots_per_line,
-                charset=profile.printer.charset,
-                out_dir=self.settings.data_dir / "slips",
-            ).start()
-            self.virtual_printer = vp
-            self._closers.append(vp.stop)
-            host, port = vp.host, vp.port
-        else:
-            host, _, raw = printer.removeprefix("tcp:").rpartition(":")
-            port = int(raw)
-        spec = profile.printer.model_copy(
-            update={"transport": NetworkTransport(kind="network", host=host, port=port)}
-        )
-        return Devices(
-            pad=SimulatedSignaturePad(profile.pad, signer="王小明", speed=2.0),
-            rating=SimulatedRatingDevice(profile.rating, choices=(5,), delay_s=1.0),
-            printer=EscposPrinter(spec),
-        )
-
-    def _camera(self, profile: HardwareProfile) -> CameraDevice | None:
-        if self.settings.simulated_devices:
-            from simulators.camera import FileCamera
-
-            source = self.settings.camera or "synthetic"
-            return CameraDevice(
-                FileCamera(source, 640, 480), f"模拟摄像头（{source.rsplit('/', 1)[-1]}）"
-            )
-        from edge.camera import make_camera
-
-        return CameraDevice(make_camera(profile.camera), profile.camera.backend)
 
     def _face(self, profile: HardwareProfile, key: bytes) -> FaceService | None:
         from edge.face.errors import FaceError
@@ -206,10 +145,6 @@ class WindowRuntime:
         if self.window is not None:
             with contextlib.suppress(Exception):
                 await self.window.close()
-        for close in reversed(self._closers):
-            result = close()
-            if result is not None:
-                await result
 
 
 def _server_class() -> type[Any]:

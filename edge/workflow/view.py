@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.devices.rating import LEVEL_LABELS
 from edge.workflow.documents import SLIP_NAMES, slips_for
 from edge.workflow.machine import STATE_LABELS, green_channel
 from edge.workflow.materials import checklist
@@ -13,10 +12,10 @@ from edge.workflow.model import Case
 from edge.workflow.window import Window
 from protocol.case import CaseState, GreenChannel
 from protocol.catalog import APPROVAL_LABELS, LIFE_AREA_LABELS, Approval, Matter
+from protocol.labels import DEVICE_LABELS, PAPER_LABELS, RATING_LABELS
 from protocol.messages import DeviceStatus
 
 S = CaseState
-DEVICE_NAMES = {"camera": "摄像头", "pad": "签字板", "rating": "评价器", "printer": "打印机"}
 REASONS = ("等候时间太长", "工作人员态度不好", "材料要求太多", "办理速度慢", "结果不满意", "其他")
 GREEN_CHANNEL_ZH = {
     GreenChannel.REFUSED_BLACKLIST: (
@@ -35,9 +34,9 @@ SCREENS = {
 
 
 def _device(name: str, s: DeviceStatus) -> dict[str, Any]:
-    paper = {"ok": "纸张正常", "near_end": "纸将用尽", "out": "缺纸"}.get(s.paper or "")
+    paper = PAPER_LABELS.get(s.paper or "")
     return {
-        "name": name, "label": DEVICE_NAMES.get(name, name), "present": s.present, "ok": s.ok,
+        "name": name, "label": DEVICE_LABELS.get(name, name), "present": s.present, "ok": s.ok,
         "detail": s.detail, "paper": s.paper, "paper_label": paper,
     }  # fmt: skip
 
@@ -121,7 +120,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         "unit": w.p.unit,
         "window": w.p.info.window.name,
         "config": {"version": cfg.version, "matters": len(cfg.catalog.matters)} if cfg else None,
-        "devices": [_device(n, devices[n]) for n in DEVICE_NAMES if n in devices],
+        "devices": [_device(n, devices[n]) for n in DEVICE_LABELS if n in devices],
         "message": w.message,
         "face_available": w.p.face is not None,
     }  # fmt: skip
@@ -172,7 +171,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         view["rate"] = {
             "waiting": d.rating_waiting, "level": r.level if r else None,
             "label": r.label if r else None, "needs_reason": bool(r and r.needs_reason),
-            "reasons": list(REASONS), "levels": LEVEL_LABELS,
+            "reasons": list(REASONS), "levels": RATING_LABELS,
         }  # fmt: skip
     return view
 

@@ -42,9 +42,10 @@ def _fail(exc: Exception) -> typer.Exit:
 def check(file: FileArg = None, villages: VillagesOpt = None) -> None:
     """Validate a catalog and print one JSON line with its figures; exit 1 if it is invalid."""
     from hub.catalog.errors import CatalogError
-    from hub.catalog.loader import SEED_CATALOG, load_catalog
+    from hub.catalog.loader import load_catalog
     from hub.catalog.service import check_registry, indicators
     from hub.catalog.villages import load_villages
+    from protocol.seed import SEED_CATALOG
 
     path = file or SEED_CATALOG
     try:
@@ -67,7 +68,8 @@ def villages_summary(
 ) -> None:
     """Print one JSON line summarising the village registry; exit 1 if it is invalid."""
     from hub.catalog.errors import CatalogError
-    from hub.catalog.villages import SEED_VILLAGES, load_villages
+    from hub.catalog.villages import load_villages
+    from protocol.seed import SEED_VILLAGES
 
     path = file or SEED_VILLAGES
     try:

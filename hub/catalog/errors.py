@@ -65,11 +65,3 @@ class CatalogNotNewer(CatalogError):
     """A catalog whose version does not exceed the running one, with different content."""
 
     code: ClassVar[str] = "catalog_not_newer"
-
-
-class UnknownUnit(CatalogError):
-    code: ClassVar[str] = "unknown_unit"
-
-
-class UnknownDivision(CatalogError):
-    code: ClassVar[str] = "unknown_division"

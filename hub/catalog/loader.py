@@ -9,8 +9,7 @@ from pydantic import ValidationError
 from hub.catalog.errors import CatalogInvalid
 from hub.catalog.jsonfile import parse_json, read_json, validation_issues
 from protocol.catalog import Catalog
-
-SEED_CATALOG = Path(__file__).resolve().parent.parent / "seed" / "catalog.json"
+from protocol.seed import SEED_CATALOG
 
 
 def parse_catalog(data: object, source: str = "<catalog>") -> Catalog:

@@ -9,8 +9,8 @@ from typing import Literal, TypedDict
 
 from hub.catalog.errors import Issue, RegistryMismatch
 from hub.catalog.indicators import Indicators, compute
-from hub.catalog.villages import VillageRegistry
 from protocol.catalog import Catalog, CatalogSlice, Matter
+from protocol.villages import VillageRegistry
 
 Scope = Literal["all", "delegated"]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hub.catalog.errors import CatalogError
-from hub.catalog.villages import Village, VillageRegistry
 from hub.errors import InvalidRequest, UnknownTarget
 from hub.rollouts.models import Target
+from protocol.villages import RegistryLookupError, Village, VillageRegistry
 
 
 def target_villages(registry: VillageRegistry, target: Target) -> list[Village]:
@@ -21,7 +20,7 @@ def target_villages(registry: VillageRegistry, target: Target) -> list[Village]:
         assert target.units is not None
         wanted = list(dict.fromkeys(target.units))
         return [registry.village(u) for u in wanted]
-    except CatalogError as exc:
+    except RegistryLookupError as exc:
         raise UnknownTarget(str(exc)) from None
 
 

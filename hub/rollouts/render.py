@@ -15,12 +15,12 @@ from sqlmodel import Session
 from firmware_config.schema import HardwareProfile
 from hub.artifacts import put_artifact
 from hub.catalog.service import catalog_slice
-from hub.catalog.villages import VillageRegistry
 from hub.rollouts.models import ConfigBlob
 from hub.sql import insert_for
 from protocol.canonical import canonical_json
 from protocol.catalog import Catalog
 from protocol.config import ArtifactKind, ArtifactRef, CatalogRef, ConfigBody, Thresholds
+from protocol.villages import VillageRegistry
 
 BLOBS = ConfigBlob.__table__  # type: ignore[attr-defined]
 

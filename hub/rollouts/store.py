@@ -15,7 +15,6 @@ from firmware_config import builtin_profiles
 from hub import audit
 from hub.accounts import Actor
 from hub.artifacts import artifact_ref
-from hub.catalog.villages import VillageRegistry
 from hub.errors import (
     InvalidRequest,
     InvalidTransition,
@@ -44,6 +43,7 @@ from hub.sql import chunks
 from hub.window_data import blacklist_artifact
 from protocol.catalog import Catalog
 from protocol.config import ArtifactKind
+from protocol.villages import VillageRegistry
 
 ROLLOUTS = Rollout.__table__  # type: ignore[attr-defined]
 RU = RolloutUnit.__table__  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ def test_check_of_broken_json_names_the_line(tmp_path):
 
 
 def test_check_with_villages_verifies_the_registry_fits():
-    result = runner.invoke(app, ["catalog", "check", "--villages", "hub/seed/villages.json"])
+    result = runner.invoke(app, ["catalog", "check", "--villages", "protocol/seed/villages.json"])
     assert result.exit_code == 0, result.stderr
 
 

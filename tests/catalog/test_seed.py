@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from hub.catalog.loader import SEED_CATALOG, load_catalog
+from hub.catalog.loader import load_catalog
 from hub.catalog.service import SOURCE_FIGURES, check_registry, indicators
-from hub.catalog.villages import SEED_VILLAGES, load_villages
+from hub.catalog.villages import load_villages
 from protocol.catalog import LifeArea, Slip
+from protocol.seed import SEED_CATALOG, SEED_VILLAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from hub.catalog.errors import RegistryMismatch, UnknownUnit
+from hub.catalog.errors import RegistryMismatch
 from hub.catalog.loader import load_catalog
 from hub.catalog.service import (
     catalog_slice,
@@ -16,6 +16,7 @@ from hub.catalog.service import (
 from hub.catalog.villages import load_villages, parse_villages
 from protocol.canonical import canonical_json
 from protocol.catalog import CatalogSlice
+from protocol.villages import UnknownUnit
 from tests.catalog.factories import catalog, matter_data
 
 RURAL_ONLY = {"AGR-001", "AGR-002", "AGR-003", "HOU-001", "HOU-002"}

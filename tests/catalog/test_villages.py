@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from hub.catalog.errors import CatalogInvalid, CatalogSyntaxError, UnknownDivision, UnknownUnit
+from hub.catalog.errors import CatalogInvalid, CatalogSyntaxError
 from hub.catalog.villages import load_villages
 from protocol import topics
+from protocol.villages import UnknownDivision, UnknownUnit
 
 SMALL = {
     "_note": "test",

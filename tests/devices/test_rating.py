@@ -11,13 +11,13 @@ import pytest
 from edge.devices.errors import DeviceConfigError
 from edge.devices.events import EV_KEY, EV_SYN, SYN_REPORT, Event, key_code
 from edge.devices.rating import (
-    LEVEL_LABELS,
     EvdevRatingDevice,
     KeyDecoder,
     RatingDevice,
     RatingResult,
 )
 from firmware_config.schema import RatingSpec
+from protocol.labels import RATING_LABELS
 from simulators.devices.rating import SimulatedRatingDevice, key_press
 from simulators.devices.sources import MemoryEventDevice, PipeEventDevice
 from tests.devices.conftest import recording
@@ -65,7 +65,7 @@ def test_results_carry_the_chinese_label_and_the_reason_prompt_for_the_two_lowes
         "不满意",
         "非常不满意",
     ]
-    assert [lv for lv in LEVEL_LABELS if RatingResult.of(lv).needs_reason] == [2, 1]
+    assert [lv for lv in RATING_LABELS if RatingResult.of(lv).needs_reason] == [2, 1]
     nr = RatingResult.not_rated()
     assert (nr.level, nr.label, nr.rated, nr.needs_reason) == (None, "未评价", False, False)
 
@@ -144,7 +144,7 @@ def test_a_press_gives_its_level(case: Case, level: int):
 
     result = asyncio.run(scenario())
     assert result.level == level
-    assert result.label == LEVEL_LABELS[level]
+    assert result.label == RATING_LABELS[level]
     assert result.needs_reason == (level <= 2)
 
 

@@ -185,11 +185,11 @@ def test_a_cleared_retained_message_is_not_a_config_to_judge(unit):
 def test_the_heartbeat_period_follows_the_running_config(tmp_path):
     from edge.agent import build_agent
     from edge.settings import EdgeSettings
+    from simulators.kit import SimulatedKit
 
     settings = EdgeSettings(
         unit_id="t001",
         data_dir=tmp_path,
-        simulated_devices=True,
         event_rate=0,
         health_interval_s=30,
         hub_public_key=public_key_to_text(KEY.public_key()),
@@ -197,7 +197,7 @@ def test_the_heartbeat_period_follows_the_running_config(tmp_path):
     put_in_cache(tmp_path / "artifacts", SLICE)
 
     async def scenario():
-        agent = build_agent(settings)
+        agent = build_agent(settings, kit=SimulatedKit(settings))
         before = agent.health_interval()
         outcome = await agent.config.apply(payload(config(1, thresholds={"health_interval_s": 10})))
         after = agent.health_interval()

@@ -14,6 +14,7 @@ from hub.db import create_tables, make_engine
 from hub.ingest import IngestConsumer
 from hub.settings import HubSettings
 from mqttio import Backoff
+from simulators.kit import SimulatedKit
 from tests.conftest import Broker
 
 FAST_LINK = LinkSettings(ack_timeout_s=2.0, ack_timeout_max_s=4.0, backoff=Backoff(0.1, 1.0))
@@ -49,8 +50,7 @@ def unit_agent(broker: Broker, unit: str, root: Path, link: LinkSettings = FAST_
         broker_url=str(broker.url),
         broker_password=broker.creds.password_for(unit),
         data_dir=root / unit,
-        simulated_devices=True,
         event_rate=0,
         durable=False,
     )
-    return build_agent(settings, link_settings=link)
+    return build_agent(settings, kit=SimulatedKit(settings), link_settings=link)

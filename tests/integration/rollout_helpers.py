@@ -24,6 +24,7 @@ from hub.rollouts.models import RolloutCreate, RolloutPublic
 from hub.settings import HubSettings
 from protocol.signing import public_key_to_text
 from provisioning.mosquitto import free_port
+from simulators.kit import SimulatedKit
 from tests.conftest import Broker
 from tests.integration.helpers import FAST_LINK
 
@@ -107,14 +108,13 @@ def config_agent(
         broker_url=str(broker.url),
         broker_password=broker.creds.password_for(unit),
         data_dir=root / unit,
-        simulated_devices=True,
         event_rate=0,
         durable=False,
         hub_url=hub.url,
         hub_public_key=key or hub.public_key,
         health_interval_s=0.5,
     )
-    return build_agent(settings, link_settings=FAST_LINK)
+    return build_agent(settings, kit=SimulatedKit(settings), link_settings=FAST_LINK)
 
 
 async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:

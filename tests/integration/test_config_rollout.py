@@ -8,11 +8,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from hub.catalog.villages import SEED_VILLAGES
 from hub.rollouts.store import UC
 from mqttio import AsyncMqttClient
 from protocol import topics
 from protocol.canonical import canonical_json
+from protocol.seed import SEED_VILLAGES
 from protocol.signing import generate_key, sign_document
 from protocol.topics import Channel
 from simulators.config_fleet import ConfigFleet

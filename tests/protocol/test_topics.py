@@ -65,3 +65,8 @@ def test_shared_subscription_wraps_a_filter_for_the_hub_group():
 
 def test_acl_pattern_substitutes_the_username():
     assert topics.acl_pattern(Channel.CONFIG_REPORTED) == "bianmin/v1/u/%u/config/reported"
+
+
+def test_a_unit_cannot_take_the_hubs_broker_username():
+    with pytest.raises(InvalidTopic, match="hub's broker username"):
+        topics.topic(topics.HUB_USER, Channel.TX)

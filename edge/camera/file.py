@@ -1,4 +1,6 @@
-"""A camera that plays images or a video file, or makes deterministic synthetic frames.
+"""The ``file`` camera backend: plays images or a video file, or makes deterministic synthetic
+frames. A profile names it for a window without a camera attached (a lab bench, a kiosk demo,
+a unit fed recorded frames); the simulators use it as the camera of their windows.
 
 Source: a glob or path of images (cycled), a video file (looped), or "synthetic". Images are
 fitted into the configured size with black bars, like a real camera's fixed resolution.

@@ -1,0 +1,109 @@
+"""A unit's kit made of simulated parts (edge.kit.UnitKit): a simulated pad and rating keys, a
+virtual printer (or one at tcp:HOST:PORT), the file camera, demo keys when provisioning gave
+none, and for a unit without a window, simulated cases and healthy device statuses."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+
+from edge.camera.file import FileCamera
+from edge.devices.bundle import Devices
+from edge.devices.printer.driver import EscposPrinter
+from edge.health import DeviceProbe
+from edge.kit import EventSource, WindowKeys
+from edge.outbox import Outbox
+from edge.settings import EdgeSettings
+from edge.workflow.face_steps import CameraDevice
+from firmware_config import builtin_profiles
+from firmware_config.schema import HardwareProfile, NetworkTransport
+from protocol.messages import DeviceStatus
+from simulators.cases import DEMO_ID_KEY, CaseSimulator, generate_events
+from simulators.devices.pad import SimulatedSignaturePad
+from simulators.devices.rating import SimulatedRatingDevice
+from simulators.printer import VirtualPrinter
+
+DEFAULT_PROFILE = "pi4-cm3-80mm"
+
+
+def healthy_devices() -> dict[str, DeviceStatus]:
+    # A fleet unit has no window and so no device bundle: it reports what a healthy window
+    # reports, marked as such. A unit with a window reports its (simulated) bundle.
+    status = DeviceStatus(present=True, ok=True, detail="simulated (no window)")
+    return {
+        "camera": status,
+        "pad": status,
+        "rating": status,
+        "printer": DeviceStatus(present=True, ok=True, detail="simulated", paper="ok"),
+    }
+
+
+class SimulatedKit:
+    def __init__(self, settings: EdgeSettings, *, matters: Sequence[str] = ()) -> None:
+        self.settings = settings
+        self.matters = matters
+        self.virtual_printer: VirtualPrinter | None = None
+
+    def initial_profile(self) -> HardwareProfile | None:
+        return builtin_profiles()[DEFAULT_PROFILE]
+
+    def devices(self, profile: HardwareProfile) -> Devices:
+        target = self.settings.printer
+        if target is None:
+            vp = VirtualPrinter(
+                dots=profile.printer.dots_per_line,
+                charset=profile.printer.charset,
+                out_dir=self.settings.data_dir / "slips",
+            ).start()
+            self.virtual_printer = vp
+            host, port = vp.host, vp.port
+        else:
+            host, _, raw = target.removeprefix("tcp:").rpartition(":")
+            port = int(raw)
+        spec = profile.printer.model_copy(
+            update={"transport": NetworkTransport(kind="network", host=host, port=port)}
+        )
+        return Devices(
+            pad=SimulatedSignaturePad(profile.pad, signer="王小明", speed=2.0),
+            rating=SimulatedRatingDevice(profile.rating, choices=(5,), delay_s=1.0),
+            printer=EscposPrinter(spec),
+        )
+
+    def camera(self, profile: HardwareProfile) -> CameraDevice | None:
+        source = self.settings.camera or "synthetic"
+        name = source.rsplit("/", 1)[-1]
+        return CameraDevice(FileCamera(source, 640, 480), f"模拟摄像头（{name}）")
+
+    def keys(self) -> WindowKeys:
+        s = self.settings
+        id_key = s.secret_file(s.id_key_file, "id_key_file", 16) or DEMO_ID_KEY
+        seed = f"bianmin-demo-template-key/{s.unit_id}".encode()
+        template_key = s.secret_file(s.template_key_file, "template_key_file", 32)
+        return WindowKeys(id_key, (template_key or hashlib.sha256(seed).digest())[:32])
+
+    def device_probe(self) -> DeviceProbe | None:
+        return healthy_devices
+
+    def case_source(self, outbox: Outbox, wake: Callable[[], None]) -> EventSource | None:
+        s = self.settings
+        if s.event_rate <= 0:
+            return None
+        simulator = CaseSimulator(self.matters) if self.matters else CaseSimulator()
+
+        async def source(stop: asyncio.Event) -> None:
+            await generate_events(
+                outbox,
+                s.event_rate,
+                notify=wake,
+                simulator=simulator,
+                stop=stop,
+                until_seq=s.max_events,
+            )
+
+        return source
+
+    async def close(self) -> None:
+        if self.virtual_printer is not None:
+            self.virtual_printer.stop()
+            self.virtual_printer = None
