@@ -3,19 +3,17 @@ payloads shaped exactly like the units' messages, and child processes."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import platform
 import signal
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench.machine import describe
 from protocol.ids import uuid7
 from protocol.messages import CaseEnvelope, CaseTransition
 from provisioning import credentials
@@ -26,45 +24,14 @@ BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 PYTHON = sys.executable
 
 
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_kb = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem_kb = int(line.split()[1])
-    except OSError:
-        pass
-    versions = {}
-    for dist in ("paho-mqtt", "sqlalchemy", "psycopg", "pydantic", "fastapi"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[dist] = metadata.version(dist)
-    mosquitto = subprocess.run(
-        ["mosquitto", "-h"], capture_output=True, text=True, check=False
-    ).stdout.splitlines()[:1]
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": round(mem_kb / 1024 / 1024, 1),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "mosquitto": mosquitto[0] if mosquitto else None,
-        "packages": versions,
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+# what the hub and the units' MQTT path run on
+PACKAGES = ("paho-mqtt", "sqlalchemy", "psycopg", "pydantic", "fastapi")
 
 
 def write_results(name: str, figures: dict[str, Any], details: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    doc = {"benchmark": name, "machine": machine(), "figures": figures, "details": details}
+    doc = {"benchmark": name, "machine": describe(PACKAGES), "figures": figures, "details": details}
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 

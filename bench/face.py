@@ -9,11 +9,8 @@ Prints figures as it goes; the last line is one JSON object; writes bench/result
 from __future__ import annotations
 
 import argparse
-import importlib.metadata as md
 import itertools
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402
 from edge.face.matcher import Gallery, distance  # noqa: E402
 from edge.face.pipeline import FacePipeline, load_image  # noqa: E402
 from firmware_config.schema import FaceSettings  # noqa: E402
@@ -55,35 +53,14 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    versions: dict[str, str | None] = {}
-    for pkg in (
-        "ai-edge-litert",
-        "numpy",
-        "opencv-python-headless",
-        "dlib-bin",
-        "face-recognition",
-        "face-recognition-models",
-    ):
-        try:
-            versions[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            versions[pkg] = None
-    return {
-        "cpu": cpu,
-        "logical_cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)),
-        "load_average_at_start": os.getloadavg(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "packages": versions,
-    }
+PACKAGES = (
+    "ai-edge-litert",
+    "numpy",
+    "opencv-python-headless",
+    "dlib-bin",
+    "face-recognition",
+    "face-recognition-models",
+)
 
 
 def frames(photo_dir: Path) -> dict[str, np.ndarray]:
@@ -243,9 +220,9 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "face.json")
     args = p.parse_args()
 
-    info = machine()
+    info = describe(PACKAGES)
     imgs = frames(photo_dir())
-    load = info["load_average_at_start"]
+    load = info["load_avg_at_start"]
     print(f"machine: {info['cpu']}, {info['usable_cores']} cores, load {load}")
 
     results: dict[str, Any] = {}

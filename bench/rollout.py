@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.metadata as md
 import json
 import math
 import os
-import platform
-import resource
 import signal
 import statistics
 import subprocess
@@ -39,6 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402
 from hub.catalog.loader import load_catalog  # noqa: E402
 from hub.catalog.service import catalog_slice  # noqa: E402
 from hub.catalog.villages import load_villages  # noqa: E402
@@ -64,42 +62,8 @@ from provisioning.mosquitto import (  # noqa: E402
 
 BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 TARGETS = {76: 2.0, 10_000: 60.0}
-PACKAGES = ["paho-mqtt", "fastapi", "starlette", "uvicorn", "sqlalchemy", "sqlmodel",
-            "pydantic", "cryptography", "httpx"]  # fmt: skip
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kb = int(f.readline().split()[1])
-    mosquitto = subprocess.run(
-        ["mosquitto", "-h"], capture_output=True, text=True, check=False
-    ).stdout.splitlines()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    ).stdout.strip()
-    return {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "commit": commit or "unknown",
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": round(mem_kb / 1024 / 1024, 1),
-        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "os": platform.platform(),
-        "mosquitto": mosquitto[0] if mosquitto else "unknown",
-        "packages": {p: md.version(p) for p in PACKAGES},
-        "nofile_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
-    }
+PACKAGES = ("paho-mqtt", "fastapi", "starlette", "uvicorn", "sqlalchemy", "sqlmodel",
+            "pydantic", "cryptography", "httpx")  # fmt: skip
 
 
 def unit_ids(n: int, workdir: Path) -> tuple[list[str], Path]:
@@ -388,7 +352,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     peer_sizes = [int(s) for s in args.peer_sizes.split(",") if s]
-    info = machine()
+    info = describe(PACKAGES)
     print(f"machine: {info['cpu']}, {info['cores']} cores, load {info['load_avg_at_start']}")
     results, peers = [], []
     for n in sizes:

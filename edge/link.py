@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from edge.outbox import Outbox
-from mqttio import AsyncMqttClient, Backoff, BrokerUrl, Received
-from mqttio.client import NotConnected, Will
+from mqttio import AsyncMqttClient, Backoff, BrokerUrl, NotConnected, Received, Will
 from protocol import topics
 from protocol.errors import ProtocolError
 from protocol.messages import Ack, State, decode, encode, utc_now

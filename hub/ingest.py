@@ -21,8 +21,7 @@ from sqlalchemy import Engine
 from hub.intake import Intake, take
 from hub.settings import HubSettings
 from hub.store import commit_ingest_batch
-from mqttio import AsyncMqttClient, BrokerUrl, Received
-from mqttio.client import NotConnected
+from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
 from protocol import topics
 from protocol.messages import MAX_ACK_IDS, Ack, encode
 from protocol.topics import Channel

@@ -2,7 +2,19 @@
 simulators. Paho's own network thread is never started, so thousands of clients share one
 event loop (the fleet simulator), and a consumer can stop reading to apply back-pressure."""
 
-from mqttio.client import AsyncMqttClient, Backoff, Publication, Received
+from mqttio.backoff import Backoff
+from mqttio.client import AsyncMqttClient
+from mqttio.errors import ConnectRefused, NotConnected
+from mqttio.models import Publication, Received, Will
 from mqttio.url import BrokerUrl
 
-__all__ = ["AsyncMqttClient", "Backoff", "BrokerUrl", "Publication", "Received"]
+__all__ = [
+    "AsyncMqttClient",
+    "Backoff",
+    "BrokerUrl",
+    "ConnectRefused",
+    "NotConnected",
+    "Publication",
+    "Received",
+    "Will",
+]

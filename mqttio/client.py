@@ -9,100 +9,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import ssl
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
+from mqttio.backoff import Backoff
+from mqttio.buffered import BufferedPaho
+from mqttio.errors import ConnectRefused, NotConnected
+from mqttio.models import Publication, Received, Will
 from mqttio.url import BrokerUrl
 
 log = logging.getLogger("bianmin.mqtt")
-
-
-class NotConnected(RuntimeError):
-    """Raised by publish() while the client has no live connection."""
-
-    code = "not_connected"
-
-
-class ConnectRefused(RuntimeError):
-    """The broker answered CONNECT with a failure (bad credentials, not authorised...)."""
-
-    code = "connect_refused"
-
-
-@dataclass(frozen=True, slots=True)
-class Received:
-    topic: str
-    payload: bytes
-    qos: int
-    retain: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Will:
-    topic: str
-    payload: bytes
-    qos: int = 1
-    retain: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Publication:
-    mid: int
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff with jitter, so a fleet does not reconnect in lockstep."""
-
-    initial: float = 0.5
-    maximum: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        ceiling = min(self.maximum, self.initial * (2**attempt))
-        return random.uniform(ceiling / 2, ceiling)
-
-
-class _BufferedPaho(paho.Client):
-    """paho reads each packet's fixed header a byte at a time: three or four recv() calls per
-    message. This reads up to 64 KiB per call and serves paho from the buffer, so a burst of
-    small messages costs one system call instead of hundreds."""
-
-    _READ_SIZE = 65536
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._rbuf = b""
-        self._rpos = 0
-
-    def _sock_recv(self, bufsize: int) -> bytes:
-        if self._rpos >= len(self._rbuf):
-            data = super()._sock_recv(self._READ_SIZE)
-            if not data:
-                return data  # EOF: paho closes the connection
-            self._rbuf, self._rpos = data, 0
-        chunk = self._rbuf[self._rpos : self._rpos + bufsize]
-        self._rpos += len(chunk)
-        return chunk
-
-    def buffered(self) -> bool:
-        """True while bytes already read from the socket wait to be parsed."""
-        return self._rpos < len(self._rbuf)
-
-    def _handle_on_message(self, message: paho.MQTTMessage) -> None:
-        # We register no per-topic callbacks (message_callback_add), so skip paho's walk of
-        # its topic trie for each message and call on_message directly; our handler catches
-        # its own exceptions.
-        on_message = self.on_message
-        if on_message is not None:
-            with self._in_callback_mutex:
-                on_message(self, self._userdata, message)
 
 
 MessageHandler = Callable[[Received], None]
@@ -141,7 +62,7 @@ class AsyncMqttClient:
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
-        self._paho: _BufferedPaho | None = None
+        self._paho: BufferedPaho | None = None
         self._fd: int | None = None  # file descriptor registered with the loop
         self._connected = asyncio.Event()
         self._subscribed = asyncio.Event()
@@ -244,8 +165,8 @@ class AsyncMqttClient:
 
     # -- connection management --------------------------------------------------------------
 
-    def _new_paho(self) -> _BufferedPaho:
-        client = _BufferedPaho(
+    def _new_paho(self) -> BufferedPaho:
+        client = BufferedPaho(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
             clean_session=True,
@@ -295,7 +216,7 @@ class AsyncMqttClient:
             client.on_socket_close = None
             client.on_disconnect = None
             with contextlib.suppress(Exception):  # best effort on a dying socket
-                client._sock_close()  # no DISCONNECT: a dropped link, not a goodbye
+                client.close_socket()
         if was_connected:
             self._call_hook(self._on_disconnect_hook)
 

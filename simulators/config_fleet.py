@@ -14,8 +14,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge.config import ArtifactFetcher, ConfigApplier, RunningConfig
-from mqttio import AsyncMqttClient, Backoff, BrokerUrl, Received
-from mqttio.client import NotConnected
+from mqttio import AsyncMqttClient, Backoff, BrokerUrl, NotConnected, Received
 from protocol import topics
 from protocol.topics import Channel
 

@@ -18,8 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
 from hub.rollouts.issue import Publication, mark_unpublished, step
-from mqttio import AsyncMqttClient
-from mqttio.client import NotConnected
+from mqttio import AsyncMqttClient, NotConnected
 from protocol import topics
 from protocol.topics import Channel
 

@@ -1,0 +1,15 @@
+"""Errors of the MQTT client, with stable codes."""
+
+from __future__ import annotations
+
+
+class NotConnected(RuntimeError):
+    """Raised by publish() while the client has no live connection."""
+
+    code = "not_connected"
+
+
+class ConnectRefused(RuntimeError):
+    """The broker answered CONNECT with a failure (bad credentials, not authorised...)."""
+
+    code = "connect_refused"

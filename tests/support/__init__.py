@@ -1,0 +1,1 @@
+"""What many tests need: waiting for a condition, stopping processes, building messages."""
