@@ -19,6 +19,8 @@ from typing import Any
 from edge.config.applier import RunningConfig
 from edge.devices.errors import DeviceError
 from edge.devices.pad import SigningSession
+from edge.window.parts import Draft, WindowParts
+from edge.window.steps import DeviceSteps
 from edge.workflow import documents
 from edge.workflow import errors as e
 from edge.workflow.machine import Context, Step, step
@@ -38,8 +40,6 @@ from edge.workflow.model import (
     SelectMatter,
     Sign,
 )
-from edge.workflow.parts import Draft, WindowParts
-from edge.workflow.steps import DeviceSteps
 from protocol import identity
 from protocol.case import CaseState, IdMethod
 from protocol.catalog import Matter

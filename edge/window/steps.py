@@ -15,12 +15,13 @@ from edge.devices.pad import SigningSession
 from edge.devices.printer.photo import photo_document
 from edge.face.errors import FaceError
 from edge.face.service import Consent
-from edge.workflow import documents, face_steps
+from edge.window import face_steps
+from edge.window.parts import Draft, WindowParts
+from edge.workflow import documents
 from edge.workflow import errors as e
 from edge.workflow.machine import Step
 from edge.workflow.materials import registry_materials
 from edge.workflow.model import Case, Close, Command, FaceCheck, Identify, Printed, Rate
-from edge.workflow.parts import Draft, WindowParts
 from protocol.case import IdMethod
 from protocol.catalog import Matter
 
