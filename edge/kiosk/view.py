@@ -177,7 +177,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
 
 
 def _ink(w: Window) -> dict[str, Any]:
-    session = w.signing
+    session = w.steps.signing
     if session is None:
         return {"ready": False, "strokes": [], "aspect": 1.6}
     strokes = [*session.strokes]

@@ -1,6 +1,7 @@
-"""The window: the open case, the clerk's actions from the kiosk, and the device steps (face,
-signature, printing, rating) that move the case on. Every transition goes through the pure
-state machine and is committed (event + snapshot, one transaction) before the kiosk sees it.
+"""The window: the open case, the clerk's actions from the kiosk and
+the one device step (edge.window.steps) the case's state needs. Every transition goes through
+the pure state machine and is committed (event + snapshot, one transaction) before the kiosk
+sees it.
 
 After a restart `start()` reloads the open case and restarts the device step of its state:
 the pad is grabbed again for a case waiting for its signature, unprinted slips print, the
@@ -10,17 +11,16 @@ rating device asks again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from edge.config.applier import RunningConfig
-from edge.devices.errors import DeviceError
-from edge.devices.pad import SigningSession
 from edge.window.parts import Draft, WindowParts
-from edge.window.steps import DeviceSteps
+from edge.window.steps import DeviceSteps, face_identity
+from edge.window.task import StepTask
 from edge.workflow import documents
 from edge.workflow import errors as e
 from edge.workflow.machine import Context, Step, step
@@ -38,7 +38,6 @@ from edge.workflow.model import (
     Rate,
     Route,
     SelectMatter,
-    Sign,
 )
 from protocol import identity
 from protocol.case import CaseState, IdMethod
@@ -50,17 +49,18 @@ log = logging.getLogger("bianmin.edge.window")
 S = CaseState
 
 
-class Window(DeviceSteps):
+class Window:
+    """One window's open case, and what the clerk and its devices do to it."""
+
     def __init__(self, parts: WindowParts) -> None:
         self.p = parts
         self.case: Case | None = None
         self.last_closed: Case | None = None
         self.draft = Draft()
         self.message: dict[str, str] | None = None
-        self.signing: SigningSession | None = None
-        self._signed = asyncio.Event()
+        self.steps = DeviceSteps(parts, self)
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._step = StepTask(self._step_failed)
         self._status: dict[str, DeviceStatus] = {}
         self._status_at = 0.0
 
@@ -132,9 +132,17 @@ class Window(DeviceSteps):
         self.message = None
         return done
 
+    async def advance(self, *commands: Command) -> None:
+        """A device step's transitions, in order, then the step of the state they lead to."""
+        async with self._lock:
+            for command in commands:
+                await self._commit(command)
+            self._resume()
+
     # -- the kiosk's actions ----------------------------------------------------------------
 
     async def act(self, name: str, args: dict[str, Any]) -> None:
+        """Run the kiosk's action ``name``; a new state starts the device step it needs."""
         handler = getattr(self, f"_do_{name}", None)
         if handler is None:
             raise e.WorkflowError("未知操作", f"unknown action {name!r}")
@@ -170,21 +178,21 @@ class Window(DeviceSteps):
                 self.message = {"kind": "info", "text": "该申请人尚未登记人脸，请核验身份证原件"}
             return
         self.draft.mode = "face"
-        self._start(self._face(template))
+        self._start(partial(self.steps.face, template))
 
     async def _do_face_retry(self, args: dict[str, Any]) -> None:
         ref = self.draft.id_ref
         template = self.p.residents.template_for(ref) if ref else None
         if template is None or self.draft.face_busy:
             return
-        self._start(self._face(template))
+        self._start(partial(self.steps.face, template))
 
     async def _do_face_confirm_presence(self, args: dict[str, Any]) -> None:
         """The challenge failed but the face matched: the clerk, seeing the resident, vouches."""
         outcome = self.draft.face
         if outcome is None or not outcome.match:
             raise e.IdentityRejected("人脸比对未通过，不能人工确认")
-        await self._identify_face(outcome, clerk_confirmed=True)
+        await self._commit(face_identity(self.draft, outcome, clerk_confirmed=True))
 
     async def _do_use_card(self, args: dict[str, Any]) -> None:
         await self._stop_task()
@@ -206,7 +214,7 @@ class Window(DeviceSteps):
         case = self.case
         if case is None or case.applicant is None:
             raise e.WrongState("请先核验身份")
-        self._start(self._enroll(case, case.applicant.ref))
+        self._start(partial(self.steps.enroll, case, case.applicant.ref))
 
     async def _do_select_matter(self, args: dict[str, Any]) -> None:
         await self._commit(SelectMatter(str(args.get("code", ""))))
@@ -223,29 +231,15 @@ class Window(DeviceSteps):
             await self._commit(Accept(defer=decision == "defer"))
 
     async def _do_sign_clear(self, args: dict[str, Any]) -> None:
-        if self.signing is not None:
-            self.signing.clear()
+        if self.steps.signing is not None:
+            self.steps.signing.clear()
 
     async def _do_sign_confirm(self, args: dict[str, Any]) -> None:
-        session = self.signing
-        if session is None:
-            raise e.DeviceProblem("签字板未就绪")
-        try:
-            sig = session.signature()
-        except DeviceError as exc:
-            raise e.DeviceProblem(f"签字板出错：{exc}") from None
-        if sig.is_empty:
-            raise e.WorkflowError("请申请人在签字板上签名")
-        assert self.case is not None
-        folder = self.p.data_dir / "signatures"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{self.case.case_id}.json").write_bytes(sig.canonical_bytes())
-        await self._commit(Sign(sig.sha256, len(sig.strokes)))
-        self._signed.set()
+        await self._commit(self.steps.signature())
+        self.steps.signed()
         # let the signing step release the pad itself: cancelling it mid-exit could skip the
         # ungrab and leave the pad grabbed
-        if self._task is not None:
-            await asyncio.wait([self._task], timeout=5)
+        await self._step.finish(timeout=5)
 
     async def _do_route(self, args: dict[str, Any]) -> None:
         await self._commit(Route())
@@ -253,7 +247,7 @@ class Window(DeviceSteps):
     async def _do_print_retry(self, args: dict[str, Any]) -> None:
         if self.case is not None and self.case.state in (S.APPROVED, S.FORWARDED):
             self.draft.print_error = None
-            self._start(self._print())
+            self._start(self.steps.print_slips)
 
     async def _do_print_skip_photo(self, args: dict[str, Any]) -> None:
         if self.case is None:
@@ -282,10 +276,7 @@ class Window(DeviceSteps):
 
     def _resume(self) -> None:
         """Start the device step the case's state needs (also after a restart)."""
-        old = self._task
-        self._task = None
-        if old is not None and not old.done():
-            old.cancel()
+        self._step.cancel()
         self.draft.stop.set()
         keep = self.draft if self.case is not None else Draft()
         self.draft = Draft(id_ref=keep.id_ref, id_masked=keep.id_masked, mode=keep.mode)
@@ -297,35 +288,21 @@ class Window(DeviceSteps):
         if state is S.MATERIALS_CHECKED and keep.registry_state in ("answered", "unreachable"):
             self.draft.registry, self.draft.registry_state = keep.registry, keep.registry_state
         elif state in (S.MATTER_SELECTED, S.MATERIALS_CHECKED):
-            self._start(self._lookup())
+            self._start(self.steps.lookup)
         elif state in (S.ACCEPTED, S.DEFICIENCY_ACCEPTED):
-            self._start(self._sign())
+            self._start(self.steps.sign)
         elif state in (S.APPROVED, S.FORWARDED):
-            self._start(self._print())
+            self._start(self.steps.print_slips)
         elif state in (S.PRINTED, S.NOT_ACCEPTED):
-            self._start(self._rate())
+            self._start(self.steps.rate)
 
-    def _start(self, coro: Awaitable[None]) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+    def _start(self, step: Callable[[], Awaitable[None]]) -> None:
         self.draft.stop = threading.Event()
-        self._task = asyncio.ensure_future(self._guard(coro))
-
-    async def _guard(self, coro: Awaitable[None]) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except e.WorkflowError as exc:
-            self.message = {"kind": "error", "text": exc.message_zh}
-        except Exception:  # a device step must never take the window down
-            log.exception("window step failed")
-            self.message = {"kind": "error", "text": "设备操作出错，请重试或联系运维"}
+        self._step.start(step)
 
     async def _stop_task(self) -> None:
         self.draft.stop.set()
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._step.stop()
+
+    def _step_failed(self, text: str) -> None:
+        self.message = {"kind": "error", "text": text}
