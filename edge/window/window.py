@@ -1,4 +1,4 @@
-"""The window: the open case, the clerk's actions from the kiosk and
+"""The window: the open case, the clerk's actions from the kiosk (the ``ACTIONS`` table) and
 the one device step (edge.window.steps) the case's state needs. Every transition goes through
 the pure state machine and is committed (event + snapshot, one transaction) before the kiosk
 sees it.
@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from edge.config.applier import RunningConfig
 from edge.window.parts import Draft, WindowParts
@@ -50,7 +51,7 @@ S = CaseState
 
 
 class Window:
-    """One window's open case, and what the clerk and its devices do to it."""
+    """One window's open case, and what the clerk (``ACTIONS``) and its devices do to it."""
 
     def __init__(self, parts: WindowParts) -> None:
         self.p = parts
@@ -143,12 +144,12 @@ class Window:
 
     async def act(self, name: str, args: dict[str, Any]) -> None:
         """Run the kiosk's action ``name``; a new state starts the device step it needs."""
-        handler = getattr(self, f"_do_{name}", None)
-        if handler is None:
+        action = ACTIONS.get(name)
+        if action is None:
             raise e.WorkflowError("未知操作", f"unknown action {name!r}")
         async with self._lock:
             before = self.case.state if self.case else None
-            await handler(args)
+            await action(self, args)
             after = self.case.state if self.case else None
             if after != before:
                 self._resume()
@@ -306,3 +307,30 @@ class Window:
 
     def _step_failed(self, text: str) -> None:
         self.message = {"kind": "error", "text": text}
+
+
+Action = Callable[[Window, dict[str, Any]], Awaitable[None]]
+# Everything the kiosk page can ask of the window (edge/kiosk/static/kiosk.js posts these
+# names to /api/act/{name}); any other name is refused.
+ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
+    {
+        "open": Window._do_open,
+        "consent": Window._do_consent,
+        "id_number": Window._do_id_number,
+        "face_retry": Window._do_face_retry,
+        "face_confirm_presence": Window._do_face_confirm_presence,
+        "use_card": Window._do_use_card,
+        "card_checked": Window._do_card_checked,
+        "enroll": Window._do_enroll,
+        "select_matter": Window._do_select_matter,
+        "materials": Window._do_materials,
+        "sign_clear": Window._do_sign_clear,
+        "sign_confirm": Window._do_sign_confirm,
+        "route": Window._do_route,
+        "print_retry": Window._do_print_retry,
+        "print_skip_photo": Window._do_print_skip_photo,
+        "rate_reason": Window._do_rate_reason,
+        "cancel": Window._do_cancel,
+        "next": Window._do_next,
+    }
+)
