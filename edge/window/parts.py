@@ -13,7 +13,7 @@ from edge.devices.bundle import Devices
 from edge.devices.rating import RatingResult
 from edge.face.service import FaceService
 from edge.window import face_steps
-from edge.window.face_steps import CameraDevice
+from edge.window.camera import CameraDevice
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
 from edge.window.store import CaseStore
