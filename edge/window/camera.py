@@ -6,7 +6,10 @@ from __future__ import annotations
 import threading
 
 from edge.camera.base import Camera, CameraError
+from protocol.labels import DEVICE_LABELS
 from protocol.messages import DeviceStatus
+
+CAMERA = DEVICE_LABELS["camera"]
 
 
 class CameraDevice:
@@ -34,7 +37,7 @@ class CameraDevice:
 
     def status(self) -> DeviceStatus:
         if self._error is not None:
-            return DeviceStatus(present=False, ok=False, detail=f"摄像头不可用：{self._error}")
+            return DeviceStatus(present=False, ok=False, detail=f"{CAMERA}不可用：{self._error}")
         detail = self.describe if self._started else f"{self.describe}（未启用）"
         return DeviceStatus(present=True, ok=True, detail=detail)
 

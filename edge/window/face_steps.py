@@ -16,6 +16,9 @@ from edge.camera.base import CameraError
 from edge.face.errors import FaceError
 from edge.face.service import Consent, FaceService
 from edge.window.camera import CameraDevice
+from protocol.labels import DEVICE_LABELS
+
+CAMERA = DEVICE_LABELS["camera"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def verify_live(
     probe = run.probe
     if probe is None:
         return FaceOutcome(
-            liveness or "failed:timeout", error="未检测到清晰的正脸，请正对摄像头后重试"
+            liveness or "failed:timeout", error=f"未检测到清晰的正脸，请正对{CAMERA}后重试"
         )
     try:
         v = face.verify_template(probe, template_id, consent)

@@ -24,6 +24,9 @@ from edge.workflow.materials import registry_materials
 from edge.workflow.model import Case, Close, Command, FaceCheck, Identify, Printed, Rate, Sign
 from protocol.case import IdMethod
 from protocol.catalog import Matter
+from protocol.labels import DEVICE_LABELS
+
+CAMERA, PAD = DEVICE_LABELS["camera"], DEVICE_LABELS["pad"]
 
 log = logging.getLogger("bianmin.edge.window")
 
@@ -141,7 +144,7 @@ class DeviceSteps:
                 self.signing = session
                 await self._signed.wait()
         except DeviceError as exc:
-            raise e.DeviceProblem(f"签字板不可用：{exc}") from None
+            raise e.DeviceProblem(f"{PAD}不可用：{exc}") from None
         finally:
             self.signing = None
 
@@ -149,13 +152,13 @@ class DeviceSteps:
         """The signature on the pad as the case's Sign; its strokes stay on the unit."""
         session = self.signing
         if session is None:
-            raise e.DeviceProblem("签字板未就绪")
+            raise e.DeviceProblem(f"{PAD}未就绪")
         try:
             sig = session.signature()
         except DeviceError as exc:
-            raise e.DeviceProblem(f"签字板出错：{exc}") from None
+            raise e.DeviceProblem(f"{PAD}出错：{exc}") from None
         if sig.is_empty:
-            raise e.WorkflowError("请申请人在签字板上签名")
+            raise e.WorkflowError(f"请申请人在{PAD}上签名")
         case = self.host.case
         assert case is not None
         folder = self.p.data_dir / "signatures"
@@ -201,12 +204,12 @@ class DeviceSteps:
     async def _photo_document(self, case: Case) -> Document:
         face, camera = self.p.face, self.p.camera
         if face is None or camera is None:
-            raise e.DeviceProblem("本终端未启用摄像头，无法拍摄证件照")
+            raise e.DeviceProblem(f"本终端未启用{CAMERA}，无法拍摄证件照")
         kind = case.photo or "1inch"
         try:
             image = await asyncio.to_thread(face_steps.id_photo, face, camera, kind)
         except FaceError as exc:
-            raise e.DeviceProblem(f"拍摄证件照未成功（{exc}），请正对摄像头后重试") from None
+            raise e.DeviceProblem(f"拍摄证件照未成功（{exc}），请正对{CAMERA}后重试") from None
         return photo_document(image, kind, copies=2)  # type: ignore[arg-type]
 
     async def rate(self) -> None:

@@ -44,6 +44,7 @@ from protocol import identity
 from protocol.case import CaseState, IdMethod
 from protocol.catalog import Matter
 from protocol.ids import uuid7
+from protocol.labels import DEVICE_LABELS
 from protocol.messages import DeviceStatus
 
 log = logging.getLogger("bianmin.edge.window")
@@ -92,7 +93,9 @@ class Window:
             status["camera"] = (
                 cam.status()
                 if cam
-                else DeviceStatus(present=False, ok=False, detail="未配置摄像头")
+                else DeviceStatus(
+                    present=False, ok=False, detail=f"未配置{DEVICE_LABELS['camera']}"
+                )
             )
             self._status, self._status_at = status, now
         return dict(self._status)
