@@ -13,7 +13,7 @@ from edge.outbox import Outbox
 from edge.workflow.machine import Step
 from edge.workflow.model import Case
 
-log = logging.getLogger("bianmin.edge.workflow")
+log = logging.getLogger("bianmin.edge.window")
 OPEN_CASE = "workflow.open_case"
 PROGRESS = "workflow.progress"  # e.g. which slips of the case are printed already
 
