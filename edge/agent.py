@@ -18,7 +18,7 @@ from edge.settings import EdgeSettings
 if TYPE_CHECKING:
     import httpx
 
-    from edge.workflow.runtime import WindowRuntime
+    from edge.window.runtime import WindowRuntime
 
 log = logging.getLogger("bianmin.edge")
 
@@ -157,7 +157,7 @@ def build_agent(
     devices: DeviceProbe | None
     if settings.kiosk_port is not None:
         # The window's own cases are the unit's events; its devices report their status.
-        from edge.workflow.runtime import WindowRuntime
+        from edge.window.runtime import WindowRuntime
 
         window = WindowRuntime(settings, outbox, config, link.notify, kit)
         devices = window.device_status

@@ -21,7 +21,7 @@ from firmware_config.schema import HardwareProfile
 if TYPE_CHECKING:
     from edge.health import DeviceProbe
     from edge.outbox import Outbox
-    from edge.workflow.face_steps import CameraDevice
+    from edge.window.camera import CameraDevice
 
 # A source of case events for a unit without a window (the simulated fleet): runs until the
 # event is set.
@@ -74,7 +74,7 @@ class RealKit:
 
     def camera(self, profile: HardwareProfile) -> CameraDevice | None:
         from edge.camera import make_camera
-        from edge.workflow.face_steps import CameraDevice
+        from edge.window.camera import CameraDevice
 
         return CameraDevice(make_camera(profile.camera), profile.camera.backend)
 

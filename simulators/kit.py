@@ -15,7 +15,7 @@ from edge.health import DeviceProbe
 from edge.kit import EventSource, WindowKeys
 from edge.outbox import Outbox
 from edge.settings import EdgeSettings
-from edge.workflow.face_steps import CameraDevice
+from edge.window.camera import CameraDevice
 from firmware_config import builtin_profiles
 from firmware_config.schema import HardwareProfile, NetworkTransport
 from protocol.messages import DeviceStatus

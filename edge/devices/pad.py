@@ -29,7 +29,10 @@ from edge.devices.events import ABS_PRESSURE, ABS_X, ABS_Y, EvdevDevice, EventDe
 from edge.devices.signature import Signature, Stroke
 from edge.devices.strokes import PadGeometry, StrokeAssembler
 from firmware_config.schema import PadSpec
+from protocol.labels import DEVICE_LABELS
 from protocol.messages import DeviceStatus
+
+PAD = DEVICE_LABELS["pad"]
 
 log = logging.getLogger(__name__)
 
@@ -201,19 +204,19 @@ class EvdevSignaturePad:
         if session is not None and session.active:
             if session.error is not None:
                 return DeviceStatus(
-                    present=False, ok=False, detail=f"签字板读取失败：{session.error}"
+                    present=False, ok=False, detail=f"{PAD}读取失败：{session.error}"
                 )
             return DeviceStatus(present=True, ok=True, detail=f"签字中：{session.device_name}")
         try:
             dev = self._opener()
         except DeviceNotFound:
-            return DeviceStatus(present=False, ok=False, detail=f"未找到签字板 {self.spec.device}")
+            return DeviceStatus(present=False, ok=False, detail=f"未找到{PAD} {self.spec.device}")
         except DeviceError as exc:
-            return DeviceStatus(present=True, ok=False, detail=f"签字板不可用：{exc} ({exc.code})")
+            return DeviceStatus(present=True, ok=False, detail=f"{PAD}不可用：{exc} ({exc.code})")
         try:
             pad_geometry(dev, self.spec)
             return DeviceStatus(present=True, ok=True, detail=dev.name)
         except DeviceError as exc:
-            return DeviceStatus(present=True, ok=False, detail=f"签字板不可用：{exc} ({exc.code})")
+            return DeviceStatus(present=True, ok=False, detail=f"{PAD}不可用：{exc} ({exc.code})")
         finally:
             dev.close()

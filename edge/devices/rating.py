@@ -31,8 +31,10 @@ from edge.devices.events import (
     timestamp,
 )
 from firmware_config.schema import RatingSpec
-from protocol.labels import BAD_RATINGS, NOT_RATED_LABEL, RATING_LABELS
+from protocol.labels import BAD_RATINGS, DEVICE_LABELS, NOT_RATED_LABEL, RATING_LABELS
 from protocol.messages import DeviceStatus
+
+RATING = DEVICE_LABELS["rating"]
 
 log = logging.getLogger(__name__)
 
@@ -208,13 +210,17 @@ class EvdevRatingDevice:
         if self._task is not None:
             if self._dev is not None:
                 return DeviceStatus(present=True, ok=True, detail=self._dev.name)
-            detail = f"评价器已断开：{self._error}" if self._error else "评价器已断开"
+            detail = f"{RATING}已断开：{self._error}" if self._error else f"{RATING}已断开"
             return DeviceStatus(present=False, ok=False, detail=detail)
         try:
             dev = self._opener()
         except DeviceNotFound:
-            return DeviceStatus(present=False, ok=False, detail=f"未找到评价器 {self.spec.device}")
+            return DeviceStatus(
+                present=False, ok=False, detail=f"未找到{RATING} {self.spec.device}"
+            )
         except DeviceError as exc:
-            return DeviceStatus(present=True, ok=False, detail=f"评价器不可用：{exc} ({exc.code})")
+            return DeviceStatus(
+                present=True, ok=False, detail=f"{RATING}不可用：{exc} ({exc.code})"
+            )
         dev.close()
         return DeviceStatus(present=True, ok=True, detail=f"{dev.name}（未启动）")

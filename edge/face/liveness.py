@@ -17,6 +17,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from protocol.labels import DEVICE_LABELS
+
+CAMERA = DEVICE_LABELS["camera"]
+
 Challenge = Literal["blink", "turn_left", "turn_right"]
 Status = Literal["pending", "passed", "failed"]
 
@@ -28,7 +32,7 @@ OUTER_CORNERS = (33, 263)
 NOSE_DEPTH_RATIO = 0.6  # as in quality.yaw_deg: nose tip ~0.6 eye-distances in front
 
 PROMPTS_ZH: dict[str, str] = {
-    "look": "请正对摄像头",
+    "look": f"请正对{CAMERA}",
     "blink": "请眨眨眼",
     "turn_left": "请向左转头",
     "turn_right": "请向右转头",

@@ -16,17 +16,20 @@ import numpy as np
 
 from edge.face.types import LEFT_EYE, NOSE, RIGHT_EYE, Detection, Frame
 from firmware_config.schema import FaceSettings
+from protocol.labels import DEVICE_LABELS
+
+CAMERA = DEVICE_LABELS["camera"]
 
 NOSE_DEPTH_RATIO = 0.6
 MAX_ROLL_DEG = 30.0
 
 # Prompts shown to the resident on the kiosk, by gate code.
 PROMPTS_ZH = {
-    "no_face": "未检测到人脸，请正对摄像头",
+    "no_face": f"未检测到人脸，请正对{CAMERA}",
     "several_faces": "画面中有多人，请只保留办事人",
-    "too_small": "请靠近摄像头一些",
+    "too_small": f"请靠近{CAMERA}一些",
     "blurry": "画面模糊，请保持不动",
-    "pose": "请正对摄像头，不要侧脸",
+    "pose": f"请正对{CAMERA}，不要侧脸",
 }
 
 

@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from edge.workflow import view
+from edge.kiosk import view
+from edge.window.window import Window
 from edge.workflow.errors import WorkflowError
-from edge.workflow.window import Window
 
 log = logging.getLogger("bianmin.edge.kiosk")
 STATIC = {"kiosk.js": "text/javascript", "kiosk.css": "text/css"}

@@ -41,7 +41,7 @@ from edge.workflow.model import (
 )
 from protocol.case import CaseState, GreenChannel, IdMethod, Outcome
 from protocol.catalog import Approval, Matter
-from protocol.labels import BAD_RATINGS, NOT_RATED_LABEL, RATING_LABELS
+from protocol.labels import BAD_RATINGS, DEVICE_LABELS, NOT_RATED_LABEL, RATING_LABELS
 from protocol.messages import CaseTransition, DataValue, JsonScalar
 
 S = CaseState
@@ -294,7 +294,7 @@ def _decline(case: Case, cmd: Decline, ctx: Context) -> Changes:
 
 def _sign(case: Case, cmd: Sign, ctx: Context) -> Changes:
     if cmd.strokes < 1 or len(cmd.sha256) != 64:
-        raise e.WorkflowError("请申请人在签字板上签名")
+        raise e.WorkflowError(f"请申请人在{DEVICE_LABELS['pad']}上签名")
     data: dict[str, DataValue] = {"signature_sha256": cmd.sha256, "strokes": cmd.strokes}
     return {"state": S.SIGNED, "signature_sha256": cmd.sha256}, data
 

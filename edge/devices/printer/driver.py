@@ -31,7 +31,10 @@ from edge.devices.printer.document import Document
 from edge.devices.printer.layout import Paper
 from edge.devices.printer.render import encode
 from firmware_config.schema import FileTransport, PrinterSpec
+from protocol.labels import DEVICE_LABELS
 from protocol.messages import DeviceStatus
+
+PRINTER = DEVICE_LABELS["printer"]
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +130,11 @@ class EscposPrinter:
             # opening would truncate a plain file; a device node's presence is what we can know
             path = Path(transport.path)
             if not path.exists():
-                return DeviceStatus(present=False, ok=False, detail=f"未找到打印机 {self.where}")
+                return DeviceStatus(present=False, ok=False, detail=f"未找到{PRINTER} {self.where}")
             if not os.access(path, os.W_OK):
-                return DeviceStatus(present=True, ok=False, detail=f"无权写入打印机 {self.where}")
+                return DeviceStatus(
+                    present=True, ok=False, detail=f"无权写入{PRINTER} {self.where}"
+                )
             return st.unreadable_status(f"{self.where}（此连接方式无法查询纸张状态）")
         with self._lock:
             try:
@@ -149,7 +154,9 @@ class EscposPrinter:
     @staticmethod
     def _down(exc: DeviceError) -> DeviceStatus:
         present = not isinstance(exc, DeviceNotFound)
-        return DeviceStatus(present=present, ok=False, detail=f"打印机不可用：{exc} ({exc.code})")
+        return DeviceStatus(
+            present=present, ok=False, detail=f"{PRINTER}不可用：{exc} ({exc.code})"
+        )
 
     @staticmethod
     def _query(conn: Any) -> DeviceStatus:

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from protocol.labels import DEVICE_LABELS, PAPER_LABELS
 from protocol.messages import DeviceStatus
+
+PRINTER = DEVICE_LABELS["printer"]
+PAPER_OUT = PAPER_LABELS["out"]
+PAPER_NEAR_END = PAPER_LABELS["near_end"]
+STOPPED_BY_PAPER_OUT = f"{PAPER_OUT}停止"
 
 DLE_EOT_PRINTER = b"\x10\x04\x01"
 DLE_EOT_OFFLINE = b"\x10\x04\x02"
@@ -38,11 +44,11 @@ def offline_reasons(b: int) -> list[str]:
     if b & 0x04:
         reasons.append("纸仓盖打开")
     if b & 0x20:
-        reasons.append("缺纸停止")
+        reasons.append(STOPPED_BY_PAPER_OUT)
     if b & 0x08:
         reasons.append("正在走纸")
     if b & 0x40:
-        reasons.append("打印机故障")
+        reasons.append(f"{PRINTER}故障")
     return reasons
 
 
@@ -57,9 +63,9 @@ def status_from_replies(
     """Map the replies to DLE EOT 1, 2 and 4 (None or b"" when no reply came)."""
     p = _last(printer)
     if p is None:
-        return DeviceStatus(present=False, ok=False, detail="打印机无应答（未开机或连线断开）")
+        return DeviceStatus(present=False, ok=False, detail=f"{PRINTER}无应答（未开机或连线断开）")
     if not is_status_byte(p):
-        return DeviceStatus(present=True, ok=False, detail=f"打印机状态无法识别（0x{p:02x}）")
+        return DeviceStatus(present=True, ok=False, detail=f"{PRINTER}状态无法识别（0x{p:02x}）")
     paper_byte = _last(paper)
     state: Paper | None = None
     if paper_byte is not None and is_status_byte(paper_byte):
@@ -67,14 +73,16 @@ def status_from_replies(
     if p & 0x08:
         cause = _last(offline_cause)
         reasons = offline_reasons(cause) if cause is not None and is_status_byte(cause) else []
-        if state == "out" and "缺纸停止" not in reasons:
-            reasons.insert(0, "缺纸")
-        detail = "打印机离线" + (f"：{'、'.join(reasons)}" if reasons else "")
+        if state == "out" and STOPPED_BY_PAPER_OUT not in reasons:
+            reasons.insert(0, PAPER_OUT)
+        detail = f"{PRINTER}离线" + (f"：{'、'.join(reasons)}" if reasons else "")
         return DeviceStatus(present=True, ok=False, detail=detail, paper=state)
     if state == "out":
-        return DeviceStatus(present=True, ok=False, detail="缺纸，请装纸", paper=state)
+        return DeviceStatus(present=True, ok=False, detail=f"{PAPER_OUT}，请装纸", paper=state)
     if state == "near_end":
-        return DeviceStatus(present=True, ok=True, detail="纸将用尽，请准备换纸", paper=state)
+        return DeviceStatus(
+            present=True, ok=True, detail=f"{PAPER_NEAR_END}，请准备换纸", paper=state
+        )
     return DeviceStatus(present=True, ok=True, detail=None, paper=state)
 
 

@@ -18,12 +18,12 @@ from edge.config.applier import RunningConfig
 from edge.devices.printer.slips import Window as SlipWindow
 from edge.kit import UnitKit
 from edge.settings import EdgeSettings
+from edge.window.parts import WindowParts
+from edge.window.registry import RegistryClient
+from edge.window.residents import ResidentFaces
+from edge.window.store import CaseStore
+from edge.window.window import Window
 from edge.workflow.documents import WindowInfo
-from edge.workflow.parts import WindowParts
-from edge.workflow.registry import RegistryClient
-from edge.workflow.residents import ResidentFaces
-from edge.workflow.store import CaseStore
-from edge.workflow.window import Window
 from firmware_config.schema import HardwareProfile
 from protocol.messages import DeviceStatus
 

@@ -17,8 +17,8 @@ import pytest
 from protocol.messages import CaseEnvelope
 from provisioning.mosquitto import free_port, wait_for_port
 from simulators.printer import VirtualPrinter
-from tests.kiosk.offline_config import seed_unit
 from tests.kiosk.stack import BIANMIN, id_number, wait_for
+from tests.window.offline_config import seed_unit
 
 pytestmark = pytest.mark.integration
 UNIT = "t160"

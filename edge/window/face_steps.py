@@ -1,5 +1,5 @@
-"""The blocking face steps of the window, run in a worker thread: the camera as a device with
-a status, the liveness challenge plus 1:1 verification, enrollment, and the ID photo.
+"""The blocking face steps of the window, run in a worker thread: the liveness challenge plus
+1:1 verification, enrollment, and the ID photo.
 
 Frames live only inside these functions: each is used and dropped; nothing here writes an
 image anywhere. What leaves is a distance, a threshold and the liveness decision.
@@ -12,46 +12,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge.camera.base import Camera, CameraError
+from edge.camera.base import CameraError
 from edge.face.errors import FaceError
 from edge.face.service import Consent, FaceService
-from protocol.messages import DeviceStatus
+from edge.window.camera import CameraDevice
+from protocol.labels import DEVICE_LABELS
 
-
-class CameraDevice:
-    """A camera opened on first use and kept open; remembers its last error for the status."""
-
-    def __init__(self, camera: Camera, describe: str) -> None:
-        self.camera = camera
-        self.describe = describe
-        self._lock = threading.Lock()
-        self._started = False
-        self._error: str | None = None
-
-    def capture(self) -> object:
-        with self._lock:
-            try:
-                if not self._started:
-                    self.camera.start()
-                    self._started = True
-                frame = self.camera.capture_rgb()
-            except CameraError as exc:
-                self._error = f"{exc} ({exc.code})"
-                raise
-            self._error = None
-            return frame
-
-    def status(self) -> DeviceStatus:
-        if self._error is not None:
-            return DeviceStatus(present=False, ok=False, detail=f"摄像头不可用：{self._error}")
-        detail = self.describe if self._started else f"{self.describe}（未启用）"
-        return DeviceStatus(present=True, ok=True, detail=detail)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._started:
-                self.camera.close()
-                self._started = False
+CAMERA = DEVICE_LABELS["camera"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +63,7 @@ def verify_live(
     probe = run.probe
     if probe is None:
         return FaceOutcome(
-            liveness or "failed:timeout", error="未检测到清晰的正脸，请正对摄像头后重试"
+            liveness or "failed:timeout", error=f"未检测到清晰的正脸，请正对{CAMERA}后重试"
         )
     try:
         v = face.verify_template(probe, template_id, consent)

@@ -13,7 +13,7 @@ from edge.outbox import Outbox
 from edge.workflow.machine import Step
 from edge.workflow.model import Case
 
-log = logging.getLogger("bianmin.edge.workflow")
+log = logging.getLogger("bianmin.edge.window")
 OPEN_CASE = "workflow.open_case"
 PROGRESS = "workflow.progress"  # e.g. which slips of the case are printed already
 
@@ -34,7 +34,7 @@ class CaseStore:
             log.exception("the stored open case cannot be read; starting without it")
             return None
 
-    def commit(self, step: Step, at: datetime) -> None:
+    async def commit(self, step: Step, at: datetime) -> None:
         """Event and snapshot in one transaction; a closed case leaves no snapshot behind."""
         snapshot = None if step.case.closed else step.case.model_dump_json()
         state: dict[str, str | None] = {OPEN_CASE: snapshot}
@@ -47,5 +47,5 @@ class CaseStore:
         raw = self.outbox.get_state(PROGRESS)
         return json.loads(raw) if raw else {}
 
-    def save_progress(self, progress: dict[str, list[str]]) -> None:
+    async def save_progress(self, progress: dict[str, list[str]]) -> None:
         self.outbox.put_state({PROGRESS: json.dumps(progress, ensure_ascii=False)})

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge.window.window import Window
 from edge.workflow.documents import SLIP_NAMES, slips_for
 from edge.workflow.machine import STATE_LABELS, green_channel
 from edge.workflow.materials import checklist
 from edge.workflow.model import Case
-from edge.workflow.window import Window
 from protocol.case import CaseState, GreenChannel
 from protocol.catalog import APPROVAL_LABELS, LIFE_AREA_LABELS, Approval, Matter
 from protocol.labels import DEVICE_LABELS, PAPER_LABELS, RATING_LABELS
@@ -177,7 +177,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
 
 
 def _ink(w: Window) -> dict[str, Any]:
-    session = w.signing
+    session = w.steps.signing
     if session is None:
         return {"ready": False, "strokes": [], "aspect": 1.6}
     strokes = [*session.strokes]

@@ -1,6 +1,7 @@
-"""The window: the open case, the clerk's actions from the kiosk, and the device steps (face,
-signature, printing, rating) that move the case on. Every transition goes through the pure
-state machine and is committed (event + snapshot, one transaction) before the kiosk sees it.
+"""The window: the open case, the clerk's actions from the kiosk (the ``ACTIONS`` table) and
+the one device step (edge.window.steps) the case's state needs. Every transition goes through
+the pure state machine and is committed (event + snapshot, one transaction) before the kiosk
+sees it.
 
 After a restart `start()` reloads the open case and restarts the device step of its state:
 the pad is grabbed again for a case waiting for its signature, unprinted slips print, the
@@ -10,15 +11,17 @@ rating device asks again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+from types import MappingProxyType
+from typing import Any, Final
 
 from edge.config.applier import RunningConfig
-from edge.devices.errors import DeviceError
-from edge.devices.pad import SigningSession
+from edge.window.parts import Draft, WindowParts
+from edge.window.steps import DeviceSteps, face_identity
+from edge.window.task import StepTask
 from edge.workflow import documents
 from edge.workflow import errors as e
 from edge.workflow.machine import Context, Step, step
@@ -36,31 +39,30 @@ from edge.workflow.model import (
     Rate,
     Route,
     SelectMatter,
-    Sign,
 )
-from edge.workflow.parts import Draft, WindowParts
-from edge.workflow.steps import DeviceSteps
 from protocol import identity
 from protocol.case import CaseState, IdMethod
 from protocol.catalog import Matter
 from protocol.ids import uuid7
+from protocol.labels import DEVICE_LABELS
 from protocol.messages import DeviceStatus
 
 log = logging.getLogger("bianmin.edge.window")
 S = CaseState
 
 
-class Window(DeviceSteps):
+class Window:
+    """One window's open case, and what the clerk (``ACTIONS``) and its devices do to it."""
+
     def __init__(self, parts: WindowParts) -> None:
         self.p = parts
         self.case: Case | None = None
         self.last_closed: Case | None = None
         self.draft = Draft()
         self.message: dict[str, str] | None = None
-        self.signing: SigningSession | None = None
-        self._signed = asyncio.Event()
+        self.steps = DeviceSteps(parts, self)
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._step = StepTask(self._step_failed)
         self._status: dict[str, DeviceStatus] = {}
         self._status_at = 0.0
 
@@ -74,7 +76,8 @@ class Window(DeviceSteps):
         self._resume()
 
     async def close(self) -> None:
-        await self._stop_task()
+        async with self._lock:  # let a commit in progress finish before the outbox closes
+            await self._stop_task()
         await self.p.devices.close()
         if self.p.camera is not None:
             self.p.camera.close()
@@ -90,7 +93,9 @@ class Window(DeviceSteps):
             status["camera"] = (
                 cam.status()
                 if cam
-                else DeviceStatus(present=False, ok=False, detail="未配置摄像头")
+                else DeviceStatus(
+                    present=False, ok=False, detail=f"未配置{DEVICE_LABELS['camera']}"
+                )
             )
             self._status, self._status_at = status, now
         return dict(self._status)
@@ -117,10 +122,13 @@ class Window(DeviceSteps):
             deferred_days=cfg.thresholds.deferred_material_days,
         )
 
-    def _commit(self, cmd: Command) -> Step:
+    async def _commit(self, cmd: Command) -> Step:
+        """The one way a case moves on: step, commit, and only then adopt the new case."""
+        # Called only under self._lock, and no task is cancelled while it holds the lock
+        # (close() takes it too), so a commit awaited off the loop is never half adopted.
         ctx = self.context()
         done = step(self.case, cmd, ctx)
-        self.p.store.commit(done, ctx.now)  # durable before anyone is told
+        await self.p.store.commit(done, ctx.now)  # durable before anyone is told
         if done.case.closed:
             self.case, self.last_closed = None, done.case
         else:
@@ -128,26 +136,34 @@ class Window(DeviceSteps):
         self.message = None
         return done
 
+    async def advance(self, *commands: Command) -> None:
+        """A device step's transitions, in order, then the step of the state they lead to."""
+        async with self._lock:
+            for command in commands:
+                await self._commit(command)
+            self._resume()
+
     # -- the kiosk's actions ----------------------------------------------------------------
 
     async def act(self, name: str, args: dict[str, Any]) -> None:
-        handler = getattr(self, f"_do_{name}", None)
-        if handler is None:
+        """Run the kiosk's action ``name``; a new state starts the device step it needs."""
+        action = ACTIONS.get(name)
+        if action is None:
             raise e.WorkflowError("未知操作", f"unknown action {name!r}")
         async with self._lock:
             before = self.case.state if self.case else None
-            await handler(args)
+            await action(self, args)
             after = self.case.state if self.case else None
             if after != before:
                 self._resume()
 
     async def _do_open(self, args: dict[str, Any]) -> None:
         self.running()
-        self._commit(Open(uuid7()))
+        await self._commit(Open(uuid7()))
         self.last_closed = None
 
     async def _do_consent(self, args: dict[str, Any]) -> None:
-        self._commit(GiveConsent(face=bool(args.get("face"))))
+        await self._commit(GiveConsent(face=bool(args.get("face"))))
 
     async def _do_id_number(self, args: dict[str, Any]) -> None:
         try:
@@ -166,21 +182,21 @@ class Window(DeviceSteps):
                 self.message = {"kind": "info", "text": "该申请人尚未登记人脸，请核验身份证原件"}
             return
         self.draft.mode = "face"
-        self._start(self._face(template))
+        self._start(partial(self.steps.face, template))
 
     async def _do_face_retry(self, args: dict[str, Any]) -> None:
         ref = self.draft.id_ref
         template = self.p.residents.template_for(ref) if ref else None
         if template is None or self.draft.face_busy:
             return
-        self._start(self._face(template))
+        self._start(partial(self.steps.face, template))
 
     async def _do_face_confirm_presence(self, args: dict[str, Any]) -> None:
         """The challenge failed but the face matched: the clerk, seeing the resident, vouches."""
         outcome = self.draft.face
         if outcome is None or not outcome.match:
             raise e.IdentityRejected("人脸比对未通过，不能人工确认")
-        self._identify_face(outcome, clerk_confirmed=True)
+        await self._commit(face_identity(self.draft, outcome, clerk_confirmed=True))
 
     async def _do_use_card(self, args: dict[str, Any]) -> None:
         await self._stop_task()
@@ -191,7 +207,7 @@ class Window(DeviceSteps):
         method = IdMethod.CLERK_CHECK if args.get("method") == "clerk_check" else IdMethod.ID_CARD
         if self.draft.id_ref is None or self.draft.id_masked is None:
             raise e.IdentityRejected("请先输入身份证号码")
-        self._commit(Identify(method, self.draft.id_ref, self.draft.id_masked))
+        await self._commit(Identify(method, self.draft.id_ref, self.draft.id_masked))
 
     async def _do_enroll(self, args: dict[str, Any]) -> None:
         """登记人脸: only with the resident's own, separate consent to enrollment."""
@@ -202,54 +218,40 @@ class Window(DeviceSteps):
         case = self.case
         if case is None or case.applicant is None:
             raise e.WrongState("请先核验身份")
-        self._start(self._enroll(case, case.applicant.ref))
+        self._start(partial(self.steps.enroll, case, case.applicant.ref))
 
     async def _do_select_matter(self, args: dict[str, Any]) -> None:
-        self._commit(SelectMatter(str(args.get("code", ""))))
+        await self._commit(SelectMatter(str(args.get("code", ""))))
 
     async def _do_materials(self, args: dict[str, Any]) -> None:
         """Record the checklist, then accept, accept with deficiencies, or decline."""
         received = frozenset(str(x) for x in args.get("received", []))
         shown = frozenset(str(x) for x in args.get("shown", []))
-        self._commit(CheckMaterials(received, shown, self.draft.registry))
+        await self._commit(CheckMaterials(received, shown, self.draft.registry))
         decision = args.get("decision")
         if decision == "decline":
-            self._commit(Decline())
+            await self._commit(Decline())
         elif decision in ("accept", "defer"):
-            self._commit(Accept(defer=decision == "defer"))
+            await self._commit(Accept(defer=decision == "defer"))
 
     async def _do_sign_clear(self, args: dict[str, Any]) -> None:
-        if self.signing is not None:
-            self.signing.clear()
+        if self.steps.signing is not None:
+            self.steps.signing.clear()
 
     async def _do_sign_confirm(self, args: dict[str, Any]) -> None:
-        session = self.signing
-        if session is None:
-            raise e.DeviceProblem("签字板未就绪")
-        try:
-            sig = session.signature()
-        except DeviceError as exc:
-            raise e.DeviceProblem(f"签字板出错：{exc}") from None
-        if sig.is_empty:
-            raise e.WorkflowError("请申请人在签字板上签名")
-        assert self.case is not None
-        folder = self.p.data_dir / "signatures"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{self.case.case_id}.json").write_bytes(sig.canonical_bytes())
-        self._commit(Sign(sig.sha256, len(sig.strokes)))
-        self._signed.set()
+        await self._commit(self.steps.signature())
+        self.steps.signed()
         # let the signing step release the pad itself: cancelling it mid-exit could skip the
         # ungrab and leave the pad grabbed
-        if self._task is not None:
-            await asyncio.wait([self._task], timeout=5)
+        await self._step.finish(timeout=5)
 
     async def _do_route(self, args: dict[str, Any]) -> None:
-        self._commit(Route())
+        await self._commit(Route())
 
     async def _do_print_retry(self, args: dict[str, Any]) -> None:
         if self.case is not None and self.case.state in (S.APPROVED, S.FORWARDED):
             self.draft.print_error = None
-            self._start(self._print())
+            self._start(self.steps.print_slips)
 
     async def _do_print_skip_photo(self, args: dict[str, Any]) -> None:
         if self.case is None:
@@ -257,19 +259,19 @@ class Window(DeviceSteps):
         progress = self.p.store.progress()
         done = progress.setdefault(str(self.case.case_id), [])
         done.append(f"-{documents.PHOTO}")  # skipped, on the clerk's word
-        self.p.store.save_progress(progress)
+        await self.p.store.save_progress(progress)
         await self._do_print_retry(args)
 
     async def _do_rate_reason(self, args: dict[str, Any]) -> None:
         result = self.draft.rating
         if result is None:
             raise e.WrongState("没有待补充原因的评价")
-        self._commit(Rate(result.level, str(args.get("reason", ""))))
-        self._commit(Close())
+        await self._commit(Rate(result.level, str(args.get("reason", ""))))
+        await self._commit(Close())
 
     async def _do_cancel(self, args: dict[str, Any]) -> None:
         await self._stop_task()
-        self._commit(Cancel(str(args.get("reason", "工作人员取消"))))
+        await self._commit(Cancel(str(args.get("reason", "工作人员取消"))))
 
     async def _do_next(self, args: dict[str, Any]) -> None:
         self.last_closed = None
@@ -278,10 +280,7 @@ class Window(DeviceSteps):
 
     def _resume(self) -> None:
         """Start the device step the case's state needs (also after a restart)."""
-        old = self._task
-        self._task = None
-        if old is not None and not old.done():
-            old.cancel()
+        self._step.cancel()
         self.draft.stop.set()
         keep = self.draft if self.case is not None else Draft()
         self.draft = Draft(id_ref=keep.id_ref, id_masked=keep.id_masked, mode=keep.mode)
@@ -293,35 +292,48 @@ class Window(DeviceSteps):
         if state is S.MATERIALS_CHECKED and keep.registry_state in ("answered", "unreachable"):
             self.draft.registry, self.draft.registry_state = keep.registry, keep.registry_state
         elif state in (S.MATTER_SELECTED, S.MATERIALS_CHECKED):
-            self._start(self._lookup())
+            self._start(self.steps.lookup)
         elif state in (S.ACCEPTED, S.DEFICIENCY_ACCEPTED):
-            self._start(self._sign())
+            self._start(self.steps.sign)
         elif state in (S.APPROVED, S.FORWARDED):
-            self._start(self._print())
+            self._start(self.steps.print_slips)
         elif state in (S.PRINTED, S.NOT_ACCEPTED):
-            self._start(self._rate())
+            self._start(self.steps.rate)
 
-    def _start(self, coro: Awaitable[None]) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+    def _start(self, step: Callable[[], Awaitable[None]]) -> None:
         self.draft.stop = threading.Event()
-        self._task = asyncio.ensure_future(self._guard(coro))
-
-    async def _guard(self, coro: Awaitable[None]) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except e.WorkflowError as exc:
-            self.message = {"kind": "error", "text": exc.message_zh}
-        except Exception:  # a device step must never take the window down
-            log.exception("window step failed")
-            self.message = {"kind": "error", "text": "设备操作出错，请重试或联系运维"}
+        self._step.start(step)
 
     async def _stop_task(self) -> None:
         self.draft.stop.set()
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._step.stop()
+
+    def _step_failed(self, text: str) -> None:
+        self.message = {"kind": "error", "text": text}
+
+
+Action = Callable[[Window, dict[str, Any]], Awaitable[None]]
+# Everything the kiosk page can ask of the window (edge/kiosk/static/kiosk.js posts these
+# names to /api/act/{name}); any other name is refused.
+ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
+    {
+        "open": Window._do_open,
+        "consent": Window._do_consent,
+        "id_number": Window._do_id_number,
+        "face_retry": Window._do_face_retry,
+        "face_confirm_presence": Window._do_face_confirm_presence,
+        "use_card": Window._do_use_card,
+        "card_checked": Window._do_card_checked,
+        "enroll": Window._do_enroll,
+        "select_matter": Window._do_select_matter,
+        "materials": Window._do_materials,
+        "sign_clear": Window._do_sign_clear,
+        "sign_confirm": Window._do_sign_confirm,
+        "route": Window._do_route,
+        "print_retry": Window._do_print_retry,
+        "print_skip_photo": Window._do_print_skip_photo,
+        "rate_reason": Window._do_rate_reason,
+        "cancel": Window._do_cancel,
+        "next": Window._do_next,
+    }
+)

@@ -1,63 +1,89 @@
 """The window's device steps: face verification and enrollment, the registry lookup, the
-signature, printing and the rating. Each runs as the window's one background task for the
-case's state and commits its transition through the window when it is done."""
+signature, printing and the rating. The window runs one at a time as the background task of
+the case's state; a step moves the case on only through the window (``StepHost.advance``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Protocol
 
 from edge.config.applier import RunningConfig
 from edge.devices.errors import DeviceError
 from edge.devices.pad import SigningSession
+from edge.devices.printer.document import Document
 from edge.devices.printer.photo import photo_document
 from edge.face.errors import FaceError
 from edge.face.service import Consent
-from edge.workflow import documents, face_steps
+from edge.window import face_steps
+from edge.window.parts import Draft, WindowParts
+from edge.workflow import documents
 from edge.workflow import errors as e
-from edge.workflow.machine import Step
 from edge.workflow.materials import registry_materials
-from edge.workflow.model import Case, Close, Command, FaceCheck, Identify, Printed, Rate
-from edge.workflow.parts import Draft, WindowParts
+from edge.workflow.model import Case, Close, Command, FaceCheck, Identify, Printed, Rate, Sign
 from protocol.case import IdMethod
 from protocol.catalog import Matter
+from protocol.labels import DEVICE_LABELS
+
+CAMERA, PAD = DEVICE_LABELS["camera"], DEVICE_LABELS["pad"]
 
 log = logging.getLogger("bianmin.edge.window")
 
 
+class StepHost(Protocol):
+    """What the steps need from the window that owns them."""
+
+    @property
+    def case(self) -> Case | None: ...
+
+    @property
+    def draft(self) -> Draft: ...
+
+    def matters(self) -> dict[str, Matter]: ...
+
+    def running(self) -> RunningConfig: ...
+
+    async def advance(self, *commands: Command) -> None:
+        """Commit ``commands`` in order under the window's lock, then start the next step."""
+        ...
+
+
+def face_identity(
+    draft: Draft, outcome: face_steps.FaceOutcome, *, clerk_confirmed: bool
+) -> Identify:
+    """The Identify command for a face match of the number in the draft."""
+    assert outcome.distance is not None
+    assert outcome.threshold is not None
+    assert draft.id_ref is not None
+    assert draft.id_masked is not None
+    check = FaceCheck(
+        distance=outcome.distance, threshold=outcome.threshold, reference="template",
+        liveness=outcome.liveness, clerk_confirmed=clerk_confirmed,
+    )  # fmt: skip
+    return Identify(IdMethod.FACE, draft.id_ref, draft.id_masked, check)
+
+
 class DeviceSteps:
-    """Mixed into Window, which provides the state and the commit below."""
+    """Owned by one window; holds the signing session the kiosk draws live ink from."""
 
-    p: WindowParts
-    case: Case | None
-    draft: Draft
-    signing: SigningSession | None
-    _signed: asyncio.Event
-    _lock: asyncio.Lock
-    _task: asyncio.Task[None] | None
+    def __init__(self, parts: WindowParts, host: StepHost) -> None:
+        self.p = parts
+        self.host = host
+        self.signing: SigningSession | None = None
+        self._signed = asyncio.Event()
 
-    def _commit(self, cmd: Command) -> Step:
-        raise NotImplementedError
-
-    def matters(self) -> dict[str, Matter]:
-        raise NotImplementedError
-
-    def running(self) -> RunningConfig:
-        raise NotImplementedError
-
-    def _resume(self) -> None:
-        raise NotImplementedError
-
-    def _start(self, coro: Any) -> None:
-        raise NotImplementedError
+    # The window replaces its draft on every state change: always read the current one.
+    @property
+    def draft(self) -> Draft:
+        return self.host.draft
 
     def _consent(self, purpose: str) -> Consent:
-        assert self.case is not None
-        return Consent(purpose, str(self.case.case_id), self.case.updated_at)  # type: ignore[arg-type]
+        case = self.host.case
+        assert case is not None
+        return Consent(purpose, str(case.case_id), case.updated_at)  # type: ignore[arg-type]
 
-    async def _face(self, template_id: str) -> None:
+    async def face(self, template_id: str) -> None:
         face, camera = self.p.face, self.p.camera
         if face is None or camera is None:
             raise e.DeviceProblem("本终端未启用人脸识别")
@@ -76,22 +102,9 @@ class DeviceSteps:
             self.draft.face_busy = False
         self.draft.face = outcome
         if outcome.error is None and outcome.match and outcome.liveness == "passed":
-            async with self._lock:
-                self._identify_face(outcome, clerk_confirmed=False)
-                self._resume()
+            await self.host.advance(face_identity(self.draft, outcome, clerk_confirmed=False))
 
-    def _identify_face(self, outcome: face_steps.FaceOutcome, *, clerk_confirmed: bool) -> None:
-        assert outcome.distance is not None
-        assert outcome.threshold is not None
-        assert self.draft.id_ref is not None
-        assert self.draft.id_masked is not None
-        check = FaceCheck(
-            distance=outcome.distance, threshold=outcome.threshold, reference="template",
-            liveness=outcome.liveness, clerk_confirmed=clerk_confirmed,
-        )  # fmt: skip
-        self._commit(Identify(IdMethod.FACE, self.draft.id_ref, self.draft.id_masked, check))
-
-    async def _enroll(self, case: Case, ref: str) -> None:
+    async def enroll(self, case: Case, ref: str) -> None:
         assert self.p.face is not None
         assert self.p.camera is not None
         self.draft.enroll = "busy"
@@ -109,12 +122,12 @@ class DeviceSteps:
                 self.p.face.delete(old)
         self.draft.enroll = "done"
 
-    async def _lookup(self) -> None:
-        case = self.case
+    async def lookup(self) -> None:
+        case = self.host.case
         assert case is not None
         assert case.applicant is not None
         assert case.matter_code
-        asked = registry_materials(self.matters()[case.matter_code])
+        asked = registry_materials(self.host.matters()[case.matter_code])
         if not asked:
             self.draft.registry, self.draft.registry_state = frozenset(), "answered"
             return
@@ -123,22 +136,45 @@ class DeviceSteps:
         self.draft.registry = found
         self.draft.registry_state = "unreachable" if found is None else "answered"
 
-    async def _sign(self) -> None:
+    async def sign(self) -> None:
+        """Hold the pad until the clerk confirms the signature (``signed``)."""
         self._signed = asyncio.Event()
         try:
             async with self.p.devices.pad.signing() as session:
                 self.signing = session
                 await self._signed.wait()
         except DeviceError as exc:
-            raise e.DeviceProblem(f"签字板不可用：{exc}") from None
+            raise e.DeviceProblem(f"{PAD}不可用：{exc}") from None
         finally:
             self.signing = None
 
-    async def _print(self) -> None:
-        case = self.case
+    def signature(self) -> Sign:
+        """The signature on the pad as the case's Sign; its strokes stay on the unit."""
+        session = self.signing
+        if session is None:
+            raise e.DeviceProblem(f"{PAD}未就绪")
+        try:
+            sig = session.signature()
+        except DeviceError as exc:
+            raise e.DeviceProblem(f"{PAD}出错：{exc}") from None
+        if sig.is_empty:
+            raise e.WorkflowError(f"请申请人在{PAD}上签名")
+        case = self.host.case
+        assert case is not None
+        folder = self.p.data_dir / "signatures"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{case.case_id}.json").write_bytes(sig.canonical_bytes())
+        return Sign(sig.sha256, len(sig.strokes))
+
+    def signed(self) -> None:
+        """The Sign is committed: the signing step lets go of the pad."""
+        self._signed.set()
+
+    async def print_slips(self) -> None:
+        case = self.host.case
         assert case is not None
         assert case.matter_code is not None
-        matter = self.matters()[case.matter_code]
+        matter = self.host.matters()[case.matter_code]
         kinds = documents.slips_for(case, tuple(s.value for s in matter.slips))
         progress = self.p.store.progress()
         done = progress.setdefault(str(case.case_id), [])
@@ -161,26 +197,23 @@ class DeviceSteps:
                 self.draft.printing = None
                 return
             done.append(kind)
-            self.p.store.save_progress(progress)
+            await self.p.store.save_progress(progress)
         self.draft.printing = None
-        printed = tuple(k for k in kinds if k in done)
-        async with self._lock:
-            self._commit(Printed(printed))
-            self._resume()
+        await self.host.advance(Printed(tuple(k for k in kinds if k in done)))
 
-    async def _photo_document(self, case: Case) -> Any:
+    async def _photo_document(self, case: Case) -> Document:
         face, camera = self.p.face, self.p.camera
         if face is None or camera is None:
-            raise e.DeviceProblem("本终端未启用摄像头，无法拍摄证件照")
+            raise e.DeviceProblem(f"本终端未启用{CAMERA}，无法拍摄证件照")
         kind = case.photo or "1inch"
         try:
             image = await asyncio.to_thread(face_steps.id_photo, face, camera, kind)
         except FaceError as exc:
-            raise e.DeviceProblem(f"拍摄证件照未成功（{exc}），请正对摄像头后重试") from None
+            raise e.DeviceProblem(f"拍摄证件照未成功（{exc}），请正对{CAMERA}后重试") from None
         return photo_document(image, kind, copies=2)  # type: ignore[arg-type]
 
-    async def _rate(self) -> None:
-        timeout = self.running().rating_timeout_s
+    async def rate(self) -> None:
+        timeout = self.host.running().rating_timeout_s
         self.draft.rating_waiting = True
         try:
             result = await self.p.devices.rating.collect(timeout)
@@ -188,8 +221,5 @@ class DeviceSteps:
             self.draft.rating_waiting = False
         self.draft.rating = result
         if result.needs_reason:
-            return  # the kiosk asks why; _do_rate_reason finishes the case
-        async with self._lock:
-            self._commit(Rate(result.level))
-            self._commit(Close())
-            self._resume()
+            return  # the kiosk asks why; the rate_reason action finishes the case
+        await self.host.advance(Rate(result.level), Close())

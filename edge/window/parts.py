@@ -12,13 +12,13 @@ from edge.config.applier import RunningConfig
 from edge.devices.bundle import Devices
 from edge.devices.rating import RatingResult
 from edge.face.service import FaceService
-from edge.workflow import face_steps
+from edge.window import face_steps
+from edge.window.camera import CameraDevice
+from edge.window.registry import RegistryClient
+from edge.window.residents import ResidentFaces
+from edge.window.store import CaseStore
 from edge.workflow.calendar import WorkCalendar
 from edge.workflow.documents import WindowInfo
-from edge.workflow.face_steps import CameraDevice
-from edge.workflow.registry import RegistryClient
-from edge.workflow.residents import ResidentFaces
-from edge.workflow.store import CaseStore
 
 
 @dataclass

@@ -1,0 +1,110 @@
+"""A window in this process, built from simulated parts: the in-memory pad and rating keys, a
+printer that keeps what it is given, no camera, no face service, no hub to ask."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from edge.config.applier import RunningConfig
+from edge.devices.bundle import Devices
+from edge.devices.printer.document import Document
+from edge.devices.printer.slips import Window as SlipWindow
+from edge.outbox import Outbox
+from edge.window.parts import WindowParts
+from edge.window.registry import RegistryClient
+from edge.window.residents import ResidentFaces
+from edge.window.store import CaseStore
+from edge.window.window import Window
+from edge.workflow.documents import WindowInfo
+from edge.workflow.machine import Step
+from firmware_config import builtin_profiles
+from firmware_config.schema import PrinterSpec
+from protocol.case import CaseState
+from protocol.catalog import CatalogSlice, Matter
+from protocol.config import ConfigBody
+from protocol.messages import DeviceStatus
+from simulators.devices.pad import SimulatedSignaturePad
+from simulators.devices.rating import SimulatedRatingDevice
+from tests.config_factories import PROFILE, body, slice_bytes, slice_ref
+from tests.workflow.factories import matter
+
+UNIT = "t001"
+ID_KEY = b"0123456789abcdef"
+
+
+def plain_matter() -> Matter:
+    """The workflow tests' matter without the photo taken at the window (no camera here)."""
+    m = matter()
+    return m.model_copy(update={"materials": tuple(x for x in m.materials if "照片" not in x.name)})
+
+
+@dataclass
+class KeptPrinter:
+    spec: PrinterSpec
+    printed: list[Document] = field(default_factory=list)
+
+    def print(self, doc: Document, *, check_paper: bool = True) -> int:
+        self.printed.append(doc)
+        return 0
+
+    def status(self) -> DeviceStatus:
+        return DeviceStatus(present=True, ok=True, detail="test", paper="ok")
+
+
+class RecordingStore(CaseStore):
+    """The real store; also remembers the states it committed, in order."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__(outbox)
+        self.states: list[CaseState] = []
+
+    async def commit(self, step: Step, at: datetime) -> None:
+        await super().commit(step, at)
+        self.states.append(step.case.state)
+
+
+@dataclass
+class Desk:
+    window: Window
+    store: RecordingStore
+    pad: SimulatedSignaturePad
+    rating: SimulatedRatingDevice
+    printer: KeptPrinter
+
+    async def until(self, predicate: object, what: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():  # type: ignore[operator]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            await asyncio.sleep(0.01)
+
+
+def running(m: Matter) -> RunningConfig:
+    doc = body(slice_ref(slice_bytes()), matters=1)
+    return RunningConfig(
+        version=1, issued_at=datetime.now(UTC), sig="test", body=ConfigBody.model_validate(doc),
+        catalog=CatalogSlice(catalog_version=1, matters=(m,)), blacklist=frozenset(),
+    )  # fmt: skip
+
+
+def build_desk(root: Path, *, ratings: tuple[int | None, ...] = (5,)) -> Desk:
+    """A fresh window on the outbox under ``root`` (built again on the same root: a restart)."""
+    profile = builtin_profiles()[PROFILE]
+    store = RecordingStore(Outbox(root / "outbox.sqlite3", UNIT, durable=False))
+    pad = SimulatedSignaturePad(profile.pad, transport="memory", speed=0, start_delay_s=0)
+    rating = SimulatedRatingDevice(
+        profile.rating, choices=ratings, delay_s=0.05, transport="memory"
+    )
+    printer = KeptPrinter(profile.printer)
+    config = running(plain_matter())
+    parts = WindowParts(
+        unit=UNIT, store=store, config=lambda: config,
+        devices=Devices(pad=pad, rating=rating, printer=printer), camera=None, face=None,
+        residents=ResidentFaces(root / "residents.sqlite3"), registry=RegistryClient(None, None),
+        id_key=ID_KEY, info=WindowInfo(SlipWindow("测试村便民服务站")), data_dir=root,
+    )  # fmt: skip
+    return Desk(Window(parts), store, pad, rating, printer)
