@@ -21,13 +21,10 @@ from mqttio import AsyncMqttClient, Backoff, BrokerUrl, Received
 from mqttio.client import NotConnected, Will
 from protocol import topics
 from protocol.errors import ProtocolError
-from protocol.messages import Ack, State, decode, encode, utc_now
+from protocol.messages import Ack, State, decode, encode, frame_tx_batch, utc_now
 from protocol.topics import Channel
 
 log = logging.getLogger("bianmin.edge.link")
-
-BATCH_HEAD = b'{"v":1,"events":['
-BATCH_TAIL = b"]}"
 
 
 @dataclass(frozen=True)
@@ -142,7 +139,7 @@ class UnitLink:
                 return
             # Marked before publishing: if the link dies now, the reconnect resends them.
             self.outbox.mark_sent(batch)
-            payload = BATCH_HEAD + b",".join(e.payload for e in batch) + BATCH_TAIL
+            payload = frame_tx_batch(e.payload for e in batch)
             try:
                 self.client.publish(self._tx_topic, payload, qos=1)
             except NotConnected:
