@@ -38,7 +38,7 @@ class DeviceSteps:
     _lock: asyncio.Lock
     _task: asyncio.Task[None] | None
 
-    def _commit(self, cmd: Command) -> Step:
+    async def _commit(self, cmd: Command) -> Step:
         raise NotImplementedError
 
     def matters(self) -> dict[str, Matter]:
@@ -77,10 +77,12 @@ class DeviceSteps:
         self.draft.face = outcome
         if outcome.error is None and outcome.match and outcome.liveness == "passed":
             async with self._lock:
-                self._identify_face(outcome, clerk_confirmed=False)
+                await self._identify_face(outcome, clerk_confirmed=False)
                 self._resume()
 
-    def _identify_face(self, outcome: face_steps.FaceOutcome, *, clerk_confirmed: bool) -> None:
+    async def _identify_face(
+        self, outcome: face_steps.FaceOutcome, *, clerk_confirmed: bool
+    ) -> None:
         assert outcome.distance is not None
         assert outcome.threshold is not None
         assert self.draft.id_ref is not None
@@ -89,7 +91,7 @@ class DeviceSteps:
             distance=outcome.distance, threshold=outcome.threshold, reference="template",
             liveness=outcome.liveness, clerk_confirmed=clerk_confirmed,
         )  # fmt: skip
-        self._commit(Identify(IdMethod.FACE, self.draft.id_ref, self.draft.id_masked, check))
+        await self._commit(Identify(IdMethod.FACE, self.draft.id_ref, self.draft.id_masked, check))
 
     async def _enroll(self, case: Case, ref: str) -> None:
         assert self.p.face is not None
@@ -161,11 +163,11 @@ class DeviceSteps:
                 self.draft.printing = None
                 return
             done.append(kind)
-            self.p.store.save_progress(progress)
+            await self.p.store.save_progress(progress)
         self.draft.printing = None
         printed = tuple(k for k in kinds if k in done)
         async with self._lock:
-            self._commit(Printed(printed))
+            await self._commit(Printed(printed))
             self._resume()
 
     async def _photo_document(self, case: Case) -> Any:
@@ -190,6 +192,6 @@ class DeviceSteps:
         if result.needs_reason:
             return  # the kiosk asks why; _do_rate_reason finishes the case
         async with self._lock:
-            self._commit(Rate(result.level))
-            self._commit(Close())
+            await self._commit(Rate(result.level))
+            await self._commit(Close())
             self._resume()

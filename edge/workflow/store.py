@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
-from edge.outbox import Outbox
+from edge.eventlog import EventLog
 from edge.workflow.machine import Step
 from edge.workflow.model import Case
 
@@ -19,12 +18,11 @@ PROGRESS = "workflow.progress"  # e.g. which slips of the case are printed alrea
 
 
 class CaseStore:
-    def __init__(self, outbox: Outbox, notify: Callable[[], None] = lambda: None) -> None:
-        self.outbox = outbox
-        self.notify = notify
+    def __init__(self, event_log: EventLog) -> None:
+        self.event_log = event_log
 
     def load(self) -> Case | None:
-        raw = self.outbox.get_state(OPEN_CASE)
+        raw = self.event_log.get_state(OPEN_CASE)
         if raw is None:
             return None
         try:
@@ -34,18 +32,17 @@ class CaseStore:
             log.exception("the stored open case cannot be read; starting without it")
             return None
 
-    def commit(self, step: Step, at: datetime) -> None:
+    async def commit(self, step: Step, at: datetime) -> None:
         """Event and snapshot in one transaction; a closed case leaves no snapshot behind."""
         snapshot = None if step.case.closed else step.case.model_dump_json()
         state: dict[str, str | None] = {OPEN_CASE: snapshot}
         if step.case.closed or step.case.transitions == 1:
             state[PROGRESS] = None
-        self.outbox.append(step.transition, at, state=state)
-        self.notify()
+        await self.event_log.append(step.transition, at, state=state)
 
     def progress(self) -> dict[str, list[str]]:
-        raw = self.outbox.get_state(PROGRESS)
+        raw = self.event_log.get_state(PROGRESS)
         return json.loads(raw) if raw else {}
 
-    def save_progress(self, progress: dict[str, list[str]]) -> None:
-        self.outbox.put_state({PROGRESS: json.dumps(progress, ensure_ascii=False)})
+    async def save_progress(self, progress: dict[str, list[str]]) -> None:
+        await self.event_log.put_state({PROGRESS: json.dumps(progress, ensure_ascii=False)})

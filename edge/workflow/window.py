@@ -117,10 +117,10 @@ class Window(DeviceSteps):
             deferred_days=cfg.thresholds.deferred_material_days,
         )
 
-    def _commit(self, cmd: Command) -> Step:
+    async def _commit(self, cmd: Command) -> Step:
         ctx = self.context()
         done = step(self.case, cmd, ctx)
-        self.p.store.commit(done, ctx.now)  # durable before anyone is told
+        await self.p.store.commit(done, ctx.now)  # durable before anyone is told
         if done.case.closed:
             self.case, self.last_closed = None, done.case
         else:
@@ -143,11 +143,11 @@ class Window(DeviceSteps):
 
     async def _do_open(self, args: dict[str, Any]) -> None:
         self.running()
-        self._commit(Open(uuid7()))
+        await self._commit(Open(uuid7()))
         self.last_closed = None
 
     async def _do_consent(self, args: dict[str, Any]) -> None:
-        self._commit(GiveConsent(face=bool(args.get("face"))))
+        await self._commit(GiveConsent(face=bool(args.get("face"))))
 
     async def _do_id_number(self, args: dict[str, Any]) -> None:
         try:
@@ -180,7 +180,7 @@ class Window(DeviceSteps):
         outcome = self.draft.face
         if outcome is None or not outcome.match:
             raise e.IdentityRejected("人脸比对未通过，不能人工确认")
-        self._identify_face(outcome, clerk_confirmed=True)
+        await self._identify_face(outcome, clerk_confirmed=True)
 
     async def _do_use_card(self, args: dict[str, Any]) -> None:
         await self._stop_task()
@@ -191,7 +191,7 @@ class Window(DeviceSteps):
         method = IdMethod.CLERK_CHECK if args.get("method") == "clerk_check" else IdMethod.ID_CARD
         if self.draft.id_ref is None or self.draft.id_masked is None:
             raise e.IdentityRejected("请先输入身份证号码")
-        self._commit(Identify(method, self.draft.id_ref, self.draft.id_masked))
+        await self._commit(Identify(method, self.draft.id_ref, self.draft.id_masked))
 
     async def _do_enroll(self, args: dict[str, Any]) -> None:
         """登记人脸: only with the resident's own, separate consent to enrollment."""
@@ -205,18 +205,18 @@ class Window(DeviceSteps):
         self._start(self._enroll(case, case.applicant.ref))
 
     async def _do_select_matter(self, args: dict[str, Any]) -> None:
-        self._commit(SelectMatter(str(args.get("code", ""))))
+        await self._commit(SelectMatter(str(args.get("code", ""))))
 
     async def _do_materials(self, args: dict[str, Any]) -> None:
         """Record the checklist, then accept, accept with deficiencies, or decline."""
         received = frozenset(str(x) for x in args.get("received", []))
         shown = frozenset(str(x) for x in args.get("shown", []))
-        self._commit(CheckMaterials(received, shown, self.draft.registry))
+        await self._commit(CheckMaterials(received, shown, self.draft.registry))
         decision = args.get("decision")
         if decision == "decline":
-            self._commit(Decline())
+            await self._commit(Decline())
         elif decision in ("accept", "defer"):
-            self._commit(Accept(defer=decision == "defer"))
+            await self._commit(Accept(defer=decision == "defer"))
 
     async def _do_sign_clear(self, args: dict[str, Any]) -> None:
         if self.signing is not None:
@@ -236,7 +236,7 @@ class Window(DeviceSteps):
         folder = self.p.data_dir / "signatures"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{self.case.case_id}.json").write_bytes(sig.canonical_bytes())
-        self._commit(Sign(sig.sha256, len(sig.strokes)))
+        await self._commit(Sign(sig.sha256, len(sig.strokes)))
         self._signed.set()
         # let the signing step release the pad itself: cancelling it mid-exit could skip the
         # ungrab and leave the pad grabbed
@@ -244,7 +244,7 @@ class Window(DeviceSteps):
             await asyncio.wait([self._task], timeout=5)
 
     async def _do_route(self, args: dict[str, Any]) -> None:
-        self._commit(Route())
+        await self._commit(Route())
 
     async def _do_print_retry(self, args: dict[str, Any]) -> None:
         if self.case is not None and self.case.state in (S.APPROVED, S.FORWARDED):
@@ -257,19 +257,19 @@ class Window(DeviceSteps):
         progress = self.p.store.progress()
         done = progress.setdefault(str(self.case.case_id), [])
         done.append(f"-{documents.PHOTO}")  # skipped, on the clerk's word
-        self.p.store.save_progress(progress)
+        await self.p.store.save_progress(progress)
         await self._do_print_retry(args)
 
     async def _do_rate_reason(self, args: dict[str, Any]) -> None:
         result = self.draft.rating
         if result is None:
             raise e.WrongState("没有待补充原因的评价")
-        self._commit(Rate(result.level, str(args.get("reason", ""))))
-        self._commit(Close())
+        await self._commit(Rate(result.level, str(args.get("reason", ""))))
+        await self._commit(Close())
 
     async def _do_cancel(self, args: dict[str, Any]) -> None:
         await self._stop_task()
-        self._commit(Cancel(str(args.get("reason", "工作人员取消"))))
+        await self._commit(Cancel(str(args.get("reason", "工作人员取消"))))
 
     async def _do_next(self, args: dict[str, Any]) -> None:
         self.last_closed = None
