@@ -9,6 +9,7 @@ JSON object; the full result goes to bench/results/backlog.json with the machine
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import tempfile
@@ -18,19 +19,22 @@ from typing import Any
 
 from bench.common import BIANMIN, BenchBroker, Child, CpuMeter, rss_mb, wait_until, write_results
 from bench.ingest import Database, hub_process
-from edge.outbox import Outbox
+from edge.eventlog import SqliteEventLog
 from simulators.cases import CaseSimulator
 
 UNIT = "b00000"
 
 
 def fill_outbox(data_dir: Path, events: int) -> float:
+    async def fill() -> None:
+        log = SqliteEventLog(data_dir / "outbox.sqlite3", UNIT, limit_bytes=1 << 31, durable=True)
+        sim = CaseSimulator()
+        for start in range(0, events, 1000):
+            await log.append_many(sim.next_transition() for _ in range(min(1000, events - start)))
+        await log.close()
+
     started = time.monotonic()
-    box = Outbox(data_dir / "outbox.sqlite3", UNIT, limit_bytes=1 << 31, durable=True)
-    sim = CaseSimulator()
-    for start in range(0, events, 1000):
-        box.append_many(sim.next_transition() for _ in range(min(1000, events - start)))
-    box.close()
+    asyncio.run(fill())
     return time.monotonic() - started
 
 

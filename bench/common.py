@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.machine import describe
 from protocol.ids import uuid7
-from protocol.messages import CaseEnvelope, CaseTransition
+from protocol.messages import CaseEnvelope, CaseTransition, frame_tx_batch
 from provisioning import credentials
 from provisioning.mosquitto import BrokerLimits, MosquittoConfig, MosquittoProcess, free_port
 
@@ -87,7 +87,7 @@ def event_json(unit: str, seq: int, ts: datetime | None = None) -> bytes:
 
 
 def batch_payload(events: list[bytes]) -> bytes:
-    return b'{"v":1,"events":[' + b",".join(events) + b"]}"
+    return frame_tx_batch(events)
 
 
 class Child:

@@ -1,4 +1,4 @@
-"""The unit agent: outbox, link to the hub, heartbeat, and the event sources of the window."""
+"""The unit agent: event log, link to the hub, heartbeat, and the event sources of the window."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from edge.config import ArtifactFetcher, ConfigApplier
 from edge.errors import SettingsError
+from edge.eventlog import EventLog, SqliteEventLog
 from edge.health import DeviceProbe, HealthReporter
 from edge.kit import EventSource, RealKit, UnitKit
 from edge.link import LinkSettings, UnitLink
-from edge.outbox import Outbox
 from edge.settings import EdgeSettings
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from edge.window.runtime import WindowRuntime
 
 log = logging.getLogger("bianmin.edge")
+LEDGER_PRUNE_INTERVAL_S = 24 * 3600.0
 
 
 class Agent:
@@ -29,7 +30,7 @@ class Agent:
     def __init__(
         self,
         settings: EdgeSettings,
-        outbox: Outbox,
+        event_log: EventLog,
         link: UnitLink,
         health: HealthReporter,
         event_source: EventSource | None,
@@ -38,7 +39,7 @@ class Agent:
         window: WindowRuntime | None = None,
     ) -> None:
         self.settings = settings
-        self.outbox = outbox
+        self.event_log = event_log
         self.link = link
         self.health = health
         self.config = config
@@ -54,6 +55,7 @@ class Agent:
 
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.config.run(), name=f"config-{self.unit}"))
+        self._tasks.append(asyncio.create_task(self._prune_ledger(), name=f"prune-{self.unit}"))
         self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
         self._tasks.append(
             asyncio.create_task(self.health.run(self.health_interval), name=f"health-{self.unit}")
@@ -75,6 +77,16 @@ class Agent:
         if current is not None and current.thresholds.health_interval_s is not None:
             return current.thresholds.health_interval_s
         return self.settings.health_interval_s
+
+    async def _prune_ledger(self) -> None:
+        """Forget delivered ids past the ledger's age: at start, then daily (a unit may run for
+        months without a restart)."""
+        while True:
+            try:
+                await self.event_log.prune()
+            except Exception:  # a failed prune only keeps old ids a day longer
+                log.exception("%s: pruning the delivered ledger failed", self.unit)
+            await asyncio.sleep(LEDGER_PRUNE_INTERVAL_S)
 
     def stop_generating(self) -> None:
         self._stop_generating.set()
@@ -98,7 +110,7 @@ class Agent:
         await self.config.fetcher.close()
         with contextlib.suppress(Exception):
             await self.kit.close()
-        self.outbox.close()
+        await self.event_log.close()
 
     async def run_until(self, stop: asyncio.Event) -> None:
         self.start()
@@ -126,7 +138,7 @@ def build_agent(
     if settings.kiosk_port is None and kit.device_probe() is None:
         raise SettingsError("a unit without a window (--kiosk-port) has no devices to report")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    outbox = Outbox(
+    event_log = SqliteEventLog(
         settings.outbox_path,
         settings.unit_id,
         limit_bytes=settings.outbox_limit_mb * 1024 * 1024,
@@ -145,7 +157,7 @@ def build_agent(
     )
     link = UnitLink(
         settings.unit_id,
-        outbox,
+        event_log,
         settings.broker(),
         link_settings,
         on_config=config.on_config,
@@ -159,13 +171,13 @@ def build_agent(
         # The window's own cases are the unit's events; its devices report their status.
         from edge.window.runtime import WindowRuntime
 
-        window = WindowRuntime(settings, outbox, config, link.notify, kit)
+        window = WindowRuntime(settings, event_log, config, kit)
         devices = window.device_status
     else:
         devices = kit.device_probe()
-        source = kit.case_source(outbox, link.notify)
+        source = kit.case_source(event_log)
     assert devices is not None  # checked above, before anything was opened
     health = HealthReporter(
-        settings.unit_id, outbox, link, devices, config_version=lambda: config.version
+        settings.unit_id, event_log, link, devices, config_version=lambda: config.version
     )
-    return Agent(settings, outbox, link, health, source, config, kit, window)
+    return Agent(settings, event_log, link, health, source, config, kit, window)

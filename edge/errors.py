@@ -54,3 +54,9 @@ class ArtifactInvalid(ConfigRejected):
     """The artifact's bytes are right, but its content contradicts the configuration."""
 
     code = "artifact_invalid"
+
+
+class EventLogClosed(EdgeError):
+    """A write asked of an event log after close(): a shutdown ordering bug, never data loss."""
+
+    code = "event_log_closed"

@@ -1,4 +1,5 @@
-"""The unit's heartbeat on `health`: devices, outbox depth and alarm, config version, versions."""
+"""The unit's heartbeat on `health`: devices, event-log depth and alarm, config version,
+versions."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable
 
+from edge.eventlog import EventLog
 from edge.link import UnitLink
-from edge.outbox import Outbox
 from lifecycle import version
 from protocol import PROTOCOL_VERSION, topics
 from protocol.messages import DeviceStatus, Health, encode, utc_now
@@ -23,13 +24,13 @@ class HealthReporter:
     def __init__(
         self,
         unit: str,
-        outbox: Outbox,
+        event_log: EventLog,
         link: UnitLink,
         devices: DeviceProbe,
         config_version: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.unit = unit
-        self.outbox = outbox
+        self.event_log = event_log
         self.link = link
         self.devices = devices
         self.config_version = config_version
@@ -45,7 +46,7 @@ class HealthReporter:
         return Health(
             ts=utc_now(),
             uptime_s=round(time.monotonic() - self._started, 1),
-            outbox=self.outbox.health(),
+            outbox=self.event_log.health(),
             config_version=self.config_version(),
             versions={"agent": version(), "protocol": str(PROTOCOL_VERSION)},
             devices=devices,

@@ -19,8 +19,8 @@ from edge.settings import EdgeSettings
 from firmware_config.schema import HardwareProfile
 
 if TYPE_CHECKING:
+    from edge.eventlog import EventLog
     from edge.health import DeviceProbe
-    from edge.outbox import Outbox
     from edge.window.camera import CameraDevice
 
 # A source of case events for a unit without a window (the simulated fleet): runs until the
@@ -52,9 +52,9 @@ class UnitKit(Protocol):
         """Device statuses for the heartbeat of a unit without a window; None if it has none."""
         ...
 
-    def case_source(self, outbox: Outbox, wake: Callable[[], None]) -> EventSource | None:
-        """Case events of a unit without a window; None for a real unit (its window makes
-        them)."""
+    def case_source(self, event_log: EventLog) -> EventSource | None:
+        """Case events of a unit without a window, appended to ``event_log``; None for a real
+        unit (its window makes them)."""
         ...
 
     async def close(self) -> None: ...
@@ -89,7 +89,7 @@ class RealKit:
     def device_probe(self) -> DeviceProbe | None:
         return None
 
-    def case_source(self, outbox: Outbox, wake: Callable[[], None]) -> EventSource | None:
+    def case_source(self, event_log: EventLog) -> EventSource | None:
         return None
 
     async def close(self) -> None:

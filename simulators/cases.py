@@ -8,11 +8,11 @@ import asyncio
 import functools
 import random
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from edge.outbox import Outbox
+from edge.eventlog import EventLog
 from edge.workflow import machine
 from edge.workflow.calendar import WorkCalendar
 from edge.workflow.documents import slips_for
@@ -138,21 +138,20 @@ class CaseSimulator:
 
 
 async def generate_events(
-    outbox: Outbox,
+    event_log: EventLog,
     events_per_second: float,
     *,
-    notify: Callable[[], None],
     simulator: CaseSimulator | None = None,
     stop: asyncio.Event | None = None,
     until_seq: int | None = None,
 ) -> None:
-    """Commit transitions at a Poisson rate until ``stop`` is set, or until the outbox's
-    sequence reaches ``until_seq`` (so a restarted unit finishes the same total); tell the
-    link after each."""
+    """Commit transitions at a Poisson rate until ``stop`` is set, or until the log's sequence
+    reaches ``until_seq`` (so a restarted unit finishes the same total); the link wakes on
+    each commit by itself."""
     sim = simulator or CaseSimulator()
     stop = stop or asyncio.Event()
     while not stop.is_set():
-        if until_seq is not None and outbox.last_seq >= until_seq:
+        if until_seq is not None and event_log.last_seq >= until_seq:
             return
         delay = sim.rng.expovariate(events_per_second) if events_per_second > 0 else 3600.0
         try:
@@ -160,5 +159,4 @@ async def generate_events(
             return
         except TimeoutError:
             pass
-        outbox.append(sim.next_transition())
-        notify()
+        await event_log.append(sim.next_transition())

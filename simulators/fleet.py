@@ -1,10 +1,12 @@
-"""Many simulated units in one process and one event loop, each with its own outbox, its own
+"""Many simulated units in one process and one event loop, each with its own event log, its own
 broker credentials and the same agent code a real unit runs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import resource
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,11 @@ from edge.link import LinkSettings
 from edge.settings import EdgeSettings
 from mqttio import BrokerUrl
 from simulators.kit import SimulatedKit
+
+log = logging.getLogger("bianmin.simulators.fleet")
+# A unit holds its event log's writer and reader on the file and on the WAL, the shared -shm,
+# and its MQTT socket; plus a margin for the artifact downloads' pool.
+FDS_PER_UNIT = 6
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class Fleet:
         self._http: httpx.AsyncClient | None = None
 
     def start(self) -> None:
+        _raise_fd_limit(FDS_PER_UNIT * len(self.units) + 200)
         # one connection pool for all units' artifact downloads, instead of one per unit
         self._http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=50))
         for unit in self.units:
@@ -109,10 +117,10 @@ class Fleet:
         return None
 
     def committed(self) -> Mapping[str, Mapping[str, int]]:
-        return {a.unit: a.outbox.committed() for a in self.agents}
+        return {a.unit: a.event_log.committed() for a in self.agents}
 
     def pending(self) -> int:
-        return sum(a.outbox.depth for a in self.agents)
+        return sum(a.event_log.depth for a in self.agents)
 
     def config_versions(self) -> dict[str, int | None]:
         """The configuration version each unit runs."""
@@ -122,3 +130,20 @@ class Fleet:
         await asyncio.gather(*(a.close() for a in self.agents), return_exceptions=True)
         if self._http is not None:
             await self._http.aclose()
+
+
+def _raise_fd_limit(wanted: int) -> None:
+    """Raise the soft open-files limit toward ``wanted`` (up to the hard limit): the usual soft
+    limit of 1024 holds only about 170 units."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= wanted:
+        return
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < wanted:
+        log.warning(
+            "%d open files are needed but the hard limit is %d: units past it will fail to "
+            "open their logs or connect (raise it with `ulimit -Hn`)",
+            wanted,
+            hard,
+        )

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from edge.camera.file import FileCamera
 from edge.devices.bundle import Devices
 from edge.devices.printer.driver import EscposPrinter
+from edge.eventlog import EventLog
 from edge.health import DeviceProbe
 from edge.kit import EventSource, WindowKeys
-from edge.outbox import Outbox
 from edge.settings import EdgeSettings
 from edge.window.camera import CameraDevice
 from firmware_config import builtin_profiles
@@ -85,7 +85,7 @@ class SimulatedKit:
     def device_probe(self) -> DeviceProbe | None:
         return healthy_devices
 
-    def case_source(self, outbox: Outbox, wake: Callable[[], None]) -> EventSource | None:
+    def case_source(self, event_log: EventLog) -> EventSource | None:
         s = self.settings
         if s.event_rate <= 0:
             return None
@@ -93,9 +93,8 @@ class SimulatedKit:
 
         async def source(stop: asyncio.Event) -> None:
             await generate_events(
-                outbox,
+                event_log,
                 s.event_rate,
-                notify=wake,
                 simulator=simulator,
                 stop=stop,
                 until_seq=s.max_events,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from edge.config import ConfigApplier
@@ -28,8 +28,8 @@ from firmware_config.schema import HardwareProfile
 from protocol.messages import DeviceStatus
 
 if TYPE_CHECKING:
+    from edge.eventlog import EventLog
     from edge.face.service import FaceService
-    from edge.outbox import Outbox
 
 log = logging.getLogger("bianmin.edge.window")
 
@@ -40,15 +40,13 @@ class WindowRuntime:
     def __init__(
         self,
         settings: EdgeSettings,
-        outbox: Outbox,
+        event_log: EventLog,
         config: ConfigApplier,
-        notify: Callable[[], None],
         kit: UnitKit,
     ) -> None:
         self.settings = settings
-        self.outbox = outbox
+        self.event_log = event_log
         self.config = config
-        self.notify = notify
         self.kit = kit
         self.window: Window | None = None
         self.kiosk_url: str | None = None
@@ -86,7 +84,7 @@ class WindowRuntime:
         info = WindowInfo(SlipWindow(s.window_name, s.window_phone, s.window_hours))
         parts = WindowParts(
             unit=s.unit_id,
-            store=CaseStore(self.outbox, self.notify),
+            store=CaseStore(self.event_log),
             config=self._running,
             devices=devices,
             camera=camera,

@@ -1,4 +1,4 @@
-"""The unit's durable record of its open case: the case snapshot lives in the outbox database
+"""The unit's durable record of its open case: the case snapshot lives in the event log's database
 and is written in the same SQLite transaction as each transition's event, so after a power cut
 the unit resumes the case exactly where its last committed transition left it."""
 
@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
-from edge.outbox import Outbox
+from edge.eventlog import EventLog
 from edge.workflow.machine import Step
 from edge.workflow.model import Case
 
@@ -19,12 +18,11 @@ PROGRESS = "workflow.progress"  # e.g. which slips of the case are printed alrea
 
 
 class CaseStore:
-    def __init__(self, outbox: Outbox, notify: Callable[[], None] = lambda: None) -> None:
-        self.outbox = outbox
-        self.notify = notify
+    def __init__(self, event_log: EventLog) -> None:
+        self.event_log = event_log
 
     def load(self) -> Case | None:
-        raw = self.outbox.get_state(OPEN_CASE)
+        raw = self.event_log.get_state(OPEN_CASE)
         if raw is None:
             return None
         try:
@@ -40,12 +38,11 @@ class CaseStore:
         state: dict[str, str | None] = {OPEN_CASE: snapshot}
         if step.case.closed or step.case.transitions == 1:
             state[PROGRESS] = None
-        self.outbox.append(step.transition, at, state=state)
-        self.notify()
+        await self.event_log.append(step.transition, at, state=state)
 
     def progress(self) -> dict[str, list[str]]:
-        raw = self.outbox.get_state(PROGRESS)
+        raw = self.event_log.get_state(PROGRESS)
         return json.loads(raw) if raw else {}
 
     async def save_progress(self, progress: dict[str, list[str]]) -> None:
-        self.outbox.put_state({PROGRESS: json.dumps(progress, ensure_ascii=False)})
+        await self.event_log.put_state({PROGRESS: json.dumps(progress, ensure_ascii=False)})

@@ -76,7 +76,7 @@ class Window:
         self._resume()
 
     async def close(self) -> None:
-        async with self._lock:  # let a commit in progress finish before the outbox closes
+        async with self._lock:  # let a commit in progress finish before the event log closes
             await self._stop_task()
         await self.p.devices.close()
         if self.p.camera is not None:

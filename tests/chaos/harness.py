@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from edge.outbox import read_committed
+from edge.eventlog import read_committed
 from hub import store
 from hub.db import make_engine
 from simulators.summary import DeliverySummary, compare

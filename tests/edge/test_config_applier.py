@@ -201,7 +201,7 @@ def test_the_heartbeat_period_follows_the_running_config(tmp_path):
         before = agent.health_interval()
         outcome = await agent.config.apply(payload(config(1, thresholds={"health_interval_s": 10})))
         after = agent.health_interval()
-        agent.outbox.close()
+        await agent.event_log.close()
         return before, outcome.status, after
 
     assert asyncio.run(scenario()) == (30, "applied", 10)

@@ -23,6 +23,7 @@ from protocol.messages import (
     decode,
     decode_tx,
     encode,
+    frame_tx_batch,
 )
 
 unit_ids = st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,20}\Z")
@@ -59,6 +60,14 @@ def test_tx_batch_round_trips_through_bytes(unit, data):
     events = data.draw(st.lists(envelopes(unit=unit), min_size=1, max_size=5))
     batch = TxBatch(events=events)
     assert decode_tx(unit, encode(batch)) == batch
+
+
+@given(unit=unit_ids, data=st.data())
+def test_a_framed_batch_is_what_the_hub_decodes_and_what_encode_gives(unit, data):
+    events = data.draw(st.lists(envelopes(unit=unit), min_size=1, max_size=5))
+    framed = frame_tx_batch(e.model_dump_json().encode() for e in events)
+    assert decode_tx(unit, framed).events == events  # decode_tx is what the hub's intake runs
+    assert framed == encode(TxBatch(events=events))
 
 
 @given(st.lists(st.uuids(), max_size=50))

@@ -13,7 +13,7 @@ from edge.config.applier import RunningConfig
 from edge.devices.bundle import Devices
 from edge.devices.printer.document import Document
 from edge.devices.printer.slips import Window as SlipWindow
-from edge.outbox import Outbox
+from edge.eventlog import SqliteEventLog
 from edge.window.parts import WindowParts
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
@@ -58,8 +58,8 @@ class KeptPrinter:
 class RecordingStore(CaseStore):
     """The real store; also remembers the states it committed, in order."""
 
-    def __init__(self, outbox: Outbox) -> None:
-        super().__init__(outbox)
+    def __init__(self, event_log: SqliteEventLog) -> None:
+        super().__init__(event_log)
         self.states: list[CaseState] = []
 
     async def commit(self, step: Step, at: datetime) -> None:
@@ -92,9 +92,9 @@ def running(m: Matter) -> RunningConfig:
 
 
 def build_desk(root: Path, *, ratings: tuple[int | None, ...] = (5,)) -> Desk:
-    """A fresh window on the outbox under ``root`` (built again on the same root: a restart)."""
+    """A fresh window on the event log under ``root`` (built again on the same root: a restart)."""
     profile = builtin_profiles()[PROFILE]
-    store = RecordingStore(Outbox(root / "outbox.sqlite3", UNIT, durable=False))
+    store = RecordingStore(SqliteEventLog(root / "outbox.sqlite3", UNIT, durable=False))
     pad = SimulatedSignaturePad(profile.pad, transport="memory", speed=0, start_delay_s=0)
     rating = SimulatedRatingDevice(
         profile.rating, choices=ratings, delay_s=0.05, transport="memory"

@@ -99,7 +99,7 @@ def test_a_window_built_again_on_the_same_store_resumes_at_the_signature(tmp_pat
             await _to_signature(first)
         finally:
             await first.window.close()
-        first.store.outbox.close()
+            await first.store.event_log.close()
 
     asyncio.run(before())
     again = build_desk(tmp_path)

@@ -1,11 +1,11 @@
-"""The unit's link to the hub: sends outbox events in batches and forgets them only when the
-hub's `ack` names them.
+"""The unit's link to the hub: sends the event log's events in batches over MQTT and lets the
+log forget them only when the hub's `ack` names them.
 
-- batches of up to ``batch_max_events`` events per MQTT message, oldest first (seq order);
-- a bounded window of events in flight;
-- events unacknowledged after ``ack_timeout_s`` are sent again; the timeout doubles while acks
-  stay away (a struggling hub is not buried in resends) and resets on the next ack;
-- after every reconnect everything in flight is sent again;
+- which events go next, the bounded in-flight window, resends after the (doubling) timeout and
+  after every reconnect: the send window's rules (edge.link.send_window); this module moves
+  the bytes;
+- the link wakes when the log commits an append (it subscribes), one pump per loop turn;
+- acks are committed to the log off the loop, all that arrived meanwhile in one commit;
 - presence: ``state`` online (retained) on connect, offline as the MQTT last will.
 """
 
@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from edge.outbox import Outbox
+from edge.eventlog import EventLog
+from edge.link.send_window import SendWindow
 from mqttio import AsyncMqttClient, Backoff, BrokerUrl, NotConnected, Received, Will
 from protocol import topics
 from protocol.errors import ProtocolError
-from protocol.messages import Ack, State, decode, encode, utc_now
+from protocol.messages import Ack, State, decode, encode, frame_tx_batch, utc_now
 from protocol.topics import Channel
 
 log = logging.getLogger("bianmin.edge.link")
-
-BATCH_HEAD = b'{"v":1,"events":['
-BATCH_TAIL = b"]}"
 
 
 @dataclass(frozen=True)
@@ -56,28 +55,39 @@ class UnitLink:
     def __init__(
         self,
         unit: str,
-        outbox: Outbox,
+        event_log: EventLog,
         url: BrokerUrl,
         settings: LinkSettings | None = None,
         *,
         on_config: DownlinkHandler | None = None,
         on_command: DownlinkHandler | None = None,
         tls_ca_file: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.unit = unit
-        self.outbox = outbox
-        self.settings = settings or LinkSettings()
+        self.event_log = event_log
+        self.settings = s = settings or LinkSettings()
+        self.window = SendWindow(
+            batch_max_events=s.batch_max_events,
+            batch_max_bytes=s.batch_max_bytes,
+            max_in_flight=s.max_in_flight_events,
+            ack_timeout_s=s.ack_timeout_s,
+            ack_timeout_max_s=s.ack_timeout_max_s,
+            clock=clock,
+        )
         self.stats = LinkStats()
         self._on_config = on_config
         self._on_command = on_command
         self._tx_topic = topics.topic(unit, Channel.TX)
         self._state_topic = topics.topic(unit, Channel.STATE)
-        self._ack_timeout = self.settings.ack_timeout_s
         self._pump_scheduled = False
-        # set while the outbox is empty: everything committed has been acknowledged
+        self._acked: set[str] = set()  # named by the hub, not yet committed to the log
+        self._ack_writer: asyncio.Task[None] | None = None
+        # set while the log is empty: everything committed has been acknowledged
         self.drained = asyncio.Event()
-        if outbox.depth == 0:
+        if event_log.depth == 0:
             self.drained.set()
+        self._unsubscribe = event_log.subscribe(self._on_append)
         self.client = AsyncMqttClient(
             url,
             client_id=f"unit-{unit}",
@@ -89,8 +99,8 @@ class UnitLink:
             ],
             on_connect=self._on_connect,
             will=Will(self._state_topic, encode(State(online=False)), qos=1, retain=True),
-            keepalive=self.settings.keepalive_s,
-            backoff=self.settings.backoff,
+            keepalive=s.keepalive_s,
+            backoff=s.backoff,
             tls_ca_file=tls_ca_file,
         )
 
@@ -102,20 +112,17 @@ class UnitLink:
             timer.cancel()
 
     async def stop(self) -> None:
-        """Orderly shutdown: say offline ourselves (a clean DISCONNECT skips the last will)."""
+        """Orderly shutdown: say offline ourselves (a clean DISCONNECT skips the last will),
+        and commit the acks already received, so their events are not sent again."""
+        self._unsubscribe()
         if self.client.connected:
             self.publish(self._state_topic, encode(State(online=False, ts=utc_now())), retain=True)
         await self.client.stop()
-
-    def notify(self) -> None:
-        """New events were committed: send them soon (coalesced into one pump per loop turn)."""
-        self.drained.clear()
-        if not self._pump_scheduled:
-            self._pump_scheduled = True
-            asyncio.get_running_loop().call_soon(self._pump)
+        if self._ack_writer is not None:
+            await self._ack_writer
 
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> bool:
-        """Publish a non-outbox message (health, reports); False when offline."""
+        """Publish a message that is not an event (health, reports); False when offline."""
         try:
             self.client.publish(topic, payload, qos=qos, retain=retain)
         except NotConnected:
@@ -124,28 +131,28 @@ class UnitLink:
 
     # -- internals --------------------------------------------------------------------------
 
+    def _on_append(self) -> None:
+        """The log committed new events: send them soon (one pump per loop turn)."""
+        self.drained.clear()
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            asyncio.get_running_loop().call_soon(self._pump)
+
     def _on_connect(self) -> None:
         self.publish(self._state_topic, encode(State(online=True, ts=utc_now())), retain=True)
-        resent = self.outbox.requeue_all()
-        self.stats.events_resent += resent
-        self._ack_timeout = self.settings.ack_timeout_s
+        self.stats.events_resent += self.window.requeue_all()
         self._pump()
 
     def _pump(self) -> None:
         self._pump_scheduled = False
-        s = self.settings
-        while self.client.connected and self.outbox.in_flight < s.max_in_flight_events:
-            room = min(s.batch_max_events, s.max_in_flight_events - self.outbox.in_flight)
-            batch = self.outbox.next_batch(room, s.batch_max_bytes)
+        while self.client.connected:
+            batch = self.window.next_batch(self.event_log)
             if not batch:
                 return
-            # Marked before publishing: if the link dies now, the reconnect resends them.
-            self.outbox.mark_sent(batch)
-            payload = BATCH_HEAD + b",".join(e.payload for e in batch) + BATCH_TAIL
             try:
-                self.client.publish(self._tx_topic, payload, qos=1)
+                self.client.publish(self._tx_topic, frame_tx_batch(e.payload for e in batch))
             except NotConnected:
-                return
+                return  # in flight already: the reconnect sends them again
             self.stats.messages_sent += 1
             self.stats.events_sent += len(batch)
 
@@ -154,15 +161,14 @@ class UnitLink:
             await asyncio.sleep(min(1.0, self.settings.ack_timeout_s / 2))
             if not self.client.connected:
                 continue
-            expired = self.outbox.requeue_expired(self._ack_timeout)
+            expired = self.window.expire()
             if expired:
                 self.stats.events_resent += expired
-                self._ack_timeout = min(self._ack_timeout * 2, self.settings.ack_timeout_max_s)
                 log.info(
                     "%s: %d events unacknowledged; resending, next timeout %.0fs",
                     self.unit,
                     expired,
-                    self._ack_timeout,
+                    self.window.timeout,
                 )
             self._pump()
 
@@ -179,12 +185,29 @@ class UnitLink:
                 self.stats.bad_downlink += 1
                 log.warning("%s: ignoring a malformed ack: %s", self.unit, exc)
                 return
-            self.stats.events_acked += self.outbox.acknowledge(ack.ids)
-            self._ack_timeout = self.settings.ack_timeout_s
-            if self.outbox.depth == 0:
-                self.drained.set()
-            self._pump()
+            self._acked.update(str(i) for i in ack.ids)
+            if self._ack_writer is None or self._ack_writer.done():
+                self._ack_writer = asyncio.create_task(self._commit_acks())
         elif ref.channel is Channel.CONFIG and self._on_config is not None:
             self._on_config(msg.payload)
         elif ref.channel is Channel.CMD and self._on_command is not None:
             self._on_command(msg.payload)
+
+    async def _commit_acks(self) -> None:
+        # Acks that arrive during a commit wait for the next one: a backlog drains with one
+        # fsync per commit, not one per ack message.
+        while self._acked:
+            ids, self._acked = self._acked, set()
+            try:
+                self.stats.events_acked += await self.event_log.acknowledge(ids)
+            except Exception:
+                # The events stay in the log and in flight: they are resent after the timeout
+                # and the hub acknowledges them again.
+                log.exception("%s: could not commit an ack", self.unit)
+                continue
+            # Out of flight only once the log has forgotten them: a reconnect before that
+            # resends them (a harmless duplicate), never loses them.
+            self.window.acknowledged(ids)
+            if self.event_log.depth == 0:
+                self.drained.set()
+            self._pump()
