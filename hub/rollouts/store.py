@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from firmware_config import builtin_profiles
 from hub import audit
-from hub.accounts import Actor
-from hub.artifacts import artifact_ref
+from hub.accounts.roles import Actor
+from hub.artifacts.store import artifact_ref
 from hub.errors import (
     InvalidRequest,
     InvalidTransition,
@@ -40,7 +40,7 @@ from hub.rollouts.models import (
 from hub.rollouts.plan import plan_stages, target_villages
 from hub.rollouts.render import render_bodies
 from hub.sql import chunks
-from hub.window_data import blacklist_artifact
+from hub.window.blacklist import blacklist_artifact
 from protocol.catalog import Catalog
 from protocol.config import ArtifactKind
 from protocol.villages import VillageRegistry

@@ -4,9 +4,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from hub import store
 from hub.app import create_app
-from hub.intake import take
+from hub.fleet.units import register_units
+from hub.ingest.batch import commit_ingest_batch
+from hub.ingest.intake import take
 from hub.settings import HubSettings
 from tests.hub.test_intake import NOW, tx
 
@@ -21,8 +22,8 @@ def client(database_url, tmp_path):
 def _seed(client):
     engine = client.app.state.engine
     with Session(engine) as s:
-        store.register_units(s, units=[("t001", "东街村", "qingshui-zhen")])
-    store.commit_ingest_batch(engine, take([tx(n=4)], NOW).batch)
+        register_units(s, units=[("t001", "东街村", "qingshui-zhen")])
+    commit_ingest_batch(engine, take([tx(n=4)], NOW).batch)
 
 
 def test_units_are_listed_with_counts(client):

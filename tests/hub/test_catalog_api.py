@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from hub.accounts import Role, add_account
+from hub.accounts.roles import Role
+from hub.accounts.store import add_account
 from hub.app import create_app
 from hub.settings import HubSettings
 from protocol.catalog import Catalog

@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from hub.app import create_app
+from hub.fleet.health import device_problems
 from hub.models import Unit
 from hub.settings import HubSettings
-from hub.store import device_problems
 
 HEALTHY = {"present": True, "ok": True, "detail": None, "paper": None}
 

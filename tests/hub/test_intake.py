@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub.intake import take
+from hub.ingest.intake import take
 from mqttio import Received
 from protocol import topics
 from protocol.ids import uuid7

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from hub import audit
-from hub.accounts import Actor, Role
+from hub.accounts.roles import Actor, Role
 from hub.catalog.loader import load_catalog
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine

@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from hub.accounts import Account, Role, add_account
+from hub.accounts.roles import Role
+from hub.accounts.store import Account, add_account
 from hub.app import create_app
 from hub.keys import create_key_file
 from hub.settings import HubSettings

@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from hub import store
 from hub.db import create_tables, make_engine
-from hub.intake import take
+from hub.fleet import events, units
+from hub.ingest import batch as ingest_batch
+from hub.ingest.batch import commit_ingest_batch
+from hub.ingest.intake import take
 from mqttio import Received
 from tests.hub.test_intake import NOW, tx
 
@@ -22,43 +24,43 @@ def engine(database_url):
 
 def test_the_same_events_twice_are_stored_once(engine):
     msg = tx(n=5)
-    first = store.commit_ingest_batch(engine, take([msg], NOW).batch)
-    again = store.commit_ingest_batch(engine, take([msg], NOW + timedelta(seconds=1)).batch)
+    first = commit_ingest_batch(engine, take([msg], NOW).batch)
+    again = commit_ingest_batch(engine, take([msg], NOW + timedelta(seconds=1)).batch)
     assert len(first) == 5
     assert again == set()
     with engine.connect() as conn:
-        assert len(store.all_event_ids(conn)) == 5
+        assert len(events.all_event_ids(conn)) == 5
     with Session(engine) as s:
-        (unit,) = store.list_units(s, stale_after_s=60)
+        (unit,) = units.list_units(s, stale_after_s=60)
         assert (unit.events, unit.cases, unit.last_seq) == (5, 5, 5)
 
 
 def test_unit_counters_only_count_new_events(engine):
     a = tx(n=3)
     b = tx(n=2, seq0=4)
-    store.commit_ingest_batch(engine, take([a], NOW).batch)
-    store.commit_ingest_batch(engine, take([a, b], NOW).batch)
+    commit_ingest_batch(engine, take([a], NOW).batch)
+    commit_ingest_batch(engine, take([a, b], NOW).batch)
     with Session(engine) as s:
-        unit = store.get_unit(s, unit_id="t001", stale_after_s=60)
+        unit = units.get_unit(s, unit_id="t001", stale_after_s=60)
     assert unit is not None
     assert (unit.events, unit.last_seq) == (5, 5)
 
 
 def test_last_seen_never_moves_backwards(engine):
-    store.commit_ingest_batch(engine, take([tx()], NOW).batch)
-    store.commit_ingest_batch(engine, take([tx(seq0=9)], NOW - timedelta(hours=1)).batch)
+    commit_ingest_batch(engine, take([tx()], NOW).batch)
+    commit_ingest_batch(engine, take([tx(seq0=9)], NOW - timedelta(hours=1)).batch)
     with Session(engine) as s:
-        unit = store.get_unit(s, unit_id="t001", stale_after_s=60)
+        unit = units.get_unit(s, unit_id="t001", stale_after_s=60)
     assert unit is not None
     assert unit.last_seen == NOW
 
 
 def test_dead_letters_keep_topic_reason_and_raw_bytes(engine):
     bad = Received("bianmin/v1/u/t001/tx", b"\xff\xfe not json", 1, False)
-    store.commit_ingest_batch(engine, take([bad], NOW).batch)
+    commit_ingest_batch(engine, take([bad], NOW).batch)
     with Session(engine) as s:
-        (dead,) = store.recent_dead_letters(s)
-        totals = store.totals(s)
+        (dead,) = events.recent_dead_letters(s)
+        totals = events.totals(s)
     assert dead.reason_code == "malformed_json"
     assert dead.size == len(bad.payload)
     assert dead.topic == bad.topic
@@ -66,16 +68,16 @@ def test_dead_letters_keep_topic_reason_and_raw_bytes(engine):
 
 
 def test_event_refs_page_by_sequence(engine):
-    store.commit_ingest_batch(engine, take([tx(n=7)], NOW).batch)
+    commit_ingest_batch(engine, take([tx(n=7)], NOW).batch)
     with Session(engine) as s:
-        page = store.event_refs(s, unit_id="t001", after_seq=2, limit=3)
+        page = events.event_refs(s, unit_id="t001", after_seq=2, limit=3)
     assert [r.seq for r in page] == [3, 4, 5]
 
 
 def test_registered_units_show_their_village_names(engine):
     with Session(engine) as s:
-        store.register_units(s, units=[("dongjie-cun", "东街村", "qingshui-zhen")])
-        (unit,) = store.list_units(s, stale_after_s=60)
+        units.register_units(s, units=[("dongjie-cun", "东街村", "qingshui-zhen")])
+        (unit,) = units.list_units(s, stale_after_s=60)
     assert unit.name == "东街村"
     assert unit.stale  # never heard from
     assert unit.last_seen is None or unit.last_seen < datetime.now(UTC)
@@ -94,7 +96,7 @@ def test_config_reports_are_recorded_in_the_same_commit_as_the_events(engine):
     from hub.rollouts.store import unit_configs
 
     batch = take([tx(n=2), _report("t001", 3), _report("t002", 0, "rejected", "x: y")], NOW)
-    store.commit_ingest_batch(engine, batch.batch)
+    commit_ingest_batch(engine, batch.batch)
     with Session(engine) as s:
         configs = {c.unit: c for c in unit_configs(s)}
     assert configs["t001"].applied_version == 3
@@ -112,9 +114,9 @@ def test_a_failure_while_recording_reports_never_costs_the_batch_its_events(engi
         conn.execute(update(UC).values(applied_version=8))
         raise OperationalError("UPDATE", {}, Exception("simulated"))
 
-    monkeypatch.setattr(store, "record_reports", broken)
-    inserted = store.commit_ingest_batch(engine, take([tx(n=3), _report("t001", 1)], NOW).batch)
+    monkeypatch.setattr(ingest_batch, "record_reports", broken)
+    inserted = commit_ingest_batch(engine, take([tx(n=3), _report("t001", 1)], NOW).batch)
     assert len(inserted) == 3
     with engine.connect() as conn:
-        assert len(store.all_event_ids(conn)) == 3
+        assert len(events.all_event_ids(conn)) == 3
         assert conn.execute(UC.select()).all() == []  # the half-done report work rolled back

@@ -7,11 +7,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from hub.accounts import Role, add_account
+from hub.accounts.roles import Role
+from hub.accounts.store import add_account
 from hub.app import create_app
 from hub.rollouts.store import create_rollout, get_rollout
 from hub.settings import HubSettings
-from hub.window_data import add_registry_records, issue_unit_token
+from hub.window.registry import add_registry_records
+from hub.window.tokens import issue_unit_token
 from protocol.case import IntegrityBlacklist
 from protocol.config import ArtifactKind
 
@@ -116,8 +118,8 @@ def test_operators_change_the_blacklist_and_auditors_read_it(client):
 
 
 def test_a_rollout_signs_the_current_blacklist_into_every_configuration(client):
-    from hub.accounts import Actor
-    from hub.artifacts import artifact_content
+    from hub.accounts.roles import Actor
+    from hub.artifacts.store import artifact_content
     from hub.rollouts.models import RolloutCreate, Target
 
     ops = _operator(client)

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from edge.config import ArtifactFetcher
 from edge.errors import ArtifactHashMismatch, ArtifactUnavailable
-from hub.artifact_serving import ranged
-from hub.artifacts import put_artifact
+from hub.artifacts.serving import ranged
+from hub.artifacts.store import put_artifact
 from protocol.config import ArtifactKind, ArtifactRef
 from tests.integration.rollout_helpers import hub_server
 

@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from hub.artifacts import artifact_content
+from hub.artifacts.store import artifact_content
 from protocol.config import Sha256
 
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from hub.intake import Intake, take
+from hub.ingest.batch import commit_ingest_batch
+from hub.ingest.intake import Intake, take
 from hub.settings import HubSettings
-from hub.store import commit_ingest_batch
 from mqttio import AsyncMqttClient, BrokerUrl, Received
 from mqttio.client import NotConnected
 from protocol import topics

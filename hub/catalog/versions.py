@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Column, func, select
 from sqlmodel import Field, Session, SQLModel
 
 from hub import audit
-from hub.accounts import Actor
+from hub.accounts.roles import Actor
 from hub.catalog.loader import parse_catalog, parse_catalog_text
 from hub.catalog.store import CatalogStore
 from hub.models import _utc

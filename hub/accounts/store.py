@@ -10,45 +10,17 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlmodel import Field, Session, SQLModel
 
+from hub.accounts.roles import Role
 from hub.errors import AccountExists, InvalidRequest
 from hub.models import _utc
 
 TOKEN_PREFIX = "bmt_"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-
-
-class Role(StrEnum):
-    """viewer reads the fleet; auditor also reads the audit log; operator also changes things."""
-
-    VIEWER = "viewer"
-    AUDITOR = "auditor"
-    OPERATOR = "operator"
-
-    @property
-    def rank(self) -> int:
-        return _RANKS[self]
-
-    def allows(self, needed: Role) -> bool:
-        return self.rank >= needed.rank
-
-
-_RANKS = {Role.VIEWER: 1, Role.AUDITOR: 2, Role.OPERATOR: 3}
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who does something: an account, the anonymous local viewer, or a command line user."""
-
-    name: str
-    role: Role
-    anonymous: bool = False
 
 
 class AccountBase(SQLModel):

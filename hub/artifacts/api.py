@@ -1,21 +1,19 @@
-"""Artifact uploads and listings, the audit log, the hub's public key and who-am-I. Routes
-stay thin; persistence is in hub.artifacts and hub.audit. (Units download artifacts through
-hub.artifact_serving.)"""
+"""The operator's artifact routes: upload a model bundle, list artifacts, read one's reference.
+Routes stay thin; persistence is in hub.artifacts.store (units download through
+hub.artifacts.serving)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from hub import audit
-from hub.artifacts import ArtifactPublic, artifact_ref, list_artifacts, put_artifact
-from hub.audit import AuditEntryPublic
+from hub.accounts.auth import Operator, Viewer
+from hub.artifacts.store import ArtifactPublic, artifact_ref, list_artifacts, put_artifact
 from hub.deps import SessionDep
 from hub.errors import InvalidRequest
-from hub.security import Auditor, Operator, Viewer
 from protocol.config import MAX_ARTIFACT_BYTES, ArtifactKind, ArtifactRef, Sha256
-from protocol.signing import key_id, public_key_to_text
 
 router = APIRouter()
 
@@ -54,25 +52,3 @@ def artifacts(_: Viewer, session: SessionDep) -> list[ArtifactPublic]:
 @router.get("/api/artifacts/{sha256}")
 def artifact(sha256: Sha256, _: Viewer, session: SessionDep) -> ArtifactRef:
     return artifact_ref(session, sha256)
-
-
-@router.get("/api/audit")
-def audit_log(
-    _: Auditor,
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[AuditEntryPublic]:
-    return audit.recent(session, limit=limit, action=action)
-
-
-@router.get("/api/hub/public-key")
-def public_key(_: Viewer, request: Request) -> dict[str, str]:
-    """The key units pin. Provisioning copies it; fetching it here is only for simulators."""
-    key = request.app.state.signing_key.public_key()
-    return {"public_key": public_key_to_text(key), "key_id": key_id(key), "alg": "ed25519"}
-
-
-@router.get("/api/me")
-def whoami(actor: Viewer) -> dict[str, Any]:
-    return {"name": actor.name, "role": actor.role.value, "anonymous": actor.anonymous}

@@ -13,18 +13,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from hub import audit
+from hub.accounts.auth import Auditor, Operator
 from hub.deps import SessionDep
 from hub.errors import Unauthorized
-from hub.security import Auditor, Operator
-from hub.window_data import (
+from hub.window.blacklist import (
     BlacklistEntryCreate,
     BlacklistEntryPublic,
     add_to_blacklist,
     list_blacklist,
-    query_registry,
     remove_from_blacklist,
-    unit_for_token,
 )
+from hub.window.registry import query_registry
+from hub.window.tokens import unit_for_token
 from protocol.case import RegistryAnswer, RegistryQuery
 
 router = APIRouter()

@@ -16,7 +16,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hub.accounts import Actor, Role, find_by_token
+from hub.accounts.roles import Actor, Role
+from hub.accounts.store import find_by_token
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import Forbidden, Unauthorized
 

@@ -1,5 +1,5 @@
 """Artifacts: content addressed by SHA-256 (catalog slices, model bundles), stored in the
-database so every hub process can serve every artifact (``hub.artifact_serving`` caches them
+database so every hub process can serve every artifact (``hub.artifacts.serving`` caches them
 per process).
 
 Face galleries are never artifacts: enrolled faces stay on the unit that enrolled them.

@@ -4,48 +4,32 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from sqlmodel import Session
+from hub.options import DEFAULT_DATABASE, DatabaseOpt
 
 app = typer.Typer(help="API accounts (operator, auditor, viewer).", no_args_is_help=True)
-DatabaseOpt = Annotated[
-    str,
-    typer.Option(
-        envvar="BIANMIN_HUB_DATABASE_URL",
-        help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
-    ),
-]
 ROLES = ("operator", "auditor", "viewer")
-
-
-def _session(database: str) -> Session:
-    from sqlmodel import Session
-
-    from hub.db import create_tables, make_engine
-
-    engine = make_engine(database)
-    create_tables(engine)
-    return Session(engine)
 
 
 @app.command()
 def add(
     name: Annotated[str, typer.Argument(help="account name: a-z 0-9 _ . -")],
     role: Annotated[str, typer.Option(help="operator, auditor or viewer")],
-    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+    database: DatabaseOpt = DEFAULT_DATABASE,
 ) -> None:
     """Create an account and print its API token once; the hub keeps only a hash of it."""
     from hub import audit
-    from hub.accounts import Role, add_account
+    from hub.accounts.roles import Role
+    from hub.accounts.store import add_account
+    from hub.db import open_session
     from hub.errors import HubError
 
     if role not in ROLES:
         raise typer.BadParameter(f"use one of {', '.join(ROLES)}", param_hint="--role")
-    with _session(database) as session:
+    with open_session(database) as session:
         try:
             token = add_account(session, name=name, role=Role(role))
         except HubError as exc:
@@ -65,11 +49,12 @@ def add(
 
 
 @app.command("list")
-def list_(database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3") -> None:
+def list_(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
     """Print every account as one JSON line (never a token)."""
-    from hub.accounts import list_accounts
+    from hub.accounts.store import list_accounts
+    from hub.db import open_session
 
-    with _session(database) as session:
+    with open_session(database) as session:
         for account in list_accounts(session):
             typer.echo(account.model_dump_json())
 
@@ -77,13 +62,14 @@ def list_(database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3") -> None:
 @app.command()
 def disable(
     name: Annotated[str, typer.Argument()],
-    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+    database: DatabaseOpt = DEFAULT_DATABASE,
 ) -> None:
     """Disable an account: its token stops working at once."""
     from hub import audit
-    from hub.accounts import disable_account
+    from hub.accounts.store import disable_account
+    from hub.db import open_session
 
-    with _session(database) as session:
+    with open_session(database) as session:
         if not disable_account(session, name=name):
             typer.echo(f"error (not_found): no account {name!r}", err=True)
             raise typer.Exit(1)

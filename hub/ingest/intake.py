@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hub.ingest_sql import EventRow
-from hub.store import IngestBatch
+from hub.ingest.batch import IngestBatch
+from hub.ingest.sql import EventRow
 from mqttio import Received
 from protocol import topics
 from protocol.errors import InvalidTopic, ProtocolError

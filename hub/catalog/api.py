@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from hub.accounts.auth import Operator, Viewer
 from hub.catalog.service import IndicatorReport, indicators_report
-from hub.catalog_versions import current_catalog, upload_catalog
+from hub.catalog.versions import current_catalog, upload_catalog
 from hub.deps import CatalogsDep, SessionDep
 from hub.errors import InvalidRequest
-from hub.security import Operator, Viewer
 
 router = APIRouter(prefix="/api/catalog")
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024

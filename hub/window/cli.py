@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from hub.users_cli import DatabaseOpt, _session
+from hub.options import DEFAULT_DATABASE, DatabaseOpt
 
 blacklist_app = typer.Typer(help="The integrity blacklist (失信名单).", no_args_is_help=True)
 registry_app = typer.Typer(help="The county data registry (信息一库).", no_args_is_help=True)
@@ -24,15 +24,16 @@ def _fail(exc: Exception) -> None:
 
 def unit_token(
     unit: Annotated[str, typer.Argument(help="the unit id")],
-    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+    database: DatabaseOpt = DEFAULT_DATABASE,
 ) -> None:
     """Issue (or rotate) a unit's API token and print it once; give it to the unit as
     BIANMIN_HUB_TOKEN. The hub keeps only its hash."""
     from hub import audit
+    from hub.db import open_session
     from hub.errors import HubError
-    from hub.window_data import issue_unit_token
+    from hub.window.tokens import issue_unit_token
 
-    with _session(database) as session:
+    with open_session(database) as session:
         try:
             token = issue_unit_token(session, unit=unit)
         except (HubError, ValueError) as exc:
@@ -49,15 +50,16 @@ def unit_token(
 def blacklist_add(
     ref: RefArg,
     reason: Annotated[str, typer.Option(help="why, e.g. 提供虚假材料（案号）")],
-    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+    database: DatabaseOpt = DEFAULT_DATABASE,
 ) -> None:
     """List an applicant; units get it with the next configuration rollout."""
     from hub import audit
+    from hub.db import open_session
     from hub.errors import HubError
-    from hub.window_data import BlacklistEntryCreate, add_to_blacklist
+    from hub.window.blacklist import BlacklistEntryCreate, add_to_blacklist
 
     actor = f"cli:{getpass.getuser()}"
-    with _session(database) as session:
+    with open_session(database) as session:
         try:
             add_to_blacklist(
                 session, entry=BlacklistEntryCreate(applicant_ref=ref, reason=reason), actor=actor
@@ -73,12 +75,13 @@ def blacklist_add(
 
 
 @blacklist_app.command("remove")
-def blacklist_remove(ref: RefArg, database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3") -> None:
+def blacklist_remove(ref: RefArg, database: DatabaseOpt = DEFAULT_DATABASE) -> None:
     from hub import audit
+    from hub.db import open_session
     from hub.errors import HubError
-    from hub.window_data import remove_from_blacklist
+    from hub.window.blacklist import remove_from_blacklist
 
-    with _session(database) as session:
+    with open_session(database) as session:
         try:
             remove_from_blacklist(session, applicant_ref=ref)
         except HubError as exc:
@@ -92,10 +95,11 @@ def blacklist_remove(ref: RefArg, database: DatabaseOpt = "sqlite:///var/hub/hub
 
 
 @blacklist_app.command("list")
-def blacklist_list(database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3") -> None:
-    from hub.window_data import list_blacklist
+def blacklist_list(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
+    from hub.db import open_session
+    from hub.window.blacklist import list_blacklist
 
-    with _session(database) as session:
+    with open_session(database) as session:
         for entry in list_blacklist(session):
             typer.echo(entry.model_dump_json())
 
@@ -105,13 +109,14 @@ def registry_add(
     ref: RefArg,
     material: Annotated[list[str], typer.Option(help="a material name as the catalog spells it")],
     source: Annotated[str, typer.Option(help="the department holding the data")] = "县公安局",
-    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+    database: DatabaseOpt = DEFAULT_DATABASE,
 ) -> None:
     """Record facts the county database holds (illustrative stand-in for the data exchange)."""
+    from hub.db import open_session
     from hub.errors import HubError
-    from hub.window_data import add_registry_records
+    from hub.window.registry import add_registry_records
 
-    with _session(database) as session:
+    with open_session(database) as session:
         try:
             n = add_registry_records(
                 session, applicant_ref=ref, materials=material, source=source, as_of=date.today()

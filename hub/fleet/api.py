@@ -1,4 +1,5 @@
-"""JSON API for the fleet operator and the fleet simulator. Routes stay thin."""
+"""JSON API for the fleet operator and the fleet simulator: units, their events, the totals
+and the dead letters. Routes stay thin; app.py requires the viewer role for all of them."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from hub import store
 from hub.deps import SessionDep, SettingsDep
+from hub.fleet import events, units
 from hub.models import DeadLetterPublic, EventRef, UnitDetail, UnitPublic
 
 router = APIRouter(prefix="/api")
@@ -16,12 +17,12 @@ router = APIRouter(prefix="/api")
 
 @router.get("/units")
 def list_units(session: SessionDep, settings: SettingsDep) -> list[UnitPublic]:
-    return store.list_units(session, stale_after_s=settings.stale_after_s)
+    return units.list_units(session, stale_after_s=settings.stale_after_s)
 
 
 @router.get("/units/{unit_id}")
 def get_unit(unit_id: str, session: SessionDep, settings: SettingsDep) -> UnitDetail:
-    unit = store.get_unit(session, unit_id=unit_id, stale_after_s=settings.stale_after_s)
+    unit = units.get_unit(session, unit_id=unit_id, stale_after_s=settings.stale_after_s)
     if unit is None:
         raise HTTPException(404, f"no unit {unit_id!r}")
     return unit
@@ -35,7 +36,7 @@ def unit_events(
     limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
 ) -> list[EventRef]:
     """Event ids and sequence numbers of one unit, in seq order (paged by after_seq)."""
-    return store.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
+    return events.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
 
 
 @router.get("/stats")
@@ -43,7 +44,7 @@ def stats(session: SessionDep, request: Request) -> dict[str, Any]:
     consumer = getattr(request.app.state, "consumer", None)
     driver = getattr(request.app.state, "driver", None)
     return {
-        **store.totals(session),
+        **events.totals(session),
         "ingest": consumer.snapshot() if consumer is not None else None,
         "rollout_driver": asdict(driver.stats) if driver is not None else None,
     }
@@ -53,4 +54,4 @@ def stats(session: SessionDep, request: Request) -> dict[str, Any]:
 def dead_letters(
     session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
 ) -> list[DeadLetterPublic]:
-    return store.recent_dead_letters(session, limit=limit)
+    return events.recent_dead_letters(session, limit=limit)
