@@ -12,7 +12,7 @@ from hub.catalog.villages import load_villages
 from protocol.catalog import LifeArea, Slip
 from protocol.seed import SEED_CATALOG, SEED_VILLAGES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_seed_has_139_matters_69_delegated_42_instant():

@@ -1,40 +1,15 @@
 """Every message becomes stored events, presence, a heartbeat, or a dead letter with a reason."""
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
 from hub.ingest.intake import take
 from mqttio import Received
 from protocol import topics
-from protocol.ids import uuid7
-from protocol.messages import (
-    CaseEnvelope,
-    CaseTransition,
-    Health,
-    OutboxHealth,
-    State,
-    TxBatch,
-    encode,
-)
+from protocol.messages import Health, OutboxHealth, State, encode
 from protocol.topics import Channel
-
-NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
-
-
-def tx(unit="t001", n=2, seq0=1):
-    events = [
-        CaseEnvelope(
-            id=uuid7(),
-            unit=unit,
-            seq=seq0 + i,
-            ts=NOW,
-            body=CaseTransition(case_id=uuid7(), state="opened", matter_code="V-SB-001"),
-        )
-        for i in range(n)
-    ]
-    return Received(topics.topic(unit, Channel.TX), encode(TxBatch(events=events)), 1, False)
+from tests.hub.messages import NOW, tx
 
 
 def test_valid_events_are_batched_and_acknowledged_per_unit():

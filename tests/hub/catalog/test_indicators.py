@@ -4,7 +4,7 @@ import pytest
 
 from hub.catalog import indicators
 from protocol.catalog import Matter
-from tests.catalog.factories import matter
+from tests.catalog_factories import matter
 
 
 def small_catalog() -> list[Matter]:

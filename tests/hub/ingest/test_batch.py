@@ -1,25 +1,15 @@
 """Ingest writes on SQLite and PostgreSQL: insert-or-ignore by id, counters, dead letters."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
 from sqlmodel import Session
 
-from hub.db import create_tables, make_engine
 from hub.fleet import events, units
 from hub.ingest import batch as ingest_batch
 from hub.ingest.batch import commit_ingest_batch
 from hub.ingest.intake import take
 from mqttio import Received
-from tests.hub.test_intake import NOW, tx
-
-
-@pytest.fixture
-def engine(database_url):
-    eng = make_engine(database_url)
-    create_tables(eng)
-    yield eng
-    eng.dispose()
+from tests.hub.messages import NOW, report, tx
 
 
 def test_the_same_events_twice_are_stored_once(engine):
@@ -67,35 +57,10 @@ def test_dead_letters_keep_topic_reason_and_raw_bytes(engine):
     assert totals["dead_letters"] == 1
 
 
-def test_event_refs_page_by_sequence(engine):
-    commit_ingest_batch(engine, take([tx(n=7)], NOW).batch)
-    with Session(engine) as s:
-        page = events.event_refs(s, unit_id="t001", after_seq=2, limit=3)
-    assert [r.seq for r in page] == [3, 4, 5]
-
-
-def test_registered_units_show_their_village_names(engine):
-    with Session(engine) as s:
-        units.register_units(s, units=[("dongjie-cun", "东街村", "qingshui-zhen")])
-        (unit,) = units.list_units(s, stale_after_s=60)
-    assert unit.name == "东街村"
-    assert unit.stale  # never heard from
-    assert unit.last_seen is None or unit.last_seen < datetime.now(UTC)
-
-
-def _report(unit, version, status="applied", reason=None):
-    from protocol import topics
-    from protocol.messages import ConfigReported, encode
-    from protocol.topics import Channel
-
-    rep = ConfigReported(version=version, status=status, reason=reason, ts=NOW)
-    return Received(topics.topic(unit, Channel.CONFIG_REPORTED), encode(rep), 1, False)
-
-
 def test_config_reports_are_recorded_in_the_same_commit_as_the_events(engine):
     from hub.rollouts.store import unit_configs
 
-    batch = take([tx(n=2), _report("t001", 3), _report("t002", 0, "rejected", "x: y")], NOW)
+    batch = take([tx(n=2), report("t001", 3), report("t002", 0, "rejected", "x: y")], NOW)
     commit_ingest_batch(engine, batch.batch)
     with Session(engine) as s:
         configs = {c.unit: c for c in unit_configs(s)}
@@ -115,7 +80,7 @@ def test_a_failure_while_recording_reports_never_costs_the_batch_its_events(engi
         raise OperationalError("UPDATE", {}, Exception("simulated"))
 
     monkeypatch.setattr(ingest_batch, "record_reports", broken)
-    inserted = commit_ingest_batch(engine, take([tx(n=3), _report("t001", 1)], NOW).batch)
+    inserted = commit_ingest_batch(engine, take([tx(n=3), report("t001", 1)], NOW).batch)
     assert len(inserted) == 3
     with engine.connect() as conn:
         assert len(events.all_event_ids(conn)) == 3
