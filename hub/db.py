@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +43,14 @@ def create_tables(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
-def open_session(url: str) -> Session:
-    """A session on a database whose tables exist (created when missing): for commands."""
+@contextlib.contextmanager
+def open_session(url: str) -> Iterator[Session]:
+    """A session on a database whose tables exist (created when missing), for one command;
+    its engine is closed with it."""
     engine = make_engine(url)
-    create_tables(engine)
-    return Session(engine)
+    try:
+        create_tables(engine)
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from typing import Annotated
 
 import typer
 
+from hub.accounts.roles import ACCOUNT_ROLES
 from hub.options import DEFAULT_DATABASE, DatabaseOpt
 
 app = typer.Typer(help="API accounts (operator, auditor, viewer).", no_args_is_help=True)
-ROLES = ("operator", "auditor", "viewer")
+ROLES = tuple(r.value for r in reversed(ACCOUNT_ROLES))
 
 
 @app.command()
@@ -22,7 +22,7 @@ def add(
 ) -> None:
     """Create an account and print its API token once; the hub keeps only a hash of it."""
     from hub import audit
-    from hub.accounts.roles import Role
+    from hub.accounts.roles import Role, command_line_actor
     from hub.accounts.store import add_account
     from hub.db import open_session
     from hub.errors import HubError
@@ -37,8 +37,7 @@ def add(
             raise typer.Exit(1) from None
         audit.record(
             session,
-            actor=f"cli:{getpass.getuser()}",
-            role="admin",
+            actor=command_line_actor(),
             action="account.add",
             target=f"account/{name}",
             detail={"role": role},
@@ -66,6 +65,7 @@ def disable(
 ) -> None:
     """Disable an account: its token stops working at once."""
     from hub import audit
+    from hub.accounts.roles import command_line_actor
     from hub.accounts.store import disable_account
     from hub.db import open_session
 
@@ -75,8 +75,7 @@ def disable(
             raise typer.Exit(1)
         audit.record(
             session,
-            actor=f"cli:{getpass.getuser()}",
-            role="admin",
+            actor=command_line_actor(),
             action="account.disable",
             target=f"account/{name}",
         )

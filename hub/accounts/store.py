@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlmodel import Field, Session, SQLModel
 
-from hub.accounts.roles import Role
+from hub.accounts.roles import ACCOUNT_ROLES, Role
 from hub.errors import AccountExists, InvalidRequest
 from hub.models import _utc
 
@@ -52,6 +52,8 @@ def add_account(session: Session, *, name: str, role: Role) -> str:
     (with the audit entry)."""
     if not _NAME.match(name):
         raise InvalidRequest(f"account name {name!r}: use 1-64 of a-z 0-9 _ . -")
+    if role not in ACCOUNT_ROLES:
+        raise InvalidRequest(f"an account is a viewer, an auditor or an operator, not a {role}")
     if session.get(Account, name) is not None:
         raise AccountExists(f"account {name!r} exists already")
     token = new_token()

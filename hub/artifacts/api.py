@@ -34,8 +34,7 @@ async def upload_artifact(
     ref = put_artifact(session, content=content, kind=kind, media_type=media_type)
     audit.record(
         session,
-        actor=actor.name,
-        role=actor.role,
+        actor=actor,
         action="artifact.upload",
         target=f"artifact/{ref.sha256}",
         detail={"kind": kind.value, "size": ref.size},

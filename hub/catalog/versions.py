@@ -70,8 +70,7 @@ def upload_catalog(session: Session, store: CatalogStore, *, text: str, actor: A
     )
     audit.record(
         session,
-        actor=actor.name,
-        role=actor.role,
+        actor=actor,
         action="catalog.upload",
         target=f"catalog/{catalog.version}",
         detail={"title": catalog.title, "matters": len(catalog.matters)},

@@ -162,8 +162,7 @@ def create_rollout(
     )
     audit.record(
         session,
-        actor=actor.name,
-        role=actor.role,
+        actor=actor,
         action="rollout.create",
         target=f"rollout/{rid}",
         detail={"units": len(units), "stages": [len(s) for s in stages], **spec},
@@ -202,8 +201,7 @@ def _transition(
         )
     audit.record(
         session,
-        actor=actor.name,
-        role=actor.role,
+        actor=actor,
         action=f"rollout.{action}",
         target=f"rollout/{rollout_id}",
         detail={"from": before, **values},
@@ -287,8 +285,7 @@ def rollback_rollout(session: Session, *, rollout_id: int, actor: Actor) -> Roll
     )
     audit.record(
         session,
-        actor=actor.name,
-        role=actor.role,
+        actor=actor,
         action="rollout.rollback",
         target=f"rollout/{rollout_id}",
         detail={"rollback": rid, "units": len(units), "skipped": skipped},

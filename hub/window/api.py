@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 
 from hub import audit
 from hub.accounts.auth import Auditor, Operator
+from hub.accounts.roles import unit_actor
 from hub.deps import SessionDep
 from hub.errors import Unauthorized
 from hub.window.blacklist import (
@@ -50,8 +51,7 @@ def registry_query(query: RegistryQuery, unit: UnitDep, session: SessionDep) -> 
     # who looked up whom, for the data office; the reference is an HMAC, not the number
     audit.record(
         session,
-        actor=f"unit:{unit}",
-        role="unit",
+        actor=unit_actor(unit),
         action="registry.query",
         target=f"applicant/{query.applicant}",
         detail={"asked": len(query.materials), "found": len(answer.found)},
@@ -70,9 +70,9 @@ def blacklist_add(
     entry: BlacklistEntryCreate, actor: Operator, session: SessionDep
 ) -> dict[str, str]:
     """List an applicant; units refuse them every green channel once a rollout carries it."""
-    add_to_blacklist(session, entry=entry, actor=actor.name)
+    add_to_blacklist(session, entry=entry, actor=actor)
     audit.record(
-        session, actor=actor.name, role=actor.role, action="blacklist.add",
+        session, actor=actor, action="blacklist.add",
         target=f"applicant/{entry.applicant_ref}", detail={"reason": entry.reason},
     )  # fmt: skip
     session.commit()
@@ -83,7 +83,7 @@ def blacklist_add(
 def blacklist_remove(applicant_ref: str, actor: Operator, session: SessionDep) -> dict[str, str]:
     remove_from_blacklist(session, applicant_ref=applicant_ref)
     audit.record(
-        session, actor=actor.name, role=actor.role, action="blacklist.remove",
+        session, actor=actor, action="blacklist.remove",
         target=f"applicant/{applicant_ref}",
     )  # fmt: skip
     session.commit()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, func, select
 from sqlmodel import Field, Session, SQLModel
 
+from hub.accounts.roles import Actor
 from hub.artifacts.store import put_artifact
 from hub.errors import NotFound
 from hub.models import _utc
@@ -42,11 +43,11 @@ def list_blacklist(session: Session) -> list[BlacklistEntryPublic]:
     return [BlacklistEntryPublic.model_validate(r.model_dump()) for r in rows]
 
 
-def add_to_blacklist(session: Session, *, entry: BlacklistEntryCreate, actor: str) -> None:
+def add_to_blacklist(session: Session, *, entry: BlacklistEntryCreate, actor: Actor) -> None:
     check_ref(entry.applicant_ref)
     row = session.get(BlacklistEntry, entry.applicant_ref) or BlacklistEntry(
         applicant_ref=entry.applicant_ref, reason=entry.reason, listed_at=datetime.now(UTC),
-        listed_by=actor,
+        listed_by=actor.name,
     )  # fmt: skip
     row.reason = entry.reason
     session.add(row)

@@ -3,7 +3,6 @@ against its database. Every change is written to the audit log with the change."
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date
 from typing import Annotated
@@ -29,6 +28,7 @@ def unit_token(
     """Issue (or rotate) a unit's API token and print it once; give it to the unit as
     BIANMIN_HUB_TOKEN. The hub keeps only its hash."""
     from hub import audit
+    from hub.accounts.roles import command_line_actor
     from hub.db import open_session
     from hub.errors import HubError
     from hub.window.tokens import issue_unit_token
@@ -39,9 +39,8 @@ def unit_token(
         except (HubError, ValueError) as exc:
             _fail(exc)
         audit.record(
-            session, actor=f"cli:{getpass.getuser()}", role="admin", action="unit.token",
-            target=f"unit/{unit}",
-        )  # fmt: skip
+            session, actor=command_line_actor(), action="unit.token", target=f"unit/{unit}"
+        )
         session.commit()
     typer.echo(json.dumps({"unit": unit, "token": token}))
 
@@ -54,11 +53,12 @@ def blacklist_add(
 ) -> None:
     """List an applicant; units get it with the next configuration rollout."""
     from hub import audit
+    from hub.accounts.roles import command_line_actor
     from hub.db import open_session
     from hub.errors import HubError
     from hub.window.blacklist import BlacklistEntryCreate, add_to_blacklist
 
-    actor = f"cli:{getpass.getuser()}"
+    actor = command_line_actor()
     with open_session(database) as session:
         try:
             add_to_blacklist(
@@ -67,7 +67,7 @@ def blacklist_add(
         except HubError as exc:
             _fail(exc)
         audit.record(
-            session, actor=actor, role="admin", action="blacklist.add",
+            session, actor=actor, action="blacklist.add",
             target=f"applicant/{ref}", detail={"reason": reason},
         )  # fmt: skip
         session.commit()
@@ -77,6 +77,7 @@ def blacklist_add(
 @blacklist_app.command("remove")
 def blacklist_remove(ref: RefArg, database: DatabaseOpt = DEFAULT_DATABASE) -> None:
     from hub import audit
+    from hub.accounts.roles import command_line_actor
     from hub.db import open_session
     from hub.errors import HubError
     from hub.window.blacklist import remove_from_blacklist
@@ -87,8 +88,8 @@ def blacklist_remove(ref: RefArg, database: DatabaseOpt = DEFAULT_DATABASE) -> N
         except HubError as exc:
             _fail(exc)
         audit.record(
-            session, actor=f"cli:{getpass.getuser()}", role="admin",
-            action="blacklist.remove", target=f"applicant/{ref}",
+            session, actor=command_line_actor(), action="blacklist.remove",
+            target=f"applicant/{ref}",
         )  # fmt: skip
         session.commit()
     typer.echo(json.dumps({"applicant_ref": ref, "listed": False}))

@@ -117,7 +117,7 @@ def test_configuration_changes_are_in_the_audit_log_with_who_did_them(local):
     local.post(f"/api/rollouts/{rollout['id']}/resume", headers=operator)
     entries = local.get("/api/audit", headers=token_for(local, "aud", Role.AUDITOR)).json()
     assert [e["action"] for e in entries] == ["rollout.resume", "rollout.pause", "rollout.create"]
-    assert {e["actor"] for e in entries} == {"ops"}
+    assert {(e["actor"], e["role"]) for e in entries} == {("ops", "operator")}
     assert entries[-1]["detail"]["units"] == 2
     assert entries[-1]["target"] == f"rollout/{rollout['id']}"
 

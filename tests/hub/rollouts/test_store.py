@@ -110,6 +110,7 @@ def test_a_failing_canary_pauses_the_rollout_before_the_rest_get_anything(engine
     with Session(engine) as s:
         (entry,) = audit.recent(s, action="rollout.auto_pause")
     assert entry.target == f"rollout/{r.id}"
+    assert (entry.actor, entry.role) == ("hub", "system")  # the hub's own action
 
 
 def test_resume_goes_on_past_the_failures_the_operator_accepted(engine):
