@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from hub.deps import SessionDep, SettingsDep
 from hub.fleet import events, units
@@ -22,10 +22,7 @@ def list_units(session: SessionDep, settings: SettingsDep) -> list[UnitPublic]:
 
 @router.get("/units/{unit_id}")
 def get_unit(unit_id: str, session: SessionDep, settings: SettingsDep) -> UnitDetail:
-    unit = units.get_unit(session, unit_id=unit_id, stale_after_s=settings.stale_after_s)
-    if unit is None:
-        raise HTTPException(404, f"no unit {unit_id!r}")
-    return unit
+    return units.get_unit(session, unit_id=unit_id, stale_after_s=settings.stale_after_s)
 
 
 @router.get("/units/{unit_id}/events")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from hub.errors import UnitNotFound
 from hub.fleet.health import health_summary
 from hub.models import Unit, UnitDetail, UnitPublic
 
@@ -33,10 +34,10 @@ def list_units(session: Session, *, stale_after_s: float) -> list[UnitPublic]:
     ]
 
 
-def get_unit(session: Session, *, unit_id: str, stale_after_s: float) -> UnitDetail | None:
+def get_unit(session: Session, *, unit_id: str, stale_after_s: float) -> UnitDetail:
     unit = session.get(Unit, unit_id)
     if unit is None:
-        return None
+        raise UnitNotFound(f"no unit {unit_id!r}")
     data = _public(unit, datetime.now(UTC), timedelta(seconds=stale_after_s))
     return UnitDetail.model_validate({**data, "health": unit.health, "health_at": unit.health_at})
 

@@ -37,7 +37,8 @@ def test_units_are_listed_with_counts(client):
 def test_unknown_unit_is_a_404_with_a_reason(client):
     resp = client.get("/api/units/nobody")
     assert resp.status_code == 404
-    assert "nobody" in resp.json()["detail"]
+    assert resp.json()["detail"]["code"] == "unit_not_found"
+    assert "nobody" in resp.json()["detail"]["message"]
 
 
 def test_event_ids_of_a_unit_are_paged_by_sequence(client):
