@@ -4,11 +4,15 @@ and only then acknowledges them to the units.
 Back-pressure: received messages wait in a bounded queue; past the high-water mark the consumer
 stops reading its socket, so the broker (and behind it the units' outboxes) holds the backlog
 instead of this process's memory. Reading resumes below the low-water mark.
+
+Stopping: reading stops, the batch being committed is finished and acknowledged, and then the
+connection closes. Messages still queued are dropped unacknowledged; units resend them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -29,6 +33,8 @@ from protocol.topics import Channel
 
 log = logging.getLogger("bianmin.hub.ingest")
 MAX_BATCH_BYTES = 8 * 1024 * 1024
+# how long stop() waits for the batch in flight; a database that hangs longer costs only resends
+STOP_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -56,6 +62,8 @@ class IngestConsumer:
         self._queued_bytes = 0
         self._wake = asyncio.Event()
         self._paused = False
+        self._stopping = False
+        self._writer_task: asyncio.Task[None] | None = None
         self.on_reports: list[Any] = []  # callbacks for config/reported (rollouts)
         subs = [topics.subscription(ch) for ch in Channel if ch.upstream]
         if settings.shared_subscription:
@@ -72,14 +80,29 @@ class IngestConsumer:
         )
 
     async def run(self) -> None:
-        writer = asyncio.create_task(self._writer(), name="ingest-writer")
+        writer = self._writer_task = asyncio.create_task(self._writer(), name="ingest-writer")
         try:
             await self.client.run()
         finally:
             writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
 
     async def stop(self) -> None:
-        await self.client.stop()
+        """Stop reading, let the batch in flight commit and its acks go out, then disconnect."""
+        self._stopping = True
+        self.client.pause_reading()
+        self._wake.set()
+        writer = self._writer_task
+        try:
+            if writer is not None and not writer.done():
+                await asyncio.wait_for(asyncio.shield(writer), STOP_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("stopped with a commit still running; its units will resend")
+        except Exception:
+            pass  # the writer's own failure, which run() raises
+        finally:
+            await self.client.stop()
 
     def snapshot(self) -> dict[str, Any]:
         self.stats.queued = len(self._queue)
@@ -112,10 +135,11 @@ class IngestConsumer:
     # -- writing ----------------------------------------------------------------------------
 
     async def _writer(self) -> None:
-        while True:
+        while not self._stopping:
             if not self._queue:
                 self._wake.clear()
                 await self._wake.wait()
+                continue  # woken by a message, or by stop()
             messages = self._take_batch()
             started = time.perf_counter()
             try:
@@ -131,7 +155,11 @@ class IngestConsumer:
             for callback in self.on_reports:
                 for unit, report in intake.reports:
                     callback(unit, report)
-            if self._paused and self._queued_bytes <= self.settings.ingest_queue_low_bytes:
+            if (
+                self._paused
+                and not self._stopping
+                and self._queued_bytes <= self.settings.ingest_queue_low_bytes
+            ):
                 self._paused = False
                 self.client.resume_reading()
 
