@@ -8,19 +8,25 @@ from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI
 
-from hub import api, api_admin, api_catalog, api_window, artifact_serving, dashboard
-from hub.accounts import Role
-from hub.artifact_serving import ArtifactCache
+from hub import dashboard
+from hub.accounts import api as accounts_api
+from hub.accounts.auth import require
+from hub.accounts.roles import Role
+from hub.artifacts import api as artifacts_api
+from hub.artifacts import serving as artifact_serving
+from hub.artifacts.serving import ArtifactCache
+from hub.catalog import api as catalog_api
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
+from hub.fleet import api as fleet_api
 from hub.handlers import install_handlers
-from hub.ingest import IngestConsumer
+from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
-from hub.security import require
 from hub.settings import HubSettings
+from hub.window import api as window_api
 from lifecycle import version
 
 
@@ -71,13 +77,14 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.artifact_cache = ArtifactCache(settings.artifact_dir)
     install_handlers(app)
     viewer = [Depends(require(Role.VIEWER))]
-    app.include_router(api.router, dependencies=viewer)
+    app.include_router(fleet_api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)
-    app.include_router(api_catalog.router)
-    app.include_router(api_admin.router)
+    app.include_router(catalog_api.router)
+    app.include_router(artifacts_api.router)
+    app.include_router(accounts_api.router)
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
-    app.include_router(api_window.router)
+    app.include_router(window_api.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

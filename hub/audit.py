@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Connection, insert, select
 from sqlmodel import Field, Session, SQLModel
 
+from hub.accounts.roles import Actor
 from hub.models import _utc
 
 
@@ -32,25 +33,23 @@ class AuditEntryPublic(AuditEntryBase):
 
 
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
-# the hub's own actions (a threshold pausing a rollout) are logged under this actor and role
-SYSTEM_ACTOR, SYSTEM_ROLE = "hub", "system"
 
 
 def record(
     db: Session | Connection,
     *,
-    actor: str,
-    role: str,
+    actor: Actor,
     action: str,
     target: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Add an entry; the caller commits it together with the change."""
+    """Add an entry naming ``actor`` (hub.accounts.roles.SYSTEM for the hub's own actions);
+    the caller commits it together with the change."""
     db.execute(
         insert(AUDIT).values(
             at=datetime.now(UTC),
-            actor=actor[:64],
-            role=role[:16],
+            actor=actor.name[:64],
+            role=actor.role.value[:16],
             action=action[:64],
             target=target[:128],
             detail=detail or {},

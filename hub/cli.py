@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from hub.users_cli import app as user_app
-from hub.window_cli import blacklist_app, registry_app, unit_token
+from hub.accounts.cli import app as user_app
+from hub.window.cli import blacklist_app, registry_app, unit_token
 from lifecycle import stop_on_signals
 
 app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_help=True)
@@ -168,7 +168,7 @@ def ingest(
 ) -> None:
     """Run one more ingest process on the shared subscription (no web server)."""
     from hub.db import create_tables, make_engine
-    from hub.ingest import IngestConsumer
+    from hub.ingest.consumer import IngestConsumer
     from hub.settings import HubSettings
 
     settings = HubSettings(

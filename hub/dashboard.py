@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from hub import store
 from hub.deps import SessionDep, SettingsDep
+from hub.fleet.events import totals
+from hub.fleet.units import list_units
 from hub.rollouts import store as rollouts
 
 
@@ -42,14 +43,14 @@ templates.env.filters["ago"] = _ago
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    units = store.list_units(session, stale_after_s=settings.stale_after_s)
+    units = list_units(session, stale_after_s=settings.stale_after_s)
     consumer = getattr(request.app.state, "consumer", None)
     return templates.TemplateResponse(
         request,
         "dashboard.html",
         {
             "units": units,
-            "totals": store.totals(session),
+            "totals": totals(session),
             "ingest": consumer.snapshot() if consumer is not None else None,
             "now": datetime.now(UTC),
             "rollouts": rollouts.list_rollouts(session, limit=5),

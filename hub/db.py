@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 # importing the table modules registers their tables on SQLModel.metadata
-from hub import accounts, artifacts, audit, catalog_versions, models, window_data  # noqa: F401
+from hub import audit, models  # noqa: F401
+from hub.accounts import store as accounts  # noqa: F401
+from hub.artifacts import store as artifacts  # noqa: F401
+from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
+from hub.window import blacklist, registry, tokens  # noqa: F401
 
 
 def make_engine(url: str) -> Engine:
@@ -35,3 +41,16 @@ def make_engine(url: str) -> Engine:
 
 def create_tables(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
+
+
+@contextlib.contextmanager
+def open_session(url: str) -> Iterator[Session]:
+    """A session on a database whose tables exist (created when missing), for one command;
+    its engine is closed with it."""
+    engine = make_engine(url)
+    try:
+        create_tables(engine)
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -48,6 +48,10 @@ class NotFound(HubError):
     status = 404
 
 
+class UnitNotFound(NotFound):
+    code = "unit_not_found"
+
+
 class RolloutNotFound(NotFound):
     code = "rollout_not_found"
 

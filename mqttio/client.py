@@ -114,6 +114,10 @@ class AsyncMqttClient:
             self._reading_paused = False
             if self._fd is not None and self._loop is not None and self._paho is not None:
                 self._loop.add_reader(self._fd, self._read)
+                # Bytes read before the pause wait in the buffer, and the socket does not
+                # signal them again: without this they sit there until the next packet.
+                if self._paho.buffered():
+                    self._loop.call_soon(self._read)
 
     async def run(self) -> None:
         """Connect, and reconnect with jittered backoff, until stop() is called."""

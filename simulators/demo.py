@@ -10,12 +10,14 @@ from pathlib import Path
 import typer
 from fastapi import FastAPI
 
-from hub.accounts import Actor, Role, add_account
+from hub.accounts.roles import Actor, Role
+from hub.accounts.store import add_account
 from hub.app import create_app
+from hub.fleet.events import all_event_ids
+from hub.fleet.units import register_units
 from hub.rollouts.models import RolloutCreate, Target
 from hub.rollouts.store import create_rollout, get_rollout
 from hub.settings import HubSettings
-from hub.store import all_event_ids, register_units
 from lifecycle import restore_signals, stop_on_signals
 from mqttio import BrokerUrl
 from protocol.signing import public_key_to_text

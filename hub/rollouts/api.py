@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from hub.catalog_versions import current_catalog
+from hub.accounts.auth import Operator, Viewer
+from hub.catalog.versions import current_catalog
 from hub.deps import CatalogsDep, RegistryDep, SessionDep, wake_driver
 from hub.rollouts import store
 from hub.rollouts.models import (
@@ -16,7 +17,6 @@ from hub.rollouts.models import (
     UnitConfigPublic,
     UnitState,
 )
-from hub.security import Operator, Viewer
 
 router = APIRouter(prefix="/api")
 

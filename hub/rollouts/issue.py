@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 
 from hub import audit
+from hub.accounts.roles import SYSTEM
 from hub.rollouts.models import (
     ACTIVE,
     FAILED,
@@ -161,8 +162,7 @@ def advance(
         _set(conn, rollout_id, now, state=RolloutState.PAUSED.value, paused_reason=reason)
         audit.record(
             conn,
-            actor=audit.SYSTEM_ACTOR,
-            role=audit.SYSTEM_ROLE,
+            actor=SYSTEM,
             action="rollout.auto_pause",
             target=f"rollout/{rollout_id}",
             detail={"stage": r.stage, "failed": failed, "units": size},
@@ -182,8 +182,7 @@ def advance(
     _set(conn, rollout_id, now, state=RolloutState.COMPLETED.value)
     audit.record(
         conn,
-        actor=audit.SYSTEM_ACTOR,
-        role=audit.SYSTEM_ROLE,
+        actor=SYSTEM,
         action="rollout.complete",
         target=f"rollout/{rollout_id}",
         detail={"units": r.units},

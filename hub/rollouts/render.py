@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from firmware_config.schema import HardwareProfile
-from hub.artifacts import put_artifact
+from hub.artifacts.store import put_artifact
 from hub.catalog.service import catalog_slice
 from hub.rollouts.models import ConfigBlob
 from hub.sql import insert_for

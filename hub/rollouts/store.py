@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from firmware_config import builtin_profiles
 from hub import audit
-from hub.accounts import Actor
-from hub.artifacts import artifact_ref
+from hub.accounts.roles import Actor
+from hub.artifacts.store import artifact_ref
 from hub.errors import (
     InvalidRequest,
     InvalidTransition,
@@ -40,7 +40,7 @@ from hub.rollouts.models import (
 from hub.rollouts.plan import plan_stages, target_villages
 from hub.rollouts.render import render_bodies
 from hub.sql import chunks
-from hub.window_data import blacklist_artifact
+from hub.window.blacklist import blacklist_artifact
 from protocol.catalog import Catalog
 from protocol.config import ArtifactKind
 from protocol.villages import VillageRegistry
@@ -162,8 +162,7 @@ def create_rollout(
     )
     audit.record(
         session,
-        actor=actor.name,
-        role=actor.role,
+        actor=actor,
         action="rollout.create",
         target=f"rollout/{rid}",
         detail={"units": len(units), "stages": [len(s) for s in stages], **spec},
@@ -202,8 +201,7 @@ def _transition(
         )
     audit.record(
         session,
-        actor=actor.name,
-        role=actor.role,
+        actor=actor,
         action=f"rollout.{action}",
         target=f"rollout/{rollout_id}",
         detail={"from": before, **values},
@@ -287,8 +285,7 @@ def rollback_rollout(session: Session, *, rollout_id: int, actor: Actor) -> Roll
     )
     audit.record(
         session,
-        actor=actor.name,
-        role=actor.role,
+        actor=actor,
         action="rollout.rollback",
         target=f"rollout/{rollout_id}",
         detail={"rollback": rid, "units": len(units), "skipped": skipped},

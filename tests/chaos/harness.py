@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from edge.eventlog import read_committed
-from hub import store
 from hub.db import make_engine
+from hub.fleet.events import all_event_ids
 from simulators.summary import DeliverySummary, compare
 from tests.conftest import Broker
 
@@ -118,7 +118,7 @@ class HubView:
     def rows(self, units: list[str]) -> list[tuple[str, str, int]]:
         try:
             with self.engine.connect() as conn:
-                return [(u, str(i), s) for u, i, s in store.all_event_ids(conn, units=units)]
+                return [(u, str(i), s) for u, i, s in all_event_ids(conn, units=units)]
         except Exception:  # tables not created yet by the hub process
             return []
 

@@ -11,7 +11,7 @@ from edge.agent import Agent, build_agent
 from edge.link import LinkSettings
 from edge.settings import EdgeSettings
 from hub.db import create_tables, make_engine
-from hub.ingest import IngestConsumer
+from hub.ingest.consumer import IngestConsumer
 from hub.settings import HubSettings
 from mqttio import Backoff
 from simulators.kit import SimulatedKit

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from edge.agent import Agent, build_agent
 from edge.settings import EdgeSettings
-from hub.accounts import Actor, Role
+from hub.accounts.roles import Actor, Role
 from hub.app import create_app
 from hub.rollouts import store
 from hub.rollouts.models import RolloutCreate, RolloutPublic

@@ -4,7 +4,8 @@ import asyncio
 
 import pytest
 
-from hub import store
+from hub.fleet.events import all_event_ids
+from hub.fleet.units import get_unit
 from simulators.cases import CaseSimulator
 from simulators.summary import compare
 from tests.integration.helpers import running_hub, unit_agent
@@ -29,7 +30,7 @@ def test_three_units_deliver_300_events_to_the_hub_exactly_once(broker, database
             await asyncio.wait_for(asyncio.gather(*(a.wait_drained() for a in agents)), 30)
             committed = {a.unit: a.event_log.committed() for a in agents}
             with hub.engine.connect() as conn:
-                rows = store.all_event_ids(conn, units=list(committed))
+                rows = all_event_ids(conn, units=list(committed))
             for agent in agents:
                 await agent.close()
             return committed, rows, hub.snapshot()
@@ -54,13 +55,13 @@ def test_presence_and_heartbeat_reach_the_hub(broker, database_url, tmp_path):
             for _ in range(100):
                 await asyncio.sleep(0.05)
                 with Session(hub.engine) as s:
-                    unit = store.get_unit(s, unit_id="t004", stale_after_s=60)
+                    unit = get_unit(s, unit_id="t004", stale_after_s=60)
                 if unit and unit.online and unit.health:
                     break
             await agent.close()
             await asyncio.sleep(0.3)
             with Session(hub.engine) as s:
-                after = store.get_unit(s, unit_id="t004", stale_after_s=60)
+                after = get_unit(s, unit_id="t004", stale_after_s=60)
             return unit, after
 
     unit, after = asyncio.run(scenario())

@@ -1,0 +1,53 @@
+"""Catalog routes: the current catalog's summary, its reform indicators, and uploads of a new
+version (refused with file, field and reason when bad; the last good catalog stays)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from hub.accounts.auth import Operator, Viewer
+from hub.catalog.service import IndicatorReport, indicators_report
+from hub.catalog.versions import current_catalog, upload_catalog
+from hub.deps import CatalogsDep, SessionDep
+from hub.errors import InvalidRequest
+
+router = APIRouter(prefix="/api/catalog")
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+
+
+@router.get("")
+def catalog_summary(_: Viewer, session: SessionDep, catalogs: CatalogsDep) -> dict[str, Any]:
+    catalog = current_catalog(session, catalogs)
+    return {
+        "version": catalog.version,
+        "title": catalog.title,
+        "matters": len(catalog.matters),
+        "delegated": len(catalog.delegated()),
+        "source": catalogs.source,
+    }
+
+
+@router.get("/indicators")
+def catalog_indicators(_: Viewer, session: SessionDep, catalogs: CatalogsDep) -> dict[str, Any]:
+    """Material, step and time-limit reduction and the share of instant matters, computed
+    from the current catalog over all matters and over the village-delegated ones."""
+    report: IndicatorReport = indicators_report(current_catalog(session, catalogs))
+    return dict(report)
+
+
+@router.post("", status_code=201)
+async def upload(
+    request: Request, actor: Operator, session: SessionDep, catalogs: CatalogsDep
+) -> dict[str, Any]:
+    """The body is the catalog file itself (JSON, UTF-8)."""
+    raw = await request.body()
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise InvalidRequest(f"a catalog upload is at most {MAX_UPLOAD_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"the catalog is not UTF-8 (byte {exc.start})") from None
+    catalog = upload_catalog(session, catalogs, text=text, actor=actor)
+    return {"version": catalog.version, "title": catalog.title, "matters": len(catalog.matters)}

@@ -1,0 +1,66 @@
+"""What the hub holds from its units: event references (for the simulators' end-to-end
+checks), the fleet's totals and the dead letters. Plain functions over a session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, case, func, select
+from sqlmodel import Session
+
+from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit
+
+EVENTS = Event.__table__  # type: ignore[attr-defined]
+UNITS = Unit.__table__  # type: ignore[attr-defined]
+DEAD = DeadLetter.__table__  # type: ignore[attr-defined]
+
+
+def event_refs(
+    session: Session, *, unit_id: str, after_seq: int = 0, limit: int = 10_000
+) -> list[EventRef]:
+    stmt = (
+        select(EVENTS.c.id, EVENTS.c.seq)
+        .where(EVENTS.c.unit == unit_id, EVENTS.c.seq > after_seq)
+        .order_by(EVENTS.c.seq)
+        .limit(limit)
+    )
+    return [EventRef(id=r.id, seq=r.seq) for r in session.execute(stmt)]
+
+
+def all_event_ids(
+    conn: Connection | Session, *, units: Sequence[str] | None = None
+) -> list[tuple[str, uuid.UUID, int]]:
+    stmt = select(EVENTS.c.unit, EVENTS.c.id, EVENTS.c.seq)
+    if units is not None:
+        stmt = stmt.where(EVENTS.c.unit.in_(list(units)))
+    return [(r.unit, r.id, r.seq) for r in conn.execute(stmt)]
+
+
+def totals(session: Session) -> dict[str, int]:
+    units, online = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((UNITS.c.online, 1), else_=0)), 0))
+    ).one()
+    events = session.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+    cases = session.execute(select(func.coalesce(func.sum(UNITS.c.cases), 0))).scalar_one()
+    dead = session.execute(select(func.count()).select_from(DEAD)).scalar_one()
+    return {
+        "units": int(units),
+        "online": int(online),
+        "events": int(events),
+        "cases": int(cases),
+        "dead_letters": int(dead),
+    }
+
+
+def recent_dead_letters(session: Session, *, limit: int = 50) -> list[DeadLetterPublic]:
+    rows = session.execute(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit))  # type: ignore[union-attr]
+    out = []
+    for (d,) in rows:
+        preview = d.payload[:200].decode("utf-8", errors="replace")
+        out.append(
+            DeadLetterPublic.model_validate(
+                {**d.model_dump(exclude={"payload"}), "payload_preview": preview}
+            )
+        )
+    return out

@@ -1,0 +1,89 @@
+"""The ingest writer: one batch (events, presence, heartbeats, dead letters, config reports)
+in one transaction, so the consumer acknowledges exactly what was committed."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from hub.ingest.sql import EventRow, UnitBump, bump_units, insert_events
+from hub.models import DeadLetter, Unit
+from hub.rollouts.reports import record_reports
+from protocol.case import CaseState
+from protocol.messages import ConfigReported
+
+log = logging.getLogger("bianmin.hub.ingest")
+UNITS = Unit.__table__  # type: ignore[attr-defined]
+DEAD = DeadLetter.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class IngestBatch:
+    """Everything one commit writes: events, presence, heartbeats and dead letters."""
+
+    events: dict[uuid.UUID, EventRow] = field(default_factory=dict)
+    presence: dict[str, tuple[bool, datetime]] = field(default_factory=dict)
+    health: dict[str, tuple[dict[str, Any], datetime, int | None]] = field(default_factory=dict)
+    dead: list[dict[str, Any]] = field(default_factory=list)
+    seen: dict[str, datetime] = field(default_factory=dict)
+    # config/reported messages, recorded in the same transaction as everything else
+    reports: list[tuple[str, ConfigReported]] = field(default_factory=list)
+
+    def touch(self, unit: str, at: datetime) -> None:
+        if unit not in self.seen or self.seen[unit] < at:
+            self.seen[unit] = at
+
+
+def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
+    """Insert-or-ignore the events (the id is the key), update units, store dead letters.
+    Returns the ids that were new. The caller commits."""
+    inserted = insert_events(conn, list(batch.events.values()))
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # events, cases, max seq
+    for event_id in inserted:
+        row = batch.events[event_id]
+        c = counts[row.unit]
+        c[0] += 1
+        c[1] += row.state == CaseState.OPENED
+        c[2] = max(c[2], row.seq)
+    bump_units(
+        conn,
+        [UnitBump(u, at, *counts.get(u, (0, 0, 0))) for u, at in batch.seen.items()],
+    )
+    # One executemany per kind rather than a statement (a round trip on PostgreSQL) per unit:
+    # a county's heartbeats arrive by the hundred per batch.
+    if batch.presence:
+        conn.execute(
+            update(UNITS).where(UNITS.c.id == bindparam("unit_id")),
+            [{"unit_id": u, "online": online} for u, (online, _) in batch.presence.items()],
+        )
+    if batch.health:
+        conn.execute(
+            update(UNITS).where(UNITS.c.id == bindparam("unit_id")),
+            [
+                {"unit_id": u, "health": doc, "health_at": at, "config_version": version}
+                for u, (doc, at, version) in batch.health.items()
+            ],
+        )
+    if batch.dead:
+        conn.execute(DEAD.insert(), batch.dead)
+    if batch.reports:
+        try:
+            # A savepoint: a failure here must never cost the batch its events. Reports
+            # lost this way are repaired by heartbeats (hub.rollouts.issue).
+            with conn.begin_nested():
+                record_reports(conn, batch.reports, datetime.now(UTC))
+        except SQLAlchemyError:
+            log.exception("recording %d config reports failed", len(batch.reports))
+    return inserted
+
+
+def commit_ingest_batch(engine: Engine, batch: IngestBatch) -> set[uuid.UUID]:
+    with engine.begin() as conn:
+        return write_ingest_batch(conn, batch)

@@ -1,0 +1,90 @@
+"""Routes for village windows: the data registry query units make (authenticated as a unit),
+and the integrity blacklist the auditors read and operators change (audited).
+
+Units authenticate with their own API token (``Authorization: Bearer bmu_...``), issued by
+`bianmin hub unit-token UNIT`; it grants nothing but the unit routes, and the unit it names
+is what the audit log records for each query.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from hub import audit
+from hub.accounts.auth import Auditor, Operator
+from hub.accounts.roles import unit_actor
+from hub.deps import SessionDep
+from hub.errors import Unauthorized
+from hub.window.blacklist import (
+    BlacklistEntryCreate,
+    BlacklistEntryPublic,
+    add_to_blacklist,
+    list_blacklist,
+    remove_from_blacklist,
+)
+from hub.window.registry import query_registry
+from hub.window.tokens import unit_for_token
+from protocol.case import RegistryAnswer, RegistryQuery
+
+router = APIRouter()
+
+
+def current_unit(request: Request, session: SessionDep) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a unit authenticates with 'Authorization: Bearer <unit token>'")
+    unit = unit_for_token(session, token.strip())
+    if unit is None:
+        raise Unauthorized("unknown unit token")
+    return unit
+
+
+UnitDep = Annotated[str, Depends(current_unit)]
+
+
+@router.post("/api/unit/registry/query")
+def registry_query(query: RegistryQuery, unit: UnitDep, session: SessionDep) -> RegistryAnswer:
+    """Which of these materials the county database confirms for this applicant."""
+    answer = query_registry(session, query)
+    # who looked up whom, for the data office; the reference is an HMAC, not the number
+    audit.record(
+        session,
+        actor=unit_actor(unit),
+        action="registry.query",
+        target=f"applicant/{query.applicant}",
+        detail={"asked": len(query.materials), "found": len(answer.found)},
+    )
+    session.commit()
+    return answer
+
+
+@router.get("/api/blacklist")
+def blacklist(_: Auditor, session: SessionDep) -> list[BlacklistEntryPublic]:
+    return list_blacklist(session)
+
+
+@router.post("/api/blacklist", status_code=201)
+def blacklist_add(
+    entry: BlacklistEntryCreate, actor: Operator, session: SessionDep
+) -> dict[str, str]:
+    """List an applicant; units refuse them every green channel once a rollout carries it."""
+    add_to_blacklist(session, entry=entry, actor=actor)
+    audit.record(
+        session, actor=actor, action="blacklist.add",
+        target=f"applicant/{entry.applicant_ref}", detail={"reason": entry.reason},
+    )  # fmt: skip
+    session.commit()
+    return {"applicant_ref": entry.applicant_ref, "delivery": "with the next configuration rollout"}
+
+
+@router.delete("/api/blacklist/{applicant_ref}")
+def blacklist_remove(applicant_ref: str, actor: Operator, session: SessionDep) -> dict[str, str]:
+    remove_from_blacklist(session, applicant_ref=applicant_ref)
+    audit.record(
+        session, actor=actor, action="blacklist.remove",
+        target=f"applicant/{applicant_ref}",
+    )  # fmt: skip
+    session.commit()
+    return {"applicant_ref": applicant_ref, "delivery": "with the next configuration rollout"}

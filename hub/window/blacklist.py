@@ -1,0 +1,77 @@
+"""The integrity blacklist (失信名单): applicants who provided false materials never get 容缺
+or any other green channel. Units receive it, signed, with their configuration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, func, select
+from sqlmodel import Field, Session, SQLModel
+
+from hub.accounts.roles import Actor
+from hub.artifacts.store import put_artifact
+from hub.errors import NotFound
+from hub.models import _utc
+from hub.window.applicants import check_ref
+from protocol.canonical import canonical_json
+from protocol.case import IntegrityBlacklist
+from protocol.config import ArtifactKind, ArtifactRef
+
+
+class BlacklistEntryBase(SQLModel):
+    applicant_ref: str = Field(primary_key=True, max_length=32)
+    reason: str = Field(max_length=200)
+
+
+class BlacklistEntry(BlacklistEntryBase, table=True):
+    listed_at: datetime = _utc(nullable=False)
+    listed_by: str = Field(max_length=64)
+
+
+class BlacklistEntryPublic(BlacklistEntryBase):
+    listed_at: datetime
+    listed_by: str
+
+
+class BlacklistEntryCreate(SQLModel):
+    applicant_ref: str
+    reason: str = Field(min_length=1, max_length=200)
+
+
+def list_blacklist(session: Session) -> list[BlacklistEntryPublic]:
+    rows = session.execute(select(BlacklistEntry).order_by(BlacklistEntry.listed_at)).scalars()  # type: ignore[arg-type]
+    return [BlacklistEntryPublic.model_validate(r.model_dump()) for r in rows]
+
+
+def add_to_blacklist(session: Session, *, entry: BlacklistEntryCreate, actor: Actor) -> None:
+    check_ref(entry.applicant_ref)
+    row = session.get(BlacklistEntry, entry.applicant_ref) or BlacklistEntry(
+        applicant_ref=entry.applicant_ref, reason=entry.reason, listed_at=datetime.now(UTC),
+        listed_by=actor.name,
+    )  # fmt: skip
+    row.reason = entry.reason
+    session.add(row)
+
+
+def remove_from_blacklist(session: Session, *, applicant_ref: str) -> None:
+    row = session.get(BlacklistEntry, applicant_ref)
+    if row is None:
+        raise NotFound(f"{applicant_ref} is not on the blacklist")
+    session.delete(row)
+
+
+def blacklist_artifact(db: Session | Connection) -> ArtifactRef:
+    """The current blacklist as a content-addressed artifact for units' configurations. Its
+    version is the number of entries plus the latest listing time, enough to tell two apart;
+    the sha256 in the signed configuration is what units trust."""
+    table = BlacklistEntry.__table__  # type: ignore[attr-defined]
+    refs = sorted(str(r) for (r,) in db.execute(select(table.c.applicant_ref)))
+    latest = db.execute(select(func.max(table.c.listed_at))).scalar_one()
+    issued = latest or datetime(2020, 1, 1, tzinfo=UTC)
+    doc = IntegrityBlacklist(version=len(refs), issued_at=issued, refs=tuple(refs))
+    return put_artifact(
+        db,
+        content=canonical_json(doc),
+        kind=ArtifactKind.INTEGRITY_BLACKLIST,
+        media_type="application/json",
+    )

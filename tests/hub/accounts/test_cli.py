@@ -1,0 +1,51 @@
+"""`bianmin hub user add|list|disable`: tokens shown once, every change in the audit log under
+the login of whoever ran the command."""
+
+import getpass
+import json
+
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from bianmin.cli import app
+from hub import audit
+from hub.accounts.store import find_by_token
+
+runner = CliRunner()
+
+
+def hub(database_url, *args):
+    return runner.invoke(app, ["hub", "user", *args, "--database", database_url])
+
+
+def test_adding_a_user_prints_its_token_once_and_audits_who_added_it(database_url, engine):
+    added = hub(database_url, "add", "ops", "--role", "operator")
+    assert added.exit_code == 0, added.stderr
+    token = json.loads(added.stdout)["token"]
+    listed = hub(database_url, "list")
+    assert json.loads(listed.stdout)["name"] == "ops"
+    assert token not in listed.stdout
+    with Session(engine) as s:
+        account = find_by_token(s, token)
+        (entry,) = audit.recent(s, action="account.add")
+    assert account is not None
+    assert account.role == "operator"
+    assert (entry.actor, entry.role) == (f"cli:{getpass.getuser()}", "admin")
+    assert entry.detail == {"role": "operator"}
+
+
+def test_only_the_three_account_roles_can_be_given(database_url):
+    refused = hub(database_url, "add", "hub", "--role", "system")
+    assert refused.exit_code != 0
+    assert "operator, auditor, viewer" in refused.stderr
+
+
+def test_disabling_stops_the_token_and_an_unknown_account_is_an_error(database_url, engine):
+    token = json.loads(hub(database_url, "add", "bob", "--role", "viewer").stdout)["token"]
+    assert hub(database_url, "disable", "bob").exit_code == 0
+    missing = hub(database_url, "disable", "nobody")
+    assert missing.exit_code == 1
+    assert "error (not_found)" in missing.stderr
+    with Session(engine) as s:
+        assert find_by_token(s, token) is None
+        assert [e.target for e in audit.recent(s, action="account.disable")] == ["account/bob"]

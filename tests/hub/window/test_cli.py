@@ -1,0 +1,63 @@
+"""`bianmin hub unit-token | blacklist | registry`: window data changed on the hub's machine,
+each change in the audit log under the login of whoever ran the command."""
+
+import getpass
+import json
+
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from bianmin.cli import app
+from hub import audit
+from hub.window.registry import query_registry
+from hub.window.tokens import unit_for_token
+from protocol.case import RegistryQuery
+from tests.hub.window.helpers import REF
+
+runner = CliRunner()
+CLI = f"cli:{getpass.getuser()}"
+
+
+def hub(database_url, *args):
+    return runner.invoke(app, ["hub", *args, "--database", database_url])
+
+
+def test_a_unit_token_is_printed_once_and_names_its_unit(database_url, engine):
+    issued = hub(database_url, "unit-token", "dongjie-cun")
+    assert issued.exit_code == 0, issued.stderr
+    token = json.loads(issued.stdout)["token"]
+    with Session(engine) as s:
+        assert unit_for_token(s, token) == "dongjie-cun"
+        (entry,) = audit.recent(s, action="unit.token")
+    assert (entry.actor, entry.role, entry.target) == (CLI, "admin", "unit/dongjie-cun")
+
+
+def test_the_blacklist_is_changed_from_the_command_line_with_audit(database_url, engine):
+    added = hub(database_url, "blacklist", "add", REF, "--reason", "提供虚假材料（案号）")
+    assert added.exit_code == 0, added.stderr
+    (listed,) = hub(database_url, "blacklist", "list").stdout.splitlines()
+    assert json.loads(listed)["listed_by"] == CLI
+    assert hub(database_url, "blacklist", "remove", REF).exit_code == 0
+    again = hub(database_url, "blacklist", "remove", REF)
+    assert again.exit_code == 1
+    assert "error (not_found)" in again.stderr
+    with Session(engine) as s:
+        entries = audit.recent(s)
+    assert [(e.action, e.actor, e.role) for e in entries] == [
+        ("blacklist.remove", CLI, "admin"),
+        ("blacklist.add", CLI, "admin"),
+    ]
+
+
+def test_an_id_number_is_refused_where_an_hmac_reference_belongs(database_url):
+    refused = hub(database_url, "blacklist", "add", "330122196805172316", "--reason", "x")
+    assert refused.exit_code == 1
+    assert "error (invalid_request)" in refused.stderr
+
+
+def test_registry_records_answer_units_queries(database_url, engine):
+    added = hub(database_url, "registry", "add", REF, "--material", "户口簿复印件")
+    assert json.loads(added.stdout) == {"applicant_ref": REF, "materials": 1}
+    with Session(engine) as s:
+        answer = query_registry(s, RegistryQuery(applicant=REF, materials=["户口簿复印件"]))
+    assert answer.found["户口簿复印件"].source == "县公安局"
