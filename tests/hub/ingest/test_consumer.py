@@ -33,6 +33,13 @@ pytestmark = pytest.mark.integration
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def broker(fresh_broker):
+    """A broker of the test's own: the session's holds other tests' retained messages, which a
+    consumer subscribed to every unit would take in and count."""
+    return fresh_broker([f"t18{n}" for n in range(10)])
+
+
 class Unit:
     """A unit's MQTT side: publishes its tx batches, records the ids of every ack."""
 
