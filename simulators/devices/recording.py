@@ -1,7 +1,7 @@
 """Read and write `evtest` logs, so captures from real pads and keypads replay in tests.
 
 On a bench with hardware: `evtest /dev/input/by-id/...-event-mouse > pad.txt`, write on the
-pad, Ctrl-C, and drop the file into tests/devices/data/. The header's absinfo (Min, Max,
+pad, Ctrl-C, and drop the file into tests/edge/devices/data/. The header's absinfo (Min, Max,
 Resolution) becomes the replayed device's axes, so the real geometry is exercised too.
 Lines starting with `#` are comments.
 """

@@ -3,16 +3,10 @@ kill -9 is a real kill -9; a TCP proxy the test controls stands in for the villa
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,8 +15,7 @@ from hub.db import make_engine
 from hub.fleet.events import all_event_ids
 from simulators.summary import DeliverySummary, compare
 from tests.conftest import Broker
-
-BIANMIN = str(Path(sys.executable).with_name("bianmin"))
+from tests.support.processes import BIANMIN, stop
 
 
 class Proc:
@@ -54,13 +47,8 @@ class Proc:
         Proc.running.discard(self)
 
     def terminate(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop(self.proc)
         Proc.running.discard(self)
 
     def log(self) -> str:
@@ -99,16 +87,6 @@ def unit_agent(
     )  # fmt: skip
 
 
-def wait_until(
-    predicate: Callable[[], bool], timeout: float, what: str, poll: float = 0.25
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(poll)
-
-
 class HubView:
     """Reads the hub's database from the test process."""
 
@@ -142,68 +120,3 @@ def outbox_seq(root: Path, unit: str) -> int:
         return max(read_committed(path).values(), default=0)
     except sqlite3.OperationalError:  # the unit has created the file but not its tables yet
         return 0
-
-
-class CuttableProxy:
-    """A TCP proxy between units and the broker. cut() drops every connection and refuses new
-    ones until heal(): a village link going down and coming back."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target = ("127.0.0.1", target_port)
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.port = self._server.getsockname()[1]
-        self._up = threading.Event()
-        self._up.set()
-        self._pairs: list[tuple[socket.socket, socket.socket]] = []
-        self._lock = threading.Lock()
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            if not self._up.is_set():
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._pairs.append((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                s.close()
-
-    def cut(self) -> None:
-        self._up.clear()
-        with self._lock:
-            pairs, self._pairs = self._pairs, []
-        for pair in pairs:
-            for s in pair:
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def heal(self) -> None:
-        self._up.set()
-
-    def close(self) -> None:
-        self._closed = True
-        self.cut()
-        self._server.close()

@@ -9,25 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 
 import pytest
 
 from mqttio import AsyncMqttClient
 from protocol import topics
-from protocol.ids import uuid7
-from protocol.messages import Ack, CaseEnvelope, CaseTransition, TxBatch, decode, encode
+from protocol.messages import Ack, TxBatch, decode, encode
 from protocol.topics import Channel
 from tests.chaos.harness import (
-    CuttableProxy,
     HubView,
     Proc,
     hub_ingest,
     outbox_seq,
     unit_agent,
     verdict,
-    wait_until,
 )
+from tests.support.builders import envelope
+from tests.support.network import CuttableProxy
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
@@ -155,17 +154,7 @@ async def _until(predicate, timeout: float) -> bool:
 
 
 def _batch(unit: str, seq0: int, n: int) -> bytes:
-    events = [
-        CaseEnvelope(
-            id=uuid7(),
-            unit=unit,
-            seq=seq0 + i,
-            ts=datetime.now(UTC),
-            body=CaseTransition(case_id=uuid7(), state="opened"),
-        )
-        for i in range(n)
-    ]
-    return encode(TxBatch(events=events))
+    return encode(TxBatch(events=[envelope(unit, seq0 + i) for i in range(n)]))
 
 
 async def _deliver(broker, unit, burst: list[bytes], later: list[bytes]) -> list[Ack]:

@@ -2,14 +2,13 @@
 by the loader and by `bianmin profile check`."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from firmware_config import ProfileError, builtin_profiles, load_profile
+from tests.support.processes import BIANMIN
 
-BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 PROFILES = Path(__file__).resolve().parents[2] / "firmware_config" / "profiles"
 GOOD = (PROFILES / "pi4-cm3-80mm.toml").read_text(encoding="utf-8")
 

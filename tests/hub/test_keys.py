@@ -3,8 +3,6 @@ production, never readable by others there."""
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +10,7 @@ from hub.errors import SigningKeyError
 from hub.keys import create_key_file, load_signing_key
 from hub.settings import HubSettings
 from protocol.signing import key_id, public_key_from_text
-
-BIANMIN = str(Path(sys.executable).with_name("bianmin"))
+from tests.support.processes import BIANMIN
 
 
 def settings(tmp_path, environment):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from provisioning.mosquitto import free_port
 from simulators.kit import SimulatedKit
 from tests.conftest import Broker
 from tests.integration.helpers import FAST_LINK
+from tests.support.waiting import eventually
 
 OPERATOR = Actor("test-operator", Role.OPERATOR)
 
@@ -87,7 +87,7 @@ async def hub_server(
     )
     task = asyncio.create_task(server.serve())
     try:
-        await until(lambda: server.started or task.done(), 20, "the hub to start")
+        await eventually(lambda: server.started or task.done(), 20, "the hub to start")
         if task.done():
             task.result()
         if broker is not None:
@@ -115,15 +115,3 @@ def config_agent(
         health_interval_s=0.5,
     )
     return build_agent(settings, kit=SimulatedKit(settings), link_settings=FAST_LINK)
-
-
-async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)

@@ -16,7 +16,8 @@ from protocol.seed import SEED_VILLAGES
 from protocol.signing import generate_key, sign_document
 from protocol.topics import Channel
 from simulators.config_fleet import ConfigFleet
-from tests.integration.rollout_helpers import config_agent, hub_server, until
+from tests.integration.rollout_helpers import config_agent, hub_server
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 SEED = json.loads(SEED_VILLAGES.read_text(encoding="utf-8"))
@@ -40,11 +41,13 @@ def registry_for(tmp_path, units):
 
 
 async def applied(agent, version, timeout=20):
-    await until(lambda: agent.config.version == version, timeout, f"{agent.unit} at v{version}")
+    await eventually(
+        lambda: agent.config.version == version, timeout, f"{agent.unit} at v{version}"
+    )
 
 
 async def settled(hub, rollout_id, state="completed", timeout=30):
-    return await until(
+    return await eventually(
         lambda: (s := hub.status(rollout_id)).state == state and s, timeout, f"rollout {state}"
     )
 
@@ -103,7 +106,7 @@ def test_every_bad_config_is_rejected_with_its_reason_and_the_old_config_keeps_r
                     c = hub.unit_config(unit)
                     return c.report_status == "rejected" and c.report_reason.startswith(code)
 
-                await until(rejected, 10, f"the hub to record the {code} rejection")
+                await eventually(rejected, 10, f"the hub to record the {code} rejection")
                 seen.append(hub.unit_config(unit).report_reason)
                 # reset the hub's view by the next apply report: offer the retained v2 again
                 hub_client.publish(
@@ -111,7 +114,7 @@ def test_every_bad_config_is_rejected_with_its_reason_and_the_old_config_keeps_r
                     (tmp_path / unit / "config" / "current.json").read_bytes(),
                     qos=1,
                 )
-                await until(
+                await eventually(
                     lambda: hub.unit_config(unit).report_status == "applied", 10, "re-report"
                 )
                 assert agent.config.current is running
@@ -142,7 +145,7 @@ def test_a_unit_offline_during_a_rollout_applies_it_after_reconnecting(
             first, second, offline = units
             await agents[offline].close()  # the village's link goes down
             rollout = hub.rollout(target={"units": units}, thresholds={"rating_timeout_s": 90})
-            await until(lambda: hub.status(rollout.id).counts["applied"] == 2, 20, "2 applied")
+            await eventually(lambda: hub.status(rollout.id).counts["applied"] == 2, 20, "2 applied")
             during = hub.status(rollout.id)
             back = config_agent(broker, offline, tmp_path, hub)  # the unit restarts
             restored = back.config.version  # from its own disk, before any message
@@ -223,7 +226,7 @@ def test_a_staged_rollout_over_the_76_villages_completes(fresh_broker, database_
                 a.start()
             rollout = hub.rollout(target={"all": True}, canary_count=3, stage_size=40)
             done = await settled(hub, rollout.id, timeout=60)
-            await until(
+            await eventually(
                 lambda: all(hub.unit_config(u).running_version == 1 for u in villages),
                 20,
                 "heartbeats with version 1",

@@ -2,19 +2,16 @@
 
 import json
 import os
-import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from provisioning.mosquitto import free_port, wait_for_port
+from tests.support.processes import BIANMIN, stop
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 
 
 def _last_json_line(text: str) -> dict:
@@ -88,10 +85,8 @@ def test_cli_roles_in_separate_processes_agree_on_what_was_delivered(tmp_path, p
             )
         )  # fmt: skip
         wait_for_port("127.0.0.1", hub_port, timeout=30)
-        deadline = time.monotonic() + 20
-        while not httpx.get(f"http://127.0.0.1:{hub_port}/healthz").json()["broker_connected"]:
-            assert time.monotonic() < deadline, "hub did not connect to the broker"
-            time.sleep(0.2)
+        healthz = f"http://127.0.0.1:{hub_port}/healthz"
+        wait_until(lambda: httpx.get(healthz).json()["broker_connected"], 20, "the hub's broker")
         fleet = subprocess.run(
             [
                 BIANMIN, "simulate", "fleet",
@@ -116,5 +111,4 @@ def test_cli_roles_in_separate_processes_agree_on_what_was_delivered(tmp_path, p
         assert len(units) >= 12
     finally:
         for p in reversed(procs):
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=15)
+            stop(p)

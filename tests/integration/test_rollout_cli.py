@@ -3,19 +3,16 @@
 
 import json
 import os
-import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from provisioning.mosquitto import free_port, wait_for_port
+from tests.support.processes import BIANMIN, stop
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 UNITS = ["dongjie-cun", "xijie-cun"]
 
 
@@ -29,11 +26,11 @@ def run(*args, env=None, check=True):
 
 
 def wait_state(hub, rollout_id, state, timeout=30):
-    deadline = time.monotonic() + timeout
-    while (found := httpx.get(f"{hub}/api/rollouts/{rollout_id}").json())["state"] != state:
-        assert time.monotonic() < deadline, f"rollout {rollout_id} is {found['state']}"
-        time.sleep(0.2)
-    return found
+    def reached():
+        found = httpx.get(f"{hub}/api/rollouts/{rollout_id}").json()
+        return found if found["state"] == state else None
+
+    return wait_until(reached, timeout, f"rollout {rollout_id} {state}", poll=0.2)
 
 
 def test_an_operator_rolls_out_rolls_back_and_is_refused_through_the_cli(
@@ -102,8 +99,7 @@ def test_an_operator_rolls_out_rolls_back_and_is_refused_through_the_cli(
         assert (away.returncode, away.stderr.split(":")[0]) == (2, "error (hub_unreachable)")
     finally:
         for p in reversed(procs):
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=15)
+            stop(p)
     current = json.loads((tmp_path / UNITS[0] / "config" / "current.json").read_text())
     assert current["version"] == 3
     assert current["body"]["thresholds"]["deferred_material_days"] == 5  # the content of v1

@@ -6,7 +6,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from protocol.catalog import Catalog, CatalogSlice, Fee, Material, Matter, format_yuan
-from tests.catalog_factories import catalog, catalog_data, matter, matter_data
+from tests.support.catalog import catalog, catalog_data, matter, matter_data
 
 
 def refused(model: type[BaseModel], data: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from protocol.errors import (
 )
 from protocol.messages import MAX_CONFIG_BYTES
 from protocol.signing import generate_key
-from tests.config_factories import body, signed, slice_bytes, slice_ref
+from tests.support.config import body, signed, slice_bytes, slice_ref
 
 KEY = generate_key()
 REF = slice_ref(slice_bytes())

@@ -16,11 +16,12 @@ from edge.eventlog import MemoryEventLog
 from edge.link import LinkSettings, UnitLink
 from mqttio import AsyncMqttClient, Backoff, Received
 from protocol import topics
-from protocol.ids import uuid7
-from protocol.messages import Ack, CaseTransition, State, TxBatch, decode, decode_tx, encode
+from protocol.messages import Ack, State, TxBatch, decode, decode_tx, encode
 from protocol.topics import Channel
-from tests.chaos.harness import CuttableProxy
 from tests.conftest import Broker
+from tests.support.builders import transition
+from tests.support.network import CuttableProxy
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +68,7 @@ class Unit:
     log: MemoryEventLog
 
     async def commit(self, count: int) -> list[str]:
-        bodies = [CaseTransition(case_id=uuid7(), state="opened") for _ in range(count)]
+        bodies = [transition() for _ in range(count)]
         return [str(e.id) for e in await self.log.append_many(bodies)]
 
 
@@ -165,7 +166,7 @@ def test_drained_is_set_only_when_the_log_is_empty(broker):
             drained.append(unit.link.drained.is_set())
             batch = await hub.batch()
             hub.ack(TxBatch(events=batch.events[:1]))
-            await _until(lambda: unit.log.depth == 1)
+            await eventually(lambda: unit.log.depth == 1, 5, "the event committed")
             drained.append(unit.link.drained.is_set())
             hub.ack(batch)
             await asyncio.wait_for(unit.link.drained.wait(), 5)
@@ -213,11 +214,3 @@ def test_presence_is_online_on_connect_and_offline_on_stop_or_as_the_last_will(b
     assert (will.online, will.ts) == (False, None)  # the broker speaks for the unit
     assert online_again.online
     assert (goodbye.online, goodbye.ts is not None) == (False, True)  # the unit said it
-
-
-async def _until(predicate, timeout: float = 5) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"still false after {timeout}s")

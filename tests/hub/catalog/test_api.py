@@ -12,8 +12,8 @@ from hub.accounts.store import add_account
 from hub.app import create_app
 from hub.settings import HubSettings
 from protocol.catalog import Catalog
-from tests.catalog_factories import catalog_data, matter_data
 from tests.hub.catalog.test_indicators import small_catalog
+from tests.support.catalog import catalog_data, matter_data
 
 
 def catalog_file(tmp_path, version=1):

@@ -18,7 +18,7 @@ from hub.catalog.errors import (
 )
 from hub.catalog.loader import load_catalog, parse_catalog_text
 from hub.catalog.store import CatalogStore
-from tests.catalog_factories import catalog, catalog_data, matter_data
+from tests.support.catalog import catalog, catalog_data, matter_data
 
 
 def write(tmp_path: Path, data: object, name: str = "catalog.json") -> Path:

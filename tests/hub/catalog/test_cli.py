@@ -24,7 +24,7 @@ def test_check_prints_one_json_line_for_the_seed():
 
 
 def test_check_of_an_invalid_file_exits_non_zero_naming_file_field_and_reason(tmp_path):
-    from tests.catalog_factories import catalog_data, matter_data
+    from tests.support.catalog import catalog_data, matter_data
 
     path = tmp_path / "bad.json"
     bad = matter_data(

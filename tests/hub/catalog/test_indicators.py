@@ -4,7 +4,7 @@ import pytest
 
 from hub.catalog import indicators
 from protocol.catalog import Matter
-from tests.catalog_factories import matter
+from tests.support.catalog import matter
 
 
 def small_catalog() -> list[Matter]:

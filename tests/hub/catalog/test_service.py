@@ -17,7 +17,7 @@ from hub.catalog.villages import load_villages, parse_villages
 from protocol.canonical import canonical_json
 from protocol.catalog import CatalogSlice
 from protocol.villages import UnknownUnit
-from tests.catalog_factories import catalog, matter_data
+from tests.support.catalog import catalog, matter_data
 
 RURAL_ONLY = {"AGR-001", "AGR-002", "AGR-003", "HOU-001", "HOU-002"}
 

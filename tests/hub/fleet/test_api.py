@@ -9,7 +9,7 @@ from hub.fleet.units import register_units
 from hub.ingest.batch import commit_ingest_batch
 from hub.ingest.intake import take
 from hub.settings import HubSettings
-from tests.hub.messages import NOW, tx
+from tests.support.builders import NOW, tx
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from sqlmodel import Session
 from hub.fleet import events
 from hub.ingest.batch import commit_ingest_batch
 from hub.ingest.intake import take
-from tests.hub.messages import NOW, tx
+from tests.support.builders import NOW, tx
 
 
 def test_event_refs_page_by_sequence(engine):

@@ -9,7 +9,7 @@ from hub.ingest import batch as ingest_batch
 from hub.ingest.batch import commit_ingest_batch
 from hub.ingest.intake import take
 from mqttio import Received
-from tests.hub.messages import NOW, report, tx
+from tests.support.builders import NOW, report, tx
 
 
 def test_the_same_events_twice_are_stored_once(engine):

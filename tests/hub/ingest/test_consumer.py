@@ -26,8 +26,8 @@ from mqttio import AsyncMqttClient
 from protocol import topics
 from protocol.messages import Ack, decode, encode
 from protocol.topics import Channel
-from tests.hub.messages import tx_batch
-from tests.integration.rollout_helpers import until
+from tests.support.builders import tx_batch
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 EVENTS = Event.__table__  # type: ignore[attr-defined]
@@ -138,12 +138,12 @@ def test_an_ack_names_only_events_the_database_already_holds(
             in_db_at_ack = []  # checked the moment each ack arrives
             unit.on_ack = lambda ids: in_db_at_ack.append(stored(engine, ids) == len(ids))
             sent = unit.send_batch(n=3)
-            await until(gate.entered.is_set, 10, "the commit to start")
+            await eventually(gate.entered.is_set, 10, "the commit to start")
             await asyncio.sleep(0.5)
             assert unit.acks == []
             assert stored(engine, sent) == 0
             gate.open.set()
-            await until(lambda: unit.acked == sent, 10, "the ack")
+            await eventually(lambda: unit.acked == sent, 10, "the ack")
             assert in_db_at_ack == [True]
 
     asyncio.run(scenario())
@@ -160,12 +160,12 @@ def test_a_failed_commit_acknowledges_nothing_and_the_resent_batch_is_stored(
             batch = tx_batch(unit.id, n=3)
             sent = {e.id for e in batch.events}
             unit.send(encode(batch))
-            await until(lambda: consumer.stats.db_errors == 1, 10, "the failed commit")
+            await eventually(lambda: consumer.stats.db_errors == 1, 10, "the failed commit")
             await asyncio.sleep(0.5)
             assert unit.acks == []
             assert stored(engine, sent) == 0
             unit.send(encode(batch))  # what a unit does after its ack timeout
-            await until(lambda: unit.acked == sent, 10, "the ack of the resent batch")
+            await eventually(lambda: unit.acked == sent, 10, "the ack of the resent batch")
             assert stored(engine, sent) == 3
 
     asyncio.run(scenario())
@@ -178,7 +178,7 @@ def test_a_malformed_payload_is_dead_lettered_and_the_next_good_message_goes_thr
         async with running(broker, engine, database_url, ["t182"]) as (consumer, _, (unit,)):
             unit.send(b"{not json")
             sent = unit.send_batch(n=2)
-            await until(lambda: unit.acked == sent, 10, "the ack of the good batch")
+            await eventually(lambda: unit.acked == sent, 10, "the ack of the good batch")
             assert stored(engine, sent) == 2
             assert consumer.stats.dead_letters == 1
 
@@ -224,14 +224,14 @@ def test_reading_pauses_past_the_high_water_mark_and_resumes_below_the_low_one(
             # the rest is already in its buffer, which the socket will not signal again
             for i in range(batches):  # about 10 KB each
                 sent |= unit.send_batch(n=40, seq0=1 + 40 * i)
-            await until(lambda: consumer.stats.pauses == 1, 10, "the pause")
-            await until(gate.entered.is_set, 10, "the held commit")
+            await eventually(lambda: consumer.stats.pauses == 1, 10, "the pause")
+            await eventually(gate.entered.is_set, 10, "the held commit")
             queued = consumer.snapshot()["queued"]
             await asyncio.sleep(0.5)
             # not reading: nothing more is taken in; the rest waits in the socket and the broker
             assert consumer.snapshot()["queued"] == queued < batches - 2
             gate.open.set()
-            await until(lambda: unit.acked == sent, 20, "every batch acknowledged")
+            await eventually(lambda: unit.acked == sent, 20, "every batch acknowledged")
             assert stored(engine, sent) == batches * 40
             assert [name for name, _ in calls] == ["pause", "resume"] * (len(calls) // 2)
             assert all(size >= high for name, size in calls if name == "pause")
@@ -250,7 +250,7 @@ def test_stop_commits_and_acknowledges_the_batch_in_flight_before_disconnecting(
     async def scenario():
         async with running(broker, engine, database_url, ["t184"]) as (consumer, run, (unit,)):
             sent = unit.send_batch(n=3)
-            await until(gate.entered.is_set, 10, "the commit to start")
+            await eventually(gate.entered.is_set, 10, "the commit to start")
             stopping = asyncio.create_task(consumer.stop())
             await asyncio.sleep(0.3)
             assert not stopping.done()
@@ -259,7 +259,7 @@ def test_stop_commits_and_acknowledges_the_batch_in_flight_before_disconnecting(
             await asyncio.wait_for(stopping, 10)
             assert not consumer.client.connected
             assert stored(engine, sent) == 3
-            await until(lambda: unit.acked == sent, 10, "the ack sent before disconnecting")
+            await eventually(lambda: unit.acked == sent, 10, "the ack sent before disconnecting")
             await asyncio.wait_for(run, 5)  # returns: nothing had to cancel it
 
     asyncio.run(scenario())
@@ -269,7 +269,7 @@ def test_stop_when_idle_ends_run_and_its_writer_without_cancelling(broker, engin
     async def scenario():
         async with running(broker, engine, database_url, ["t185"]) as (consumer, run, (unit,)):
             sent = unit.send_batch(n=2)
-            await until(lambda: unit.acked == sent, 10, "the ack")
+            await eventually(lambda: unit.acked == sent, 10, "the ack")
             await asyncio.wait_for(consumer.stop(), 5)
             await asyncio.wait_for(run, 5)
             assert not run.cancelled()

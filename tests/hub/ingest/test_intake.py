@@ -9,7 +9,7 @@ from mqttio import Received
 from protocol import topics
 from protocol.messages import Health, OutboxHealth, State, encode
 from protocol.topics import Channel
-from tests.hub.messages import NOW, tx
+from tests.support.builders import NOW, tx
 
 
 def test_valid_events_are_batched_and_acknowledged_per_unit():

@@ -9,7 +9,7 @@ import pytest
 
 from edge.window.window import ACTIONS
 from edge.workflow.errors import WorkflowError
-from tests.window.desk import build_desk
+from tests.edge.window.desk import build_desk
 
 
 def _sent_by_the_page() -> set[str]:

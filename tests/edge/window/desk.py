@@ -3,8 +3,7 @@ printer that keeps what it is given, no camera, no face service, no hub to ask."
 
 from __future__ import annotations
 
-import asyncio
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,8 +28,9 @@ from protocol.config import ConfigBody
 from protocol.messages import DeviceStatus
 from simulators.devices.pad import SimulatedSignaturePad
 from simulators.devices.rating import SimulatedRatingDevice
-from tests.config_factories import PROFILE, body, slice_bytes, slice_ref
-from tests.workflow.factories import matter
+from tests.edge.workflow.factories import matter
+from tests.support.config import PROFILE, body, slice_bytes, slice_ref
+from tests.support.waiting import eventually
 
 UNIT = "t001"
 ID_KEY = b"0123456789abcdef"
@@ -75,12 +75,8 @@ class Desk:
     rating: SimulatedRatingDevice
     printer: KeptPrinter
 
-    async def until(self, predicate: object, what: str, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():  # type: ignore[operator]
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            await asyncio.sleep(0.01)
+    async def until(self, predicate: Callable[[], object], what: str, timeout: float = 10) -> None:
+        await eventually(predicate, timeout, what, poll=0.01)
 
 
 def running(m: Matter) -> RunningConfig:

@@ -10,7 +10,7 @@ import numpy as np
 from edge.face.matcher import distance
 from edge.face.pipeline import FacePipeline
 from edge.face.types import Frame
-from tests.face.conftest import OTHER_PERSON, SAME_PERSON
+from tests.edge.face.conftest import OTHER_PERSON, SAME_PERSON
 
 
 def _embeddings(pipe: FacePipeline, photos: dict[str, Frame]) -> dict[str, np.ndarray]:

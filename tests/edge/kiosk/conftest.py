@@ -1,5 +1,5 @@
 """The face fixtures (pinned models, real photos from a registry package) for window tests."""
 
-from tests.face.conftest import model_dir, photo_dir
+from tests.edge.face.conftest import model_dir, photo_dir
 
 __all__ = ["model_dir", "photo_dir"]

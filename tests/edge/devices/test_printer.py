@@ -14,7 +14,7 @@ from edge.devices.printer.samples import SLIP_KINDS, sample_document
 from firmware_config.schema import FileTransport, HardwareProfile, NetworkTransport
 from simulators.escpos.paper import Slip
 from simulators.printer import PaperState, VirtualPrinter, decode_job, status_reply
-from tests.devices.conftest import on_virtual_printer, read_qr
+from tests.edge.devices.conftest import on_virtual_printer, read_qr
 
 EXPECTED_TEXT = {
     "receipt": ["受理回执", "张建国", "城乡居民基本医疗保险参", "330122********2316", "窗口直审"],

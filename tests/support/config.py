@@ -15,7 +15,7 @@ from protocol.canonical import canonical_json
 from protocol.catalog import CatalogSlice
 from protocol.config import ArtifactKind, ArtifactRef, CatalogRef, ConfigBody, config_document
 from protocol.signing import sign_document
-from tests.catalog_factories import matter
+from tests.support.catalog import matter
 
 PROFILE = "pi4-cm3-80mm"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import start_broker
-from tests.kiosk.stack import (
+from tests.edge.kiosk.stack import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     UNIT,
@@ -28,8 +28,8 @@ from tests.kiosk.stack import (
     id_number,
     ref,
     start_stack,
-    wait_for,
 )
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -130,7 +130,7 @@ def in_hub(stack: Stack, case_ref: str, last: str = "closed") -> list[dict]:
         events = stack.events(case_ref)
         return events if events and events[-1]["state"] == last else None
 
-    return wait_for(arrived, 30, f"case {case_ref} in the hub")
+    return wait_until(arrived, 30, f"case {case_ref} in the hub")
 
 
 def slips_of(stack: Stack, case_ref: str) -> list:
@@ -294,14 +294,14 @@ def test_printer_out_of_paper_shows_on_the_kiosk_and_the_hub_dashboard(stack, pa
     stack.printer.paper = "out"
     try:
         printer = page.locator('#devices [data-device="printer"]')
-        wait_for(lambda: "缺纸" in printer.inner_text(), 20, "缺纸 on the kiosk")
+        wait_until(lambda: "缺纸" in printer.inner_text(), 20, "缺纸 on the kiosk")
         shot(page, "paper-out")
 
         def on_hub():
             units = httpx.get(f"{stack.hub_url}/api/units", timeout=10).json()
             return [u for u in units if u["id"] == UNIT and u["paper"] == "out"]
 
-        wait_for(on_hub, 20, "paper out in the hub")
+        wait_until(on_hub, 20, "paper out in the hub")
         assert "打印机缺纸" in httpx.get(f"{stack.hub_url}/", timeout=10).text
     finally:
         stack.printer.paper = "ok"
@@ -326,7 +326,7 @@ def test_mqtt_traffic_of_the_window_session_carries_no_image_data(stack, page):
     """GIVEN every message the hub could read during the cases above (captured on `#`)
     THEN none holds an image, a base64 blob or an embedding, nor a clear ID number; the
     transactions carry masks, HMAC references and scores only."""
-    wait_for(lambda: len(stack.events()) >= 40, 30, "the session's events in the hub")
+    wait_until(lambda: len(stack.events()) >= 40, 30, "the session's events in the hub")
     messages = stack.capture.all()
     topics = {t.rsplit("/", 1)[-1] for t, _ in messages}
     assert {"tx", "health", "state"} <= topics, topics

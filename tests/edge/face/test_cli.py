@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bianmin.cli import app
 from edge.face.pipeline import FacePipeline
 from edge.face.types import Frame
-from tests.face.conftest import group_photo
+from tests.edge.face.conftest import group_photo
 
 runner = CliRunner()
 

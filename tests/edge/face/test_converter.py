@@ -12,7 +12,7 @@ from ai_edge_litert import schema_py_generated as fb
 
 from edge.face import models
 from edge.face.runtime import TFLiteModel
-from tests.face import dlib_reference
+from tests.edge.face import dlib_reference
 from tools import dlib_dat
 from tools.dlib_dat import FaceResNet
 from tools.dlib_tflite import build_model

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from bianmin.cli import app
 from simulators.printer import VirtualPrinter, decode_job
-from tests.devices.conftest import read_qr
+from tests.edge.devices.conftest import read_qr
 
 runner = CliRunner()
 

@@ -20,7 +20,7 @@ from firmware_config.schema import PadSpec
 from simulators.devices.handwriting import PRESSURE_ONLY, VEIKK_A50
 from simulators.devices.pad import SimulatedSignaturePad
 from simulators.devices.sources import MemoryEventDevice, PipeEventDevice
-from tests.devices.conftest import recording
+from tests.edge.devices.conftest import recording
 
 SPEC = PadSpec(device="/dev/input/by-id/usb-test-event-mouse", pressure_threshold=8)
 WEN = recording("pad-xp-pen-wen.evtest")

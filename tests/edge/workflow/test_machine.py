@@ -29,7 +29,7 @@ from edge.workflow.model import (
 )
 from protocol.case import CaseState, GreenChannel, IdMethod
 from protocol.catalog import Approval
-from tests.workflow.factories import CASE_ID, OTHER, REF, context, matter, run
+from tests.edge.workflow.factories import CASE_ID, OTHER, REF, context, matter, run
 
 SHA = "a" * 64
 FRONT: list[Command] = [

@@ -8,11 +8,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +20,8 @@ from provisioning.mosquitto import free_port, wait_for_port
 from simulators.cases import DEMO_ID_KEY
 from simulators.printer import VirtualPrinter
 from tests.conftest import Broker
+from tests.support.processes import BIANMIN, stop
 
-BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -131,12 +128,7 @@ class Stack:
 
     def close(self) -> None:
         for p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop(p)
         self.capture.stop()
         self.printer.stop()
         if self.log is not None:
@@ -217,14 +209,3 @@ def start_stack(
         root, broker, hub_url, database_url, f"http://127.0.0.1:{kiosk_port}/", printer,
         camera_file, capture, procs, log,
     )  # fmt: skip
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.1)

@@ -7,7 +7,7 @@ import numpy as np
 from edge.face.detector import anchors, decode, letterbox, weighted_nms
 from edge.face.pipeline import FacePipeline
 from edge.face.types import Frame
-from tests.face.conftest import OTHER_PERSON, SAME_PERSON, group_photo
+from tests.edge.face.conftest import OTHER_PERSON, SAME_PERSON, group_photo
 
 
 def test_anchors_are_mediapipe_short_range_layout() -> None:

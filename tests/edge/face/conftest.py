@@ -19,7 +19,7 @@ from edge.face.pipeline import FacePipeline, load_image
 from edge.face.types import Frame
 from tests.conftest import _require
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PHOTO_SDIST = "face_recognition-1.3.0.tar.gz"
 PHOTO_SDIST_SHA256 = "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"
 SAME_PERSON = [

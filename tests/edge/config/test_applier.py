@@ -11,7 +11,7 @@ from edge.config import ArtifactFetcher, ConfigApplier
 from edge.config.applier import CURRENT_FILE
 from protocol.messages import ConfigReported
 from protocol.signing import generate_key, public_key_to_text
-from tests.config_factories import body, payload, put_in_cache, signed, slice_bytes, slice_ref
+from tests.support.config import body, payload, put_in_cache, signed, slice_bytes, slice_ref
 
 KEY = generate_key()
 SLICE = slice_bytes()

@@ -8,7 +8,7 @@ import asyncio
 
 from edge.window.window import Window
 from protocol import identity
-from tests.window.desk import Desk, build_desk
+from tests.edge.window.desk import Desk, build_desk
 
 NUMBER = "33012219610101004" + identity.check_digit("33012219610101004")
 RECEIVED = ["申请表", "银行账户信息", "户口簿复印件"]  # the registry is not configured: no waiver

@@ -20,7 +20,7 @@ from firmware_config.schema import RatingSpec
 from protocol.labels import RATING_LABELS
 from simulators.devices.rating import SimulatedRatingDevice, key_press
 from simulators.devices.sources import MemoryEventDevice, PipeEventDevice
-from tests.devices.conftest import recording
+from tests.edge.devices.conftest import recording
 
 SPEC = RatingSpec(
     device="/dev/input/by-id/usb-test-event-kbd",

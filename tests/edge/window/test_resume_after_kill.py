@@ -17,8 +17,10 @@ import pytest
 from protocol.messages import CaseEnvelope
 from provisioning.mosquitto import free_port, wait_for_port
 from simulators.printer import VirtualPrinter
-from tests.kiosk.stack import BIANMIN, id_number, wait_for
-from tests.window.offline_config import seed_unit
+from tests.edge.kiosk.stack import id_number
+from tests.edge.window.offline_config import seed_unit
+from tests.support.processes import BIANMIN
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 UNIT = "t160"
@@ -84,14 +86,14 @@ def test_unit_killed_before_the_signature_resumes_the_same_case_and_finishes_it(
             kiosk.act("id_number", number=NUMBER)
             kiosk.act("card_checked", method="id_card")
             kiosk.act("select_matter", code="MED-003")
-            wait_for(lambda: kiosk.view()["materials"]["registry"] != "pending", 10, "registry")
+            wait_until(lambda: kiosk.view()["materials"]["registry"] != "pending", 10, "registry")
             view = kiosk.act(
                 "materials", received=["申请表（窗口打印，本人签字）"],
                 shown=["居民身份证复印件", "社会保障卡复印件"], decision="accept",
             )  # fmt: skip
             assert view["screen"] == "sign"
             case_ref = view["case"]["case_ref"]
-            wait_for(lambda: kiosk.view()["sign"]["ready"], 10, "the pad grabbed")
+            wait_until(lambda: kiosk.view()["sign"]["ready"], 10, "the pad grabbed")
             unit.send_signal(signal.SIGKILL)  # the power cut
             unit.wait(timeout=10)
 
@@ -104,10 +106,10 @@ def test_unit_killed_before_the_signature_resumes_the_same_case_and_finishes_it(
             wait_for_port("127.0.0.1", port, timeout=60)
             resumed = kiosk.view()
             assert (resumed["screen"], resumed["case"]["case_ref"]) == ("sign", case_ref)
-            wait_for(lambda: kiosk.view()["sign"].get("count", 0) > 0, 20, "ink after restart")
+            wait_until(lambda: kiosk.view()["sign"].get("count", 0) > 0, 20, "ink after restart")
             kiosk.act("sign_confirm")
             kiosk.act("route")
-            done = wait_for(lambda: (v := kiosk.view())["screen"] == "done" and v, 30, "closed")
+            done = wait_until(lambda: (v := kiosk.view())["screen"] == "done" and v, 30, "closed")
             assert done["case"]["case_ref"] == case_ref
         finally:
             unit.send_signal(signal.SIGTERM)

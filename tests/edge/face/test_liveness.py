@@ -18,7 +18,7 @@ from edge.face.liveness import (
 )
 from edge.face.pipeline import FacePipeline
 from edge.face.types import Frame
-from tests.face import synthetic
+from tests.edge.face import synthetic
 
 FPS = 15.0
 

@@ -10,7 +10,7 @@ from edge.face.pipeline import FacePipeline
 from edge.face.quality import assess, roll_deg, yaw_deg
 from edge.face.types import Detection, Frame
 from firmware_config.schema import FaceSettings
-from tests.face.conftest import group_photo
+from tests.edge.face.conftest import group_photo
 
 SETTINGS = FaceSettings()
 
