@@ -3,12 +3,15 @@
 import asyncio
 
 import pytest
+from sqlmodel import Session
 
+from hub.errors import UnitNotFound
 from hub.fleet.events import all_event_ids
 from hub.fleet.units import get_unit
 from simulators.cases import CaseSimulator
 from simulators.summary import compare
 from tests.integration.helpers import running_hub, unit_agent
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -46,22 +49,27 @@ def test_three_units_deliver_300_events_to_the_hub_exactly_once(broker, database
 def test_presence_and_heartbeat_reach_the_hub(broker, database_url, tmp_path):
     async def scenario():
         async with running_hub(broker, database_url) as hub:
+
+            def hub_view():
+                with Session(hub.engine) as s:
+                    try:
+                        return get_unit(s, unit_id="t004", stale_after_s=60)
+                    except UnitNotFound:  # its first message is not in yet
+                        return None
+
             agent = unit_agent(broker, "t004", tmp_path)
             agent.start()
             await asyncio.wait_for(agent.link.client.wait_connected(), 10)
             agent.health.publish()
-            from sqlmodel import Session
-
-            for _ in range(100):
-                await asyncio.sleep(0.05)
-                with Session(hub.engine) as s:
-                    unit = get_unit(s, unit_id="t004", stale_after_s=60)
-                if unit and unit.online and unit.health:
-                    break
+            unit = await eventually(
+                lambda: (u := hub_view()) is not None and u.online and u.health and u,
+                10,
+                "t004 online with its heartbeat",
+            )
             await agent.close()
-            await asyncio.sleep(0.3)
-            with Session(hub.engine) as s:
-                after = get_unit(s, unit_id="t004", stale_after_s=60)
+            after = await eventually(
+                lambda: (u := hub_view()) is not None and not u.online and u, 10, "t004 offline"
+            )
             return unit, after
 
     unit, after = asyncio.run(scenario())
