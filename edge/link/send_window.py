@@ -35,6 +35,9 @@ class SendWindow:
         self._timeout = ack_timeout_s
         self._cursor = 0  # highest seq ever handed out; never moves back
         self._in_flight: dict[str, tuple[int, float]] = {}  # id -> (seq, sent at)
+        # Acked by the hub, while the log commits forgetting them: they hold no room, so the
+        # next batches go out during that fsync; if the commit fails they go back in line.
+        self._settling: dict[str, int] = {}  # id -> seq
         self._resend: list[int] = []  # seqs to send again, oldest first
 
     @property
@@ -74,12 +77,32 @@ class SendWindow:
                 self._cursor = event.seq
         return self._sent(batch)
 
-    def acknowledged(self, ids: Iterable[UUID | str]) -> None:
-        """The hub committed these: out of flight, and the hub is answering again, so the
-        timeout is short again."""
-        for key in ids:
-            self._in_flight.pop(str(key), None)
+    @property
+    def settling(self) -> int:
+        return len(self._settling)
+
+    def acknowledging(self, ids: Iterable[UUID | str]) -> None:
+        """The hub committed these and the log is about to forget them: out of flight (their
+        room is free at once), and the hub is answering again, so the timeout is short again."""
+        for key in map(str, ids):
+            entry = self._in_flight.pop(key, None)
+            if entry is not None:
+                self._settling[key] = entry[0]
         self._timeout = self.ack_timeout_s
+
+    def acknowledged(self, ids: Iterable[UUID | str]) -> None:
+        """The log has forgotten these: nothing of them is left to track."""
+        for key in map(str, ids):
+            self._settling.pop(key, None)
+            self._in_flight.pop(key, None)
+        self._timeout = self.ack_timeout_s
+
+    def ack_failed(self, ids: Iterable[UUID | str]) -> int:
+        """The log could not forget these: they are still unacknowledged there, so send them
+        again (the hub stores them once and acknowledges them again)."""
+        keys = [k for k in map(str, ids) if k in self._settling]
+        self._resend = sorted(set(self._resend) | {self._settling.pop(k) for k in keys})
+        return len(keys)
 
     def expire(self) -> int:
         """Put events unacknowledged for longer than the timeout back in line; while acks stay

@@ -185,9 +185,12 @@ class UnitLink:
                 self.stats.bad_downlink += 1
                 log.warning("%s: ignoring a malformed ack: %s", self.unit, exc)
                 return
-            self._acked.update(str(i) for i in ack.ids)
+            ids = [str(i) for i in ack.ids]
+            self.window.acknowledging(ids)  # their room is free while the log forgets them
+            self._acked.update(ids)
             if self._ack_writer is None or self._ack_writer.done():
                 self._ack_writer = asyncio.create_task(self._commit_acks())
+            self._pump()
         elif ref.channel is Channel.CONFIG and self._on_config is not None:
             self._on_config(msg.payload)
         elif ref.channel is Channel.CMD and self._on_command is not None:
@@ -201,13 +204,12 @@ class UnitLink:
             try:
                 self.stats.events_acked += await self.event_log.acknowledge(ids)
             except Exception:
-                # The events stay in the log and in flight: they are resent after the timeout
-                # and the hub acknowledges them again.
+                # The events stay in the log: send them again, and the hub acknowledges them
+                # again (it stores each event once).
                 log.exception("%s: could not commit an ack", self.unit)
+                self.window.ack_failed(ids)
+                self._pump()
                 continue
-            # Out of flight only once the log has forgotten them: a reconnect before that
-            # resends them (a harmless duplicate), never loses them.
             self.window.acknowledged(ids)
             if self.event_log.depth == 0:
                 self.drained.set()
-            self._pump()

@@ -172,3 +172,40 @@ def test_an_ack_takes_events_out_of_flight_so_they_never_expire():
     clock.now += 1000
     assert window.expire() == 0
     assert window.in_flight == 0
+
+
+def test_an_ack_frees_its_room_at_once_while_the_log_forgets_the_events():
+    """GIVEN a full window WHEN the hub's ack arrives and the log's commit is still running
+    THEN the next events go out already, and the acked ones are not resent after a timeout."""
+    clock = Clock()
+    events = Events(8)
+    window = _window(clock, batch_max_events=4, max_in_flight=4)
+    assert _seqs(window.next_batch(events)) == [1, 2, 3, 4]
+    assert window.next_batch(events) == []
+    window.acknowledging(["id-1", "id-2", "id-3", "id-4"])
+    assert (window.in_flight, window.settling) == (0, 4)
+    assert _seqs(window.next_batch(events)) == [5, 6, 7, 8]
+    clock.now += 11
+    assert window.expire() == 4  # 5..8 only: 1..4 are the log's to forget
+    window.acknowledged(events.ack(1, 2, 3, 4))
+    assert window.settling == 0
+    assert _seqs(window.next_batch(events)) == [5, 6, 7, 8]
+
+
+def test_events_whose_ack_the_log_could_not_commit_are_sent_again():
+    events = Events(3)
+    window = _window()
+    assert _seqs(window.next_batch(events)) == [1, 2, 3]
+    window.acknowledging(["id-1", "id-3"])
+    assert window.ack_failed(["id-1", "id-3"]) == 2  # still in the log: unacknowledged there
+    assert window.settling == 0
+    assert _seqs(window.next_batch(events)) == [1, 3]
+
+
+def test_a_reconnect_leaves_settling_events_to_their_commit():
+    events = Events(3)
+    window = _window()
+    window.next_batch(events)
+    window.acknowledging(["id-2"])
+    assert window.requeue_all() == 2
+    assert _seqs(window.next_batch(events)) == [1, 3]

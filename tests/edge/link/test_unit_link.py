@@ -111,6 +111,36 @@ def test_committed_events_arrive_as_one_tx_batch_the_hub_decodes(broker):
     assert (stats.messages_sent, stats.events_sent) == (1, 3)
 
 
+def test_events_whose_ack_the_log_could_not_commit_are_sent_again(broker, monkeypatch):
+    """GIVEN the hub acknowledges a batch WHEN the log fails to commit forgetting it THEN the
+    link sends those events again at once, and the next ack empties the log."""
+
+    async def scenario():
+        async with linked(broker, "t157") as (unit, hub):
+            real = unit.log.acknowledge
+            calls = 0
+
+            async def failing_once(ids):
+                nonlocal calls
+                calls += 1
+                if calls == 1:
+                    raise OSError("disk I/O error")
+                return await real(ids)
+
+            monkeypatch.setattr(unit.log, "acknowledge", failing_once)
+            ids = await unit.commit(2)
+            first = await hub.batch()
+            hub.ack(first)
+            again = await hub.batch()
+            hub.ack(again)
+            await asyncio.wait_for(unit.link.drained.wait(), 5)
+            return ids, again, unit.log.depth
+
+    ids, again, depth = asyncio.run(scenario())
+    assert [str(e.id) for e in again.events] == ids
+    assert depth == 0
+
+
 def test_unacknowledged_events_are_sent_again_with_a_doubling_timeout(broker):
     """GIVEN a batch the hub receives but never acknowledges
     WHEN the ack timeout passes, twice THEN the batch is sent again each time and the timeout
