@@ -21,6 +21,7 @@ from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
 from hub.fleet import api as fleet_api
+from hub.fleet.retention import dead_letter_sweeper
 from hub.handlers import install_handlers
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
@@ -45,6 +46,8 @@ def create_app(settings: HubSettings) -> FastAPI:
             consumer = IngestConsumer(settings, engine, url)
             app.state.consumer = consumer
             tasks.append(asyncio.create_task(consumer.run(), name="ingest"))
+            sweeper = dead_letter_sweeper(settings, engine, consumer)
+            tasks.append(asyncio.create_task(sweeper.run(), name="dead-letters"))
             if settings.drive_rollouts:
                 driver = RolloutDriver(
                     engine,

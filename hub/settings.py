@@ -51,6 +51,13 @@ class HubSettings(BaseSettings):
     # each hold it whole in memory once, so keep this well under the protocol's limit.
     artifact_upload_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1, le=MAX_ARTIFACT_BYTES)
 
+    # Dead letters keep a bounded record of each refused message (hub.ingest.deadletter): kept
+    # this long, within this total (a row's worst case counted, hub.fleet.retention), swept
+    # this often by every ingesting process, and sooner during a flood.
+    dead_letter_retention_days: float = Field(default=30.0, gt=0)
+    dead_letter_quota_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024)
+    dead_letter_sweep_s: float = Field(default=60.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

@@ -86,17 +86,26 @@ def post_huge_body(
 
 
 def _read_answer(sock: socket.socket, timeout: float) -> bytes:
+    """The answer's head and its body (by its Content-Length), or what came before a close."""
     sock.settimeout(timeout)
     answer = b""
     try:
-        while b"\r\n\r\n" not in answer or len(answer) < 64:
+        while True:
+            head, sep, body = answer.partition(b"\r\n\r\n")
+            if sep:
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                if len(body) >= length:
+                    return answer
             data = sock.recv(65536)
             if not data:
-                break
+                return answer
             answer += data
     except (ConnectionResetError, TimeoutError):
-        pass
-    return answer
+        return answer
 
 
 class Memory:
