@@ -73,6 +73,6 @@ def dead_letters(
             "letters": recent_dead_letters(session, limit=200),
             "prefix_bytes": PREFIX_BYTES,
             "retention_days": f"{settings.dead_letter_retention_days:g}",
-            "quota_mb": f"{settings.dead_letter_quota_bytes / 1e6:.0f}",
+            "quota_mib": f"{settings.dead_letter_quota_bytes / 2**20:g}",
         },
     )

@@ -21,13 +21,14 @@ PREFIX_BYTES = 512  # enough to see what a message was; the hash identifies the 
 
 def _unsafe(char: str) -> bool:
     # Cc: NUL (PostgreSQL refuses it in text) and every other control, newlines included, so
-    # a reason stays one line; Cs: a lone surrogate (from a JSON "\ud800") encodes to nothing
-    return unicodedata.category(char) in ("Cc", "Cs")
+    # a reason stays one line; Cs: a lone surrogate (from a JSON "\ud800") encodes to nothing;
+    # Cf: invisible formatting (a right-to-left override) that would disguise what auditors read
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs")
 
 
 def safe_text(text: str, max_bytes: int) -> str:
-    """``text`` with control characters and lone surrogates escaped (``\\x00``, ``\\ud800``),
-    cut to at most ``max_bytes`` of UTF-8 without splitting a character."""
+    """``text`` with control and format characters and lone surrogates escaped (``\\x00``,
+    ``\\u202e``, ``\\ud800``), cut to at most ``max_bytes`` of UTF-8 whole characters."""
     if any(_unsafe(c) for c in text):
         text = "".join(
             (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") if _unsafe(c) else c

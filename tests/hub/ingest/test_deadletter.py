@@ -41,8 +41,8 @@ def test_a_dead_letter_keeps_size_hash_and_prefix_but_not_the_payload():
 
 
 def test_a_reason_with_nul_controls_and_lone_surrogates_becomes_one_line_of_storable_text():
-    row = _record(reason="name: \x00bad\nvalue\x1b[31m \ud800 end")
-    assert row["reason"] == "name: \\x00bad\\x0avalue\\x1b[31m \\ud800 end"
+    row = _record(reason="name: \x00bad\nvalue\x1b[31m \ud800 \u202eend")
+    assert row["reason"] == "name: \\x00bad\\x0avalue\\x1b[31m \\ud800 \\u202eend"
     row["reason"].encode("utf-8")  # a lone surrogate would fail here, and in every database
 
 
