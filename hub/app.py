@@ -15,14 +15,17 @@ from hub.accounts.roles import Role
 from hub.artifacts import api as artifacts_api
 from hub.artifacts import serving as artifact_serving
 from hub.artifacts.serving import ArtifactCache
+from hub.body_limit import BodyLimitMiddleware
 from hub.catalog import api as catalog_api
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
 from hub.fleet import api as fleet_api
+from hub.fleet.retention import dead_letter_sweeper
 from hub.handlers import install_handlers
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
+from hub.limits import hub_body_limits
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
@@ -43,6 +46,8 @@ def create_app(settings: HubSettings) -> FastAPI:
             consumer = IngestConsumer(settings, engine, url)
             app.state.consumer = consumer
             tasks.append(asyncio.create_task(consumer.run(), name="ingest"))
+            sweeper = dead_letter_sweeper(settings, engine, consumer)
+            tasks.append(asyncio.create_task(sweeper.run(), name="dead-letters"))
             if settings.drive_rollouts:
                 driver = RolloutDriver(
                     engine,
@@ -75,7 +80,11 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
     app.state.registry = load_villages(settings.villages_file)
     app.state.artifact_cache = ArtifactCache(settings.artifact_dir)
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
     install_handlers(app)
+    # outermost of ours: a body over its route's limit is refused before routing, parsing or
+    # authentication spend anything on it
+    app.add_middleware(BodyLimitMiddleware, limit=hub_body_limits(settings))
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(fleet_api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)

@@ -168,6 +168,7 @@ def ingest(
 ) -> None:
     """Run one more ingest process on the shared subscription (no web server)."""
     from hub.db import create_tables, make_engine
+    from hub.fleet.retention import dead_letter_sweeper
     from hub.ingest.consumer import IngestConsumer
     from hub.settings import HubSettings
 
@@ -186,11 +187,13 @@ def ingest(
     async def run() -> None:
         consumer = IngestConsumer(settings, engine, url)
         task = asyncio.create_task(consumer.run())
+        sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
         await stop_on_signals().wait()
         await consumer.stop()
         task.cancel()
+        sweeper.cancel()
 
     asyncio.run(run())

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from hub.accounts.auth import Auditor
 from hub.deps import SessionDep, SettingsDep
-from hub.fleet.events import totals
+from hub.fleet.events import recent_dead_letters, totals
 from hub.fleet.units import list_units
+from hub.ingest.deadletter import PREFIX_BYTES
 from hub.rollouts import store as rollouts
 
 
@@ -55,5 +57,22 @@ def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> H
             "now": datetime.now(UTC),
             "rollouts": rollouts.list_rollouts(session, limit=5),
             "configs": {c.unit: c for c in rollouts.unit_configs(session)},
+        },
+    )
+
+
+@router.get("/dead-letters", response_class=HTMLResponse)
+def dead_letters(
+    request: Request, _: Auditor, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Refused messages, for auditors only: a payload's prefix may hold personal data."""
+    return templates.TemplateResponse(
+        request,
+        "dead_letters.html",
+        {
+            "letters": recent_dead_letters(session, limit=200),
+            "prefix_bytes": PREFIX_BYTES,
+            "retention_days": f"{settings.dead_letter_retention_days:g}",
+            "quota_mib": f"{settings.dead_letter_quota_bytes / 2**20:g}",
         },
     )

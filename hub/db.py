@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, SQLModel, create_engine
 
 # importing the table modules registers their tables on SQLModel.metadata
@@ -15,6 +15,7 @@ from hub import audit, models  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
+from hub.errors import SettingsProblem
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.window import blacklist, registry, tokens  # noqa: F401
 
@@ -41,6 +42,18 @@ def make_engine(url: str) -> Engine:
 
 def create_tables(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
+    _refuse_old_dead_letters(engine)
+
+
+def _refuse_old_dead_letters(engine: Engine) -> None:
+    """create_all never alters a table, and there are no migrations yet: a deadletter table
+    from before bounded dead letters would fail every ingest batch that refuses a message."""
+    columns = {c["name"] for c in inspect(engine).get_columns("deadletter")}
+    if "payload_sha256" not in columns:
+        raise SettingsProblem(
+            "the deadletter table predates bounded dead letters (it keeps whole payloads): "
+            "drop it (DROP TABLE deadletter) and start again; the hub creates it anew"
+        )
 
 
 @contextlib.contextmanager

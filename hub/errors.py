@@ -60,6 +60,13 @@ class ArtifactNotFound(NotFound):
     code = "artifact_not_found"
 
 
+class BodyTooLarge(HubError):
+    """A request body over its route's limit (hub.limits), refused before it is read whole."""
+
+    code = "body_too_large"
+    status = 413
+
+
 class InvalidRequest(HubError):
     code = "invalid_request"
     status = 422

@@ -105,16 +105,19 @@ class EventRef(SQLModel):
 
 
 class DeadLetter(SQLModel, table=True):
-    """A message the hub could not accept, kept with its reason and its raw bytes."""
+    """A message the hub could not accept: why, how big, its SHA-256 and the first bytes
+    (hub.ingest.deadletter bounds each field). Kept for a while and up to a quota
+    (hub.fleet.retention); read by auditors only, as it may hold personal data."""
 
     id: int | None = Field(default=None, primary_key=True)
-    received_at: datetime = _utc(nullable=False)
+    received_at: datetime = _utc(nullable=False, index=True)
     topic: str = Field(max_length=512)
     unit: str | None = Field(default=None, max_length=64)
     reason_code: str = Field(max_length=32)
-    reason: str = Field(max_length=2000)
+    reason: str = Field(max_length=1000)
     size: int
-    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    payload_sha256: str = Field(max_length=64)
+    payload_prefix: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class DeadLetterPublic(SQLModel):
@@ -124,5 +127,6 @@ class DeadLetterPublic(SQLModel):
     unit: str | None
     reason_code: str
     reason: str
-    size: int
-    payload_preview: str
+    size: int  # of the whole payload
+    payload_sha256: str  # of the whole payload
+    payload_preview: str  # its first bytes as text (hub.ingest.deadletter.preview)

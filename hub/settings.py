@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mqttio import BrokerUrl
+from protocol.config import MAX_ARTIFACT_BYTES
 from protocol.topics import HUB_USER
 
 
@@ -45,6 +46,18 @@ class HubSettings(BaseSettings):
     # messages after a broker crash, a report lost with a killed hub)
     republish_after_s: float = Field(default=120.0, gt=0)
 
+    # An operator's artifact upload (a face model bundle is about 30 MB). It is spooled to
+    # disk as it arrives, but storing it in the database and serving it from a cold cache
+    # each hold it whole in memory once, so keep this well under the protocol's limit.
+    artifact_upload_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1, le=MAX_ARTIFACT_BYTES)
+
+    # Dead letters keep a bounded record of each refused message (hub.ingest.deadletter): kept
+    # this long, within this total (a row's worst case counted, hub.fleet.retention), swept
+    # this often by every ingesting process, and sooner during a flood.
+    dead_letter_retention_days: float = Field(default=30.0, gt=0)
+    dead_letter_quota_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024)
+    dead_letter_sweep_s: float = Field(default=60.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -72,6 +85,11 @@ class HubSettings(BaseSettings):
     @property
     def artifact_dir(self) -> Path:
         return self.data_dir / "artifacts"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where uploads are spooled while they arrive (on disk: /tmp may be memory)."""
+        return self.data_dir / "uploads"
 
     def broker(self) -> BrokerUrl | None:
         if self.broker_url is None:

@@ -7,13 +7,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from hub import audit
 from hub.accounts.auth import Operator, Viewer
+from hub.accounts.roles import Actor
 from hub.artifacts.store import ArtifactPublic, artifact_ref, list_artifacts, put_artifact
-from hub.deps import SessionDep
+from hub.deps import SessionDep, SettingsDep
 from hub.errors import InvalidRequest
-from protocol.config import MAX_ARTIFACT_BYTES, ArtifactKind, ArtifactRef, Sha256
+from hub.uploads import Spooled, spooled
+from protocol.config import ArtifactKind, ArtifactRef, Sha256
 
 router = APIRouter()
 
@@ -23,15 +27,25 @@ async def upload_artifact(
     request: Request,
     actor: Operator,
     session: SessionDep,
+    settings: SettingsDep,
     kind: ArtifactKind = ArtifactKind.MODEL_BUNDLE,
     media_type: Annotated[str, Query(max_length=100)] = "application/octet-stream",
 ) -> ArtifactRef:
     if kind is ArtifactKind.CATALOG_SLICE:
         raise InvalidRequest("catalog slices are made by the hub from the catalog")
-    content = await request.body()
-    if not content or len(content) > MAX_ARTIFACT_BYTES:
-        raise InvalidRequest(f"an artifact holds 1 to {MAX_ARTIFACT_BYTES} bytes")
-    ref = put_artifact(session, content=content, kind=kind, media_type=media_type)
+    limit = settings.artifact_upload_max_bytes
+    # read only now, after the operator's token was checked; spooled, not held in memory
+    async with spooled(request, limit, settings.upload_dir) as upload:
+        if upload.size == 0:
+            raise InvalidRequest(f"an artifact holds 1 to {limit} bytes")
+        # the database insert needs the bytes whole; off the loop, which serves the units
+        return await run_in_threadpool(_store, session, upload, kind, media_type, actor)
+
+
+def _store(
+    session: Session, upload: Spooled, kind: ArtifactKind, media_type: str, actor: Actor
+) -> ArtifactRef:
+    ref = put_artifact(session, content=upload.read(), kind=kind, media_type=media_type)
     audit.record(
         session,
         actor=actor,

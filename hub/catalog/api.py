@@ -12,9 +12,10 @@ from hub.catalog.service import IndicatorReport, indicators_report
 from hub.catalog.versions import current_catalog, upload_catalog
 from hub.deps import CatalogsDep, SessionDep
 from hub.errors import InvalidRequest
+from hub.limits import CATALOG_BODY_BYTES
+from hub.uploads import read_capped
 
 router = APIRouter(prefix="/api/catalog")
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 
 
 @router.get("")
@@ -41,10 +42,9 @@ def catalog_indicators(_: Viewer, session: SessionDep, catalogs: CatalogsDep) ->
 async def upload(
     request: Request, actor: Operator, session: SessionDep, catalogs: CatalogsDep
 ) -> dict[str, Any]:
-    """The body is the catalog file itself (JSON, UTF-8)."""
-    raw = await request.body()
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise InvalidRequest(f"a catalog upload is at most {MAX_UPLOAD_BYTES} bytes")
+    """The body is the catalog file itself (JSON, UTF-8), read only after the operator's
+    token was checked."""
+    raw = await read_capped(request, CATALOG_BODY_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -1,5 +1,6 @@
 """JSON API for the fleet operator and the fleet simulator: units, their events, the totals
-and the dead letters. Routes stay thin; app.py requires the viewer role for all of them."""
+and the dead letters. Routes stay thin; app.py requires the viewer role for all of them, and
+the dead letters need an auditor: what a unit sent may hold personal data."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from hub.accounts.auth import Auditor
 from hub.deps import SessionDep, SettingsDep
 from hub.fleet import events, units
 from hub.models import DeadLetterPublic, EventRef, UnitDetail, UnitPublic
@@ -49,6 +51,6 @@ def stats(session: SessionDep, request: Request) -> dict[str, Any]:
 
 @router.get("/dead-letters")
 def dead_letters(
-    session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    _: Auditor, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
 ) -> list[DeadLetterPublic]:
     return events.recent_dead_letters(session, limit=limit)

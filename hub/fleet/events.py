@@ -1,5 +1,6 @@
 """What the hub holds from its units: event references (for the simulators' end-to-end
-checks), the fleet's totals and the dead letters. Plain functions over a session."""
+checks), the fleet's totals (dead letters counted for everyone) and the dead letters
+themselves (for auditors). Plain functions over a session."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, case, func, select
 from sqlmodel import Session
 
+from hub.ingest.deadletter import preview
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
@@ -54,13 +56,11 @@ def totals(session: Session) -> dict[str, int]:
 
 
 def recent_dead_letters(session: Session, *, limit: int = 50) -> list[DeadLetterPublic]:
-    rows = session.execute(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit))  # type: ignore[union-attr]
-    out = []
-    for (d,) in rows:
-        preview = d.payload[:200].decode("utf-8", errors="replace")
-        out.append(
-            DeadLetterPublic.model_validate(
-                {**d.model_dump(exclude={"payload"}), "payload_preview": preview}
-            )
+    """The newest dead letters, for auditors only: a prefix may hold personal data."""
+    rows = session.execute(select(DEAD).order_by(DEAD.c.id.desc()).limit(limit))
+    return [
+        DeadLetterPublic.model_validate(
+            {**row._mapping, "payload_preview": preview(row.payload_prefix)}
         )
-    return out
+        for row in rows
+    ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hub.ingest.batch import IngestBatch
+from hub.ingest.deadletter import dead_letter
 from hub.ingest.sql import EventRow
 from mqttio import Received
 from protocol import topics
@@ -32,15 +33,14 @@ def _dead(
     intake: Intake, msg: Received, unit: str | None, exc: ProtocolError, now: datetime
 ) -> None:
     intake.batch.dead.append(
-        {
-            "received_at": now,
-            "topic": msg.topic[:512],
-            "unit": unit,
-            "reason_code": exc.code,
-            "reason": str(exc)[:2000],
-            "size": len(msg.payload),
-            "payload": msg.payload,
-        }
+        dead_letter(
+            topic=msg.topic,
+            unit=unit,
+            reason_code=exc.code,
+            reason=str(exc),
+            payload=msg.payload,
+            received_at=now,
+        )
     )
 
 

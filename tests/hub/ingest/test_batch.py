@@ -45,7 +45,7 @@ def test_last_seen_never_moves_backwards(engine):
     assert unit.last_seen == NOW
 
 
-def test_dead_letters_keep_topic_reason_and_raw_bytes(engine):
+def test_dead_letters_keep_topic_reason_size_and_a_readable_prefix(engine):
     bad = Received("bianmin/v1/u/t001/tx", b"\xff\xfe not json", 1, False)
     commit_ingest_batch(engine, take([bad], NOW).batch)
     with Session(engine) as s:
@@ -54,6 +54,7 @@ def test_dead_letters_keep_topic_reason_and_raw_bytes(engine):
     assert dead.reason_code == "malformed_json"
     assert dead.size == len(bad.payload)
     assert dead.topic == bad.topic
+    assert dead.payload_preview == "\\xff\\xfe not json"  # bytes that are not UTF-8, escaped
     assert totals["dead_letters"] == 1
 
 

@@ -1,9 +1,11 @@
 """Every message becomes stored events, presence, a heartbeat, or a dead letter with a reason."""
 
+import hashlib
 import json
 
 import pytest
 
+from hub.ingest.deadletter import PREFIX_BYTES
 from hub.ingest.intake import take
 from mqttio import Received
 from protocol import topics
@@ -39,12 +41,16 @@ def test_a_redelivered_message_is_stored_once_but_acknowledged_every_time():
         (topics.topic("t001", Channel.ACK), b"{}", "invalid_topic"),
     ],
 )
-def test_bad_messages_become_dead_letters_with_their_reason_and_bytes(topic, payload, code):
+def test_bad_messages_become_dead_letters_with_their_reason_size_hash_and_prefix(
+    topic, payload, code
+):
     intake = take([Received(topic, payload, 1, False), tx()], NOW)
     assert len(intake.batch.events) == 2  # the good message in the same batch still counts
     (dead,) = intake.batch.dead
     assert dead["reason_code"] == code
-    assert dead["payload"] == payload
+    assert dead["size"] == len(payload)
+    assert dead["payload_sha256"] == hashlib.sha256(payload).hexdigest()
+    assert dead["payload_prefix"] == payload[:PREFIX_BYTES]
     assert dead["reason"]
 
 

@@ -1,0 +1,35 @@
+"""Creating the hub's tables (SQLite and PostgreSQL): a fresh database gets the bounded
+dead-letter table; an old one that keeps whole payloads is refused with what to do."""
+
+import pytest
+from sqlalchemy import inspect, text
+
+from hub.db import create_tables, make_engine
+from hub.errors import SettingsProblem
+
+
+@pytest.fixture
+def bare(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_a_fresh_database_gets_dead_letters_without_a_payload_column(bare):
+    create_tables(bare)
+    columns = {c["name"] for c in inspect(bare).get_columns("deadletter")}
+    assert {"payload_sha256", "payload_prefix", "size", "reason"} <= columns
+    assert "payload" not in columns
+
+
+def test_a_dead_letter_table_from_before_is_refused_with_what_to_do(bare):
+    blob = "BLOB" if bare.dialect.name == "sqlite" else "BYTEA"
+    with bare.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE deadletter (id INTEGER PRIMARY KEY, topic VARCHAR(512),"
+                f" reason VARCHAR(2000), size INTEGER, payload {blob})"
+            )
+        )
+    with pytest.raises(SettingsProblem, match="DROP TABLE deadletter"):
+        create_tables(bare)
