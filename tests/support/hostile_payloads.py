@@ -119,9 +119,7 @@ def _encode(doc: Any, unit: str, other: str) -> bytes:
 
 
 @st.composite
-def hostile_messages(
-    draw: st.DrawFn, unit: str, other: str, seq: int = 1
-) -> tuple[Channel, bytes]:
+def hostile_messages(draw: st.DrawFn, unit: str, other: str, seq: int = 1) -> tuple[Channel, bytes]:
     """One message a unit may publish on one of its own up channels: mostly a valid message
     with one or two fields set to a hostile value, else any JSON document or random bytes."""
     channel = draw(st.sampled_from(UP))
