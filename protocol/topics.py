@@ -113,8 +113,3 @@ def hub_client_id(instance: str, role: str) -> str:
     `hub ingest` with the defaults), and a repeated id would make them take each other over.
     """
     return f"{instance}-{role}-{secrets.token_hex(4)}"
-
-
-def acl_pattern(channel: Channel) -> str:
-    """A Mosquitto ACL pattern for one channel; ``%u`` is replaced by the username (= unit id)."""
-    return f"{ROOT}/%u/{channel.value}"

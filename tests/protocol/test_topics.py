@@ -88,7 +88,3 @@ def test_no_topic_is_longer_than_the_bound_the_broker_counts_on(unit, channel):
 def test_a_unit_cannot_take_the_hubs_broker_username():
     with pytest.raises(InvalidTopic, match="hub's broker username"):
         topics.topic(topics.HUB_USER, Channel.TX)
-
-
-def test_acl_pattern_substitutes_the_username():
-    assert topics.acl_pattern(Channel.CONFIG_REPORTED) == "bianmin/v1/u/%u/config/reported"
