@@ -54,7 +54,7 @@ async def main(args: argparse.Namespace) -> None:
     clients = {
         u: AsyncMqttClient(
             url.with_credentials(u, creds.password_for(u)),
-            client_id=f"unit-{u}",
+            client_id=topics.unit_client_id(u),
             on_message=on_message,
             subscriptions=[(topics.topic(u, Channel.ACK), 1)],
             max_inflight=200,

@@ -282,7 +282,7 @@ async def inline_peer(n: int, workdir: Path, timeout_s: float) -> dict[str, Any]
 
         return AsyncMqttClient(
             BrokerUrl("127.0.0.1", port, username=unit, password=creds.password_for(unit)),
-            client_id=f"peer-{unit}",
+            client_id=topics.unit_client_id(unit),
             on_message=on_message,
             subscriptions=[(topics.topic(unit, Channel.CONFIG), 1)],
             keepalive=120,
@@ -291,7 +291,7 @@ async def inline_peer(n: int, workdir: Path, timeout_s: float) -> dict[str, Any]
     clients = [subscriber(u) for u in units]
     hub = AsyncMqttClient(
         BrokerUrl("127.0.0.1", port, username="hub", password=creds.hub_password),
-        client_id="peer-hub",
+        client_id=topics.hub_client_id("bench", "rollout"),
         on_message=lambda _msg: None,
         max_inflight=1000,
     )

@@ -7,17 +7,21 @@ down channels by the hub; broker ACLs are generated from the same table.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
 from protocol.errors import InvalidTopic
 
 ROOT = "bianmin/v1/u"
+# Only the hub's user may join this group (the broker refuses units any $share filter).
 SHARE_GROUP = "hub"
 # The hub's broker username: the ACLs provisioning writes grant it the whole root, and the hub
 # connects with it. Unit ids may never take it (check_unit_id).
 HUB_USER = "hub"
-UNIT_ID_PATTERN = r"[a-z0-9][a-z0-9_-]{0,63}"
+UNIT_ID_MAX = 64
+UNIT_ID_PATTERN = rf"[a-z0-9][a-z0-9_-]{{0,{UNIT_ID_MAX - 1}}}"
+UNIT_CLIENT_PREFIX = "unit-"
 _UNIT_ID = re.compile(rf"^{UNIT_ID_PATTERN}$")
 
 
@@ -42,6 +46,9 @@ _UP = frozenset(
 )
 UP_CHANNELS: tuple[Channel, ...] = tuple(c for c in Channel if c.upstream)
 DOWN_CHANNELS: tuple[Channel, ...] = tuple(c for c in Channel if not c.upstream)
+# The longest topic any message travels on (ASCII, so characters are bytes): what the broker's
+# packet limit adds to the largest payload.
+MAX_TOPIC_BYTES = len(ROOT) + 1 + UNIT_ID_MAX + 1 + max(len(c.value) for c in Channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,17 @@ def shared(topic_filter: str, group: str = SHARE_GROUP) -> str:
     return f"$share/{group}/{topic_filter}"
 
 
-def acl_pattern(channel: Channel) -> str:
-    """A Mosquitto ACL pattern for one channel; ``%u`` is replaced by the username (= unit id)."""
-    return f"{ROOT}/%u/{channel.value}"
+def unit_client_id(unit: str) -> str:
+    """The only MQTT client id a unit may connect with: the broker binds it to the unit's
+    username, so no one else can use it to push the unit off (a takeover) and the unit can use
+    no other. The prefix keeps a unit named like a hub process (``hub-1``) off the hub's ids."""
+    return UNIT_CLIENT_PREFIX + check_unit_id(unit)
+
+
+def hub_client_id(instance: str, role: str) -> str:
+    """A new client id for one connection-owning part of a hub process (``role``: ingest, ...).
+
+    Random per call: hub processes share the hub's username and often the instance name (two
+    `hub ingest` with the defaults), and a repeated id would make them take each other over.
+    """
+    return f"{instance}-{role}-{secrets.token_hex(4)}"

@@ -12,6 +12,7 @@ import typer
 
 from lifecycle import stop_on_signals
 from provisioning import credentials
+from provisioning.errors import BrokerError
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, mosquitto_binary
 from provisioning.registry import load_registry, unit_ids
 
@@ -51,7 +52,11 @@ def broker(
     # an unblocked SIGTERM would kill this process and leave Mosquitto running on its own.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     process = MosquittoProcess(MosquittoConfig(data_dir=data_dir, port=port, credentials=creds))
-    process.start()
+    try:
+        process.start()
+    except BrokerError as exc:
+        typer.echo(f"error ({exc.code}): {exc}", err=True)
+        raise typer.Exit(2) from None
     _announce(process.url, "mosquitto", creds_path, len(creds.units))
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})

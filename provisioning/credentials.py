@@ -1,4 +1,5 @@
-"""Per-unit broker credentials: generation, Mosquitto password hashes, and the credentials file."""
+"""Per-unit broker credentials: generation, the password hashes Mosquitto checks, and the
+credentials file."""
 
 from __future__ import annotations
 
@@ -7,14 +8,19 @@ import hashlib
 import json
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from protocol.topics import HUB_USER, check_unit_id
+from protocol.topics import check_unit_id
 
-# Mosquitto 2.x "$7$" hashes: PBKDF2-SHA512, 101 iterations is mosquitto_passwd's own default.
-_ITERATIONS = 101
+# Mosquitto's dynamic-security plugin (2.0.11) checks PBKDF2-HMAC-SHA512 with a 64-byte digest.
+# It silently drops a client whose salt is not exactly 12 bytes (verified: the client is left
+# out of the plugin's state, so it can never log in). 101 iterations is the plugin's own
+# default; the passwords are 192 random bits, so a costlier hash would buy nothing.
+ITERATIONS = 101
+SALT_BYTES = 12
 
 
 class Credentials(BaseModel):
@@ -43,17 +49,27 @@ def generate(units: list[str]) -> Credentials:
     )
 
 
-def mosquitto_hash(password: str, salt: bytes | None = None) -> str:
-    salt = salt if salt is not None else os.urandom(12)
-    digest = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, _ITERATIONS)
-    b64 = base64.b64encode
-    return f"$7${_ITERATIONS}${b64(salt).decode()}${b64(digest).decode()}"
+@dataclass(frozen=True)
+class PasswordHash:
+    salt: bytes
+    digest: bytes
+    iterations: int
+
+    def dynsec_fields(self) -> dict[str, str | int]:
+        """The fields of a client in a dynamic-security config file."""
+        return {
+            "password": base64.b64encode(self.digest).decode("ascii"),
+            "salt": base64.b64encode(self.salt).decode("ascii"),
+            "iterations": self.iterations,
+        }
 
 
-def password_file_text(creds: Credentials) -> str:
-    lines = [f"{HUB_USER}:{mosquitto_hash(creds.hub_password)}"]
-    lines += [f"{unit}:{mosquitto_hash(pw)}" for unit, pw in sorted(creds.units.items())]
-    return "\n".join(lines) + "\n"
+def hash_password(password: str, salt: bytes | None = None) -> PasswordHash:
+    salt = salt if salt is not None else os.urandom(SALT_BYTES)
+    if len(salt) != SALT_BYTES:
+        raise ValueError(f"Mosquitto needs a salt of {SALT_BYTES} bytes, not {len(salt)}")
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, ITERATIONS)
+    return PasswordHash(salt, digest, ITERATIONS)
 
 
 def save(creds: Credentials, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Run a Mosquitto broker with a generated configuration: per-unit passwords and topic ACLs.
+"""Run a Mosquitto broker with a generated configuration: per-unit credentials, client ids and
+topic rules, enforced by Mosquitto's dynamic-security plugin (see provisioning/dynsec.py).
 
 Used by `bianmin broker`, the demo and the tests, so all three run the same broker setup.
 """
@@ -6,21 +7,44 @@ Used by `bianmin broker`, the demo and the tests, so all three run the same brok
 from __future__ import annotations
 
 import getpass
+import glob
+import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from protocol.topics import DOWN_CHANNELS, HUB_USER, ROOT, UP_CHANNELS, acl_pattern
-from provisioning.credentials import Credentials, password_file_text
+from mqttio import BrokerUrl
+from protocol.messages import MAX_BYTES, MAX_SMALL_BYTES
+from protocol.topics import MAX_TOPIC_BYTES
+from provisioning import dynsec, dynsec_control
+from provisioning.credentials import Credentials, new_password
+from provisioning.errors import BrokerError
+
+# Where Debian, Fedora and source builds put the plugin (lib/<multiarch> or lib or lib64).
+_PLUGIN_GLOBS = [
+    "/usr/lib/*/mosquitto_dynamic_security.so",
+    "/usr/lib/mosquitto_dynamic_security.so",
+    "/usr/lib64/mosquitto_dynamic_security.so",
+    "/usr/local/lib/mosquitto_dynamic_security.so",
+    "/usr/local/lib/*/mosquitto_dynamic_security.so",
+]
+# What the plugin logs when it cannot load its file; Mosquitto then runs on and refuses everyone.
+_PLUGIN_FAILED = "Error loading Dynamic security plugin config"
+# The bytes of a PUBLISH that Mosquitto counts besides the payload (verified on 2.0.11: it
+# compares the first byte plus the remaining length with max_packet_size, and disconnects a
+# client that sends more): the packet type (1), topic length (2) and topic, packet id (2), and
+# an MQTT 5 client's property length (1; the project's clients speak 3.1.1 and send none).
+PUBLISH_OVERHEAD = 1 + 2 + MAX_TOPIC_BYTES + 2 + 1
 
 
-class BrokerError(RuntimeError):
-    code = "broker_error"
+def packet_limit() -> int:
+    """The largest packet a client may send: the protocol's largest payload and its header.
+    One limit serves everyone, so it is the hub's signed config that sets it."""
+    return max(*MAX_BYTES.values(), MAX_SMALL_BYTES) + PUBLISH_OVERHEAD
 
 
 @dataclass(frozen=True)
@@ -30,7 +54,7 @@ class BrokerLimits:
 
     max_queued_messages: int = 20_000
     max_inflight_messages: int = 100
-    max_packet_size: int = 2 * 1024 * 1024 + 4096
+    max_packet_size: int = field(default_factory=packet_limit)
     max_keepalive: int = 300
 
 
@@ -42,18 +66,36 @@ class MosquittoConfig:
     credentials: Credentials | None = None  # None: anonymous (development only)
     limits: BrokerLimits = field(default_factory=BrokerLimits)
     persistence: bool = True
+    dynsec_plugin: str | None = None  # None: look in the usual library directories
+    # The dynamic-security admin's password lives only in this object (the file holds its
+    # hash): whoever runs the broker can change it live (MosquittoProcess.reload), nobody else.
+    admin_password: str = field(default_factory=new_password, repr=False)
 
     @property
     def conf_path(self) -> Path:
         return self.data_dir / "mosquitto.conf"
 
-    def acl_text(self) -> str:
-        lines = [f"user {HUB_USER}", f"topic readwrite {ROOT}/#", ""]
-        # Patterns apply to every user: a unit (username = unit id) writes only its own up
-        # channels and reads only its own down channels.
-        lines += [f"pattern write {acl_pattern(ch)}" for ch in UP_CHANNELS]
-        lines += [f"pattern read {acl_pattern(ch)}" for ch in DOWN_CHANNELS]
-        return "\n".join(lines) + "\n"
+    @property
+    def dynsec_path(self) -> Path:
+        return self.data_dir / "dynamic-security.json"
+
+    @property
+    def admin_url(self) -> BrokerUrl:
+        return BrokerUrl(
+            self.host, self.port, username=dynsec.ADMIN_USER, password=self.admin_password
+        )
+
+    def plugin_path(self) -> str:
+        found = self.dynsec_plugin or next(
+            (p for pattern in _PLUGIN_GLOBS for p in sorted(glob.glob(pattern))), None
+        )
+        if found is None or not Path(found).exists():
+            raise BrokerError(
+                "Mosquitto's dynamic-security plugin (mosquitto_dynamic_security.so, Mosquitto "
+                "2.0 or later) was not found; without it units could use each other's client ids "
+                "and the hub's share group. Install it, or run the embedded broker (--embedded)."
+            )
+        return found
 
     def conf_text(self) -> str:
         d = self.data_dir
@@ -84,16 +126,20 @@ class MosquittoConfig:
         else:
             lines += [
                 "allow_anonymous false",
-                f"password_file {d / 'passwd'}",
-                f"acl_file {d / 'acl'}",
+                f"plugin {self.plugin_path()}",
+                f"plugin_opt_config_file {self.dynsec_path}",
             ]
         return "\n".join(lines) + "\n"
 
     def write(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.credentials is not None:
-            _write_private(self.data_dir / "passwd", password_file_text(self.credentials))
-            _write_private(self.data_dir / "acl", self.acl_text())
+            doc = dynsec.document(self.credentials, self.admin_password)
+            _write_private(self.dynsec_path, json.dumps(doc, indent=1))
+        # An earlier layout's password and ACL files: the broker no longer reads them, and
+        # nobody should edit them thinking it does.
+        for stale in ("passwd", "acl"):
+            (self.data_dir / stale).unlink(missing_ok=True)
         self.conf_path.write_text(self.conf_text(), encoding="utf-8")
 
 
@@ -138,6 +184,7 @@ class MosquittoProcess:
         self.binary = found
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = config.data_dir / "mosquitto.log"
+        self._applied: Credentials | None = None  # what the running broker was given
 
     @property
     def url(self) -> str:
@@ -145,6 +192,9 @@ class MosquittoProcess:
 
     def start(self) -> None:
         self.config.write()
+        creds = self.config.credentials
+        self._applied = creds.model_copy(deep=True) if creds is not None else None
+        log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it for its whole life
         self.proc = subprocess.Popen(
             [self.binary, "-c", str(self.config.conf_path)],
@@ -159,12 +209,25 @@ class MosquittoProcess:
             self.stop()
             log_text = self.log_path.read_text(errors="replace")
             raise BrokerError(f"mosquitto did not start; its log says:\n{log_text}") from None
+        # The plugin loads before the listener opens, so its verdict is in the log by now.
+        with open(self.log_path, "rb") as fh:
+            fh.seek(log_start)
+            started = fh.read().decode(errors="replace")
+        if _PLUGIN_FAILED in started:
+            self.stop()
+            raise BrokerError(f"mosquitto would refuse everyone; its log says:\n{started}")
 
     def reload(self) -> None:
-        """Re-read passwords and ACLs (SIGHUP) after credentials changed."""
-        self.config.write()
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGHUP)
+        """Apply changed credentials (``config.credentials``) to the running broker: new units
+        may connect, removed ones are disconnected and refused, a changed password disconnects
+        its holder until it logs in with the new one. Nobody else's connection drops."""
+        creds = self.config.credentials
+        if self.proc is None or creds is None or self._applied is None:
+            return  # nothing running with credentials; start() writes the current ones
+        commands = dynsec.changes(self._applied, creds)
+        if commands:
+            dynsec_control.send_blocking(self.config.admin_url, commands)
+        self._applied = creds.model_copy(deep=True)
 
     def kill(self) -> None:
         """kill -9: no clean shutdown, no final persistence save."""

@@ -91,7 +91,7 @@ class ConfigOnlyUnit:
         self.applier.listeners.append(self._applied)
         self.client = AsyncMqttClient(
             broker,
-            client_id=f"unit-{unit}",
+            client_id=topics.unit_client_id(unit),
             on_message=self._on_message,
             subscriptions=[(topics.topic(unit, Channel.CONFIG), 1)],
             keepalive=120,

@@ -90,7 +90,7 @@ class UnitLink:
         self._unsubscribe = event_log.subscribe(self._on_append)
         self.client = AsyncMqttClient(
             url,
-            client_id=f"unit-{unit}",
+            client_id=topics.unit_client_id(unit),
             on_message=self._on_message,
             subscriptions=[
                 (topics.topic(unit, Channel.ACK), 1),

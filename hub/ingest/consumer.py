@@ -71,7 +71,7 @@ class IngestConsumer:
             subs = [topics.shared(s) for s in subs]
         self.client = AsyncMqttClient(
             url,
-            client_id=f"{settings.instance}-ingest",
+            client_id=topics.hub_client_id(settings.instance, "ingest"),
             on_message=self._on_message,
             subscriptions=[(s, 1) for s in subs],
             tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,

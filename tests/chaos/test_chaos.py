@@ -161,7 +161,7 @@ async def _deliver(broker, unit, burst: list[bytes], later: list[bytes]) -> list
     acks: list[Ack] = []
     client = AsyncMqttClient(
         broker.unit_url(unit),
-        client_id=f"unit-{unit}",
+        client_id=topics.unit_client_id(unit),
         on_message=lambda m: acks.append(decode(Ack, m.payload)),
         subscriptions=[(topics.topic(unit, Channel.ACK), 1)],
     )

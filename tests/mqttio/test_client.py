@@ -45,7 +45,7 @@ def hub_client(broker, received: list[Received], **kw) -> AsyncMqttClient:
 def unit_client(broker, unit: str, **kw) -> AsyncMqttClient:
     return AsyncMqttClient(
         broker.unit_url(unit),
-        client_id=kw.pop("client_id", f"test-unit-{unit}"),
+        client_id=kw.pop("client_id", topics.unit_client_id(unit)),
         on_message=kw.pop("on_message", lambda _m: None),
         backoff=FAST,
         **kw,

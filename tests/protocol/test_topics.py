@@ -63,8 +63,26 @@ def test_shared_subscription_wraps_a_filter_for_the_hub_group():
     assert topics.shared(topics.subscription(Channel.TX)) == "$share/hub/bianmin/v1/u/+/tx"
 
 
-def test_acl_pattern_substitutes_the_username():
-    assert topics.acl_pattern(Channel.CONFIG_REPORTED) == "bianmin/v1/u/%u/config/reported"
+@given(unit=unit_ids)
+def test_a_units_client_id_is_derived_from_its_username_alone(unit):
+    assert topics.unit_client_id(unit) == topics.unit_client_id(unit) == f"unit-{unit}"
+
+
+def test_no_client_id_is_made_for_a_name_that_is_not_a_unit():
+    with pytest.raises(InvalidTopic):
+        topics.unit_client_id(topics.HUB_USER)
+
+
+def test_every_hub_client_id_is_new_even_for_the_same_process_name():
+    ids = {topics.hub_client_id("hub-1", "ingest") for _ in range(100)}
+    assert len(ids) == 100
+    assert all(i.startswith("hub-1-ingest-") for i in ids)
+
+
+@given(unit=unit_ids, channel=st.sampled_from(list(Channel)))
+def test_no_topic_is_longer_than_the_bound_the_broker_counts_on(unit, channel):
+    assert len(topics.topic(unit, channel).encode()) <= topics.MAX_TOPIC_BYTES
+    assert len(topics.topic("x" * 64, Channel.CONFIG_REPORTED)) == topics.MAX_TOPIC_BYTES
 
 
 def test_a_unit_cannot_take_the_hubs_broker_username():

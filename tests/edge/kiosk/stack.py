@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from protocol import identity
+from protocol import identity, topics
 from provisioning.mosquitto import free_port, wait_for_port
 from simulators.cases import DEMO_ID_KEY
 from simulators.printer import VirtualPrinter
@@ -60,7 +60,7 @@ class Capture:
         ready = threading.Event()
 
         def on_connect(c, _u, _f, rc, _p):
-            c.subscribe("#", qos=1)
+            c.subscribe(f"{topics.ROOT}/#", qos=1)
             ready.set()
 
         def on_message(_c, _u, msg):

@@ -49,7 +49,7 @@ class Unit:
         self.on_ack = None
         self.client = AsyncMqttClient(
             broker.unit_url(unit_id),
-            client_id=unit_id,
+            client_id=topics.unit_client_id(unit_id),
             on_message=self._ack,
             subscriptions=[(topics.topic(unit_id, Channel.ACK), 1)],
         )
