@@ -14,7 +14,7 @@ from hub.ingest.consumer import IngestConsumer
 from hub.settings import HubSettings
 from mqttio import AsyncMqttClient
 from protocol import topics
-from protocol.topics import Channel
+from protocol.topics import Channel, unit_client_id
 from tests.conftest import Broker
 
 UNIT = "t190"
@@ -35,7 +35,9 @@ async def hostile_unit(
     url = config.broker()
     assert url is not None
     consumer = IngestConsumer(config, engine, url)
-    unit = AsyncMqttClient(broker.unit_url(UNIT), client_id=UNIT, on_message=lambda _msg: None)
+    unit = AsyncMqttClient(
+        broker.unit_url(UNIT), client_id=unit_client_id(UNIT), on_message=lambda _msg: None
+    )
     tasks = [asyncio.create_task(consumer.run()), asyncio.create_task(unit.run())]
     try:
         waits = asyncio.gather(consumer.client.wait_subscribed(), unit.wait_connected())
