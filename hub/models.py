@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -48,12 +48,13 @@ class Unit(UnitBase, table=True):
     first_seen: datetime | None = _utc(nullable=True)
     last_seen: datetime | None = _utc(nullable=True)
     online: bool = False
-    events: int = 0
-    cases: int = 0
-    last_seq: int = 0
+    # 64-bit on PostgreSQL too (its INTEGER is 32-bit): the protocol allows up to 2^63-1
+    events: int = Field(default=0, sa_type=BigInteger)
+    cases: int = Field(default=0, sa_type=BigInteger)
+    last_seq: int = Field(default=0, sa_type=BigInteger)
     health: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     health_at: datetime | None = _utc(nullable=True)
-    config_version: int | None = None
+    config_version: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class UnitPublic(UnitBase):
@@ -86,7 +87,7 @@ class Event(SQLModel, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     unit: str = Field(max_length=64)
-    seq: int
+    seq: int = Field(sa_type=BigInteger)
     ts: datetime = _utc(nullable=False)
     kind: str = Field(max_length=32)
     case_id: uuid.UUID | None = Field(default=None, index=True)

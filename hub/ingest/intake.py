@@ -13,9 +13,12 @@ from hub.ingest.batch import IngestBatch
 from hub.ingest.sql import EventRow
 from mqttio import Received
 from protocol import topics
+from protocol.bounds import printable
 from protocol.errors import InvalidTopic, ProtocolError
 from protocol.messages import ConfigReported, Health, State, decode, decode_tx
 from protocol.topics import Channel
+
+MAX_REASON = 2000  # characters, as DeadLetter.reason holds
 
 
 @dataclass
@@ -34,10 +37,11 @@ def _dead(
     intake.batch.dead.append(
         {
             "received_at": now,
-            "topic": msg.topic[:512],
+            # printable(): a reason quotes what the unit sent, and PostgreSQL text holds no NUL
+            "topic": printable(msg.topic, 512),
             "unit": unit,
             "reason_code": exc.code,
-            "reason": str(exc)[:2000],
+            "reason": printable(str(exc), MAX_REASON),
             "size": len(msg.payload),
             "payload": msg.payload,
         }
