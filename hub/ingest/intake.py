@@ -96,3 +96,15 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
         except ProtocolError as exc:
             _dead(intake, msg, unit, exc, now)
     return intake
+
+
+def refused(msg: Received, exc: ProtocolError, now: datetime) -> Intake:
+    """An intake holding only ``msg``, as a dead letter: it passed validation, but the
+    database would not store what it carries (hub/ingest/isolation.py)."""
+    intake = Intake(messages=1)
+    try:
+        unit: str | None = topics.parse(msg.topic).unit
+    except ProtocolError:
+        unit = None
+    _dead(intake, msg, unit, exc, now)
+    return intake
