@@ -38,7 +38,23 @@ def _ago(when: datetime | None) -> str:
     return f"{seconds // 86400} 天前"
 
 
+def _clock(offset: float | None) -> str:
+    """A unit's clock against the hub's, in words: 快 3 天, 慢 5 分钟."""
+    if offset is None:
+        return "—"
+    seconds = abs(offset)
+    ahead = "快" if offset > 0 else "慢"
+    if seconds < 60:
+        return f"{ahead} {seconds:.0f} 秒"
+    if seconds < 3600:
+        return f"{ahead} {seconds / 60:.0f} 分钟"
+    if seconds < 86400:
+        return f"{ahead} {seconds / 3600:.1f} 小时"
+    return f"{ahead} {seconds / 86400:.1f} 天"
+
+
 templates.env.filters["ago"] = _ago
+templates.env.filters["clock"] = _clock
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -51,6 +67,8 @@ def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> H
         {
             "units": units,
             "totals": totals(session),
+            # a Pi has no real-time clock: these units' times are kept, but flagged
+            "drifting": sum(u.clock_drift for u in units),
             "ingest": consumer.snapshot() if consumer is not None else None,
             "now": datetime.now(UTC),
             "rollouts": rollouts.list_rollouts(session, limit=5),

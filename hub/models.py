@@ -6,7 +6,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    TypeDecorator,
+    false,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -45,6 +55,16 @@ class UnitBase(SQLModel):
 
 
 class Unit(UnitBase, table=True):
+    # ingest looks up the few drifting units on every batch
+    __table_args__ = (
+        Index(
+            "unit_clock_drift",
+            "id",
+            sqlite_where=text("clock_drift"),
+            postgresql_where=text("clock_drift"),
+        ),
+    )
+
     first_seen: datetime | None = _utc(nullable=True)
     last_seen: datetime | None = _utc(nullable=True)
     online: bool = False
@@ -55,6 +75,11 @@ class Unit(UnitBase, table=True):
     health: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     health_at: datetime | None = _utc(nullable=True)
     config_version: int | None = Field(default=None, sa_type=BigInteger)
+    # The unit's clock minus the hub's, from its last heartbeat (a Pi has no real-time
+    # clock), and whether that was beyond HubSettings.clock_drift_threshold_s.
+    clock_offset_s: float | None = None
+    # a server default: ingest creates units in plain SQL that does not name this column
+    clock_drift: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class UnitPublic(UnitBase):
@@ -68,6 +93,8 @@ class UnitPublic(UnitBase):
     outbox_depth: int | None
     outbox_alarm: bool
     config_version: int | None
+    clock_offset_s: float | None = None  # the unit's clock minus the hub's, last heartbeat
+    clock_drift: bool = False  # beyond the hub's clock_drift_threshold_s
     paper: str | None = None  # the printer's paper from the last heartbeat: ok, near_end, out
     device_problems: list[str] = []  # e.g. 打印机缺纸, 签字板未连接
 
@@ -94,7 +121,11 @@ class Event(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=64)
     matter_code: str | None = Field(default=None, max_length=32)
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # ts is the unit's clock, received_at the hub's, side by side. When the unit's clock was
+    # off by more than the drift threshold as this event arrived, by how much (unit minus
+    # hub, seconds); None when it looked right. Reports can correct ts by it.
     received_at: datetime = _utc(nullable=False)
+    clock_offset_s: float | None = None
 
 
 class EventRef(SQLModel):

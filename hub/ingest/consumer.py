@@ -193,7 +193,10 @@ class IngestConsumer:
 
     def _commit(self, messages: list[Received]) -> Outcome:
         now = datetime.now(UTC)
-        outcome = commit_messages(self.engine, messages, lambda part: take(part, now), now)
+        drift_s = self.settings.clock_drift_threshold_s
+        outcome = commit_messages(
+            self.engine, messages, lambda part: take(part, now, drift_s=drift_s), now
+        )
         s = self.stats
         s.messages += outcome.messages
         s.events += outcome.events

@@ -48,9 +48,12 @@ def _dead(
     )
 
 
-def take(messages: Iterable[Received], now: datetime) -> Intake:
+def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0) -> Intake:
+    """``now`` is the hub's receive time; a unit's clock further than ``drift_s`` seconds from
+    it is drift: flagged, never refused (a Pi has no real-time clock)."""
     intake = Intake()
     batch = intake.batch
+    batch.drift_s = drift_s
     for msg in messages:
         intake.messages += 1
         unit: str | None = None
@@ -62,6 +65,9 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
                 for ev in tx.events:
                     if ev.id not in batch.events:
                         body = ev.body
+                        # an event from the future proves the clock runs ahead; one from
+                        # the past may just have waited in the unit's outbox
+                        ahead = (ev.ts - now).total_seconds()
                         batch.events[ev.id] = EventRow(
                             ev.id,
                             unit,
@@ -73,6 +79,7 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
                             body.matter_code,
                             body.model_dump_json(),
                             now,
+                            ahead if ahead > drift_s else None,
                         )
                     intake.acks[unit].append(ev.id)
                 intake.events += len(tx.events)
@@ -81,6 +88,9 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
                 batch.presence[unit] = (state.online, now)
             elif ref.channel is Channel.HEALTH:
                 health = decode(Health, msg.payload)
+                # sent the moment it was made (QoS 0, never queued by the unit): its offset
+                # is the unit's clock error, give or take the network and the ingest queue
+                batch.clocks[unit] = (health.ts - now).total_seconds()
                 batch.health[unit] = (
                     health.model_dump(mode="json"),
                     health.ts,

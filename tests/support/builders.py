@@ -117,3 +117,9 @@ POISON_MESSAGES: dict[str, Callable[[str, int], Received]] = {
     "nul_in_dead_letter_reason": _nul_in_reason,
     "nan_in_heartbeat": _nan_heartbeat,
 }
+
+
+def tx_of(events: list[CaseEnvelope]) -> Received:
+    """A tx message carrying these events (of one unit), as the hub's consumer receives it."""
+    payload = encode(TxBatch(events=events))
+    return Received(topics.topic(events[0].unit, Channel.TX), payload, 1, False)

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -28,10 +28,10 @@ EVENTS = Event.__table__  # type: ignore[attr-defined]
 BAD = "t009"  # the unit whose events take_with_poison spoils
 
 
-def take_with_poison(messages: Sequence[Received], now: Any = NOW) -> Intake:
+def take_with_poison(messages: Sequence[Received], now: Any = NOW, **options: Any) -> Intake:
     """The intake, then BAD's events get a sequence number of 2^63, which no database stores:
     a value the database refuses at commit, put past the protocol's bounds on purpose."""
-    intake = take(messages, now)
+    intake = take(messages, now, **options)
     events = intake.batch.events
     for event_id, row in events.items():
         if row.unit == BAD:
@@ -72,7 +72,7 @@ class BareUnit:
         return {e.id for e in batch.events}
 
 
-def stored(engine: Engine, ids: set[uuid.UUID]) -> int:
+def stored(engine: Engine, ids: Collection[uuid.UUID]) -> int:
     with engine.connect() as conn:
         query = select(func.count()).select_from(EVENTS).where(EVENTS.c.id.in_(list(ids)))
         return int(conn.execute(query).scalar_one())
