@@ -60,6 +60,7 @@ templates.env.filters["clock"] = _clock
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     units = list_units(session, stale_after_s=settings.stale_after_s)
+    configs = {c.unit: c for c in rollouts.unit_configs(session)}
     consumer = getattr(request.app.state, "consumer", None)
     return templates.TemplateResponse(
         request,
@@ -72,6 +73,8 @@ def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> H
             "ingest": consumer.snapshot() if consumer is not None else None,
             "now": datetime.now(UTC),
             "rollouts": rollouts.list_rollouts(session, limit=5),
-            "configs": {c.unit: c for c in rollouts.unit_configs(session)},
+            "configs": configs,
+            # units claiming a config version the hub never issued them
+            "anomalies": sum(c.anomaly for c in configs.values()),
         },
     )

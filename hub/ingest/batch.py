@@ -91,7 +91,7 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     if batch.reports:
         try:
             # A savepoint: a failure here must never cost the batch its events. Reports
-            # lost this way are repaired by heartbeats (hub.rollouts.issue).
+            # lost this way are repaired by heartbeats (hub.rollouts.sweeps).
             with conn.begin_nested():
                 record_reports(conn, batch.reports, datetime.now(UTC))
         except SQLAlchemyError:

@@ -2,7 +2,7 @@
 neighbours down.
 
 The happy path is one transaction for the whole batch, as before. When that commit fails and
-the error blames a value (hub/ingest/faults.py), the batch is bisected: each half is tried in
+the error blames a value (hub/faults.py), the batch is bisected: each half is tried in
 a transaction of its own, a half that commits is done, a half that fails is split again, and a
 single message that fails alone is dead-lettered with the database's reason. When the error
 does not blame a value (the database is down), it propagates: nothing is dead-lettered and
@@ -24,14 +24,22 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from hub.faults import blames_the_data, describe_fault
 from hub.ingest.batch import commit_ingest_batch
-from hub.ingest.faults import RefusedByDatabase, blames_the_data, describe_fault
 from hub.ingest.intake import Intake, refused
 from mqttio import Received
+from protocol.errors import ProtocolError
 from protocol.messages import ConfigReported
 
 log = logging.getLogger("bianmin.hub.ingest")
 Take = Callable[[Sequence[Received]], Intake]
+
+
+class RefusedByDatabase(ProtocolError):
+    """A message that passed validation but that the database would not store; its code is
+    the dead letter's reason code."""
+
+    code = "database_refused"
 
 
 @dataclass

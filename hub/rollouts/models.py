@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, computed_field, model_validator
 from pydantic import Field as Check
 from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
@@ -77,6 +77,12 @@ class UnitConfig(SQLModel, table=True):
     report_status: str | None = Field(default=None, max_length=16)
     report_reason: str | None = Field(default=None, max_length=2000)
     reported_at: datetime | None = _utc(nullable=True)
+    # The last version the unit claimed (in a heartbeat or a report) above anything the hub
+    # ever issued it: a corrupted or hostile unit, or a hub database restored from a backup.
+    # Recorded and shown, never used to compute the next version (hub/rollouts/anomalies.py).
+    anomaly_version: int | None = Field(default=None, sa_type=BigInteger)
+    anomaly_source: str | None = Field(default=None, max_length=16)  # heartbeat | report
+    anomaly_at: datetime | None = _utc(nullable=True)
 
 
 class Rollout(SQLModel, table=True):
@@ -198,3 +204,12 @@ class UnitConfigPublic(SQLModel):
     report_status: str | None
     report_reason: str | None
     reported_at: datetime | None
+    anomaly_version: int | None = None  # a claimed version above anything issued (UnitConfig)
+    anomaly_source: str | None = None
+    anomaly_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def anomaly(self) -> bool:
+        """The unit claimed a version the hub has not issued it (not even since)."""
+        return self.anomaly_version is not None and self.anomaly_version > self.desired_version

@@ -1,5 +1,6 @@
-"""Telling a message the database refuses from a database that is unavailable: only errors
-that name a value blame the data; an outage, a lock, or the hub's own bug blame no message."""
+"""Telling a value the database refuses from a database that is unavailable and from the
+hub's own bug: only errors that name a value blame the data; only connection, lock and
+restart errors say the database is unavailable."""
 
 import sqlite3
 
@@ -8,7 +9,7 @@ import pytest
 from psycopg import errors as pg
 from sqlalchemy import exc as sa
 
-from hub.ingest.faults import blames_the_data, describe_fault
+from hub.faults import blames_the_data, database_unavailable, describe_fault
 
 
 def wrapped(cls, orig, **kw):
@@ -54,6 +55,36 @@ def test_a_refused_value_blames_the_data(dbapi, error):
 )
 def test_an_unavailable_database_or_a_bug_blames_no_message(dbapi, error):
     assert not blames_the_data(error, dbapi)
+
+
+OUTAGES = [
+    (sqlite3, wrapped(sa.OperationalError, sqlite3.OperationalError("database is locked"))),
+    (sqlite3, sqlite3.OperationalError("database or disk is full")),
+    (psycopg, wrapped(sa.OperationalError, psycopg.OperationalError("connection refused"))),
+    (psycopg, pg.AdminShutdown("terminating connection due to administrator command")),
+    (psycopg, pg.SerializationFailure("could not serialize access")),
+    (psycopg, wrapped(sa.InterfaceError, psycopg.InterfaceError("the connection is closed"))),
+    (psycopg, sa.TimeoutError("QueuePool limit reached")),
+    (psycopg, wrapped(sa.DataError, psycopg.DataError("x"), connection_invalidated=True)),
+]
+
+
+@pytest.mark.parametrize(("dbapi", "error"), OUTAGES)
+def test_connection_lock_and_restart_errors_say_the_database_is_unavailable(dbapi, error):
+    assert database_unavailable(error, dbapi)
+
+
+@pytest.mark.parametrize(
+    ("dbapi", "error"),
+    [
+        (psycopg, pg.NumericValueOutOfRange("bigint out of range")),
+        (sqlite3, OverflowError("Python int too large to convert to SQLite INTEGER")),
+        (psycopg, wrapped(sa.ProgrammingError, pg.UndefinedColumn("column does not exist"))),
+        (sqlite3, KeyError("body")),
+    ],
+)
+def test_a_refused_value_or_a_bug_is_not_an_outage(dbapi, error):
+    assert not database_unavailable(error, dbapi)
 
 
 def test_a_lost_connection_blames_no_message_even_with_a_data_error_class():
