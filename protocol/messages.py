@@ -13,7 +13,6 @@ from uuid import UUID
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -23,7 +22,10 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from protocol.bounds import (
+    EARLIEST,
+    LATEST,
     TEXT_PATTERN,
+    TIME_RANGE,
     Count,
     FiniteFloat,
     Int64,
@@ -32,7 +34,6 @@ from protocol.bounds import (
     Timestamp,
     forbidden_character,
     printable,
-    refuse_wide_ints,
 )
 from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
 from protocol.topics import UNIT_ID_PATTERN
@@ -42,12 +43,11 @@ UnitId = Annotated[str, StringConstraints(pattern=rf"^{UNIT_ID_PATTERN}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")]
 ShortText = Text  # at most 2,000 printable characters
 Key = Annotated[Text, Field(max_length=64)]
+# An integer beyond 64 bits fits neither Int64 nor FiniteFloat (within ±2^63), so the union
+# refuses it rather than reading it as a float.
 JsonScalar = Annotated[Text, Field(max_length=1000)] | Int64 | FiniteFloat | bool | None
 DataValue = JsonScalar | Annotated[list[JsonScalar], Field(max_length=64)]
-# refuse_wide_ints: a 2^64 must be refused, not read as a float by the union above
-JsonScalars = Annotated[
-    dict[Key, DataValue], BeforeValidator(refuse_wide_ints), Field(max_length=64)
-]
+JsonScalars = Annotated[dict[Key, DataValue], Field(max_length=64)]
 
 MAX_TX_BYTES = 256 * 1024
 MAX_EVENTS_PER_BATCH = 500
@@ -183,9 +183,7 @@ class Command(Message):
     v: Literal[1] = 1
     id: UUID
     name: Name
-    args: Annotated[
-        dict[Name, JsonScalar], BeforeValidator(refuse_wide_ints), Field(max_length=64)
-    ] = Field(default_factory=dict)
+    args: Annotated[dict[Name, JsonScalar], Field(max_length=64)] = Field(default_factory=dict)
 
 
 class CommandResult(Message):
@@ -207,6 +205,14 @@ MAX_BYTES: dict[type[Message], int] = {
 }
 
 
+# the edges as pydantic quotes them in a refusal, and as Python prints them
+_TIME_EDGES = {
+    text
+    for edge in (EARLIEST, LATEST)
+    for text in (str(edge), edge.isoformat(), edge.isoformat().replace("+00:00", "Z"))
+}
+
+
 def _message(err: ErrorDetails) -> str:
     if (
         err["type"] == "string_pattern_mismatch"
@@ -214,6 +220,9 @@ def _message(err: ErrorDetails) -> str:
     ):
         found = forbidden_character(str(err["input"]))
         return f"control or formatting character {found} is not allowed"
+    ctx = err.get("ctx") or {}
+    if str(ctx.get("ge")) in _TIME_EDGES or str(ctx.get("lt")) in _TIME_EDGES:
+        return TIME_RANGE
     return err["msg"]
 
 

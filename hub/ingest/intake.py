@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hub.ingest.batch import IngestBatch
 from hub.ingest.sql import EventRow
@@ -54,6 +54,7 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
     intake = Intake()
     batch = intake.batch
     batch.drift_s = drift_s
+    horizon = now + timedelta(seconds=drift_s)
     for msg in messages:
         intake.messages += 1
         unit: str | None = None
@@ -67,7 +68,7 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
                         body = ev.body
                         # an event from the future proves the clock runs ahead; one from
                         # the past may just have waited in the unit's outbox
-                        ahead = (ev.ts - now).total_seconds()
+                        ahead = (ev.ts - now).total_seconds() if ev.ts > horizon else None
                         batch.events[ev.id] = EventRow(
                             ev.id,
                             unit,
@@ -79,7 +80,7 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
                             body.matter_code,
                             body.model_dump_json(),
                             now,
-                            ahead if ahead > drift_s else None,
+                            ahead,
                         )
                     intake.acks[unit].append(ev.id)
                 intake.events += len(tx.events)

@@ -40,7 +40,7 @@ scalars = st.one_of(
     st.booleans(),
     st.integers(-(2**53), 2**53),
     printable,
-    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(-1e18, 1e18),  # finite, within ±2^63 (protocol/bounds.py)
 )
 times = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)

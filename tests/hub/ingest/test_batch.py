@@ -59,8 +59,10 @@ def test_dead_letters_keep_topic_reason_and_raw_bytes(engine):
 
 
 def test_config_reports_are_recorded_in_the_same_commit_as_the_events(engine):
-    from hub.rollouts.store import unit_configs
+    from hub.rollouts.store import UC, unit_configs
 
+    with engine.begin() as conn:  # the hub issued t001 version 3 (only issued versions count)
+        conn.execute(UC.insert().values(unit="t001", desired_version=3))
     batch = take([tx(n=2), report("t001", 3), report("t002", 0, "rejected", "x: y")], NOW)
     commit_ingest_batch(engine, batch.batch)
     with Session(engine) as s:
