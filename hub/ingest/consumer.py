@@ -177,8 +177,9 @@ class IngestConsumer:
                 return await asyncio.to_thread(self._commit, messages)
             except Exception:
                 self.stats.db_errors += 1
+                # the database is unavailable, or the hub is at fault: no message is
                 log.exception(
-                    "ingest commit failed with the database unavailable; "
+                    "ingest commit failed, not for any message's sake; "
                     "%d messages wait and are tried again in %.0f s",
                     len(messages),
                     pause,
