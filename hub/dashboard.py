@@ -40,12 +40,29 @@ def _ago(when: datetime | None) -> str:
     return f"{seconds // 86400} 天前"
 
 
+def _clock(offset: float | None) -> str:
+    """A unit's clock against the hub's, in words: 快 3 天, 慢 5 分钟."""
+    if offset is None:
+        return "—"
+    seconds = abs(offset)
+    ahead = "快" if offset > 0 else "慢"
+    if seconds < 60:
+        return f"{ahead} {seconds:.0f} 秒"
+    if seconds < 3600:
+        return f"{ahead} {seconds / 60:.0f} 分钟"
+    if seconds < 86400:
+        return f"{ahead} {seconds / 3600:.1f} 小时"
+    return f"{ahead} {seconds / 86400:.1f} 天"
+
+
 templates.env.filters["ago"] = _ago
+templates.env.filters["clock"] = _clock
 
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     units = list_units(session, stale_after_s=settings.stale_after_s)
+    configs = {c.unit: c for c in rollouts.unit_configs(session)}
     consumer = getattr(request.app.state, "consumer", None)
     return templates.TemplateResponse(
         request,
@@ -53,10 +70,14 @@ def dashboard(request: Request, session: SessionDep, settings: SettingsDep) -> H
         {
             "units": units,
             "totals": totals(session),
+            # a Pi has no real-time clock: these units' times are kept, but flagged
+            "drifting": sum(u.clock_drift for u in units),
             "ingest": consumer.snapshot() if consumer is not None else None,
             "now": datetime.now(UTC),
             "rollouts": rollouts.list_rollouts(session, limit=5),
-            "configs": {c.unit: c for c in rollouts.unit_configs(session)},
+            "configs": configs,
+            # units claiming a config version the hub never issued them
+            "anomalies": sum(c.anomaly for c in configs.values()),
         },
     )
 

@@ -6,7 +6,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    TypeDecorator,
+    false,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -45,15 +55,31 @@ class UnitBase(SQLModel):
 
 
 class Unit(UnitBase, table=True):
+    # ingest looks up the few drifting units on every batch
+    __table_args__ = (
+        Index(
+            "unit_clock_drift",
+            "id",
+            sqlite_where=text("clock_drift"),
+            postgresql_where=text("clock_drift"),
+        ),
+    )
+
     first_seen: datetime | None = _utc(nullable=True)
     last_seen: datetime | None = _utc(nullable=True)
     online: bool = False
-    events: int = 0
-    cases: int = 0
-    last_seq: int = 0
+    # 64-bit on PostgreSQL too (its INTEGER is 32-bit): the protocol allows up to 2^63-1
+    events: int = Field(default=0, sa_type=BigInteger)
+    cases: int = Field(default=0, sa_type=BigInteger)
+    last_seq: int = Field(default=0, sa_type=BigInteger)
     health: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     health_at: datetime | None = _utc(nullable=True)
-    config_version: int | None = None
+    config_version: int | None = Field(default=None, sa_type=BigInteger)
+    # The unit's clock minus the hub's, from its last heartbeat (a Pi has no real-time
+    # clock), and whether that was beyond HubSettings.clock_drift_threshold_s.
+    clock_offset_s: float | None = None
+    # a server default: ingest creates units in plain SQL that does not name this column
+    clock_drift: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class UnitPublic(UnitBase):
@@ -67,6 +93,8 @@ class UnitPublic(UnitBase):
     outbox_depth: int | None
     outbox_alarm: bool
     config_version: int | None
+    clock_offset_s: float | None = None  # the unit's clock minus the hub's, last heartbeat
+    clock_drift: bool = False  # beyond the hub's clock_drift_threshold_s
     paper: str | None = None  # the printer's paper from the last heartbeat: ok, near_end, out
     device_problems: list[str] = []  # e.g. 打印机缺纸, 签字板未连接
 
@@ -86,14 +114,18 @@ class Event(SQLModel, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     unit: str = Field(max_length=64)
-    seq: int
+    seq: int = Field(sa_type=BigInteger)
     ts: datetime = _utc(nullable=False)
     kind: str = Field(max_length=32)
     case_id: uuid.UUID | None = Field(default=None, index=True)
     state: str | None = Field(default=None, max_length=64)
     matter_code: str | None = Field(default=None, max_length=32)
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # ts is the unit's clock, received_at the hub's, side by side. When the unit's clock was
+    # off by more than the drift threshold as this event arrived, by how much (unit minus
+    # hub, seconds); None when it looked right. Reports can correct ts by it.
     received_at: datetime = _utc(nullable=False)
+    clock_offset_s: float | None = None
 
 
 class EventRef(SQLModel):

@@ -29,6 +29,9 @@ class HubSettings(BaseSettings):
     ingest_queue_low_bytes: int = Field(default=4 * 1024 * 1024, ge=0)
     # a unit is shown stale when no heartbeat arrived for this long
     stale_after_s: float = Field(default=120.0, gt=0)
+    # A unit's clock further than this from the hub's is flagged as drift (its times are kept):
+    # far above network and queueing delays, far below what moves a case to another day.
+    clock_drift_threshold_s: float = Field(default=300.0, gt=0)
     instance: str = "hub-1"
     # local: one machine, demo and tests; the signing key is created on first start and
     # anonymous requests may read (viewer). production: the key must exist already and every

@@ -14,9 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from protocol.bounds import Count, Text
+
 # identity.reference() gives 32 hex digits
 ApplicantRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
-MaterialName = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+MaterialName = Annotated[Text, Field(min_length=1, max_length=60)]
 
 
 class CaseState(StrEnum):
@@ -69,7 +71,7 @@ class IntegrityBlacklist(_Model):
     references only, never ID numbers or names. Delivered as an artifact, so it works offline."""
 
     kind: Literal["integrity_blacklist"] = "integrity_blacklist"
-    version: Annotated[int, Field(ge=0)]  # grows with every change on the hub
+    version: Count  # grows with every change on the hub
     issued_at: datetime
     refs: tuple[ApplicantRef, ...] = Field(max_length=1_000_000)
 
@@ -88,7 +90,7 @@ class RegistryQuery(_Model):
 
 
 class RegistryFact(_Model):
-    source: Annotated[str, StringConstraints(max_length=60)]  # the department holding the data
+    source: Annotated[Text, Field(max_length=60)]  # the department holding the data
     as_of: date
 
 

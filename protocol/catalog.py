@@ -17,10 +17,11 @@ from pydantic import (
     ConfigDict,
     Field,
     NonNegativeInt,
-    PositiveInt,
     StringConstraints,
     model_validator,
 )
+
+from protocol.bounds import TEXT_PATTERN, PositiveInt64
 
 CATALOG_SCHEMA_VERSION: Literal[1] = 1
 
@@ -28,8 +29,15 @@ CATALOG_SCHEMA_VERSION: Literal[1] = 1
 # CaseTransition.matter_code (32 characters).
 MATTER_CODE_PATTERN = r"^[A-Z]{3}-[0-9]{3}$"
 MatterCode = Annotated[str, StringConstraints(pattern=MATTER_CODE_PATTERN)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# printable only (protocol/bounds.py): a catalog is stored by the hub and shown at windows
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=TEXT_PATTERN),
+]
+Note = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=TEXT_PATTERN),
+]
 # Working days; the longest legal limit in the county's list is well under a year.
 WorkingDays = Annotated[NonNegativeInt, Field(le=250)]
 
@@ -192,7 +200,7 @@ class Material(_Model):
 
 class Fee(_Model):
     item: Text
-    amount_fen: PositiveInt  # integer fen (分): money never goes through a float
+    amount_fen: PositiveInt64  # integer fen (分): money never goes through a float
     basis: Note | None = None  # the pricing document
 
     def display(self) -> str:
@@ -284,7 +292,7 @@ class Catalog(_Model):
 
     note: str = Field(alias="_note")
     schema_version: Literal[1] = CATALOG_SCHEMA_VERSION
-    version: PositiveInt  # grows with every published change; units compare it
+    version: PositiveInt64  # grows with every published change; units compare it
     title: Text
     matters: tuple[Matter, ...]
 
@@ -312,7 +320,7 @@ class Catalog(_Model):
 class CatalogSlice(_Model):
     """The matters one village window handles, as a unit receives them in its configuration."""
 
-    catalog_version: PositiveInt
+    catalog_version: PositiveInt64
     matters: tuple[Matter, ...]
 
     @model_validator(mode="after")

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from firmware_config.schema import HardwareProfile
+from protocol.bounds import PositiveInt64, Text
 from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
 from protocol.messages import MAX_CONFIG_BYTES, SignedConfig, describe
 from protocol.signing import verify_document
@@ -61,7 +62,7 @@ class ArtifactRef(_Model):
     sha256: Sha256
     size: Annotated[PositiveInt, Field(le=MAX_ARTIFACT_BYTES)]
     path: ArtifactPath
-    media_type: Annotated[str, StringConstraints(max_length=100)] = "application/json"
+    media_type: Annotated[Text, Field(max_length=100)] = "application/json"
     # How the bytes are packed; the sha256 and size are of the bytes as downloaded. Catalog
     # slices travel gzipped: 150 KB of JSON is 6 KB on a village's mobile link.
     encoding: Literal["identity", "gzip"] = "identity"
@@ -70,7 +71,7 @@ class ArtifactRef(_Model):
 class CatalogRef(_Model):
     """The catalog version the village runs and where its slice of matters is."""
 
-    version: PositiveInt
+    version: PositiveInt64
     matters: Annotated[int, Field(ge=0, le=10_000)]  # checked against the downloaded slice
     artifact: ArtifactRef
 

@@ -12,25 +12,42 @@ from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     JsonValue,
-    NonNegativeInt,
-    PositiveInt,
     StringConstraints,
     ValidationError,
 )
+from pydantic_core import ErrorDetails
 
+from protocol.bounds import (
+    EARLIEST,
+    LATEST,
+    TEXT_PATTERN,
+    TIME_RANGE,
+    Count,
+    FiniteFloat,
+    Int64,
+    PositiveInt64,
+    Text,
+    Timestamp,
+    forbidden_character,
+    printable,
+)
 from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
 from protocol.topics import UNIT_ID_PATTERN
 
+# Every field below is bounded (protocol/bounds.py): what validates is what the hub stores.
 UnitId = Annotated[str, StringConstraints(pattern=rf"^{UNIT_ID_PATTERN}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")]
-JsonScalar = str | int | float | bool | None
-DataValue = JsonScalar | list[JsonScalar]
-ShortText = Annotated[str, StringConstraints(max_length=2000)]
+ShortText = Text  # at most 2,000 printable characters
+Key = Annotated[Text, Field(max_length=64)]
+# An integer beyond 64 bits fits neither Int64 nor FiniteFloat (within ±2^63), so the union
+# refuses it rather than reading it as a float.
+JsonScalar = Annotated[Text, Field(max_length=1000)] | Int64 | FiniteFloat | bool | None
+DataValue = JsonScalar | Annotated[list[JsonScalar], Field(max_length=64)]
+JsonScalars = Annotated[dict[Key, DataValue], Field(max_length=64)]
 
 MAX_TX_BYTES = 256 * 1024
 MAX_EVENTS_PER_BATCH = 500
@@ -55,18 +72,16 @@ class CaseTransition(Message):
 
     case_id: UUID
     state: Name
-    matter_code: Annotated[str, StringConstraints(max_length=32)] | None = None
-    data: dict[Annotated[str, StringConstraints(max_length=64)], DataValue] = Field(
-        default_factory=dict, max_length=64
-    )
+    matter_code: Annotated[Text, Field(max_length=32)] | None = None
+    data: JsonScalars = Field(default_factory=dict)
 
 
 class _EnvelopeBase(Message):
     v: Literal[1] = 1
     id: UUID
     unit: UnitId
-    seq: NonNegativeInt
-    ts: AwareDatetime
+    seq: Count
+    ts: Timestamp  # the unit's clock: kept even when far from the hub's (see clock drift)
 
 
 class CaseEnvelope(_EnvelopeBase):
@@ -107,14 +122,14 @@ class Ack(Message):
 class State(Message):
     v: Literal[1] = 1
     online: bool
-    ts: AwareDatetime | None = None  # absent in the last will: the broker sends it, not the unit
+    ts: Timestamp | None = None  # absent in the last will: the broker sends it, not the unit
 
 
 class OutboxHealth(Message):
-    depth: NonNegativeInt
-    bytes: NonNegativeInt
-    limit_bytes: PositiveInt
-    oldest_age_s: float | None = None
+    depth: Count
+    bytes: Count
+    limit_bytes: PositiveInt64
+    oldest_age_s: FiniteFloat | None = None
     alarm: bool = False
 
 
@@ -127,14 +142,14 @@ class DeviceStatus(Message):
 
 class Health(Message):
     v: Literal[1] = 1
-    ts: AwareDatetime
-    uptime_s: float
+    ts: Timestamp
+    uptime_s: FiniteFloat
     outbox: OutboxHealth
-    config_version: NonNegativeInt | None = None
-    versions: dict[Name, Annotated[str, StringConstraints(max_length=64)]] = Field(
-        default_factory=dict
+    config_version: Count | None = None
+    versions: dict[Name, Annotated[Text, Field(max_length=64)]] = Field(
+        default_factory=dict, max_length=32
     )
-    devices: dict[Name, DeviceStatus] = Field(default_factory=dict)
+    devices: dict[Name, DeviceStatus] = Field(default_factory=dict, max_length=32)
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -145,20 +160,20 @@ class SignedConfig(Message):
 
     v: Literal[1] = 1
     unit: UnitId
-    version: PositiveInt
-    issued_at: AwareDatetime
+    version: PositiveInt64
+    issued_at: Timestamp
     body: dict[str, JsonValue]
     alg: Literal["ed25519"]
-    key_id: Annotated[str, StringConstraints(max_length=64)]
-    sig: Annotated[str, StringConstraints(max_length=256)]
+    key_id: Annotated[Text, Field(max_length=64)]
+    sig: Annotated[Text, Field(max_length=256)]
 
 
 class ConfigReported(Message):
     v: Literal[1] = 1
-    version: NonNegativeInt
+    version: Count
     status: Literal["applied", "rejected"]
     reason: ShortText | None = None
-    ts: AwareDatetime
+    ts: Timestamp
 
 
 # -- operator commands ------------------------------------------------------------------------
@@ -168,7 +183,7 @@ class Command(Message):
     v: Literal[1] = 1
     id: UUID
     name: Name
-    args: dict[Name, JsonScalar] = Field(default_factory=dict)
+    args: Annotated[dict[Name, JsonScalar], Field(max_length=64)] = Field(default_factory=dict)
 
 
 class CommandResult(Message):
@@ -176,7 +191,7 @@ class CommandResult(Message):
     id: UUID
     ok: bool
     detail: ShortText | None = None
-    ts: AwareDatetime
+    ts: Timestamp
 
 
 # -- decoding ---------------------------------------------------------------------------------
@@ -190,12 +205,34 @@ MAX_BYTES: dict[type[Message], int] = {
 }
 
 
+# the edges as pydantic quotes them in a refusal, and as Python prints them
+_TIME_EDGES = {
+    text
+    for edge in (EARLIEST, LATEST)
+    for text in (str(edge), edge.isoformat(), edge.isoformat().replace("+00:00", "Z"))
+}
+
+
+def _message(err: ErrorDetails) -> str:
+    if (
+        err["type"] == "string_pattern_mismatch"
+        and (err.get("ctx") or {}).get("pattern") == TEXT_PATTERN
+    ):
+        found = forbidden_character(str(err["input"]))
+        return f"control or formatting character {found} is not allowed"
+    ctx = err.get("ctx") or {}
+    if str(ctx.get("ge")) in _TIME_EDGES or str(ctx.get("lt")) in _TIME_EDGES:
+        return TIME_RANGE
+    return err["msg"]
+
+
 def describe(exc: ValidationError, limit: int = 3) -> str:
-    """A one-line reason naming the first failing fields, for dead letters and reports."""
+    """A one-line reason naming the first failing fields, for dead letters and reports. The
+    names come from the sender (dictionary keys), so each is cut short and made printable."""
     parts = []
-    for err in exc.errors()[:limit]:
-        loc = ".".join(str(p) for p in err["loc"]) or "(message)"
-        parts.append(f"{loc}: {err['msg']}")
+    for err in exc.errors(include_url=False, include_input=True)[:limit]:
+        loc = ".".join(printable(str(p), 64) for p in err["loc"]) or "(message)"
+        parts.append(f"{loc}: {printable(_message(err), 300)}")
     more = exc.error_count() - limit
     if more > 0:
         parts.append(f"and {more} more")

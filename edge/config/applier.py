@@ -42,6 +42,7 @@ from edge.errors import (
 )
 from firmware_config.schema import HardwareProfile
 from protocol import topics
+from protocol.bounds import MAX_TEXT, printable
 from protocol.case import IntegrityBlacklist
 from protocol.catalog import CatalogSlice
 from protocol.config import (
@@ -333,5 +334,7 @@ class ConfigApplier:
     def _outcome(
         version: int, status: Literal["applied", "rejected"], reason: str | None = None
     ) -> ConfigReported:
-        short = reason[:2000] if reason else None
+        # the reason quotes exceptions (an HTTP error's text has line breaks), and the
+        # contract takes printable text only (protocol/bounds.py)
+        short = printable(reason, MAX_TEXT) if reason else None
         return ConfigReported(version=version, status=status, reason=short, ts=utc_now())

@@ -8,7 +8,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, func, select
+from sqlalchemy import JSON, BigInteger, Column, func, select
 from sqlmodel import Field, Session, SQLModel
 
 from hub import audit
@@ -21,7 +21,7 @@ from protocol.catalog import Catalog
 
 
 class CatalogRecord(SQLModel, table=True):
-    version: int = Field(primary_key=True)
+    version: int = Field(primary_key=True, sa_type=BigInteger)  # 64-bit, as the protocol allows
     sha256: str = Field(max_length=64)
     title: str = Field(max_length=60)
     uploaded_at: datetime = _utc(nullable=False)

@@ -3,6 +3,7 @@ in one transaction, so the consumer acknowledges exactly what was committed."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections import defaultdict
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.ingest.sql import EventRow, UnitBump, bump_units, insert_events
+from hub.ingest.sql import EventRow, UnitBump, bump_units, drifting_clocks, insert_events
 from hub.models import DeadLetter, Unit
 from hub.rollouts.reports import record_reports
 from protocol.case import CaseState
@@ -35,6 +36,13 @@ class IngestBatch:
     seen: dict[str, datetime] = field(default_factory=dict)
     # config/reported messages, recorded in the same transaction as everything else
     reports: list[tuple[str, ConfigReported]] = field(default_factory=list)
+    # each heartbeat's clock offset (the unit's clock minus the hub's), and the threshold
+    # beyond which an offset is drift (HubSettings.clock_drift_threshold_s)
+    clocks: dict[str, float] = field(default_factory=dict)
+    drift_s: float = 300.0
+
+    def drifts(self, offset: float) -> bool:
+        return abs(offset) > self.drift_s
 
     def touch(self, unit: str, at: datetime) -> None:
         if unit not in self.seen or self.seen[unit] < at:
@@ -44,7 +52,7 @@ class IngestBatch:
 def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     """Insert-or-ignore the events (the id is the key), update units, store dead letters.
     Returns the ids that were new. The caller commits."""
-    inserted = insert_events(conn, list(batch.events.values()))
+    inserted = insert_events(conn, _flag_drift(conn, batch) if batch.events else [])
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # events, cases, max seq
     for event_id in inserted:
         row = batch.events[event_id]
@@ -67,7 +75,14 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
         conn.execute(
             update(UNITS).where(UNITS.c.id == bindparam("unit_id")),
             [
-                {"unit_id": u, "health": doc, "health_at": at, "config_version": version}
+                {
+                    "unit_id": u,
+                    "health": doc,
+                    "health_at": at,
+                    "config_version": version,
+                    "clock_offset_s": batch.clocks.get(u),
+                    "clock_drift": batch.drifts(batch.clocks.get(u, 0.0)),
+                }
                 for u, (doc, at, version) in batch.health.items()
             ],
         )
@@ -76,12 +91,28 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     if batch.reports:
         try:
             # A savepoint: a failure here must never cost the batch its events. Reports
-            # lost this way are repaired by heartbeats (hub.rollouts.issue).
+            # lost this way are repaired by heartbeats (hub.rollouts.sweeps).
             with conn.begin_nested():
                 record_reports(conn, batch.reports, datetime.now(UTC))
         except SQLAlchemyError:
             log.exception("recording %d config reports failed", len(batch.reports))
     return inserted
+
+
+def _flag_drift(conn: Connection, batch: IngestBatch) -> list[EventRow]:
+    """The batch's events, each flagged with its unit's clock offset when that unit's clock
+    drifts: as its last stored heartbeat said, or a heartbeat in this batch (newer). An event
+    already flagged by its own time (ahead of the hub's) keeps that."""
+    offsets: dict[str, float | None] = dict(drifting_clocks(conn))
+    for unit, beat in batch.clocks.items():
+        offsets[unit] = beat if batch.drifts(beat) else None
+    rows = []
+    for row in batch.events.values():
+        offset = offsets.get(row.unit)
+        if offset is not None and row.clock_offset_s is None:
+            row = dataclasses.replace(row, clock_offset_s=offset)
+        rows.append(row)
+    return rows
 
 
 def commit_ingest_batch(engine: Engine, batch: IngestBatch) -> set[uuid.UUID]:

@@ -5,6 +5,10 @@ Back-pressure: received messages wait in a bounded queue; past the high-water ma
 stops reading its socket, so the broker (and behind it the units' outboxes) holds the backlog
 instead of this process's memory. Reading resumes below the low-water mark.
 
+Failures: a message the database refuses is isolated and dead-lettered, and the rest of its
+batch committed (hub/ingest/isolation.py). A database that is unavailable is nobody's fault:
+the batch is kept and tried again, with growing pauses, until it commits.
+
 Stopping: reading stops, the batch being committed is finished and acknowledged, and then the
 connection closes. Messages still queued are dropped unacknowledged; units resend them.
 """
@@ -22,8 +26,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from hub.ingest.batch import commit_ingest_batch
-from hub.ingest.intake import Intake, take
+from hub.ingest.intake import take
+from hub.ingest.isolation import Outcome, commit_messages
 from hub.settings import HubSettings
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
 from protocol import topics
@@ -34,6 +38,9 @@ log = logging.getLogger("bianmin.hub.ingest")
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 # how long stop() waits for the batch in flight; a database that hangs longer costs only resends
 STOP_TIMEOUT_S = 10.0
+# pauses between tries of a batch while the database is unavailable
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 15.0
 
 
 @dataclass
@@ -43,8 +50,10 @@ class IngestStats:
     inserted: int = 0
     duplicates: int = 0
     dead_letters: int = 0
+    refused: int = 0  # messages the database would not store, dead-lettered at commit
     batches: int = 0
-    db_errors: int = 0
+    isolations: int = 0  # batches that had to be split to find what the database refused
+    db_errors: int = 0  # commits that failed with the database unavailable (then retried)
     pauses: int = 0
     queued: int = 0
     queued_bytes: int = 0
@@ -62,6 +71,7 @@ class IngestConsumer:
         self._wake = asyncio.Event()
         self._paused = False
         self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self.on_reports: list[Any] = []  # callbacks for config/reported (rollouts)
         subs = [topics.subscription(ch) for ch in Channel if ch.upstream]
@@ -92,6 +102,7 @@ class IngestConsumer:
         self._stopping = True
         self.client.pause_reading()
         self._wake.set()
+        self._stop_requested.set()
         writer = self._writer_task
         try:
             if writer is not None and not writer.done():
@@ -141,18 +152,13 @@ class IngestConsumer:
                 continue  # woken by a message, or by stop()
             messages = self._take_batch()
             started = time.perf_counter()
-            try:
-                intake = await asyncio.to_thread(self._commit, messages)
-            except Exception:
-                # Nothing is acknowledged, so units resend; wait before retrying the database.
-                self.stats.db_errors += 1
-                log.exception("ingest commit failed; %d messages will be resent", len(messages))
-                await asyncio.sleep(1.0)
-                continue
+            outcome = await self._commit_until_stored(messages)
+            if outcome is None:
+                return  # stopping while the database was unavailable: units resend
             self.stats.last_batch_ms = round((time.perf_counter() - started) * 1000, 2)
-            self._acknowledge(intake)
+            self._acknowledge(outcome)
             for callback in self.on_reports:
-                for unit, report in intake.reports:
+                for unit, report in outcome.reports:
                     callback(unit, report)
             if (
                 self._paused
@@ -162,23 +168,52 @@ class IngestConsumer:
                 self._paused = False
                 self.client.resume_reading()
 
-    def _commit(self, messages: list[Received]) -> Intake:
-        intake = take(messages, datetime.now(UTC))
-        inserted = commit_ingest_batch(self.engine, intake.batch)
-        s = self.stats
-        s.messages += intake.messages
-        s.events += intake.events
-        s.inserted += len(inserted)
-        s.duplicates += intake.events - len(inserted)
-        s.dead_letters += len(intake.batch.dead)
-        s.batches += 1
-        return intake
+    async def _commit_until_stored(self, messages: list[Received]) -> Outcome | None:
+        """Commit the batch, trying again while the database is unavailable; None if stop()
+        came first. Nothing is acknowledged or dead-lettered until a commit went through."""
+        pause = RETRY_FIRST_S
+        while True:
+            try:
+                return await asyncio.to_thread(self._commit, messages)
+            except Exception:
+                self.stats.db_errors += 1
+                # the database is unavailable, or the hub is at fault: no message is
+                log.exception(
+                    "ingest commit failed, not for any message's sake; "
+                    "%d messages wait and are tried again in %.0f s",
+                    len(messages),
+                    pause,
+                )
+            if self._stopping:
+                return None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_requested.wait(), pause)
+            if self._stopping:
+                return None
+            pause = min(pause * 2, RETRY_MAX_S)
 
-    def _acknowledge(self, intake: Intake) -> None:
+    def _commit(self, messages: list[Received]) -> Outcome:
+        now = datetime.now(UTC)
+        drift_s = self.settings.clock_drift_threshold_s
+        outcome = commit_messages(
+            self.engine, messages, lambda part: take(part, now, drift_s=drift_s), now
+        )
+        s = self.stats
+        s.messages += outcome.messages
+        s.events += outcome.events
+        s.inserted += outcome.inserted
+        s.duplicates += outcome.events - outcome.inserted
+        s.dead_letters += outcome.dead_letters
+        s.refused += outcome.refused
+        s.isolations += outcome.commits > 1
+        s.batches += 1
+        return outcome
+
+    def _acknowledge(self, outcome: Outcome) -> None:
         # QoS 0 on purpose: an ack is idempotent and a lost one only makes the unit resend,
         # which earns another ack; QoS 1 would add a PUBACK per ack and guarantee nothing more
         # (sessions are clean, so an offline unit misses it either way).
-        for unit, ids in intake.acks.items():
+        for unit, ids in outcome.acks.items():
             for i in range(0, len(ids), MAX_ACK_IDS):
                 payload = encode(Ack(ids=ids[i : i + MAX_ACK_IDS]))
                 try:

@@ -7,16 +7,19 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hub.ingest.batch import IngestBatch
 from hub.ingest.deadletter import dead_letter
 from hub.ingest.sql import EventRow
 from mqttio import Received
 from protocol import topics
+from protocol.bounds import printable
 from protocol.errors import InvalidTopic, ProtocolError
 from protocol.messages import ConfigReported, Health, State, decode, decode_tx
 from protocol.topics import Channel
+
+MAX_REASON = 2000  # characters, as DeadLetter.reason holds
 
 
 @dataclass
@@ -44,9 +47,13 @@ def _dead(
     )
 
 
-def take(messages: Iterable[Received], now: datetime) -> Intake:
+def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0) -> Intake:
+    """``now`` is the hub's receive time; a unit's clock further than ``drift_s`` seconds from
+    it is drift: flagged, never refused (a Pi has no real-time clock)."""
     intake = Intake()
     batch = intake.batch
+    batch.drift_s = drift_s
+    horizon = now + timedelta(seconds=drift_s)
     for msg in messages:
         intake.messages += 1
         unit: str | None = None
@@ -58,6 +65,9 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
                 for ev in tx.events:
                     if ev.id not in batch.events:
                         body = ev.body
+                        # an event from the future proves the clock runs ahead; one from
+                        # the past may just have waited in the unit's outbox
+                        ahead = (ev.ts - now).total_seconds() if ev.ts > horizon else None
                         batch.events[ev.id] = EventRow(
                             ev.id,
                             unit,
@@ -69,6 +79,7 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
                             body.matter_code,
                             body.model_dump_json(),
                             now,
+                            ahead,
                         )
                     intake.acks[unit].append(ev.id)
                 intake.events += len(tx.events)
@@ -77,6 +88,9 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
                 batch.presence[unit] = (state.online, now)
             elif ref.channel is Channel.HEALTH:
                 health = decode(Health, msg.payload)
+                # sent the moment it was made (QoS 0, never queued by the unit): its offset
+                # is the unit's clock error, give or take the network and the ingest queue
+                batch.clocks[unit] = (health.ts - now).total_seconds()
                 batch.health[unit] = (
                     health.model_dump(mode="json"),
                     health.ts,
@@ -91,4 +105,16 @@ def take(messages: Iterable[Received], now: datetime) -> Intake:
             batch.touch(unit, now)
         except ProtocolError as exc:
             _dead(intake, msg, unit, exc, now)
+    return intake
+
+
+def refused(msg: Received, exc: ProtocolError, now: datetime) -> Intake:
+    """An intake holding only ``msg``, as a dead letter: it passed validation, but the
+    database would not store what it carries (hub/ingest/isolation.py)."""
+    intake = Intake(messages=1)
+    try:
+        unit: str | None = topics.parse(msg.topic).unit
+    except ProtocolError:
+        unit = None
+    _dead(intake, msg, unit, exc, now)
     return intake

@@ -17,7 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-EVENT_COLUMNS = "id, unit, seq, ts, kind, case_id, state, matter_code, body, received_at"
+EVENT_COLUMNS = (
+    "id, unit, seq, ts, kind, case_id, state, matter_code, body, received_at, clock_offset_s"
+)
+_EVENT_FIELDS = 11
 _SQLITE_MAX_VARIABLES = 32_000
 
 
@@ -33,6 +36,7 @@ class EventRow:
     matter_code: str | None
     body_json: str
     received_at: datetime
+    clock_offset_s: float | None = None  # set when the unit's clock drifts (Event.clock_offset_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,7 @@ def insert_events(conn: Connection, rows: Sequence[EventRow]) -> set[uuid.UUID]:
 
 def _insert_events_sqlite(conn: Connection, rows: Sequence[EventRow]) -> set[uuid.UUID]:
     inserted: set[uuid.UUID] = set()
-    per_statement = _SQLITE_MAX_VARIABLES // 10
+    per_statement = _SQLITE_MAX_VARIABLES // _EVENT_FIELDS
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         params: list[object] = []
@@ -81,8 +85,9 @@ def _insert_events_sqlite(conn: Connection, rows: Sequence[EventRow]) -> set[uui
                 r.matter_code,
                 r.body_json,
                 received if r.received_at is chunk[0].received_at else _sqlite_time(r.received_at),
+                r.clock_offset_s,
             )
-        values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(chunk))
+        values = ",".join(["(?,?,?,?,?,?,?,?,?,?,?)"] * len(chunk))
         result = conn.exec_driver_sql(
             f"INSERT INTO event ({EVENT_COLUMNS}) VALUES {values} "
             "ON CONFLICT (id) DO NOTHING RETURNING id",
@@ -95,12 +100,13 @@ def _insert_events_sqlite(conn: Connection, rows: Sequence[EventRow]) -> set[uui
 _PG_STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS event_stage (id uuid, unit text, seq int8, "
     "ts timestamptz, kind text, case_id uuid, state text, matter_code text, body text, "
-    "received_at timestamptz) ON COMMIT DELETE ROWS; "
+    "received_at timestamptz, clock_offset_s float8) ON COMMIT DELETE ROWS; "
     "CREATE TEMP TABLE IF NOT EXISTS unit_stage (id text, t timestamptz, n int8, c int8, "
     "s int8) ON COMMIT DELETE ROWS"
 )
 _PG_EVENT_TYPES = [
-    "uuid", "text", "int8", "timestamptz", "text", "uuid", "text", "text", "text", "timestamptz"
+    "uuid", "text", "int8", "timestamptz", "text", "uuid", "text", "text", "text", "timestamptz",
+    "float8",
 ]  # fmt: skip
 
 
@@ -122,16 +128,23 @@ def _insert_events_postgres(conn: Connection, rows: Sequence[EventRow]) -> set[u
         for r in rows:
             copy.write_row(
                 (r.id, r.unit, r.seq, r.ts, r.kind, r.case_id, r.state, r.matter_code,
-                 r.body_json, r.received_at)
+                 r.body_json, r.received_at, r.clock_offset_s)
             )  # fmt: skip
     cur.execute(
         f"INSERT INTO event ({EVENT_COLUMNS}) "
-        "SELECT id, unit, seq, ts, kind, case_id, state, matter_code, body::json, received_at "
-        "FROM event_stage ON CONFLICT (id) DO NOTHING RETURNING id"
+        "SELECT id, unit, seq, ts, kind, case_id, state, matter_code, body::json, received_at, "
+        "clock_offset_s FROM event_stage ON CONFLICT (id) DO NOTHING RETURNING id"
     )
     inserted = {row[0] for row in cur.fetchall()}
     cur.execute("TRUNCATE event_stage")  # the transaction goes on: unit counters, dead letters
     return inserted
+
+
+def drifting_clocks(conn: Connection) -> dict[str, float]:
+    """The units whose last heartbeat showed clock drift, with their offset: few or none, read
+    through the partial index unit_clock_drift."""
+    rows = conn.exec_driver_sql("SELECT id, clock_offset_s FROM unit WHERE clock_drift")
+    return {unit: offset for unit, offset in rows if offset is not None}
 
 
 def bump_units(conn: Connection, bumps: Iterable[UnitBump]) -> None:

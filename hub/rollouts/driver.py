@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from hub.rollouts.issue import Publication, mark_unpublished, step
+from hub.rollouts.issue import Publication
+from hub.rollouts.sweeps import mark_unpublished
+from hub.rollouts.tick import step
 from mqttio import AsyncMqttClient, NotConnected
 from protocol import topics
 from protocol.topics import Channel

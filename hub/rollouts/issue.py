@@ -1,5 +1,6 @@
-"""The driver's database steps: issue a stage (allocate versions, sign, record), judge a stage
-against the failure threshold, time units out, and find configs to publish again.
+"""The driver's database steps for one rollout: issue a stage (allocate versions, sign,
+record) and judge it against the failure threshold. The sweeps over every unit are in
+sweeps.py, and one pass over every rollout in tick.py.
 
 Each step is one transaction with the rollout row locked (on PostgreSQL; SQLite has one
 writer at a time anyway), so two hub processes driving at once never issue a unit twice or
@@ -8,30 +9,34 @@ move a stage twice; the loser of a race finds nothing left to do.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub import audit
 from hub.accounts.roles import SYSTEM
+from hub.faults import cause, database_unavailable, describe_fault
 from hub.rollouts.models import (
-    ACTIVE,
     FAILED,
     ConfigBlob,
     RolloutState,
     UnitState,
 )
-from hub.rollouts.store import ROLLOUTS, RU, UC, UNITS, VERSIONS
+from hub.rollouts.store import ROLLOUTS, RU, UC, VERSIONS
 from hub.sql import chunks, insert_for
+from protocol.bounds import INT64_MAX, printable
 from protocol.canonical import canonical_json
 from protocol.config import config_document
 from protocol.signing import sign_document
 
+log = logging.getLogger("bianmin.hub.rollouts")
 BLOBS = ConfigBlob.__table__  # type: ignore[attr-defined]
 ISSUE_CHUNK = 1000  # units signed and committed per transaction
 
@@ -60,7 +65,10 @@ def issue_stage(
     driver publishes each chunk as soon as it is committed and comes back for the rest, so
     the first units apply while the hub is still signing for the last ones.
 
-    Two drivers issuing the same unit would both give it desired_version + 1: the second
+    A unit that cannot be issued (its version would overflow, its body is missing, signing
+    or writing its row fails) is failed alone, with the reason, and the others go on.
+
+    Two drivers issuing the same unit would both give it the same next version: the second
     insert breaks ConfigVersion's primary key and its transaction rolls back (on PostgreSQL
     the rollout row lock taken by ``advance`` already serialises them)."""
     pending = conn.execute(
@@ -80,39 +88,84 @@ def issue_stage(
         insert_for(conn, UC).on_conflict_do_nothing(index_elements=["unit"]),
         [{"unit": u} for u in units],
     )
-    # The next version is above anything the unit is known to have, not only above what this
-    # database issued: after a restore from backup it must not reissue a number in use.
-    running = select(UNITS.c.config_version).where(UNITS.c.id == UC.c.unit).scalar_subquery()
-    desired: dict[str, int] = {}
-    for part in chunks(units):
-        rows = conn.execute(
-            select(UC.c.unit, UC.c.desired_version, UC.c.applied_version, running).where(
-                UC.c.unit.in_(part)
-            )
-        ).all()
-        desired.update({r[0]: max(r[1], r[2], r[3] or 0) for r in rows})
+    issued = _highest_issued(conn, units)
     bodies = _bodies(conn, {r.body_hash for r in pending})
     issued_at = now.isoformat().replace("+00:00", "Z")
-    versions, issued, out = [], [], []
+    ready: list[_Issue] = []
+    failed: dict[str, str] = {}
     for r in pending:
-        version = desired[r.unit] + 1
-        document = config_document(
-            unit=r.unit, version=version, issued_at=issued_at, body=bodies[r.body_hash]
+        try:
+            ready.append(_sign(key, r.unit, issued[r.unit] + 1, issued_at, bodies, r.body_hash))
+        except Exception as exc:  # this unit only: a bug or a bad row must not stop the rest
+            log.exception("rollout %d: cannot issue a config for %s", rollout_id, r.unit)
+            failed[r.unit] = describe_fault(exc)
+    written = _write_isolated(conn, rollout_id, now, ready, failed)
+    if failed:
+        _fail_units(conn, rollout_id, now, failed)
+    return [item.publication for item in written]
+
+
+@dataclass(frozen=True, slots=True)
+class _Issue:
+    version: dict[str, Any]  # the ConfigVersion row
+    publication: Publication
+
+    @property
+    def unit(self) -> str:
+        return self.publication.unit
+
+
+class VersionOverflow(ValueError):
+    """The next version would not fit in 64 bits."""
+
+
+def _highest_issued(conn: Connection, units: list[str]) -> dict[str, int]:
+    """The highest version the hub ever issued each unit. Only the hub's own numbers count:
+    what a unit claims above them is an anomaly (hub/rollouts/anomalies.py), and a heartbeat
+    claiming 2^63-1 must not make the next version overflow."""
+    issued: dict[str, int] = {u: 0 for u in units}
+    for part in chunks(units):
+        rows = conn.execute(select(UC.c.unit, UC.c.desired_version).where(UC.c.unit.in_(part)))
+        issued.update({r.unit: r.desired_version for r in rows})
+        # the versions table too: a desired_version left behind must not reuse a number
+        top = conn.execute(
+            select(VERSIONS.c.unit, func.max(VERSIONS.c.version))
+            .where(VERSIONS.c.unit.in_(part))
+            .group_by(VERSIONS.c.unit)
         )
-        signed = sign_document(document, key)
-        envelope = {k: v for k, v in signed.items() if k != "body"}
-        versions.append(
-            {
-                "unit": r.unit,
-                "version": version,
-                "body_hash": r.body_hash,
-                "envelope": envelope,
-                "rollout_id": rollout_id,
-                "created_at": now,
-            }
-        )
-        issued.append({"u": r.unit, "v": version})
-        out.append(Publication(r.unit, canonical_json(signed)))
+        for unit, version in top:
+            issued[unit] = max(issued[unit], version)
+    return issued
+
+
+def _sign(
+    key: Ed25519PrivateKey,
+    unit: str,
+    version: int,
+    issued_at: str,
+    bodies: dict[str, dict[str, Any]],
+    body_hash: str,
+) -> _Issue:
+    if version > INT64_MAX:
+        raise VersionOverflow(f"version {version} does not fit in 64 bits")
+    if body_hash not in bodies:
+        raise KeyError(f"no config body {body_hash}")
+    document = config_document(
+        unit=unit, version=version, issued_at=issued_at, body=bodies[body_hash]
+    )
+    signed = sign_document(document, key)
+    row = {
+        "unit": unit,
+        "version": version,
+        "body_hash": body_hash,
+        "envelope": {k: v for k, v in signed.items() if k != "body"},
+    }
+    return _Issue(row, Publication(unit, canonical_json(signed)))
+
+
+def _write(conn: Connection, rollout_id: int, now: datetime, items: list[_Issue]) -> None:
+    versions = [{**i.version, "rollout_id": rollout_id, "created_at": now} for i in items]
+    issued = [{"u": i.unit, "v": i.version["version"]} for i in items]
     conn.execute(VERSIONS.insert(), versions)
     conn.execute(
         update(UC)
@@ -126,7 +179,68 @@ def issue_stage(
         .values(state=UnitState.DELIVERED.value, version=bindparam("v"), issued_at=now),
         issued,
     )
-    return out
+
+
+def _write_isolated(
+    conn: Connection,
+    rollout_id: int,
+    now: datetime,
+    items: list[_Issue],
+    failed: dict[str, str],
+) -> list[_Issue]:
+    """Write the chunk at once; if a row breaks it, unit by unit, failing only that unit.
+    Savepoints, so a failure leaves the rest of the transaction (and the lock) intact.
+
+    A version already taken is no bad row but a second driver that issued it first (the
+    next version is above every one recorded): that rolls back the whole step, and the
+    retry finds the work done."""
+    if not items:
+        return []
+    try:
+        with conn.begin_nested():
+            _write(conn, rollout_id, now, items)
+        return items
+    except SQLAlchemyError as exc:
+        _raise_unless_bad_row(conn, exc)
+        log.warning("rollout %d: writing %d units failed (%s); one by one", rollout_id,
+                    len(items), describe_fault(exc))  # fmt: skip
+    written = []
+    for item in items:
+        try:
+            with conn.begin_nested():
+                _write(conn, rollout_id, now, [item])
+        except SQLAlchemyError as exc:
+            _raise_unless_bad_row(conn, exc)
+            failed[item.unit] = describe_fault(exc)
+            continue
+        written.append(item)
+    return written
+
+
+def _raise_unless_bad_row(conn: Connection, exc: SQLAlchemyError) -> None:
+    dbapi = conn.dialect.loaded_dbapi
+    if database_unavailable(exc, dbapi) or isinstance(cause(exc), dbapi.IntegrityError):
+        raise exc
+
+
+def _fail_units(conn: Connection, rollout_id: int, now: datetime, failed: dict[str, str]) -> None:
+    """The hub could not issue these units: they count as failed (``rejected``, the reason
+    starting with ``hub_error:``) towards the stage's threshold, and the audit log says why."""
+    reasons = {u: printable(f"hub_error: {why}", 2000) for u, why in sorted(failed.items())}
+    conn.execute(
+        update(RU)
+        .where(RU.c.rollout_id == rollout_id, RU.c.unit == bindparam("u"))
+        .values(state=UnitState.REJECTED.value, finished_at=now, reason=bindparam("why")),
+        [{"u": u, "why": why} for u, why in reasons.items()],
+    )
+    shown = dict(list(reasons.items())[:20])
+    audit.record(
+        conn,
+        actor=SYSTEM,
+        action="rollout.unit_error",
+        target=f"rollout/{rollout_id}",
+        detail={"units": len(reasons), "reasons": shown},
+    )
 
 
 def _stage_counts(conn: Connection, rollout_id: int, stage: int) -> Counter[str]:
@@ -194,115 +308,3 @@ def _set(conn: Connection, rollout_id: int, now: datetime, **values: Any) -> Non
     conn.execute(
         update(ROLLOUTS).where(ROLLOUTS.c.id == rollout_id).values(updated_at=now, **values)
     )
-
-
-def active_rollouts(conn: Connection) -> list[tuple[int, str, float]]:
-    rows = conn.execute(
-        select(ROLLOUTS.c.id, ROLLOUTS.c.state, ROLLOUTS.c.timeout_s)
-        .where(ROLLOUTS.c.state.in_(ACTIVE))
-        .order_by(ROLLOUTS.c.id)
-    )
-    return [(r.id, r.state, r.timeout_s) for r in rows]
-
-
-def expire(conn: Connection, *, rollout_id: int, timeout_s: float, now: datetime) -> int:
-    """Delivered units with no report within the timeout become timed_out."""
-    return int(
-        conn.execute(
-            update(RU)
-            .where(
-                RU.c.rollout_id == rollout_id,
-                RU.c.state == UnitState.DELIVERED.value,
-                RU.c.issued_at < now - timedelta(seconds=timeout_s),
-            )
-            .values(
-                state=UnitState.TIMED_OUT.value,
-                finished_at=now,
-                reason=f"no report within {timeout_s:g} s",
-            )
-        ).rowcount
-    )
-
-
-def reconcile_heartbeats(conn: Connection, *, now: datetime) -> int:
-    """A unit whose heartbeat says it runs the version a rollout gave it has applied it, even
-    if its report was lost (a hub killed between PUBACK and commit, for instance)."""
-    running = select(UNITS.c.config_version).where(UNITS.c.id == RU.c.unit).scalar_subquery()
-    active = select(ROLLOUTS.c.id).where(ROLLOUTS.c.state.in_(ACTIVE))
-    return int(
-        conn.execute(
-            update(RU)
-            .where(
-                RU.c.rollout_id.in_(active),
-                RU.c.state.in_((UnitState.DELIVERED.value, UnitState.TIMED_OUT.value)),
-                RU.c.version == running,
-            )
-            .values(state=UnitState.APPLIED.value, finished_at=now, reason="seen in heartbeat")
-        ).rowcount
-    )
-
-
-def due_republish(
-    conn: Connection, *, now: datetime, after_s: float, limit: int = 2000
-) -> list[Publication]:
-    """Desired configs not applied yet and not published for ``after_s``: publish them again
-    (a broker that crashed before saving its retained messages loses them)."""
-    stmt = (
-        select(UC.c.unit, VERSIONS.c.envelope, BLOBS.c.body)
-        .join(
-            VERSIONS,
-            and_(VERSIONS.c.unit == UC.c.unit, VERSIONS.c.version == UC.c.desired_version),
-        )
-        .join(BLOBS, BLOBS.c.hash == VERSIONS.c.body_hash)
-        .where(
-            UC.c.desired_version > UC.c.applied_version,
-            or_(UC.c.published_at.is_(None), UC.c.published_at < now - timedelta(seconds=after_s)),
-            # a unit that refused this version refuses it again, unless the cause was transient
-            or_(
-                UC.c.report_version.is_(None),
-                UC.c.report_version != UC.c.desired_version,
-                UC.c.report_status != UnitState.REJECTED.value,
-                UC.c.report_reason.like("artifact_unavailable%"),
-            ),
-        )
-        .order_by(UC.c.unit)
-        .limit(limit)
-    )
-    rows = conn.execute(stmt).all()
-    if not rows:
-        return []
-    units = [r.unit for r in rows]
-    conn.execute(update(UC).where(UC.c.unit.in_(units)).values(published_at=now))
-    return [Publication(r.unit, canonical_json({**r.envelope, "body": r.body})) for r in rows]
-
-
-def mark_unpublished(engine: Engine, units: list[str]) -> None:
-    """Publishing failed (no broker connection): publish these on the next tick."""
-    with engine.begin() as conn:
-        for part in chunks(units):
-            conn.execute(update(UC).where(UC.c.unit.in_(part)).values(published_at=None))
-
-
-def step(
-    engine: Engine,
-    key: Ed25519PrivateKey,
-    *,
-    republish_after_s: float,
-    now: datetime | None = None,
-    full: bool = True,
-) -> list[Publication]:
-    """One pass of the driver over every active rollout; returns what to publish. ``full``
-    adds the sweeps over every unit (republishing, heartbeat reconciliation), which need not
-    run on each burst of reports."""
-    now = now or datetime.now(UTC)
-    out: list[Publication] = []
-    with engine.begin() as conn:
-        if full:
-            out += due_republish(conn, now=now, after_s=republish_after_s)
-            reconcile_heartbeats(conn, now=now)
-        rollouts = active_rollouts(conn)
-    for rollout_id, _state, timeout_s in rollouts:
-        with engine.begin() as conn:
-            expire(conn, rollout_id=rollout_id, timeout_s=timeout_s, now=now)
-            out += advance(conn, key, rollout_id=rollout_id, now=now)
-    return out

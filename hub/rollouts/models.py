@@ -14,9 +14,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, computed_field, model_validator
 from pydantic import Field as Check
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
 from hub.models import _utc
@@ -58,7 +58,8 @@ class ConfigBlob(SQLModel, table=True):
 
 class ConfigVersion(SQLModel, table=True):
     unit: str = Field(primary_key=True, max_length=64)
-    version: int = Field(primary_key=True)
+    # versions are 64-bit everywhere (PostgreSQL's INTEGER is 32-bit)
+    version: int = Field(primary_key=True, sa_type=BigInteger)
     body_hash: str = Field(max_length=64)
     # the signed document without its body, exactly as signed (issued_at as text)
     envelope: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
@@ -68,14 +69,20 @@ class ConfigVersion(SQLModel, table=True):
 
 class UnitConfig(SQLModel, table=True):
     unit: str = Field(primary_key=True, max_length=64)
-    desired_version: int = 0
+    desired_version: int = Field(default=0, sa_type=BigInteger)
     desired_at: datetime | None = _utc(nullable=True)
     published_at: datetime | None = _utc(nullable=True)  # None: publish (again) soon
-    applied_version: int = 0
-    report_version: int | None = None
+    applied_version: int = Field(default=0, sa_type=BigInteger)
+    report_version: int | None = Field(default=None, sa_type=BigInteger)
     report_status: str | None = Field(default=None, max_length=16)
     report_reason: str | None = Field(default=None, max_length=2000)
     reported_at: datetime | None = _utc(nullable=True)
+    # The last version the unit claimed (in a heartbeat or a report) above anything the hub
+    # ever issued it: a corrupted or hostile unit, or a hub database restored from a backup.
+    # Recorded and shown, never used to compute the next version (hub/rollouts/anomalies.py).
+    anomaly_version: int | None = Field(default=None, sa_type=BigInteger)
+    anomaly_source: str | None = Field(default=None, max_length=16)  # heartbeat | report
+    anomaly_at: datetime | None = _utc(nullable=True)
 
 
 class Rollout(SQLModel, table=True):
@@ -108,7 +115,7 @@ class RolloutUnit(SQLModel, table=True):
     stage: int
     state: str = Field(max_length=16)
     body_hash: str = Field(max_length=64)
-    version: int | None = None
+    version: int | None = Field(default=None, sa_type=BigInteger)
     issued_at: datetime | None = _utc(nullable=True)
     finished_at: datetime | None = _utc(nullable=True)
     reason: str | None = Field(default=None, max_length=2000)
@@ -197,3 +204,12 @@ class UnitConfigPublic(SQLModel):
     report_status: str | None
     report_reason: str | None
     reported_at: datetime | None
+    anomaly_version: int | None = None  # a claimed version above anything issued (UnitConfig)
+    anomaly_source: str | None = None
+    anomaly_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def anomaly(self) -> bool:
+        """The unit claimed a version the hub has not issued it (not even since)."""
+        return self.anomaly_version is not None and self.anomaly_version > self.desired_version

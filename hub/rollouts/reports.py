@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Integer, bindparam, case, or_, update
+from sqlalchemy import BigInteger, Connection, and_, bindparam, case, or_, update
 
+from hub.rollouts.anomalies import record_anomalies
 from hub.rollouts.models import RolloutUnit, UnitConfig, UnitState
 from hub.sql import insert_for
 from protocol.messages import ConfigReported
@@ -23,16 +24,22 @@ def record_reports(
         return
     latest: dict[str, ConfigReported] = {}
     applied: dict[str, int] = {}
+    claimed: dict[str, int] = {}
     for unit, rep in reports:
         if unit not in latest or latest[unit].ts <= rep.ts:
             latest[unit] = rep
         if rep.status == "applied":
             applied[unit] = max(applied.get(unit, 0), rep.version)
+        claimed[unit] = max(claimed.get(unit, 0), rep.version)
+    # before the update below, which makes sure every reporting unit has a row
+    record_anomalies(conn, claimed, source="report", now=now)
     conn.execute(
         insert_for(conn, UC).on_conflict_do_nothing(index_elements=["unit"]),
         [{"unit": u} for u in sorted(latest)],
     )
-    newer = bindparam("applied_v", type_=Integer)
+    # applied_version only counts versions the hub issued: a claim above them is an anomaly,
+    # and would make the next version overflow (hub/rollouts/anomalies.py)
+    newer = bindparam("applied_v", type_=BigInteger)
     conn.execute(
         update(UC)
         .where(UC.c.unit == bindparam("u"))
@@ -41,7 +48,10 @@ def record_reports(
             report_status=bindparam("s"),
             report_reason=bindparam("why"),
             reported_at=now,
-            applied_version=case((UC.c.applied_version < newer, newer), else_=UC.c.applied_version),
+            applied_version=case(
+                (and_(UC.c.applied_version < newer, newer <= UC.c.desired_version), newer),
+                else_=UC.c.applied_version,
+            ),
         ),
         [
             {

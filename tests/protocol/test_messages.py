@@ -27,12 +27,20 @@ from protocol.messages import (
 )
 
 unit_ids = st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,20}\Z")
+# printable text: the contract refuses control and bidi characters (tests/protocol/test_bounds.py)
+printable = st.text(
+    st.characters(
+        blacklist_categories=("Cc", "Cs"),
+        blacklist_characters="\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    ),
+    max_size=30,
+)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-(2**53), 2**53),
-    st.text(max_size=30),
-    st.floats(allow_nan=False, allow_infinity=False),
+    printable,
+    st.floats(-1e18, 1e18),  # finite, within ±2^63 (protocol/bounds.py)
 )
 times = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
@@ -50,7 +58,7 @@ def envelopes(draw, unit=None):
             case_id=ids.uuid7(),
             state=draw(st.sampled_from(["opened", "identified", "accepted", "closed"])),
             matter_code=draw(st.none() | st.text("0123456789-ABC", max_size=20)),
-            data=draw(st.dictionaries(st.text(max_size=10), scalars, max_size=5)),
+            data=draw(st.dictionaries(printable, scalars, max_size=5)),
         ),
     )
 

@@ -205,3 +205,12 @@ def test_the_heartbeat_period_follows_the_running_config(tmp_path):
         return before, outcome.status, after
 
     assert asyncio.run(scenario()) == (30, "applied", 10)
+
+
+def test_a_rejection_reason_with_line_breaks_is_reported_as_printable_text():
+    """An HTTP error's text has line breaks; the contract takes printable text only, so the
+    report must still be valid rather than fail to build."""
+    from edge.config.applier import ConfigApplier
+
+    report = ConfigApplier._outcome(3, "rejected", "artifact_unavailable: 500\nFor more: x")
+    assert report.reason == "artifact_unavailable: 500\\u000aFor more: x"

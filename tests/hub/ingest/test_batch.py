@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session
 
 from hub.fleet import events, units
@@ -9,7 +10,7 @@ from hub.ingest import batch as ingest_batch
 from hub.ingest.batch import commit_ingest_batch
 from hub.ingest.intake import take
 from mqttio import Received
-from tests.support.builders import NOW, report, tx
+from tests.support.builders import NOW, POISON_MESSAGES, report, tx
 
 
 def test_the_same_events_twice_are_stored_once(engine):
@@ -59,8 +60,10 @@ def test_dead_letters_keep_topic_reason_size_and_a_readable_prefix(engine):
 
 
 def test_config_reports_are_recorded_in_the_same_commit_as_the_events(engine):
-    from hub.rollouts.store import unit_configs
+    from hub.rollouts.store import UC, unit_configs
 
+    with engine.begin() as conn:  # the hub issued t001 version 3 (only issued versions count)
+        conn.execute(UC.insert().values(unit="t001", desired_version=3))
     batch = take([tx(n=2), report("t001", 3), report("t002", 0, "rejected", "x: y")], NOW)
     commit_ingest_batch(engine, batch.batch)
     with Session(engine) as s:
@@ -86,3 +89,17 @@ def test_a_failure_while_recording_reports_never_costs_the_batch_its_events(engi
     with engine.connect() as conn:
         assert len(events.all_event_ids(conn)) == 3
         assert conn.execute(UC.select()).all() == []  # the half-done report work rolled back
+
+
+@pytest.mark.parametrize("kind", sorted(POISON_MESSAGES))
+def test_a_poisoned_message_never_fails_the_commit_of_the_batch_it_came_in(engine, kind):
+    """GIVEN a batch holding one message with a value that used to pass validation but fail
+    at commit (issue 10) and a good unit's events THEN the commit succeeds: the good events
+    are stored and the poisoned message is a dead letter whose reason the database holds."""
+    intake = take([POISON_MESSAGES[kind]("t001", 9), tx("t002", n=3), report("t002", 1)], NOW)
+    inserted = commit_ingest_batch(engine, intake.batch)
+    assert len(inserted) == 3
+    with Session(engine) as s:
+        (dead,) = events.recent_dead_letters(s)
+        assert units.get_unit(s, unit_id="t002", stale_after_s=60).events == 3
+    assert (dead.unit, dead.reason_code) == ("t001", "invalid_message")

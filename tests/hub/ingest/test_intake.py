@@ -6,12 +6,13 @@ import json
 import pytest
 
 from hub.ingest.deadletter import PREFIX_BYTES
-from hub.ingest.intake import take
+from hub.ingest.intake import MAX_REASON, take
 from mqttio import Received
 from protocol import topics
+from protocol.bounds import printable
 from protocol.messages import Health, OutboxHealth, State, encode
 from protocol.topics import Channel
-from tests.support.builders import NOW, tx
+from tests.support.builders import NOW, POISON_MESSAGES, tx
 
 
 def test_valid_events_are_batched_and_acknowledged_per_unit():
@@ -72,3 +73,27 @@ def test_presence_and_heartbeats_update_the_unit():
     doc, _, _ = intake.batch.health["t002"]
     assert doc["outbox"]["depth"] == 4
     assert json.dumps(doc)  # stored as JSON
+
+
+@pytest.mark.parametrize("kind", sorted(POISON_MESSAGES))
+def test_values_the_databases_cannot_store_are_dead_lettered_before_any_commit(kind):
+    poisoned = POISON_MESSAGES[kind]("t001", 7)
+    intake = take([poisoned, tx("t002", 3)], NOW)
+    assert len(intake.batch.events) == 3
+    assert list(intake.acks) == ["t002"]
+    assert not intake.batch.health
+    (dead,) = intake.batch.dead
+    assert dead["reason_code"] == "invalid_message"
+    assert dead["payload"] == poisoned.payload
+
+
+def test_a_dead_letter_reason_is_printable_and_bounded_whatever_the_unit_sent():
+    key = "\x00\u202e" * 3000  # quoted by the reason, far longer than a reason may be
+    payload = b'{"v":1,"events":[{"' + key.encode() + b'":1}]}'
+    bad = Received(topics.topic("t001", Channel.TX), payload, 1, False)
+    odd_topic = Received("bianmin/v1/u/t001/\x00x", b"{}", 1, False)
+    intake = take([bad, odd_topic], NOW)
+    for dead in intake.batch.dead:
+        assert printable(dead["reason"]) == dead["reason"]
+        assert printable(dead["topic"]) == dead["topic"]
+        assert 0 < len(dead["reason"]) <= MAX_REASON

@@ -8,25 +8,22 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from hub import audit
-from hub.accounts.roles import Actor, Role
-from hub.catalog.loader import load_catalog
-from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
 from hub.errors import InvalidTransition, NothingToRollBack, UnitsBusy
-from hub.models import Unit
 from hub.rollouts import store
-from hub.rollouts.issue import step
-from hub.rollouts.models import RolloutCreate
-from hub.rollouts.reports import record_reports
-from protocol.config import open_signed_config, parse_raw
-from protocol.messages import ConfigReported
-from protocol.signing import generate_key
-
-KEY = generate_key()
-OPERATOR = Actor("ops", Role.OPERATOR)
-REGISTRY = load_villages()
-CATALOG = load_catalog()
-QINGSHUI = [v.unit_id for v in REGISTRY.in_division("qingshui-zhen")]
+from protocol.config import open_signed_config
+from tests.support.rollouts import (
+    CATALOG,
+    KEY,
+    OPERATOR,
+    QINGSHUI,
+    apply_all,
+    create,
+    drive,
+    heartbeat,
+    report,
+    status,
+)
 
 
 @pytest.fixture
@@ -35,44 +32,6 @@ def engine(database_url):
     create_tables(e)
     yield e
     e.dispose()
-
-
-def create(engine, **fields):
-    request = RolloutCreate.model_validate({"target": {"division": "qingshui-zhen"}, **fields})
-    with Session(engine) as s:
-        return store.create_rollout(
-            s, request=request, actor=OPERATOR, catalog=CATALOG, registry=REGISTRY
-        )
-
-
-def drive(engine, now=None, **kw):
-    """One driver pass; returns unit -> the document it would publish."""
-    return {
-        p.unit: parse_raw(p.payload) for p in step(engine, KEY, republish_after_s=60, now=now, **kw)
-    }
-
-
-def report(engine, unit, version, status="applied", reason=None):
-    rep = ConfigReported(version=version, status=status, reason=reason, ts=datetime.now(UTC))
-    with engine.begin() as conn:
-        record_reports(conn, [(unit, rep)], datetime.now(UTC))
-
-
-def status(engine, rollout_id):
-    with Session(engine) as s:
-        return store.get_rollout(s, rollout_id=rollout_id)
-
-
-def heartbeat(engine, unit, version):
-    """The unit's heartbeat says it runs ``version`` (what ingest writes from `health`)."""
-    with Session(engine) as s:
-        s.add(Unit(id=unit, config_version=version))
-        s.commit()
-
-
-def apply_all(engine, docs):
-    for unit, doc in docs.items():
-        report(engine, unit, doc["version"])
 
 
 def test_a_staged_rollout_issues_signed_configs_stage_by_stage_and_completes(engine):
@@ -105,7 +64,7 @@ def test_a_failing_canary_pauses_the_rollout_before_the_rest_get_anything(engine
     assert drive(engine) == {}
     paused = status(engine, r.id)
     assert paused.state == "paused"
-    assert "1 of 2 units failed" in paused.paused_reason
+    assert "1 of 2 units failed" in (paused.paused_reason or "")
     assert paused.counts["pending"] == 10
     with Session(engine) as s:
         (entry,) = audit.recent(s, action="rollout.auto_pause")
@@ -244,14 +203,23 @@ def test_unit_configs_list_desired_applied_and_running_versions(engine):
     assert row.report_status == "applied"
 
 
-def test_a_new_version_is_above_what_the_unit_runs_even_after_a_database_restore(engine):
-    """GIVEN a unit whose heartbeat says it runs version 7 (issued before a restore)
-    WHEN the restored hub, which remembers nothing of it, issues a config
-    THEN the unit gets version 8, not a second, different version 1."""
+def test_a_version_a_unit_claims_but_was_never_issued_is_an_anomaly_not_the_next_base(engine):
+    """GIVEN a unit whose heartbeat claims version 7, which this hub never issued it (a
+    corrupted or hostile unit, or a database restored from an older backup)
+    WHEN the hub issues a config THEN the unit gets version 1, one above what the hub issued,
+    and the claim is recorded as an anomaly, in the unit's config and the audit log."""
     unit = QINGSHUI[0]
     heartbeat(engine, unit, 7)
     create(engine, target={"units": [unit]})
-    assert drive(engine)[unit]["version"] == 8
+    assert drive(engine)[unit]["version"] == 1
+    with Session(engine) as s:
+        (row,) = store.unit_configs(s, units=[unit])
+        (entry,) = audit.recent(s, action="config.anomaly")
+    assert (row.anomaly, row.anomaly_version, row.anomaly_source) == (True, 7, "heartbeat")
+    assert (entry.target, entry.detail) == (
+        f"unit/{unit}",
+        {"claimed": 7, "issued": 0, "source": "heartbeat"},
+    )
 
 
 def test_two_hub_processes_driving_at_once_never_issue_a_unit_twice(engine):
