@@ -24,6 +24,7 @@ from pydantic_core import ErrorDetails
 from protocol.bounds import (
     EARLIEST,
     LATEST,
+    MAX_TEXT,
     TEXT_PATTERN,
     TIME_RANGE,
     Count,
@@ -138,6 +139,21 @@ class DeviceStatus(Message):
     ok: bool
     detail: ShortText | None = None
     paper: Literal["ok", "near_end", "out"] | None = None
+
+    @classmethod
+    def report(
+        cls,
+        *,
+        present: bool,
+        ok: bool,
+        detail: str | None = None,
+        paper: Literal["ok", "near_end", "out"] | None = None,
+    ) -> DeviceStatus:
+        """How a unit states a device's status: ``detail`` quotes what drivers and devices say
+        (a USB device's own name, an OS error over several lines), so it is made printable and
+        bounded here instead of being refused, and a heartbeat always builds."""
+        text = None if detail is None else printable(detail, MAX_TEXT)
+        return cls(present=present, ok=ok, detail=text, paper=paper)
 
 
 class Health(Message):

@@ -30,12 +30,12 @@ DEFAULT_PROFILE = "pi4-cm3-80mm"
 def healthy_devices() -> dict[str, DeviceStatus]:
     # A fleet unit has no window and so no device bundle: it reports what a healthy window
     # reports, marked as such. A unit with a window reports its (simulated) bundle.
-    status = DeviceStatus(present=True, ok=True, detail="simulated (no window)")
+    status = DeviceStatus.report(present=True, ok=True, detail="simulated (no window)")
     return {
         "camera": status,
         "pad": status,
         "rating": status,
-        "printer": DeviceStatus(present=True, ok=True, detail="simulated", paper="ok"),
+        "printer": DeviceStatus.report(present=True, ok=True, detail="simulated", paper="ok"),
     }
 
 

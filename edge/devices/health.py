@@ -27,10 +27,12 @@ async def device_status(name: str, device: HasStatus, timeout_s: float) -> Devic
         async with asyncio.timeout(timeout_s):
             return await asyncio.to_thread(device.status)
     except TimeoutError:
-        return DeviceStatus(present=True, ok=False, detail=f"状态查询超时（{timeout_s:g} 秒）")
+        return DeviceStatus.report(
+            present=True, ok=False, detail=f"状态查询超时（{timeout_s:g} 秒）"
+        )
     except Exception as exc:  # a status probe must never take the heartbeat down
         log.exception("status of %s failed", name)
-        return DeviceStatus(present=False, ok=False, detail=f"状态查询失败：{exc}")
+        return DeviceStatus.report(present=False, ok=False, detail=f"状态查询失败：{exc}")
 
 
 async def device_health(

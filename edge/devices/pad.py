@@ -203,20 +203,28 @@ class EvdevSignaturePad:
         session = self._session
         if session is not None and session.active:
             if session.error is not None:
-                return DeviceStatus(
+                return DeviceStatus.report(
                     present=False, ok=False, detail=f"{PAD}读取失败：{session.error}"
                 )
-            return DeviceStatus(present=True, ok=True, detail=f"签字中：{session.device_name}")
+            return DeviceStatus.report(
+                present=True, ok=True, detail=f"签字中：{session.device_name}"
+            )
         try:
             dev = self._opener()
         except DeviceNotFound:
-            return DeviceStatus(present=False, ok=False, detail=f"未找到{PAD} {self.spec.device}")
+            return DeviceStatus.report(
+                present=False, ok=False, detail=f"未找到{PAD} {self.spec.device}"
+            )
         except DeviceError as exc:
-            return DeviceStatus(present=True, ok=False, detail=f"{PAD}不可用：{exc} ({exc.code})")
+            return DeviceStatus.report(
+                present=True, ok=False, detail=f"{PAD}不可用：{exc} ({exc.code})"
+            )
         try:
             pad_geometry(dev, self.spec)
-            return DeviceStatus(present=True, ok=True, detail=dev.name)
+            return DeviceStatus.report(present=True, ok=True, detail=dev.name)
         except DeviceError as exc:
-            return DeviceStatus(present=True, ok=False, detail=f"{PAD}不可用：{exc} ({exc.code})")
+            return DeviceStatus.report(
+                present=True, ok=False, detail=f"{PAD}不可用：{exc} ({exc.code})"
+            )
         finally:
             dev.close()

@@ -209,18 +209,18 @@ class EvdevRatingDevice:
     def status(self) -> DeviceStatus:
         if self._task is not None:
             if self._dev is not None:
-                return DeviceStatus(present=True, ok=True, detail=self._dev.name)
+                return DeviceStatus.report(present=True, ok=True, detail=self._dev.name)
             detail = f"{RATING}已断开：{self._error}" if self._error else f"{RATING}已断开"
-            return DeviceStatus(present=False, ok=False, detail=detail)
+            return DeviceStatus.report(present=False, ok=False, detail=detail)
         try:
             dev = self._opener()
         except DeviceNotFound:
-            return DeviceStatus(
+            return DeviceStatus.report(
                 present=False, ok=False, detail=f"未找到{RATING} {self.spec.device}"
             )
         except DeviceError as exc:
-            return DeviceStatus(
+            return DeviceStatus.report(
                 present=True, ok=False, detail=f"{RATING}不可用：{exc} ({exc.code})"
             )
         dev.close()
-        return DeviceStatus(present=True, ok=True, detail=f"{dev.name}（未启动）")
+        return DeviceStatus.report(present=True, ok=True, detail=f"{dev.name}（未启动）")

@@ -37,9 +37,11 @@ class CameraDevice:
 
     def status(self) -> DeviceStatus:
         if self._error is not None:
-            return DeviceStatus(present=False, ok=False, detail=f"{CAMERA}不可用：{self._error}")
+            return DeviceStatus.report(
+                present=False, ok=False, detail=f"{CAMERA}不可用：{self._error}"
+            )
         detail = self.describe if self._started else f"{self.describe}（未启用）"
-        return DeviceStatus(present=True, ok=True, detail=detail)
+        return DeviceStatus.report(present=True, ok=True, detail=detail)
 
     def close(self) -> None:
         with self._lock:

@@ -93,7 +93,7 @@ class Window:
             status["camera"] = (
                 cam.status()
                 if cam
-                else DeviceStatus(
+                else DeviceStatus.report(
                     present=False, ok=False, detail=f"未配置{DEVICE_LABELS['camera']}"
                 )
             )

@@ -14,12 +14,9 @@ from hub.ingest.deadletter import dead_letter
 from hub.ingest.sql import EventRow
 from mqttio import Received
 from protocol import topics
-from protocol.bounds import printable
 from protocol.errors import InvalidTopic, ProtocolError
 from protocol.messages import ConfigReported, Health, State, decode, decode_tx
 from protocol.topics import Channel
-
-MAX_REASON = 2000  # characters, as DeadLetter.reason holds
 
 
 @dataclass

@@ -130,9 +130,11 @@ class EscposPrinter:
             # opening would truncate a plain file; a device node's presence is what we can know
             path = Path(transport.path)
             if not path.exists():
-                return DeviceStatus(present=False, ok=False, detail=f"未找到{PRINTER} {self.where}")
+                return DeviceStatus.report(
+                    present=False, ok=False, detail=f"未找到{PRINTER} {self.where}"
+                )
             if not os.access(path, os.W_OK):
-                return DeviceStatus(
+                return DeviceStatus.report(
                     present=True, ok=False, detail=f"无权写入{PRINTER} {self.where}"
                 )
             return st.unreadable_status(f"{self.where}（此连接方式无法查询纸张状态）")
@@ -154,7 +156,7 @@ class EscposPrinter:
     @staticmethod
     def _down(exc: DeviceError) -> DeviceStatus:
         present = not isinstance(exc, DeviceNotFound)
-        return DeviceStatus(
+        return DeviceStatus.report(
             present=present, ok=False, detail=f"{PRINTER}不可用：{exc} ({exc.code})"
         )
 

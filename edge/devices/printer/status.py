@@ -63,9 +63,13 @@ def status_from_replies(
     """Map the replies to DLE EOT 1, 2 and 4 (None or b"" when no reply came)."""
     p = _last(printer)
     if p is None:
-        return DeviceStatus(present=False, ok=False, detail=f"{PRINTER}无应答（未开机或连线断开）")
+        return DeviceStatus.report(
+            present=False, ok=False, detail=f"{PRINTER}无应答（未开机或连线断开）"
+        )
     if not is_status_byte(p):
-        return DeviceStatus(present=True, ok=False, detail=f"{PRINTER}状态无法识别（0x{p:02x}）")
+        return DeviceStatus.report(
+            present=True, ok=False, detail=f"{PRINTER}状态无法识别（0x{p:02x}）"
+        )
     paper_byte = _last(paper)
     state: Paper | None = None
     if paper_byte is not None and is_status_byte(paper_byte):
@@ -76,16 +80,18 @@ def status_from_replies(
         if state == "out" and STOPPED_BY_PAPER_OUT not in reasons:
             reasons.insert(0, PAPER_OUT)
         detail = f"{PRINTER}离线" + (f"：{'、'.join(reasons)}" if reasons else "")
-        return DeviceStatus(present=True, ok=False, detail=detail, paper=state)
+        return DeviceStatus.report(present=True, ok=False, detail=detail, paper=state)
     if state == "out":
-        return DeviceStatus(present=True, ok=False, detail=f"{PAPER_OUT}，请装纸", paper=state)
+        return DeviceStatus.report(
+            present=True, ok=False, detail=f"{PAPER_OUT}，请装纸", paper=state
+        )
     if state == "near_end":
-        return DeviceStatus(
+        return DeviceStatus.report(
             present=True, ok=True, detail=f"{PAPER_NEAR_END}，请准备换纸", paper=state
         )
-    return DeviceStatus(present=True, ok=True, detail=None, paper=state)
+    return DeviceStatus.report(present=True, ok=True, detail=None, paper=state)
 
 
 def unreadable_status(detail: str) -> DeviceStatus:
     """For write-only transports (a file, /dev/usb/lp0): presence is all we know."""
-    return DeviceStatus(present=True, ok=True, detail=detail, paper=None)
+    return DeviceStatus.report(present=True, ok=True, detail=detail, paper=None)

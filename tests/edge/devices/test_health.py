@@ -61,3 +61,29 @@ def test_a_failing_or_hanging_status_is_reported_not_raised():
     assert "driver bug" in (health["pad"].detail or "")
     assert health["rating"].ok is False
     assert "超时" in (health["rating"].detail or "")
+
+
+class _Quoting:
+    """A device whose status quotes what the hardware and the OS say, control characters and
+    all (a USB device may name itself anything)."""
+
+    def __init__(self, raise_it: bool) -> None:
+        self.raise_it = raise_it
+
+    def status(self) -> DeviceStatus:
+        if self.raise_it:
+            raise OSError("line one\nline two\x00 of an OS error")
+        return DeviceStatus.report(present=True, ok=True, detail="Evil\x1b[2J Pad\u202e\x00")
+
+
+def test_device_text_with_control_characters_still_makes_a_valid_heartbeat():
+    health = asyncio.run(device_health({"pad": _Quoting(False), "rating": _Quoting(True)}))
+    assert health["pad"].detail == "Evil\\u001b[2J Pad\\u202e\\u0000"
+    assert health["rating"].ok is False
+    assert "\n" not in (health["rating"].detail or "")
+    Health(
+        ts=utc_now(),
+        uptime_s=1.0,
+        outbox=OutboxHealth(depth=0, bytes=0, limit_bytes=1),
+        devices=health,
+    )

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from hub.ingest.deadletter import PREFIX_BYTES
-from hub.ingest.intake import MAX_REASON, take
+from hub.ingest.deadletter import PREFIX_BYTES, REASON_BYTES
+from hub.ingest.intake import take
 from mqttio import Received
 from protocol import topics
 from protocol.bounds import printable
@@ -84,7 +84,8 @@ def test_values_the_databases_cannot_store_are_dead_lettered_before_any_commit(k
     assert not intake.batch.health
     (dead,) = intake.batch.dead
     assert dead["reason_code"] == "invalid_message"
-    assert dead["payload"] == poisoned.payload
+    assert dead["payload_sha256"] == hashlib.sha256(poisoned.payload).hexdigest()
+    assert dead["size"] == len(poisoned.payload)
 
 
 def test_a_dead_letter_reason_is_printable_and_bounded_whatever_the_unit_sent():
@@ -96,4 +97,4 @@ def test_a_dead_letter_reason_is_printable_and_bounded_whatever_the_unit_sent():
     for dead in intake.batch.dead:
         assert printable(dead["reason"]) == dead["reason"]
         assert printable(dead["topic"]) == dead["topic"]
-        assert 0 < len(dead["reason"]) <= MAX_REASON
+        assert 0 < len(dead["reason"].encode()) <= REASON_BYTES
