@@ -13,7 +13,7 @@ from hub.models import Unit
 from hub.rollouts import store
 from mqttio import AsyncMqttClient
 from protocol.seed import SEED_VILLAGES
-from protocol.topics import Channel, topic
+from protocol.topics import Channel, topic, unit_client_id
 from tests.integration.rollout_helpers import OPERATOR, config_agent, hub_server
 from tests.support.builders import heartbeat
 from tests.support.waiting import eventually
@@ -63,7 +63,9 @@ def test_a_heartbeat_claiming_2_63_minus_1_stalls_no_rollout_and_the_rollback_wo
         registry = registry_for(tmp_path, [*good, bad])
         hub_dir = tmp_path / "hub"
         async with hub_server(broker, database_url, hub_dir, villages_file=registry) as hub:
-            liar = AsyncMqttClient(broker.unit_url(bad), client_id=bad, on_message=lambda _: None)
+            liar = AsyncMqttClient(
+                broker.unit_url(bad), client_id=unit_client_id(bad), on_message=lambda _: None
+            )
             stop = asyncio.Event()
             tasks = [asyncio.create_task(liar.run())]
             await asyncio.wait_for(liar.wait_connected(), 10)
