@@ -33,3 +33,17 @@ def test_a_dead_letter_table_from_before_is_refused_with_what_to_do(bare):
         )
     with pytest.raises(SettingsProblem, match="DROP TABLE deadletter"):
         create_tables(bare)
+
+
+def test_database_errors_never_quote_what_was_sent(database_url):
+    """A failed statement's text goes to the logs: it must not carry an applicant's data."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = make_engine(database_url)
+    try:
+        with pytest.raises(SQLAlchemyError) as caught, engine.connect() as conn:
+            conn.execute(text("SELECT * FROM no_such_table WHERE x = :x"), {"x": "沈阳-secret"})
+    finally:
+        engine.dispose()
+    assert "secret" not in str(caught.value)
