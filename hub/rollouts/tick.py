@@ -16,28 +16,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, update
 
 from hub import audit
 from hub.accounts.roles import SYSTEM
 from hub.faults import database_unavailable, describe_fault
 from hub.rollouts.anomalies import sweep_heartbeats
 from hub.rollouts.issue import Publication, advance
-from hub.rollouts.models import ACTIVE, RolloutState
+from hub.rollouts.models import RolloutState
 from hub.rollouts.store import ROLLOUTS
-from hub.rollouts.sweeps import due_republish, expire, reconcile_heartbeats
+from hub.rollouts.sweeps import active_rollouts, due_republish, expire, reconcile_heartbeats
 from protocol.bounds import printable
 
 log = logging.getLogger("bianmin.hub.rollouts")
-
-
-def active_rollouts(conn: Connection) -> list[tuple[int, str, float]]:
-    rows = conn.execute(
-        select(ROLLOUTS.c.id, ROLLOUTS.c.state, ROLLOUTS.c.timeout_s)
-        .where(ROLLOUTS.c.state.in_(ACTIVE))
-        .order_by(ROLLOUTS.c.id)
-    )
-    return [(r.id, r.state, r.timeout_s) for r in rows]
 
 
 def step(
