@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from edge.eventlog import EventLog
 from edge.workflow import machine
-from edge.workflow.calendar import WorkCalendar
 from edge.workflow.documents import slips_for
 from edge.workflow.materials import LineStatus, checklist, registry_materials
 from edge.workflow.model import (
@@ -35,6 +34,7 @@ from edge.workflow.model import (
     Sign,
 )
 from protocol import identity
+from protocol.calendar import WorkCalendar
 from protocol.case import IdMethod
 from protocol.catalog import Matter
 from protocol.ids import uuid7

@@ -17,8 +17,8 @@ from edge.window.camera import CameraDevice
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
 from edge.window.store import CaseStore
-from edge.workflow.calendar import WorkCalendar
 from edge.workflow.documents import WindowInfo
+from protocol.calendar import WorkCalendar
 
 
 @dataclass

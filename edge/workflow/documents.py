@@ -20,9 +20,9 @@ from edge.devices.printer.slips import (
     deficiency_document,
     receipt_document,
 )
-from edge.workflow.calendar import WorkCalendar
 from edge.workflow.machine import CHINA
 from edge.workflow.model import Case
+from protocol.calendar import WorkCalendar
 from protocol.case import CaseState
 from protocol.catalog import APPROVAL_LABELS, WAIVER_GROUND_LABELS, Approval, Slip, WaiverGround
 

@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from edge.workflow import errors as e
-from edge.workflow.calendar import WorkCalendar
 from edge.workflow.materials import assess, checklist, needs_photo
 from edge.workflow.model import (
     Accept,
@@ -39,6 +38,7 @@ from edge.workflow.model import (
     SelectMatter,
     Sign,
 )
+from protocol.calendar import WorkCalendar
 from protocol.case import CaseState, GreenChannel, IdMethod, Outcome
 from protocol.catalog import Approval, Matter
 from protocol.labels import BAD_RATINGS, DEVICE_LABELS, NOT_RATED_LABEL, RATING_LABELS

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from edge.workflow.calendar import WorkCalendar
 from edge.workflow.machine import Context, Step, step
 from edge.workflow.model import Case, Command
+from protocol.calendar import WorkCalendar
 from protocol.catalog import Approval, Level, LifeArea, Material, Matter, Slip, WaiverGround
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in China

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from edge.workflow.calendar import WorkCalendar
+from protocol.calendar import WorkCalendar
 
 CAL = WorkCalendar.china()
 
