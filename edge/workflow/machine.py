@@ -217,6 +217,10 @@ def _check(case: Case, cmd: CheckMaterials, ctx: Context) -> Changes:
         "deferrable_missing": len(a.missing_deferrable), "registry": registry,
         "registry_waived": sum(1 for ln in asked if ln.lookup == "found"),
         "green_channel": channel.value, "home_visit": a.home_visit,
+        # names for the hub's case record (hub.cases): a waived one as "name|ground"
+        "given": [*a.received, *a.shown],
+        "waived_as": [f"{n}|{_ground(lines, n) or ''}" for n in a.waived],
+        "missing_materials": [*a.missing_blocking, *a.missing_deferrable],
     }  # fmt: skip
     changes: dict[str, object] = {
         "state": S.MATERIALS_CHECKED, "materials": tuple(outcomes), "green_channel": channel,
