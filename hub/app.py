@@ -30,6 +30,7 @@ from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.window import api as window_api
+from hub.window import clerk_api
 from lifecycle import version
 
 
@@ -94,6 +95,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
+    app.include_router(clerk_api.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

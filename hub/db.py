@@ -17,7 +17,7 @@ from hub.artifacts import store as artifacts  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem
 from hub.rollouts import models as rollout_models  # noqa: F401
-from hub.window import blacklist, registry, tokens  # noqa: F401
+from hub.window import blacklist, clerks, registry, tokens  # noqa: F401
 
 # Statement parameters are what units and people sent (applicant references, reasons, dead
 # letters' prefixes): keep them out of exception texts and so out of the hub's logs.

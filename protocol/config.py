@@ -26,6 +26,7 @@ from pydantic import (
 
 from firmware_config.schema import HardwareProfile
 from protocol.bounds import PositiveInt64, Text
+from protocol.clerks import ClerkRoster
 from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
 from protocol.messages import MAX_CONFIG_BYTES, SignedConfig, describe
 from protocol.signing import verify_document
@@ -107,6 +108,10 @@ class ConfigBody(_Model):
     # The integrity blacklist (失信名单) the window checks before any green channel (容缺).
     # None: the hub sent none, and the unit refuses 容缺 rather than guess.
     blacklist: ArtifactRef | None = None
+    # The clerks and agents of the village who may sign in at its window (PIN hashes only).
+    # None: the hub sent no roster, and the window opens no case (it says why). Left out of
+    # the JSON when None, so a unit that predates rosters still accepts a body without one.
+    clerks: ClerkRoster | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _unique_artifacts(self) -> ConfigBody:

@@ -41,6 +41,7 @@ from hub.rollouts.plan import plan_stages, target_villages
 from hub.rollouts.render import render_bodies
 from hub.sql import chunks
 from hub.window.blacklist import blacklist_artifact
+from hub.window.clerks import rosters
 from protocol.catalog import Catalog
 from protocol.config import ArtifactKind
 from protocol.villages import VillageRegistry
@@ -145,6 +146,8 @@ def create_rollout(
         extra=extra,
         # the blacklist as it is now; units get later changes with the next rollout
         blacklist=blacklist_artifact(session),
+        # each village's active clerks as they are now, like the blacklist
+        rosters=rosters(session, units),
     )
     spec = {**request.model_dump(mode="json"), "catalog_version": catalog.version}
     rid = _insert_rollout(
