@@ -21,6 +21,7 @@ from edge.settings import EdgeSettings
 from edge.window.parts import WindowParts
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
+from edge.window.signatures import SignatureArchive, archive_key
 from edge.window.store import CaseStore
 from edge.window.window import Window
 from edge.workflow.documents import WindowInfo
@@ -94,6 +95,9 @@ class WindowRuntime:
             id_key=keys.id_key,
             info=info,
             data_dir=s.data_dir,
+            signatures=SignatureArchive(
+                s.data_dir / "signatures.sqlite3", archive_key(keys.template_key)
+            ),
         )
         return Window(parts)
 

@@ -1,0 +1,61 @@
+"""What the state machine is given besides the case and the command (the clock, the catalog,
+the calendar, the blacklist, who is acting) and what one step gives back. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from edge.workflow import errors as e
+from edge.workflow.model import Case, OnDuty
+from protocol.calendar import WorkCalendar
+from protocol.case import GreenChannel
+from protocol.catalog import Matter
+from protocol.messages import CaseTransition, DataValue
+
+CHINA = timezone(timedelta(hours=8))  # no daylight saving: a fixed offset is exact
+
+
+@dataclass(frozen=True)
+class Context:
+    unit: str
+    now: datetime  # aware
+    matters: Mapping[str, Matter]
+    calendar: WorkCalendar
+    blacklist: frozenset[str] | None  # None: the unit has none, so no green channel
+    deferred_days: int = 5
+    # the clerk signed in and acting now; None for a device's own step (the pad, the rating
+    # keys), which acts for the case's clerk
+    clerk: OnDuty | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    case: Case
+    transition: CaseTransition
+
+
+# what a handler returns: the case's changed fields, and the transition's data
+Changes = tuple[dict[str, object], dict[str, DataValue]]
+
+
+def local_date(at: datetime) -> date:
+    return at.astimezone(CHINA).date()
+
+
+def case_ref(unit: str, case_id_hex: str, opened: datetime) -> str:
+    return f"{unit.upper()}-{local_date(opened):%Y%m%d}-{case_id_hex[-6:].upper()}"
+
+
+def green_channel(ref: str, blacklist: frozenset[str] | None) -> GreenChannel:
+    if blacklist is None:
+        return GreenChannel.REFUSED_NO_BLACKLIST
+    return GreenChannel.REFUSED_BLACKLIST if ref in blacklist else GreenChannel.ALLOWED
+
+
+def matter_of(ctx: Context, code: str) -> Matter:
+    matter = ctx.matters.get(code)
+    if matter is None:
+        raise e.UnknownMatter(f"本窗口不办理事项 {code}")
+    return matter
