@@ -1,5 +1,56 @@
-"""The face fixtures (pinned models, real photos from a registry package) for window tests."""
+"""One window for every browser test of this package: Mosquitto, a hub, a unit with the real
+face models and a simulated camera, and one Chromium page on its kiosk (package scope: the
+stack takes tens of seconds to start, so the modules share it and its morning of cases)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import start_broker
 from tests.edge.face.conftest import model_dir, photo_dir
+from tests.edge.kiosk.pages import BLACKLISTED, RESIDENT
+from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS, UNIT, Stack, ref, start_stack
 
-__all__ = ["model_dir", "photo_dir"]
+__all__ = ["model_dir", "page", "photo_dir", "stack"]
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory, photo_dir, model_dir) -> Iterator[Stack]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    root = tmp_path_factory.mktemp("window")
+    broker = start_broker(root / "mosquitto", [UNIT])
+    s = start_stack(
+        root, broker, photo_dir / "obama2.jpg",
+        registry={ref(RESIDENT): ["户口簿复印件"]}, blacklisted=[ref(BLACKLISTED)],
+    )  # fmt: skip
+    try:
+        yield s
+    finally:
+        s.close()
+        broker.process.stop()
+
+
+@pytest.fixture(scope="package")
+def page(stack, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 800},
+            locale="zh-CN",
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(stack.kiosk_url)
+        # the hub's configuration (with the village's roster) has arrived: sign-in is offered
+        page.locator('main[data-screen="signin"]').wait_for(timeout=60_000)
+        yield page
+        context.close()

@@ -14,9 +14,7 @@ from tests.edge.window.desk import build_desk
 
 def _sent_by_the_page() -> set[str]:
     static = resources.files("edge.kiosk") / "static"
-    js = "".join(
-        f.read_text(encoding="utf-8") for f in static.iterdir() if f.name.endswith(".js")
-    )
+    js = "".join(f.read_text(encoding="utf-8") for f in static.iterdir() if f.name.endswith(".js"))
     return set(re.findall(r"\bact\(\"([a-z_]+)\"", js))
 
 
