@@ -5,7 +5,7 @@
   const el = K.el;
   const act = K.act;
   const local = K.local;
-  const PIN_KEYS = ["1", "2", "3", "⌫", "4", "5", "6", "清空", "7", "8", "9", "0"];
+  const PIN_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "清空", "0", "⌫"];
 
   Object.assign(K.SCREENS, {
     signin(v) {
