@@ -11,10 +11,10 @@ import pytest
 
 from tests.conftest import start_broker
 from tests.edge.face.conftest import model_dir, photo_dir
-from tests.edge.kiosk.pages import BLACKLISTED, RESIDENT
+from tests.edge.kiosk.pages import BLACKLISTED, RESIDENT, new_page
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS, UNIT, Stack, ref, start_stack
 
-__all__ = ["model_dir", "page", "photo_dir", "stack"]
+__all__ = ["browser", "model_dir", "page", "photo_dir", "stack"]
 
 
 @pytest.fixture(scope="package")
@@ -35,22 +35,22 @@ def stack(tmp_path_factory, photo_dir, model_dir) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="package")
-def page(stack, tmp_path_factory):
+def browser():
+    """Debian's Chromium, once for the package: Playwright's sync API runs one per thread."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 800},
-            locale="zh-CN",
-        )
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(stack.kiosk_url)
-        # the hub's configuration (with the village's roster) has arrived: sign-in is offered
-        page.locator('main[data-screen="signin"]').wait_for(timeout=60_000)
-        yield page
-        context.close()
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="package")
+def page(stack, browser):
+    page = new_page(browser, stack.kiosk_url)
+    # the hub's configuration (with the village's roster) has arrived: sign-in is offered
+    page.locator('main[data-screen="signin"]').wait_for(timeout=60_000)
+    yield page
+    page.context.close()

@@ -97,3 +97,12 @@ def type_pin(page, pin: str) -> None:
     for ch in pin:
         page.locator(f'#pin-keypad button[data-key="{ch}"]').click()
     assert page.locator("#pin-dots").inner_text() == "●" * len(pin)  # never the digits
+
+
+def new_page(browser, url: str):
+    """A fresh context (no cookies, no storage) and its page on ``url``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    return page

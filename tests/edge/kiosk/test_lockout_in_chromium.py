@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from provisioning.mosquitto import free_port, wait_for_port
-from tests.edge.kiosk.pages import screen, shot, type_pin
-from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
+from tests.edge.kiosk.pages import new_page, screen, shot, type_pin
 from tests.edge.window.offline_config import CLERK, CLERK_PIN, roster, seed_unit
 from tests.support.processes import BIANMIN, stop
 
@@ -42,17 +41,9 @@ def kiosk(broker, tmp_path: Path) -> Iterator[str]:
         stop(unit)
 
 
-def test_three_wrong_pins_lock_sign_in_even_for_the_right_pin(kiosk, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1280, "height": 800}, locale="zh-CN",
-        )  # fmt: skip
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(kiosk)
+def test_three_wrong_pins_lock_sign_in_even_for_the_right_pin(kiosk, browser):
+    page = new_page(browser, kiosk)
+    try:
         screen(page, "signin")
         page.locator(f'#clerk-choices button[data-clerk="{CLERK}"]').click()
         for left in ("还可尝试2次", "还可尝试1次", "已锁定，请10分钟后再试"):
@@ -62,7 +53,8 @@ def test_three_wrong_pins_lock_sign_in_even_for_the_right_pin(kiosk, tmp_path):
         page.locator("#signin-locked", has_text="登录已锁定").wait_for()
         assert page.locator("#btn-sign-in").is_disabled()
         shot(page, "signin-locked")
-        context.close()
+    finally:
+        page.context.close()
     refused = httpx.post(
         f"{kiosk}/api/act/sign_in", json={"clerk": CLERK, "pin": CLERK_PIN},
         headers={"x-kiosk": "1"}, timeout=10,
