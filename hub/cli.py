@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from hub.accounts.cli import app as user_app
+from hub.cases.cli import cases_app
 from hub.window.cli import blacklist_app, registry_app, unit_token
 from lifecycle import stop_on_signals
 
@@ -18,6 +19,7 @@ app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_
 app.add_typer(user_app, name="user")
 app.add_typer(blacklist_app, name="blacklist")
 app.add_typer(registry_app, name="registry")
+app.add_typer(cases_app, name="cases")
 app.command("unit-token")(unit_token)
 
 DatabaseOpt = Annotated[
@@ -167,6 +169,7 @@ def ingest(
     instance: Annotated[str, typer.Option(help="name of this ingest process")] = "hub-ingest",
 ) -> None:
     """Run one more ingest process on the shared subscription (no web server)."""
+    from hub.cases.projector import CaseProjector
     from hub.db import create_tables, make_engine
     from hub.fleet.retention import dead_letter_sweeper
     from hub.ingest.consumer import IngestConsumer
@@ -186,8 +189,11 @@ def ingest(
 
     async def run() -> None:
         consumer = IngestConsumer(settings, engine, url)
+        projector = CaseProjector(engine)
+        consumer.on_commit.append(projector.wake)
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
+        cases = asyncio.create_task(projector.run())
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
@@ -195,5 +201,6 @@ def ingest(
         await consumer.stop()
         task.cancel()
         sweeper.cancel()
+        cases.cancel()
 
     asyncio.run(run())
