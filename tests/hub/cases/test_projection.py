@@ -108,3 +108,30 @@ def test_a_rebuild_removes_nothing_that_has_events_and_keeps_hub_actions(engine)
         )  # fmt: skip
     rebuild(engine)
     assert records(engine)[case_id]["status"] == Status.RECEIVED
+
+
+def test_a_hub_action_is_recorded_once_projected_at_once_and_audited(engine):
+    from sqlalchemy import select
+
+    from hub.accounts.roles import Actor, Role
+    from hub.audit import AUDIT
+    from hub.cases.actions import record_action
+
+    m = matter_where(approval=Approval.TOWN)
+    events = envelopes("xinmin-cun", ScriptedCase("xinmin-cun", m).transitions())
+    ingest(engine, events)
+    drain(engine)
+    case_id = events[0].body.case_id
+    who = Actor("shiqiao-office", Role.OPERATOR)
+    action_id = uuid.uuid4()
+    for _ in range(2):  # a client retrying the same request
+        with engine.begin() as conn:
+            rec, new = record_action(
+                conn, case_id=case_id, kind=ActionKind.RECEIVED, actor=who, action_id=action_id
+            )
+    assert new is False
+    assert rec.status == Status.RECEIVED
+    with engine.connect() as conn:
+        assert len(conn.execute(select(ACTIONS)).all()) == 1
+        entries = conn.execute(select(AUDIT).where(AUDIT.c.action == "case.received")).all()
+    assert [e.target for e in entries] == [str(case_id)]
