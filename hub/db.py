@@ -25,7 +25,15 @@ from hub.window import blacklist, registry, tokens  # noqa: F401
 HIDE_PARAMETERS = True
 
 
+SUPPORTED_URLS = ("sqlite:///", "postgresql+psycopg://")
+
+
 def make_engine(url: str) -> Engine:
+    if not url.startswith(SUPPORTED_URLS):
+        raise SettingsProblem(
+            f"database URL {url.split('@')[-1]!r}: use sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DB"
+        )
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
