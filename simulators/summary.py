@@ -43,15 +43,14 @@ def compare(
 
     A duplicate is a second hub row for the same event, or for the same (unit, seq)."""
     ids: Counter[tuple[str, str]] = Counter()
-    seqs: Counter[tuple[str, int]] = Counter()
+    seqs: dict[tuple[str, int], set[str]] = {}
     for unit, event_id, seq in hub_rows:
         ids[(unit, str(event_id))] += 1
-        seqs[(unit, seq)] += 1
+        seqs.setdefault((unit, seq), set()).add(str(event_id))
     committed_keys = {(u, i) for u, events in committed.items() for i in events}
     in_hub = sum(1 for key in committed_keys if key in ids)
-    duplicates = sum(n - 1 for n in ids.values() if n > 1) + sum(
-        n - 1 for n in seqs.values() if n > 1
-    )
+    # a row stored twice, or two events under one (unit, seq); each extra row counted once
+    duplicates = sum(n - 1 for n in ids.values()) + sum(len(e) - 1 for e in seqs.values())
     unexpected = sum(1 for key in ids if key not in committed_keys)
     waiting = {(u, str(i)) for u, pending in (outboxes or {}).items() for i in pending}
     in_flight = sum(1 for key in committed_keys if key not in ids and key in waiting)
