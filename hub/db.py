@@ -65,6 +65,20 @@ def create_tables(engine: Engine) -> None:
     empty database, upgrades an older one, and is cheap when there is nothing to do."""
     _refuse_old_dead_letters(engine)
     upgrade(engine)
+    _refuse_unmigrated_tables(engine)
+
+
+def _refuse_unmigrated_tables(engine: Engine) -> None:
+    """A table in the models that no migration creates is a developer's missing migration:
+    say so at once rather than fail on the first query that needs it."""
+    from hub.migrations.runner import target_metadata
+
+    missing = set(target_metadata().tables) - set(inspect(engine).get_table_names())
+    if missing:
+        raise SettingsProblem(
+            f"the models have tables no migration creates: {', '.join(sorted(missing))}; "
+            'add one with: .venv/bin/python -m tools.new_migration "what changed"'
+        )
 
 
 def _refuse_old_dead_letters(engine: Engine) -> None:
