@@ -12,6 +12,8 @@ from hub import dashboard
 from hub.accounts import api as accounts_api
 from hub.accounts.auth import require
 from hub.accounts.roles import Role
+from hub.alerts import api as alerts_api
+from hub.alerts.watcher import alert_watcher
 from hub.artifacts import api as artifacts_api
 from hub.artifacts import serving as artifact_serving
 from hub.artifacts.serving import ArtifactCache
@@ -45,6 +47,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         tasks: list[asyncio.Task[None]] = []
         projector = app.state.projector = CaseProjector(engine)
         tasks.append(asyncio.create_task(projector.run(), name="cases"))
+        watcher = app.state.alerts = alert_watcher(settings, engine)
+        tasks.append(asyncio.create_task(watcher.run(), name="alerts"))
         url = settings.broker()
         if url is not None:
             consumer = IngestConsumer(settings, engine, url)
@@ -82,6 +86,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.consumer = None
     app.state.driver = None
     app.state.projector = None
+    app.state.alerts = None
     app.state.signing_key = signing_key
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
     app.state.registry = load_villages(settings.villages_file)
@@ -101,6 +106,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
     app.include_router(cases_api.router)
+    app.include_router(alerts_api.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

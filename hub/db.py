@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine
 # importing the table modules registers their tables on SQLModel.metadata
 from hub import audit, models  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
+from hub.alerts import store as alerts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
 from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
