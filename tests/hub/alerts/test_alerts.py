@@ -23,7 +23,7 @@ from hub.models import Unit
 from hub.settings import HubSettings
 from tests.hub.window.helpers import operator
 
-UNITS = Unit.__table__
+UNITS = Unit.__table__  # type: ignore[attr-defined]
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 TEN_MIN = Thresholds(offline_after=timedelta(minutes=10))
 POLICY = Escalation((timedelta(minutes=15), timedelta(hours=1)))
