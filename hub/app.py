@@ -30,6 +30,7 @@ from hub.handlers import install_handlers
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.limits import hub_body_limits
+from hub.metrics import install_metrics
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
@@ -96,6 +97,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     # outermost of ours: a body over its route's limit is refused before routing, parsing or
     # authentication spend anything on it
     app.add_middleware(BodyLimitMiddleware, limit=hub_body_limits(settings))
+    install_metrics(app)
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(fleet_api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)
