@@ -74,6 +74,10 @@ def create_app(settings: HubSettings) -> FastAPI:
         finally:
             if app.state.consumer is not None:
                 await app.state.consumer.stop()
+            # loops whose passes run in threads finish the pass rather than orphan it
+            for loop in (projector, watcher):
+                loop.stop()
+            await asyncio.wait(tasks[:2], timeout=10)
             for task in tasks:
                 task.cancel()
             for task in tasks:

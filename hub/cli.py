@@ -230,6 +230,7 @@ def ingest(
         await consumer.stop()
         task.cancel()
         sweeper.cancel()
-        cases.cancel()
+        projector.stop()  # finishes the pass in progress
+        await asyncio.wait([cases], timeout=10)
 
     asyncio.run(run())

@@ -85,12 +85,19 @@ class AlertWatcher:
         self.passes = 0
         self.errors = 0
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the pass in progress (its database work runs in a thread that cancelling
+        would orphan), then return from run()."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 messages = await asyncio.to_thread(
                     evaluate, self.engine, self.clock(), self.thresholds, self.policy
