@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI
 
-from hub import dashboard
+from hub import apidocs, dashboard
 from hub.accounts import api as accounts_api
 from hub.accounts.auth import require
 from hub.accounts.roles import Role
@@ -85,7 +85,11 @@ def create_app(settings: HubSettings) -> FastAPI:
                     await task
             engine.dispose()
 
-    app = FastAPI(title="bianmin hub", version=version(), lifespan=lifespan)
+    # /docs and /openapi.json are hub.apidocs' routes: self-hosted, and behind a viewer
+    app = FastAPI(
+        title="bianmin hub", version=version(), lifespan=lifespan,
+        docs_url=None, redoc_url=None, openapi_url=None,
+    )  # fmt: skip
     app.state.settings = settings
     app.state.engine = engine
     app.state.consumer = None
@@ -113,6 +117,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(window_api.router)
     app.include_router(cases_api.router)
     app.include_router(alerts_api.router)
+    app.include_router(apidocs.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
