@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from hub.accounts.cli import app as user_app
+from hub.cases.cli import cases_app
 from hub.window.clerk_cli import clerks_app
 from hub.window.cli import blacklist_app, registry_app, unit_token
 from lifecycle import stop_on_signals
@@ -20,6 +21,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(blacklist_app, name="blacklist")
 app.add_typer(registry_app, name="registry")
 app.add_typer(clerks_app, name="clerks")
+app.add_typer(cases_app, name="cases")
 app.command("unit-token")(unit_token)
 
 DatabaseOpt = Annotated[
@@ -162,6 +164,35 @@ def pubkey(
 
 
 @app.command()
+def migrate(
+    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+    check: Annotated[
+        bool, typer.Option(help="only say where the schema is; change nothing")
+    ] = False,
+) -> None:
+    """Upgrade the hub's database schema to this version's newest migration (hub serve and
+    hub ingest do it on start too). Prints one JSON line: the revision before and after."""
+    from hub.db import make_engine
+    from hub.migrations import runner
+
+    engine = make_engine(database)
+    try:
+        with engine.connect() as conn:
+            before = runner.current(conn)
+        if not check:
+            from hub.db import create_tables
+
+            create_tables(engine)
+        with engine.connect() as conn:
+            after = runner.current(conn)
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps({"before": before, "after": after, "head": runner.head()}))
+    if check and after != runner.head():
+        raise typer.Exit(1)
+
+
+@app.command()
 def ingest(
     database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
     broker: BrokerOpt = "mqtt://127.0.0.1:1883",
@@ -169,6 +200,7 @@ def ingest(
     instance: Annotated[str, typer.Option(help="name of this ingest process")] = "hub-ingest",
 ) -> None:
     """Run one more ingest process on the shared subscription (no web server)."""
+    from hub.cases.projector import CaseProjector
     from hub.db import create_tables, make_engine
     from hub.fleet.retention import dead_letter_sweeper
     from hub.ingest.consumer import IngestConsumer
@@ -188,8 +220,11 @@ def ingest(
 
     async def run() -> None:
         consumer = IngestConsumer(settings, engine, url)
+        projector = CaseProjector(engine)
+        consumer.on_commit.append(projector.wake)
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
+        cases = asyncio.create_task(projector.run())
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
@@ -197,5 +232,7 @@ def ingest(
         await consumer.stop()
         task.cancel()
         sweeper.cancel()
+        projector.stop()  # finishes the pass in progress
+        await asyncio.wait([cases], timeout=10)
 
     asyncio.run(run())

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+
+# China keeps no daylight saving: a fixed offset is exact. Days in time limits are local days.
+CHINA = timezone(timedelta(hours=8))
+
+
+def local_date(at: datetime) -> date:
+    """The day in China at an aware instant."""
+    return at.astimezone(CHINA).date()
 
 
 def _days(first: date, last: date) -> set[date]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 
 from edge.workflow import errors as e
 from edge.workflow.model import Case, OnDuty
-from protocol.calendar import WorkCalendar
+from protocol.calendar import CHINA, WorkCalendar, local_date
 from protocol.case import GreenChannel
 from protocol.catalog import Matter
 from protocol.messages import CaseTransition, DataValue
 
-CHINA = timezone(timedelta(hours=8))  # no daylight saving: a fixed offset is exact
+__all__ = ["CHINA", "Changes", "Context", "Step", "case_ref", "green_channel", "local_date"]
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,6 @@ class Step:
 
 # what a handler returns: the case's changed fields, and the transition's data
 Changes = tuple[dict[str, object], dict[str, DataValue]]
-
-
-def local_date(at: datetime) -> date:
-    return at.astimezone(CHINA).date()
 
 
 def case_ref(unit: str, case_id_hex: str, opened: datetime) -> str:

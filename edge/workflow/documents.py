@@ -24,9 +24,8 @@ from edge.devices.printer.slips import (
     notice_document,
     receipt_document,
 )
-from edge.workflow.context import CHINA
 from edge.workflow.model import Case
-from protocol.calendar import WorkCalendar
+from protocol.calendar import CHINA, WorkCalendar
 from protocol.case import CaseState
 from protocol.catalog import (
     APPROVAL_LABELS,
