@@ -95,11 +95,18 @@ class WindowRuntime:
             id_key=keys.id_key,
             info=info,
             data_dir=s.data_dir,
-            signatures=SignatureArchive(
-                s.data_dir / "signatures.sqlite3", archive_key(keys.template_key)
-            ),
+            signatures=self._signatures(keys.template_key),
         )
         return Window(parts)
+
+    def _signatures(self, template_key: bytes) -> SignatureArchive:
+        archive = SignatureArchive(
+            self.settings.data_dir / "signatures.sqlite3", archive_key(template_key)
+        )
+        moved = archive.import_plain(self.settings.data_dir / "signatures")
+        if moved:
+            log.info("%d signatures kept in clear by an earlier version are now encrypted", moved)
+        return archive
 
     def _running(self) -> RunningConfig | None:
         return self.config.current

@@ -10,6 +10,7 @@ gives the window, so the unit needs no further secret and a key for one use is n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -106,6 +107,20 @@ class SignatureArchive:
         if hashlib.sha256(data).hexdigest() != sha:  # pragma: no cover - the tag covers it
             raise SignatureTampered(f"{purpose} of case {case_id}: not its recorded hash")
         return bytes(data)
+
+    def import_plain(self, folder: Path) -> int:
+        """Take in the signatures an earlier version kept in clear (``signatures/<case>.json``),
+        then delete those files; returns how many. Run at start, before any case moves."""
+        if not folder.is_dir():
+            return 0
+        moved = 0
+        for path in sorted(folder.glob("*.json")):
+            self.put(path.stem, "signature", path.read_bytes())
+            path.unlink()
+            moved += 1
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if nothing else is left in it
+        return moved
 
     def sha256(self, case_id: str, purpose: Purpose) -> str | None:
         with self._db() as db:

@@ -115,6 +115,18 @@ def test_the_archive_is_encrypted_and_bound_to_its_case(tmp_path):
     assert archive.get("case-c", "authorization") is None
 
 
+def test_signatures_an_earlier_version_kept_in_clear_are_encrypted_and_removed(tmp_path):
+    folder = tmp_path / "signatures"
+    folder.mkdir()
+    data = b'{"format":"bianmin.signature/1","strokes":[[[5,6,7,8]]]}'
+    (folder / "019ac000-0000-7000-8000-00000000abcd.json").write_bytes(data)
+    archive = SignatureArchive(tmp_path / "signatures.sqlite3", SIGNATURE_KEY)
+    assert archive.import_plain(folder) == 1
+    assert not folder.exists()
+    assert archive.get("019ac000-0000-7000-8000-00000000abcd", "signature") == data
+    assert archive.import_plain(folder) == 0
+
+
 def test_a_case_not_accepted_prints_the_one_time_notice_before_the_rating(tmp_path):
     m = plain_matter()
     materials = (
