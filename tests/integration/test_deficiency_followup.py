@@ -33,6 +33,14 @@ LAPSE_DAY = datetime(2026, 12, 2, 4, tzinfo=UTC)  # the day after the supply dat
 WITHDRAW_DAY = datetime(2026, 12, 9, 4, tzinfo=UTC)  # past five working days of grace
 
 
+def _at(moment):
+    return lambda: moment
+
+
+def _is(hub, case_id, deficiency):
+    return lambda: _record(hub, case_id).deficiency == deficiency
+
+
 def _record(hub, case_id):
     with hub.engine.connect() as conn:
         return conn.execute(RECORDS.select().where(RECORDS.c.case_id == case_id)).first()
@@ -105,16 +113,15 @@ def test_a_lapsed_case_is_withdrawn_proposed_confirmed_and_the_blacklist_reaches
                 first = hub.rollout(target={"units": [unit]})
                 await settled(hub, first.id)
                 await applied(agent, 1)
+                assert agent.config.current is not None
                 assert agent.config.current.blacklist == frozenset()
                 case_id = await _open_owed_case(agent)
                 await eventually(lambda: _record(hub, case_id) is not None, 20, "the case")
                 timers = hub.app.state.timers
                 for day, deficiency in ((LAPSE_DAY, "lapsed"), (WITHDRAW_DAY, "withdrawn")):
-                    hub.app.state.clock = lambda day=day: day
+                    hub.app.state.clock = _at(day)
                     timers.wake()
-                    await eventually(
-                        lambda d=deficiency: _record(hub, case_id).deficiency == d, 20, deficiency
-                    )
+                    await eventually(_is(hub, case_id, deficiency), 20, deficiency)
                 with Session(hub.engine) as s:
                     _, (proposal,) = list_proposals(s)
                     token = add_account(s, name="ops", role=Role.OPERATOR)
@@ -130,6 +137,7 @@ def test_a_lapsed_case_is_withdrawn_proposed_confirmed_and_the_blacklist_reaches
                 # nobody starts a rollout: the hub does, and the unit applies it
                 await applied(agent, 2, timeout=30)
                 rollouts = [hub.status(r) for r in timers.stats.blacklist_rollouts]
+                assert agent.config.current is not None
                 return agent.config.current.blacklist, rollouts, _record(hub, case_id)
             finally:
                 await agent.close()

@@ -55,7 +55,7 @@ def seed_case(
     drain(engine)
     first = steps[0][1]
     accepted = next((t for _, t in steps if t.state == "deficiency_accepted"), None)
-    owed = list(accepted.data["owed_materials"]) if accepted else []  # type: ignore[arg-type]
+    owed = [str(m) for m in accepted.data["owed_materials"]] if accepted else []  # type: ignore[union-attr]
     return Seeded(first.case_id, str(first.data["case_ref"]), owed, token)
 
 

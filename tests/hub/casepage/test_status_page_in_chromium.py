@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -21,11 +22,11 @@ from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.deficiency import TOKEN, seed_case
 
 pytestmark = pytest.mark.integration
-PHONE = {"width": 390, "height": 844}
+PHONE: Any = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def hub(database_url, tmp_path) -> Iterator[tuple[str, object]]:
+def hub(database_url, tmp_path) -> Iterator[tuple[str, Any]]:
     """`create_app` served by uvicorn in a thread of this process."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
@@ -48,7 +49,7 @@ def test_a_resident_reads_the_case_on_a_phone_and_leaves_feedback_without_javasc
     from playwright.sync_api import sync_playwright
 
     url, app = hub
-    case = seed_case(app.state.engine)  # type: ignore[attr-defined]
+    case = seed_case(app.state.engine)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:
@@ -75,6 +76,6 @@ def test_a_resident_reads_the_case_on_a_phone_and_leaves_feedback_without_javasc
             assert "未找到该办件" in page.locator("#missing").inner_text()
         finally:
             browser.close()
-    with app.state.engine.connect() as conn:  # type: ignore[attr-defined]
+    with app.state.engine.connect() as conn:
         (row,) = conn.execute(select(FEEDBACK)).all()
     assert (row.topic, row.text, row.case_id) == ("speed", "希望加快审批", case.case_id)

@@ -42,7 +42,7 @@ def _deliver(engine, after_s: float, coalesce_s: float = 30.0):
 def _configure(engine, units=None):
     """A first rollout to the town's units (or some), applied everywhere; the documents."""
     r = create(engine, **({"target": {"units": units}} if units else {}))
-    issued = {}
+    issued: dict[str, dict[str, object]] = {}
     while docs := drive(engine):
         issued |= docs
         apply_all(engine, docs)
@@ -79,7 +79,7 @@ def test_changes_within_the_window_go_out_in_one_blacklist_only_rollout(engine):
 
 def test_the_bodies_keep_everything_but_the_blacklist(engine):
     unit = QINGSHUI[0]
-    first = _configure(engine, units=[unit])[unit]["body"]
+    first: dict = _configure(engine, units=[unit])[unit]["body"]
     _list(engine, A)
     assert _deliver(engine, after_s=31) is not None
     second = drive(engine)[unit]["body"]
