@@ -96,3 +96,16 @@ def test_each_client_address_has_a_budget(client):
     assert codes[:20] == [200] * 20
     assert codes[20:] == [429, 429]
     assert "访问过于频繁" in client.get(f"/c/{TOKEN}").text
+
+
+def test_feedback_posts_have_a_smaller_budget(client):
+    seed_case(client.app.state.engine)
+    token = _form_token(client.get(f"/c/{TOKEN}").text)
+    form = {"form_token": token, "topic": "other", "text": "x"}
+    codes = [
+        client.post(
+            f"/c/{TOKEN}/feedback", data=form, headers=ORIGIN, follow_redirects=False
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes == [303, 303, 303, 429]
