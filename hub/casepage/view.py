@@ -72,7 +72,10 @@ def page_view(
         ("受理日期", zh_date(record.accepted_on)),
         ("承诺办结", _with(zh_date(record.promised_due), _days(lim.promised_left))),
         ("法定时限", _with(zh_date(record.legal_due), _days(lim.legal_left))),
-        ("办结日期", zh_date(_local(record.ended_at))),
+        (
+            "办结日期" if record.status == Status.COMPLETED else "结束日期",
+            zh_date(_local(record.ended_at)),
+        ),
     ]
     return {
         "status": STATUS_ZH.get(Status(record.status), record.status),

@@ -26,6 +26,7 @@ from hub.rollouts.issue import BLOBS
 from hub.rollouts.models import ACTIVE
 from hub.rollouts.render import body_hash, store_blobs
 from hub.rollouts.store import ROLLOUTS, UC, VERSIONS, _insert_rollout
+from hub.sql import chunks
 from hub.window.blacklist import blacklist_artifact
 from hub.window.blacklist_sync import DELIVERY, ROW_ID
 
@@ -34,18 +35,24 @@ KIND = "blacklist"
 TIMEOUT_S = 600.0
 
 
-def _current_bodies(session: Session) -> dict[str, dict[str, Any]]:
-    """Every configured unit's desired body."""
-    rows = session.execute(
-        select(UC.c.unit, BLOBS.c.body)
-        .join(
-            VERSIONS,
-            and_(VERSIONS.c.unit == UC.c.unit, VERSIONS.c.version == UC.c.desired_version),
+def _current_bodies(session: Session) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """Every configured unit's desired body hash, and the (few) distinct bodies by hash."""
+    units = {
+        r.unit: r.body_hash
+        for r in session.execute(
+            select(UC.c.unit, VERSIONS.c.body_hash)
+            .join(
+                VERSIONS,
+                and_(VERSIONS.c.unit == UC.c.unit, VERSIONS.c.version == UC.c.desired_version),
+            )
+            .where(UC.c.desired_version > 0)
         )
-        .join(BLOBS, BLOBS.c.hash == VERSIONS.c.body_hash)
-        .where(UC.c.desired_version > 0)
-    )
-    return {r.unit: r.body for r in rows}
+    }
+    bodies: dict[str, dict[str, Any]] = {}
+    for part in chunks(sorted(set(units.values()))):
+        rows = session.execute(select(BLOBS.c.hash, BLOBS.c.body).where(BLOBS.c.hash.in_(part)))
+        bodies.update({r.hash: r.body for r in rows})
+    return units, bodies
 
 
 def deliver_blacklist(session: Session, *, now: datetime, coalesce_s: float) -> int | None:
@@ -72,15 +79,16 @@ def deliver_blacklist(session: Session, *, now: datetime, coalesce_s: float) -> 
         return None
     ref = blacklist_artifact(session)
     pointer = ref.model_dump(mode="json")
-    bodies: dict[str, dict[str, Any]] = {}
-    hashes: dict[str, str] = {}
-    for unit, body in sorted(_current_bodies(session).items()):
+    units, current = _current_bodies(session)
+    bodies: dict[str, dict[str, Any]] = {}  # new bodies by hash
+    renamed: dict[str, str] = {}  # a current body's hash -> its new body's hash
+    for old_hash, body in current.items():
         if (body.get("blacklist") or {}).get("sha256") == ref.sha256:
             continue
         new = {**body, "blacklist": pointer}
-        digest = body_hash(new)
-        bodies[digest] = new
-        hashes[unit] = digest
+        renamed[old_hash] = body_hash(new)
+        bodies[renamed[old_hash]] = new
+    hashes = {u: renamed[h] for u, h in sorted(units.items()) if h in renamed}
     rollout_id = None
     if hashes:
         store_blobs(session, bodies)

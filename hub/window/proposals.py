@@ -21,7 +21,7 @@ from hub.cases.project import RECORDS
 from hub.errors import Conflict, InvalidTransition, NotFound
 from hub.models import _utc
 from hub.sql import insert_for
-from hub.window.blacklist import BlacklistEntryCreate, add_to_blacklist
+from hub.window.blacklist import BlacklistEntry, BlacklistEntryCreate, add_to_blacklist
 from protocol.ids import uuid7
 
 
@@ -151,7 +151,8 @@ def decide(
     if not changed:
         session.rollback()
         raise InvalidTransition(f"proposal {proposal_id} was decided meanwhile")
-    if confirm:
+    if confirm and session.get(BlacklistEntry, found.applicant_ref) is None:
+        # listed already (for another reason, or another case): that entry stands as it is
         add_to_blacklist(
             session,
             entry=BlacklistEntryCreate(applicant_ref=found.applicant_ref, reason=found.reason),
