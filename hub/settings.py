@@ -78,6 +78,14 @@ class HubSettings(BaseSettings):
     status_page_per_minute: int = Field(default=30, ge=1)
     status_feedback_per_hour: int = Field(default=10, ge=1)
 
+    # Alerts (hub.alerts): checked this often by `hub serve`; a unit silent this long is
+    # offline; an unacknowledged alert is sent again after each delay, the last repeating;
+    # sent to this webhook (the county's SMS or messaging gateway) besides the log.
+    alert_tick_s: float = Field(default=15.0, gt=0)
+    alert_offline_after_s: float = Field(default=600.0, gt=0)
+    alert_escalation_s: tuple[float, ...] = Field(default=(900.0, 3600.0, 14400.0), min_length=1)
+    alert_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
