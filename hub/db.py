@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from hub import audit, models  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
+from hub.calendar import versions as calendar_versions  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem
 from hub.rollouts import models as rollout_models  # noqa: F401

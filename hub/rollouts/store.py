@@ -15,6 +15,7 @@ from firmware_config import builtin_profiles
 from hub import audit
 from hub.accounts.roles import Actor
 from hub.artifacts.store import artifact_ref
+from hub.calendar.versions import calendar_artifact, current_document
 from hub.errors import (
     InvalidRequest,
     InvalidTransition,
@@ -50,6 +51,10 @@ RU = RolloutUnit.__table__  # type: ignore[attr-defined]
 VERSIONS = ConfigVersion.__table__  # type: ignore[attr-defined]
 UC = UnitConfig.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
+# artifacts a body gets from the hub's own data, never from a rollout's list
+HUB_MADE = frozenset(
+    {ArtifactKind.CATALOG_SLICE, ArtifactKind.INTEGRITY_BLACKLIST, ArtifactKind.WORK_CALENDAR}
+)
 
 
 def busy_units(session: Session, units: Sequence[str]) -> dict[str, int]:
@@ -133,8 +138,10 @@ def create_rollout(
         known = ", ".join(sorted(builtin_profiles()))
         raise UnknownProfile(f"no hardware profile {request.profile!r}; known: {known}")
     extra = [artifact_ref(session, sha) for sha in request.artifacts]
-    if any(ref.kind is ArtifactKind.CATALOG_SLICE for ref in extra):
-        raise InvalidRequest("artifacts: catalog slices are chosen by the hub, not listed")
+    if any(ref.kind in HUB_MADE for ref in extra):
+        raise InvalidRequest(
+            "artifacts: catalog slices, blacklists and calendars are chosen by the hub, not listed"
+        )
     hashes = render_bodies(
         session,
         units=units,
@@ -143,10 +150,16 @@ def create_rollout(
         profile=profile,
         thresholds=request.thresholds,
         extra=extra,
-        # the blacklist as it is now; units get later changes with the next rollout
+        # the blacklist and the calendar as they are now; units get later changes with the
+        # next rollout
         blacklist=blacklist_artifact(session),
+        calendar=calendar_artifact(session),
     )
-    spec = {**request.model_dump(mode="json"), "catalog_version": catalog.version}
+    spec = {
+        **request.model_dump(mode="json"),
+        "catalog_version": catalog.version,
+        "calendar_version": current_document(session)[0].version,
+    }
     rid = _insert_rollout(
         session,
         row={
