@@ -24,6 +24,10 @@ from protocol.config import ArtifactKind, ArtifactRef, CatalogRef, ConfigBody, T
 from protocol.villages import VillageRegistry
 
 BLOBS = ConfigBlob.__table__  # type: ignore[attr-defined]
+# artifacts a body gets from the hub's own data, never from a rollout's list
+HUB_MADE = frozenset(
+    {ArtifactKind.CATALOG_SLICE, ArtifactKind.INTEGRITY_BLACKLIST, ArtifactKind.WORK_CALENDAR}
+)
 
 
 def body_hash(body: dict[str, Any]) -> str:

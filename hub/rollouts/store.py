@@ -39,11 +39,10 @@ from hub.rollouts.models import (
     UnitState,
 )
 from hub.rollouts.plan import plan_stages, target_villages
-from hub.rollouts.render import render_bodies
+from hub.rollouts.render import HUB_MADE, render_bodies
 from hub.sql import chunks
 from hub.window.blacklist import blacklist_artifact
 from protocol.catalog import Catalog
-from protocol.config import ArtifactKind
 from protocol.villages import VillageRegistry
 
 ROLLOUTS = Rollout.__table__  # type: ignore[attr-defined]
@@ -51,10 +50,6 @@ RU = RolloutUnit.__table__  # type: ignore[attr-defined]
 VERSIONS = ConfigVersion.__table__  # type: ignore[attr-defined]
 UC = UnitConfig.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
-# artifacts a body gets from the hub's own data, never from a rollout's list
-HUB_MADE = frozenset(
-    {ArtifactKind.CATALOG_SLICE, ArtifactKind.INTEGRITY_BLACKLIST, ArtifactKind.WORK_CALENDAR}
-)
 
 
 def busy_units(session: Session, units: Sequence[str]) -> dict[str, int]:
@@ -358,6 +353,7 @@ def _public(session: Session, row: Rollout) -> RolloutPublic:
         {
             **row.model_dump(exclude={"spec", "accepted_stage"}),
             "catalog_version": row.spec.get("catalog_version"),
+            "calendar_version": row.spec.get("calendar_version"),
             "profile": row.spec.get("profile"),
             "counts": {s: counts[s] for s in states},
             "stage_counts": [{s: c[s] for s in states} for c in stage_counts],
