@@ -17,6 +17,8 @@ from hub.artifacts import serving as artifact_serving
 from hub.artifacts.serving import ArtifactCache
 from hub.body_limit import BodyLimitMiddleware
 from hub.calendar import api as calendar_api
+from hub.cases import api as cases_api
+from hub.cases.projector import CaseProjector
 from hub.catalog import api as catalog_api
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
@@ -42,9 +44,12 @@ def create_app(settings: HubSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
+        projector = app.state.projector = CaseProjector(engine)
+        tasks.append(asyncio.create_task(projector.run(), name="cases"))
         url = settings.broker()
         if url is not None:
             consumer = IngestConsumer(settings, engine, url)
+            consumer.on_commit.append(projector.wake)
             app.state.consumer = consumer
             tasks.append(asyncio.create_task(consumer.run(), name="ingest"))
             sweeper = dead_letter_sweeper(settings, engine, consumer)
@@ -77,6 +82,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.engine = engine
     app.state.consumer = None
     app.state.driver = None
+    app.state.projector = None
     app.state.signing_key = signing_key
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
     app.state.registry = load_villages(settings.villages_file)
@@ -96,6 +102,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
+    app.include_router(cases_api.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

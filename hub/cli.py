@@ -12,6 +12,7 @@ import typer
 
 from hub.accounts.cli import app as user_app
 from hub.calendar.cli import hub_app as calendar_app
+from hub.cases.cli import cases_app
 from hub.window.cli import blacklist_app, registry_app, unit_token
 from lifecycle import stop_on_signals
 
@@ -20,6 +21,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(blacklist_app, name="blacklist")
 app.add_typer(registry_app, name="registry")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(cases_app, name="cases")
 app.command("unit-token")(unit_token)
 
 DatabaseOpt = Annotated[
@@ -169,6 +171,7 @@ def ingest(
     instance: Annotated[str, typer.Option(help="name of this ingest process")] = "hub-ingest",
 ) -> None:
     """Run one more ingest process on the shared subscription (no web server)."""
+    from hub.cases.projector import CaseProjector
     from hub.db import create_tables, make_engine
     from hub.fleet.retention import dead_letter_sweeper
     from hub.ingest.consumer import IngestConsumer
@@ -188,8 +191,11 @@ def ingest(
 
     async def run() -> None:
         consumer = IngestConsumer(settings, engine, url)
+        projector = CaseProjector(engine)
+        consumer.on_commit.append(projector.wake)
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
+        cases = asyncio.create_task(projector.run())
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
@@ -197,5 +203,6 @@ def ingest(
         await consumer.stop()
         task.cancel()
         sweeper.cancel()
+        cases.cancel()
 
     asyncio.run(run())

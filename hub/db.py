@@ -15,6 +15,7 @@ from hub import audit, models  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
 from hub.calendar import versions as calendar_versions  # noqa: F401
+from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem
 from hub.rollouts import models as rollout_models  # noqa: F401
@@ -25,7 +26,15 @@ from hub.window import blacklist, registry, tokens  # noqa: F401
 HIDE_PARAMETERS = True
 
 
+SUPPORTED_URLS = ("sqlite:///", "postgresql+psycopg://")
+
+
 def make_engine(url: str) -> Engine:
+    if not url.startswith(SUPPORTED_URLS):
+        raise SettingsProblem(
+            f"database URL {url.split('@')[-1]!r}: use sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DB"
+        )
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":

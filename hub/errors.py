@@ -60,6 +60,10 @@ class ArtifactNotFound(NotFound):
     code = "artifact_not_found"
 
 
+class CaseNotFound(NotFound):
+    code = "case_not_found"
+
+
 class BodyTooLarge(HubError):
     """A request body over its route's limit (hub.limits), refused before it is read whole."""
 

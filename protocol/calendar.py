@@ -19,11 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 
 from protocol.holidays import HolidayCalendar
 from protocol.seed import SEED_CALENDAR
+
+# China keeps no daylight saving: a fixed offset is exact. Days in time limits are local days.
+CHINA = timezone(timedelta(hours=8))
+
+
+def local_date(at: datetime) -> date:
+    """The day in China at an aware instant."""
+    return at.astimezone(CHINA).date()
 
 
 @dataclass(frozen=True)

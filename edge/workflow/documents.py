@@ -20,9 +20,8 @@ from edge.devices.printer.slips import (
     deficiency_document,
     receipt_document,
 )
-from edge.workflow.machine import CHINA
 from edge.workflow.model import Case
-from protocol.calendar import WorkCalendar
+from protocol.calendar import CHINA, WorkCalendar
 from protocol.case import CaseState
 from protocol.catalog import APPROVAL_LABELS, WAIVER_GROUND_LABELS, Approval, Slip, WaiverGround
 

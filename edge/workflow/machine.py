@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from edge.workflow import errors as e
@@ -38,14 +38,13 @@ from edge.workflow.model import (
     SelectMatter,
     Sign,
 )
-from protocol.calendar import WorkCalendar
+from protocol.calendar import WorkCalendar, local_date
 from protocol.case import CaseState, GreenChannel, IdMethod, Outcome
 from protocol.catalog import Approval, Matter
 from protocol.labels import BAD_RATINGS, DEVICE_LABELS, NOT_RATED_LABEL, RATING_LABELS
 from protocol.messages import CaseTransition, DataValue, JsonScalar
 
 S = CaseState
-CHINA = timezone(timedelta(hours=8))  # no daylight saving: a fixed offset is exact
 BEFORE_ACCEPTANCE = frozenset(
     {S.OPENED, S.CONSENTED, S.IDENTIFIED, S.MATTER_SELECTED, S.MATERIALS_CHECKED}
 )
@@ -89,10 +88,6 @@ class Context:
 class Step:
     case: Case
     transition: CaseTransition
-
-
-def local_date(at: datetime) -> date:
-    return at.astimezone(CHINA).date()
 
 
 def case_ref(unit: str, case_id_hex: str, opened: datetime) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.cases.project import mark_pending
 from hub.ingest.sql import EventRow, UnitBump, bump_units, drifting_clocks, insert_events
 from hub.models import DeadLetter, Unit
 from hub.rollouts.reports import record_reports
@@ -60,6 +61,9 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
         c[0] += 1
         c[1] += row.state == CaseState.OPENED
         c[2] = max(c[2], row.seq)
+    # the cases these events belong to are projected again (hub.cases), in a later
+    # transaction: one statement here keeps the hot path cheap
+    mark_pending(conn, {r.case_id for i in inserted if (r := batch.events[i]).case_id})
     bump_units(
         conn,
         [UnitBump(u, at, *counts.get(u, (0, 0, 0))) for u, at in batch.seen.items()],

@@ -20,6 +20,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -74,6 +75,7 @@ class IngestConsumer:
         self._stop_requested = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self.on_reports: list[Any] = []  # callbacks for config/reported (rollouts)
+        self.on_commit: list[Callable[[], None]] = []  # after each batch (case projection)
         subs = [topics.subscription(ch) for ch in Channel if ch.upstream]
         if settings.shared_subscription:
             # tx is split between hub processes; presence and heartbeats too, as each is
@@ -160,6 +162,8 @@ class IngestConsumer:
             for callback in self.on_reports:
                 for unit, report in outcome.reports:
                     callback(unit, report)
+            for wake in self.on_commit:
+                wake()
             if (
                 self._paused
                 and not self._stopping

@@ -23,12 +23,11 @@ from sqlmodel import Session
 from edge.agent import Agent, build_agent
 from edge.settings import EdgeSettings
 from edge.window.window import Window
-from edge.workflow.machine import local_date
 from hub.calendar.versions import upload_calendar
 from hub.catalog.versions import upload_catalog
 from hub.window.blacklist import BlacklistEntryCreate, add_to_blacklist
 from protocol import identity
-from protocol.calendar import WorkCalendar
+from protocol.calendar import WorkCalendar, local_date
 from protocol.holidays import HolidayCalendar
 from protocol.seed import SEED_CALENDAR, SEED_CATALOG
 from simulators.cases import DEMO_ID_KEY

@@ -1,0 +1,50 @@
+"""`bianmin hub cases rebuild | counts`: the case record, run on the hub's machine against its
+database."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import typer
+
+from hub.options import DEFAULT_DATABASE, DatabaseOpt
+
+cases_app = typer.Typer(help="The county's case record.", no_args_is_help=True)
+
+
+@cases_app.command()
+def rebuild(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
+    """Recompute every case record from the stored events and actions (safe while the hub
+    runs: the projection is a function of the facts, so live updates and the rebuild agree)."""
+    from hub.cases.project import rebuild as rebuild_all
+    from hub.db import create_tables, make_engine
+
+    engine = make_engine(database)
+    try:
+        create_tables(engine)
+        started = time.perf_counter()
+        written = rebuild_all(engine)
+    finally:
+        engine.dispose()
+    elapsed = round(time.perf_counter() - started, 2)
+    typer.echo(json.dumps({"rebuilt": written, "seconds": elapsed}))
+
+
+@cases_app.command()
+def counts(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
+    """The county's figures over all cases, as one JSON object."""
+    from datetime import UTC, datetime
+
+    from hub.cases.counts import case_counts
+    from hub.db import create_tables, make_engine
+    from protocol.calendar import local_date
+
+    engine = make_engine(database)
+    try:
+        create_tables(engine)
+        with engine.connect() as conn:
+            figures = case_counts(conn, [], local_date(datetime.now(UTC)))
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(figures, ensure_ascii=False))

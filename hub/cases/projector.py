@@ -1,0 +1,47 @@
+"""The case projector: a loop in every hub process that ingests, draining the pending queue
+(hub.cases.project) after each ingest commit, and on a slow tick for whatever another
+process queued. It holds no state: a restarted hub finds the queue where it was."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from hub.cases.project import drain_pending
+
+log = logging.getLogger("bianmin.hub.cases")
+
+
+@dataclass
+class ProjectorStats:
+    projected: int = 0
+    errors: int = 0
+
+
+class CaseProjector:
+    def __init__(self, engine: Engine, *, tick_s: float = 2.0) -> None:
+        self.engine = engine
+        self.tick_s = tick_s
+        self.stats = ProjectorStats()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.tick_s)
+            self._wake.clear()
+            try:
+                while taken := await asyncio.to_thread(drain_pending, self.engine):
+                    self.stats.projected += taken
+            except Exception:
+                # the cases stay queued: nothing is lost, the next tick tries them again
+                self.stats.errors += 1
+                log.exception("projecting cases failed; trying again")
+                await asyncio.sleep(self.tick_s)
