@@ -5,6 +5,7 @@ any upload the current calendar is the seed (protocol/seed/calendar.json)."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,7 @@ RECORDS = CalendarRecord.__table__  # type: ignore[attr-defined]
 # parsed calendars by the SHA-256 of their document: content never changes under a hash, so
 # this cache is never stale and a second hub process is never out of step
 _PARSED: OrderedDict[str, tuple[HolidayCalendar, WorkCalendar]] = OrderedDict()
+_PARSED_LOCK = threading.Lock()  # routes run in a thread pool
 
 
 def document_json(doc: HolidayCalendar) -> dict[str, Any]:
@@ -52,9 +54,10 @@ def document_sha256(doc: HolidayCalendar) -> str:
 
 def _remember(sha: str, doc: HolidayCalendar) -> tuple[HolidayCalendar, WorkCalendar]:
     found = (doc, WorkCalendar.from_document(doc))
-    _PARSED[sha] = found
-    while len(_PARSED) > 8:
-        _PARSED.popitem(last=False)
+    with _PARSED_LOCK:
+        _PARSED[sha] = found
+        while len(_PARSED) > 8:
+            _PARSED.popitem(last=False)
     return found
 
 
