@@ -19,6 +19,7 @@ from hub.artifacts import api as artifacts_api
 from hub.artifacts import serving as artifact_serving
 from hub.artifacts.serving import ArtifactCache
 from hub.body_limit import BodyLimitMiddleware
+from hub.calendar import api as calendar_api
 from hub.casepage import page as case_page
 from hub.cases import api as cases_api
 from hub.cases import supply_api
@@ -130,6 +131,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(fleet_api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)
     app.include_router(catalog_api.router)
+    app.include_router(calendar_api.router)
     app.include_router(artifacts_api.router)
     app.include_router(accounts_api.router)
     app.include_router(artifact_serving.router)

@@ -22,11 +22,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hub import ratelimit
+from hub.calendar import current_calendar
 from hub.cases.deficiency import DeficiencySweep, sweep_deficiencies
 from hub.catalog.store import CatalogStore
 from hub.rollouts.blacklist_delivery import deliver_blacklist
 from hub.settings import HubSettings
-from protocol.calendar import WorkCalendar, local_date
+from protocol.calendar import local_date
 
 log = logging.getLogger("bianmin.hub.cases")
 DELIVERY_CHECK_S = 2.0
@@ -70,8 +71,10 @@ class CaseTimers:
 
     def sweep_cases(self, now: datetime | None = None) -> DeficiencySweep:
         now = now or self.clock()
+        with self.engine.connect() as conn:
+            calendar = current_calendar(conn)  # the county's signed calendar (hub.calendar)
         done = sweep_deficiencies(
-            self.engine, now=now, today=local_date(now), calendar=WorkCalendar.china(),
+            self.engine, now=now, today=local_date(now), calendar=calendar,
             grace_days=self.grace_days,
         )  # fmt: skip
         with self.engine.begin() as conn:

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from hub.calendar import current_calendar
 from hub.followups.tables import FOLLOWUPS, FollowupStatus
 from hub.sql import insert_for
-from protocol.calendar import WorkCalendar, local_date
+from protocol.calendar import local_date
 from protocol.labels import BAD_RATINGS
 
 DEFAULT_FOLLOWUP_DAYS = 5  # HubSettings.followup_days
@@ -30,12 +31,13 @@ def open_followups(
 ) -> int:
     """Open the follow-ups these freshly projected records call for; returns how many rows
     the statement touched (0 when they all exist)."""
-    cal = WorkCalendar.china()
+    bad = [r for r in records if r.get("rating") in BAD_RATINGS and r.get("rated_at")]
+    if not bad:
+        return 0
+    cal = current_calendar(conn)  # the county's signed calendar (hub.calendar)
     rows = []
-    for r in records:
-        rated: datetime | None = r.get("rated_at")
-        if r.get("rating") not in BAD_RATINGS or rated is None:
-            continue
+    for r in bad:
+        rated: datetime = r["rated_at"]
         rows.append(
             {
                 "id": followup_id(r["case_id"]), "case_id": r["case_id"], "unit": r["unit"],
@@ -44,7 +46,5 @@ def open_followups(
                 "status": FollowupStatus.OPEN.value, "updated_at": rated,
             }
         )  # fmt: skip
-    if not rows:
-        return 0
     stmt = insert_for(conn, FOLLOWUPS).on_conflict_do_nothing(index_elements=["case_id"])
     return int(conn.execute(stmt, rows).rowcount)
