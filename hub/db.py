@@ -11,16 +11,23 @@ from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, create_engine
 
 # importing the table modules registers their tables on SQLModel.metadata
-from hub import audit, models  # noqa: F401
+from hub import (  # noqa: F401
+    audit,
+    models,
+    ratelimit,
+)
 from hub.accounts import store as accounts  # noqa: F401
 from hub.alerts import store as alerts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
+from hub.calendar import versions as calendar_versions  # noqa: F401
 from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem
+from hub.feedback import tables as feedback_tables  # noqa: F401
+from hub.followups import tables as followup_tables  # noqa: F401
 from hub.migrations.runner import upgrade
 from hub.rollouts import models as rollout_models  # noqa: F401
-from hub.window import blacklist, clerks, registry, tokens  # noqa: F401
+from hub.window import blacklist, blacklist_sync, clerks, proposals, registry, tokens  # noqa: F401
 
 # Statement parameters are what units and people sent (applicant references, reasons, dead
 # letters' prefixes): keep them out of exception texts and so out of the hub's logs.

@@ -20,8 +20,14 @@ DEFAULT_BODY_BYTES = 64 * KiB
 # A rollout may name its target and canary units one by one: 256 KiB holds 3,800 unit ids of
 # the longest form (64 characters); larger fleets are targeted by division or as a whole.
 ROLLOUT_BODY_BYTES = 256 * KiB
+# A feedback form on a case's status page (public): a topic, 500 characters escaped, the
+# form token; the page parses nothing larger.
+STATUS_FORM_BYTES = 8 * KiB
 # The matter catalog file (the seed is 280 KB); it is parsed whole, so it is read whole.
 CATALOG_BODY_BYTES = 8 * MiB
+# The working-day calendar: the seed's two years are 2.1 KB as typed; the schema's hundred
+# years (protocol.holidays.MAX_YEARS), indented as the seed, stay under 150 KiB.
+CALENDAR_BODY_BYTES = 256 * KiB
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,10 @@ def hub_body_limits(settings: HubSettings) -> BodyLimits:
         DEFAULT_BODY_BYTES,
         (
             RouteLimit("POST", "/api/unit/", UNIT_BODY_BYTES),
+            RouteLimit("POST", "/c/", STATUS_FORM_BYTES),
             RouteLimit("POST", "/api/rollouts", ROLLOUT_BODY_BYTES),
             RouteLimit("POST", "/api/catalog", CATALOG_BODY_BYTES),
+            RouteLimit("POST", "/api/calendar", CALENDAR_BODY_BYTES),
             # spooled to disk as it arrives (hub.uploads), read after the operator's token
             RouteLimit("POST", "/api/artifacts", settings.artifact_upload_max_bytes),
         ),

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from edge.kiosk import view
+from edge.kiosk.followup import followup_routes
 from edge.window.window import Window
 from edge.workflow.errors import WorkflowError
 
@@ -72,5 +73,6 @@ def create_kiosk_app(window: Window) -> Starlette:
             Route("/static/{name}", static),
             Route("/api/view", state),
             Route("/api/act/{name}", act, methods=["POST"]),
+            *followup_routes(window),  # 容缺补齐 and the feedback book (edge/kiosk/followup.py)
         ]
     )

@@ -19,7 +19,6 @@ from edge.window.residents import ResidentFaces
 from edge.window.signatures import SignatureArchive
 from edge.window.store import CaseStore
 from edge.workflow.documents import WindowInfo
-from protocol.calendar import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -76,5 +75,4 @@ class WindowParts:
     info: WindowInfo
     data_dir: Path
     signatures: SignatureArchive
-    calendar: WorkCalendar = field(default_factory=WorkCalendar.china)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

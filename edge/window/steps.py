@@ -52,7 +52,7 @@ class StepHost(Protocol):
     @property
     def draft(self) -> Draft: ...
 
-    def matters(self) -> dict[str, Matter]: ...
+    def matter_of(self, case: Case) -> Matter: ...
 
     def running(self) -> RunningConfig: ...
 
@@ -182,8 +182,7 @@ class DeviceSteps:
         case = self.host.case
         assert case is not None
         assert case.applicant is not None
-        assert case.matter_code
-        asked = registry_materials(self.host.matters()[case.matter_code])
+        asked = registry_materials(self.host.matter_of(case))
         if not asked:
             self.draft.registry, self.draft.registry_state = frozenset(), "answered"
             return
@@ -232,8 +231,7 @@ class DeviceSteps:
     async def print_slips(self) -> None:
         case = self.host.case
         assert case is not None
-        assert case.matter_code is not None
-        matter = self.host.matters()[case.matter_code]
+        matter = self.host.matter_of(case)
         kinds = documents.slips_for(case, tuple(s.value for s in matter.slips))
         progress = self.p.store.progress()
         done = progress.setdefault(str(case.case_id), [])
@@ -246,8 +244,9 @@ class DeviceSteps:
                 if kind == documents.PHOTO:
                     doc = await self._photo_document(case)
                 else:
+                    calendar = self.host.running().work_calendar
                     doc = documents.document(
-                        kind, case, self.p.info, self.p.clock(), self.p.calendar, matter
+                        kind, case, self.p.info, self.p.clock(), calendar, matter
                     )
                 await asyncio.to_thread(printer.print, doc)
             except (DeviceError, FaceError, e.DeviceProblem) as exc:

@@ -27,10 +27,12 @@ from edge.window.clerks import NO_ROSTER, ClerkDesk
 from edge.window.identify import IdentifyActions
 from edge.window.parts import Draft, WindowParts
 from edge.window.steps import DeviceSteps
+from edge.window.switch import Hardware, HardwareSwitch
 from edge.window.task import StepTask
+from edge.window.tracking import new_status_token
 from edge.workflow import documents
 from edge.workflow import errors as e
-from edge.workflow.machine import Context, Step, step
+from edge.workflow.machine import Context, Step, case_matter, step
 from edge.workflow.model import (
     Accept,
     Cancel,
@@ -71,9 +73,10 @@ class Window(IdentifyActions):
         self.steps = DeviceSteps(parts, self)
         self.clerks = ClerkDesk(self._roster, parts.store.event_log, parts.clock)
         self._lock = asyncio.Lock()
-        self._step = StepTask(self._step_failed)
         self._status: dict[str, DeviceStatus] = {}
         self._status_at = 0.0
+        self._switch = HardwareSwitch(parts, lambda: self._step.busy, self._forget_status)
+        self._step = StepTask(self._step_failed, self._switch.when_idle, self._switch.ready)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -87,9 +90,18 @@ class Window(IdentifyActions):
     async def close(self) -> None:
         async with self._lock:  # let a commit in progress finish before the event log closes
             await self._stop_task()
+        await self._switch.close()
         await self.p.devices.close()
         if self.p.camera is not None:
             self.p.camera.close()
+
+    def _forget_status(self) -> None:
+        self._status = {}  # the device bar shows new devices at once
+
+    async def replace_hardware(self, new: Hardware) -> None:
+        """Use a new configuration's devices, camera or face service, at once when no device
+        step runs, else as soon as the running one ends (edge.window.switch)."""
+        self._switch.offer(new)
 
     # -- device status -----------------------------------------------------------------------
 
@@ -118,23 +130,31 @@ class Window(IdentifyActions):
         return cfg
 
     def matters(self) -> dict[str, Matter]:
+        """The matters the running configuration offers for a new selection."""
         return {m.code: m for m in self.running().catalog.matters}
 
     def _roster(self) -> ClerkRoster | None:
         cfg = self.p.config()
         return cfg.body.clerks if cfg is not None else None
 
+    def matter_of(self, case: Case) -> Matter:
+        """The case's matter as it was selected, whatever configuration was applied since."""
+        return case_matter(case, self.matters())
+
     def context(self, *, by_clerk: bool = True) -> Context:
-        """The machine's context; ``by_clerk`` False for a device's step, which acts for the
-        case's clerk rather than whoever is signed in now."""
+        """Everything a step needs from the running configuration, read at each step: a newly
+        applied configuration (catalog, calendar, blacklist, thresholds, the clerk roster)
+        counts from the next step on; the open case keeps the matter it selected. ``by_clerk``
+        False for a device's step, which acts for the case's clerk, not whoever is signed in."""
         cfg = self.running()
         return Context(
             unit=self.p.unit,
             now=self.p.clock(),
             matters=self.matters(),
-            calendar=self.p.calendar,
+            calendar=cfg.work_calendar,
             blacklist=cfg.blacklist,
             deferred_days=cfg.thresholds.deferred_material_days,
+            calendar_source=cfg.calendar_source,
             clerk=self.clerks.current() if by_clerk else None,
         )
 
@@ -185,6 +205,11 @@ class Window(IdentifyActions):
             raise e.SignInRequired("请窗口工作人员先登录")
         self.clerks.touch()
 
+    def require_clerk(self) -> None:
+        """For a kiosk route beside the case (edge/kiosk/followup.py): the same rule as the
+        actions, SignInRequired when the unit has a roster and nobody is signed in."""
+        self._check_clerk("followup")
+
     async def _do_sign_in(self, args: dict[str, Any]) -> None:
         await self.clerks.sign_in(str(args.get("clerk", "")), str(args.get("pin", "")))
         self.message = None
@@ -194,7 +219,7 @@ class Window(IdentifyActions):
 
     async def _do_open(self, args: dict[str, Any]) -> None:
         self.running()
-        await self._commit(Open(uuid7()))
+        await self._commit(Open(uuid7(), status_token=new_status_token()))
         self.last_closed = None
 
     async def _do_consent(self, args: dict[str, Any]) -> None:
@@ -268,9 +293,11 @@ class Window(IdentifyActions):
     # -- the background task of the case's state -------------------------------------------
 
     def _resume(self) -> None:
-        """Start the device step the case's state needs (also after a restart)."""
+        """Start the device step the case's state needs (also after a restart), on the new
+        configuration's devices when some are waiting."""
         self._step.cancel()
         self.draft.stop.set()
+        self._switch.when_idle()
         keep = self.draft if self.case is not None else Draft()
         self.draft = Draft(id_ref=keep.id_ref, id_masked=keep.id_masked, mode=keep.mode)
         if self.case is not None and self.case.state not in (S.OPENED, S.CONSENTED):

@@ -14,7 +14,10 @@ from protocol.case import GreenChannel
 from protocol.catalog import Matter
 from protocol.messages import CaseTransition, DataValue
 
-__all__ = ["CHINA", "Changes", "Context", "Step", "case_ref", "green_channel", "local_date"]
+__all__ = [
+    "CHINA", "Changes", "Context", "Step", "case_matter", "case_ref", "green_channel",
+    "local_date",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Context:
     calendar: WorkCalendar
     blacklist: frozenset[str] | None  # None: the unit has none, so no green channel
     deferred_days: int = 5
+    # where the calendar comes from: "config" (the applied configuration's) or "seed" (the
+    # configuration carries none); said on every acceptance
+    calendar_source: str = "config"
     # the clerk signed in and acting now; None for a device's own step (the pad, the rating
     # keys), which acts for the case's clerk
     clerk: OnDuty | None = None
@@ -55,3 +61,15 @@ def matter_of(ctx: Context, code: str) -> Matter:
     if matter is None:
         raise e.UnknownMatter(f"本窗口不办理事项 {code}")
     return matter
+
+
+def case_matter(case: Case, matters: Mapping[str, Matter]) -> Matter:
+    """The definition of the case's matter it was selected with; for a snapshot from before
+    cases kept it, the current catalog's."""
+    if case.matter is not None:
+        return case.matter
+    assert case.matter_code is not None
+    found = matters.get(case.matter_code)
+    if found is None:
+        raise e.UnknownMatter(f"本窗口不再办理事项 {case.matter_code}")
+    return found

@@ -5,7 +5,7 @@ edge.workflow.machine."""
 from __future__ import annotations
 
 from edge.workflow import errors as e
-from edge.workflow.context import Changes, Context, green_channel, local_date, matter_of
+from edge.workflow.context import Changes, Context, case_matter, green_channel, local_date
 from edge.workflow.materials import assess, checklist
 from edge.workflow.model import Accept, Case, CheckMaterials, Deadlines, Decline, MaterialOutcome
 from protocol.case import CaseState, GreenChannel
@@ -15,9 +15,8 @@ S = CaseState
 
 
 def check(case: Case, cmd: CheckMaterials, ctx: Context) -> Changes:
-    assert case.matter_code is not None
     assert case.applicant is not None
-    m = matter_of(ctx, case.matter_code)
+    m = case_matter(case, ctx.matters)
     lines = checklist(m, cmd.registry_found)
     a = assess(lines, cmd.received, cmd.shown)
     outcomes = [
@@ -110,11 +109,15 @@ def accept(case: Case, cmd: Accept, ctx: Context) -> Changes:
         legal_due=cal.add_working_days(start, case.legal_days),
         promised_due=cal.add_working_days(start, case.promised_days),
         supply_by=supply_by,
+        supply_days=ctx.deferred_days if cmd.defer else None,
         calendar_known=cal.known(today) and cal.known(start),
+        calendar_version=cal.version,
     )
     changes["deadlines"] = deadlines
     data |= {"legal_due": deadlines.legal_due.isoformat(),
-             "promised_due": deadlines.promised_due.isoformat()}  # fmt: skip
+             "promised_due": deadlines.promised_due.isoformat(),
+             "calendar_version": cal.version, "calendar_source": ctx.calendar_source,
+             "calendar_known": deadlines.calendar_known}  # fmt: skip
     return changes, data
 
 

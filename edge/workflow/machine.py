@@ -25,6 +25,7 @@ from edge.workflow.context import (
     Changes,
     Context,
     Step,
+    case_matter,
     case_ref,
     green_channel,
     local_date,
@@ -55,9 +56,10 @@ from protocol.catalog import Approval
 from protocol.clerks import ClerkRole
 from protocol.labels import BAD_RATINGS, DEVICE_LABELS, NOT_RATED_LABEL, RATING_LABELS
 from protocol.messages import CaseTransition, DataValue
+from protocol.supply import token_sha256
 
-__all__ = ["CHINA", "STATE_LABELS", "Context", "Step", "case_ref", "green_channel",
-           "local_date", "outcome_of", "step"]  # fmt: skip
+__all__ = ["CHINA", "STATE_LABELS", "Context", "Step", "case_matter", "case_ref",
+           "green_channel", "local_date", "outcome_of", "step"]  # fmt: skip
 
 S = CaseState
 BEFORE_ACCEPTANCE = frozenset(
@@ -116,10 +118,14 @@ def _open(case: Case | None, cmd: Open, ctx: Context) -> Step:
     ref = case_ref(ctx.unit, cmd.case_id.hex, ctx.now)
     new = Case(
         case_id=cmd.case_id, case_ref=ref, opened_at=ctx.now, updated_at=ctx.now,
-        state=S.OPENED, clerk=clerk.id, clerk_name=clerk.name,
+        state=S.OPENED, status_token=cmd.status_token, clerk=clerk.id, clerk_name=clerk.name,
         agent=clerk.id if clerk.role is ClerkRole.AGENT else None,
     )  # fmt: skip
-    return Step(new, _transition(new, {"case_ref": ref}))
+    opened: dict[str, DataValue] = {"case_ref": ref}
+    if cmd.status_token is not None:
+        # the hub finds the case's status page by this hash; the token stays on paper
+        opened["status_token_sha256"] = token_sha256(cmd.status_token)
+    return Step(new, _transition(new, opened))
 
 
 def _transition(case: Case, data: dict[str, DataValue]) -> CaseTransition:
@@ -181,7 +187,7 @@ def _identify(case: Case, cmd: Identify, ctx: Context) -> Changes:
 def _select(case: Case, cmd: SelectMatter, ctx: Context) -> Changes:
     m = matter_of(ctx, cmd.code)
     changes: dict[str, object] = {
-        "state": S.MATTER_SELECTED, "matter_code": m.code, "matter_name": m.name,
+        "state": S.MATTER_SELECTED, "matter_code": m.code, "matter_name": m.name, "matter": m,
         "approval": m.approval, "instant": m.instant, "legal_days": m.legal_days,
         "promised_days": m.promised_days, "photo": "1inch" if needs_photo(m) else None,
         "materials": (), "green_channel": None, "owed": (), "home_visit": False,

@@ -16,7 +16,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from protocol.case import ApplicantRef, CaseState, GreenChannel, IdMethod, Outcome
-from protocol.catalog import Approval
+from protocol.catalog import Approval, Matter
 from protocol.clerks import ClerkRole
 
 MaterialStatus = Literal["waived", "received", "shown", "window", "deferred", "missing", "optional"]
@@ -75,12 +75,16 @@ class Deadlines(_Model):
     legal_due: date
     promised_due: date  # for 容缺: counted from the supply deadline, the latest it can be
     supply_by: date | None = None  # 容缺: materials owed by this day
+    supply_days: int | None = None  # 容缺: working days from acceptance to supply_by
     calendar_known: bool = True  # False: the holiday table does not cover these dates
+    calendar_version: int = 0  # of the working-day calendar the dates were counted on
 
 
 class Case(_Model):
     case_id: UUID
     case_ref: str  # 受理编号, printed on the slips
+    # the slip's QR leads to {hub}/c/{token}; only its SHA-256 ever leaves the unit
+    status_token: str | None = None
     opened_at: datetime
     updated_at: datetime
     state: CaseState
@@ -93,6 +97,9 @@ class Case(_Model):
     applicant: Applicant | None = None
     matter_code: str | None = None
     matter_name: str | None = None
+    # The matter's definition as the case selected it: a configuration applied while the case
+    # is open changes the next cases, never this one (None in snapshots from before it was kept)
+    matter: Matter | None = None
     approval: Approval | None = None
     instant: bool = False
     legal_days: int | None = None
@@ -139,6 +146,7 @@ class SignatureRef:
 @dataclass(frozen=True)
 class Open:
     case_id: UUID
+    status_token: str | None = None  # unguessable, from the window (edge.window.tracking)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ class ScriptedCase:
     start: datetime = START
     id_number: str = "341122199001011234"
     clerk: str | None = None  # the clerk's id on every transition (a roster id by default)
+    status_token: str | None = None  # the slip's QR token (edge.window.tracking)
 
     def transitions(
         self, *, defer: bool = False, decline: bool = False, cancel_after: int | None = None,
@@ -77,7 +78,7 @@ class ScriptedCase:
             nonlocal case, now
             now += timedelta(seconds=30)
             ctx = machine.Context(
-                self.unit, now, {m.code: m}, WorkCalendar.china(), frozenset(), 5, clerk
+                self.unit, now, {m.code: m}, WorkCalendar.china(), frozenset(), 5, clerk=clerk
             )
             step = machine.step(case, cmd, ctx)
             case = step.case
@@ -88,7 +89,7 @@ class ScriptedCase:
         owe = {ln.name for ln in needed if ln.deferrable} if defer else set()
         lack = {needed[0].name} if decline and needed else set()
         script: list[Command] = [
-            Open(uuid7()), GiveConsent(False),
+            Open(uuid7(), status_token=self.status_token), GiveConsent(False),
             Identify(IdMethod.ID_CARD, ref, identity.mask(self.id_number)),
             SelectMatter(m.code),
             CheckMaterials(frozenset(ln.name for ln in needed) - owe - lack, frozenset(), found),

@@ -47,7 +47,8 @@
         el("p", { class: "lead" }, "本窗口可办理 " + v.config.matters + " 项便民服务事项。"),
         el("div", { class: "actions" },
           el("button", { class: "primary big", id: "btn-open", onclick: () => act("open") },
-            v.clerk && v.clerk.on_duty && v.clerk.on_duty.role === "agent" ? "开始代办" : "开始办件"))];
+            v.clerk && v.clerk.on_duty && v.clerk.on_duty.role === "agent" ? "开始代办" : "开始办件"),
+          ...K.extras("home", v))];
       const pending = v.clerk && v.clerk.pending;
       if (pending) out.push(pendingList(pending));
       return out;

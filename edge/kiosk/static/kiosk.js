@@ -137,6 +137,12 @@ window.K = (function () {
       who);
   }
 
+  // more buttons for a screen from other scripts (followup.js: 容缺补齐, 意见反馈)
+  K.extras = function (screen, v) {
+    const more = window.kioskExtras;
+    return more && more[screen] ? more[screen](v) : [];
+  };
+
   K.cancelButton = function () {
     return el("button", { id: "btn-cancel", onclick: () => K.act("cancel", { reason: "工作人员取消" }) }, "取消办件");
   };

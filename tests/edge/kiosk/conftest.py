@@ -1,6 +1,7 @@
-"""One window for every browser test of this package: Mosquitto, a hub, a unit with the real
-face models and a simulated camera, and one Chromium page on its kiosk (package scope: the
-stack takes tens of seconds to start, so the modules share it and its morning of cases)."""
+"""One window for the browser tests of this package: Mosquitto, a hub, a unit with the real
+face models and a simulated camera (package scope: the stack takes tens of seconds to start,
+so the modules share it and its morning of cases), and a Chromium page on its kiosk for each
+module."""
 
 from __future__ import annotations
 
@@ -34,9 +35,10 @@ def stack(tmp_path_factory, photo_dir, model_dir) -> Iterator[Stack]:
         broker.process.stop()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, once for the package: Playwright's sync API runs one per thread."""
+    """Debian's Chromium for one module. Playwright's sync API holds an event loop on this
+    thread while it runs, so it must be gone before a module that calls asyncio.run."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
@@ -47,10 +49,11 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def page(stack, browser):
     page = new_page(browser, stack.kiosk_url)
-    # the hub's configuration (with the village's roster) has arrived: sign-in is offered
-    page.locator('main[data-screen="signin"]').wait_for(timeout=60_000)
+    # the hub's configuration (with the village's roster) has arrived: sign-in is offered, or
+    # a clerk another module signed in is still on duty
+    page.locator('main[data-screen="signin"], #btn-open').first.wait_for(timeout=60_000)
     yield page
     page.context.close()

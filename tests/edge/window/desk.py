@@ -88,6 +88,11 @@ class Desk:
     pad: SimulatedSignaturePad
     rating: SimulatedRatingDevice
     printer: KeptPrinter
+    configs: list[RunningConfig] = field(default_factory=list)
+
+    def apply(self, config: RunningConfig) -> None:
+        """As the unit's applier does: the next read of the running configuration gets it."""
+        self.configs.append(config)
 
     async def until(self, predicate: Callable[[], object], what: str, timeout: float = 10) -> None:
         await eventually(predicate, timeout, what, poll=0.01)
@@ -99,11 +104,14 @@ class Desk:
 PINS = {CLERK: CLERK_PIN, AGENT: AGENT_PIN}
 
 
-def running(m: Matter, roster: ClerkRoster | None = ROSTER) -> RunningConfig:
+def running(
+    m: Matter, version: int = 1, roster: ClerkRoster | None = ROSTER, **fields: object
+) -> RunningConfig:
     doc = body(slice_ref(slice_bytes()), matters=1, clerks=roster)
     return RunningConfig(
-        version=1, issued_at=datetime.now(UTC), sig="test", body=ConfigBody.model_validate(doc),
-        catalog=CatalogSlice(catalog_version=1, matters=(m,)), blacklist=frozenset(),
+        version=version, issued_at=datetime.now(UTC), sig="test",
+        body=ConfigBody.model_validate(doc), catalog=CatalogSlice(catalog_version=1, matters=(m,)),
+        blacklist=frozenset(), **fields,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -123,13 +131,13 @@ def build_desk(
         profile.rating, choices=ratings, delay_s=0.05, transport="memory"
     )
     printer = KeptPrinter(profile.printer)
-    config = running(matter or plain_matter(), roster)
+    configs = [running(matter or plain_matter(), roster=roster)]
     parts = WindowParts(
-        unit=UNIT, store=store, config=lambda: config,
+        unit=UNIT, store=store, config=lambda: configs[-1],
         devices=Devices(pad=pad, rating=rating, printer=printer), camera=None, face=None,
         residents=ResidentFaces(root / "residents.sqlite3"), registry=RegistryClient(None, None),
         id_key=ID_KEY, info=WindowInfo(SlipWindow("测试村便民服务站")), data_dir=root,
         signatures=SignatureArchive(root / "signatures.sqlite3", SIGNATURE_KEY),
         clock=clock or (lambda: datetime.now(UTC)),
     )  # fmt: skip
-    return Desk(Window(parts), store, pad, rating, printer)
+    return Desk(Window(parts), store, pad, rating, printer, configs)

@@ -55,8 +55,9 @@ def context(
 ) -> Context:  # fmt: skip
     found = matters or (matter(),)
     return Context(
-        "t001", now, {m.code: m for m in found}, WorkCalendar.china(), blacklist, 5, clerk
-    )
+        "t001", now, {m.code: m for m in found}, WorkCalendar.seed(), blacklist, 5,
+        clerk=clerk,
+    )  # fmt: skip
 
 
 def run(ctx: Context, *commands: Command, case: Case | None = None) -> list[Step]:
