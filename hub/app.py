@@ -15,6 +15,8 @@ from hub.accounts.roles import Role
 from hub.artifacts import api as artifacts_api
 from hub.artifacts import serving as artifact_serving
 from hub.artifacts.serving import ArtifactCache
+from hub.backoffice import api as backoffice_api
+from hub.backoffice import pages as backoffice_pages
 from hub.body_limit import BodyLimitMiddleware
 from hub.cases import api as cases_api
 from hub.cases.projector import CaseProjector
@@ -28,6 +30,7 @@ from hub.handlers import install_handlers
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.limits import hub_body_limits
+from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
@@ -53,6 +56,8 @@ def create_app(settings: HubSettings) -> FastAPI:
             tasks.append(asyncio.create_task(consumer.run(), name="ingest"))
             sweeper = dead_letter_sweeper(settings, engine, consumer)
             tasks.append(asyncio.create_task(sweeper.run(), name="dead-letters"))
+            notices = app.state.notices = notice_sender(settings, engine, consumer)
+            tasks.append(asyncio.create_task(notices.run(), name="notices"))
             if settings.drive_rollouts:
                 driver = RolloutDriver(
                     engine,
@@ -82,6 +87,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.consumer = None
     app.state.driver = None
     app.state.projector = None
+    app.state.notices = None  # a NoticeSender where this process ingests
     app.state.signing_key = signing_key
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
     app.state.registry = load_villages(settings.villages_file)
@@ -101,6 +107,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
     app.include_router(cases_api.router)
+    app.include_router(backoffice_api.router)
+    app.include_router(backoffice_pages.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

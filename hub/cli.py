@@ -173,6 +173,7 @@ def ingest(
     from hub.db import create_tables, make_engine
     from hub.fleet.retention import dead_letter_sweeper
     from hub.ingest.consumer import IngestConsumer
+    from hub.notices.sender import notice_sender
     from hub.settings import HubSettings
 
     settings = HubSettings(
@@ -194,6 +195,7 @@ def ingest(
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
         cases = asyncio.create_task(projector.run())
+        notices = asyncio.create_task(notice_sender(settings, engine, consumer).run())
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
@@ -202,5 +204,6 @@ def ingest(
         task.cancel()
         sweeper.cancel()
         cases.cancel()
+        notices.cancel()
 
     asyncio.run(run())

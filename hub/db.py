@@ -12,11 +12,13 @@ from sqlmodel import Session, SQLModel, create_engine
 
 # importing the table modules registers their tables on SQLModel.metadata
 from hub import audit, models  # noqa: F401
+from hub.accounts import scope as account_scopes  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
 from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem
+from hub.notices import tables as notice_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.window import blacklist, registry, tokens  # noqa: F401
 

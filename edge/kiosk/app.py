@@ -19,6 +19,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from edge.kiosk import view
+from edge.notices.desk import NoticeDesk
+from edge.notices.kiosk import notice_routes
 from edge.window.window import Window
 from edge.workflow.errors import WorkflowError
 
@@ -31,7 +33,7 @@ def _static(name: str) -> bytes:
     return (resources.files("edge.kiosk") / "static" / name).read_bytes()
 
 
-def create_kiosk_app(window: Window) -> Starlette:
+def create_kiosk_app(window: Window, notices: NoticeDesk | None = None) -> Starlette:
     async def index(request: Request) -> Response:
         return HTMLResponse(_static("index.html"), headers={"cache-control": "no-store"})
 
@@ -65,6 +67,7 @@ def create_kiosk_app(window: Window) -> Starlette:
 
     return Starlette(
         routes=[
+            *(notice_routes(notices) if notices is not None else []),  # edge.notices
             Route("/", index),
             Route("/static/{name}", static),
             Route("/api/view", state),

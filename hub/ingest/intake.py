@@ -15,7 +15,14 @@ from hub.ingest.sql import EventRow
 from mqttio import Received
 from protocol import topics
 from protocol.errors import InvalidTopic, ProtocolError
-from protocol.messages import ConfigReported, Health, State, decode, decode_tx
+from protocol.messages import (
+    CommandResult,
+    ConfigReported,
+    Health,
+    State,
+    decode,
+    decode_tx,
+)
 from protocol.topics import Channel
 
 
@@ -97,6 +104,9 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
                 report = (unit, decode(ConfigReported, msg.payload))
                 intake.reports.append(report)
                 batch.reports.append(report)
+            elif ref.channel is Channel.CMD_RESULT:
+                # a unit's answer to a command or notice (hub.notices): recorded with the batch
+                batch.results.append((unit, decode(CommandResult, msg.payload)))
             else:
                 raise InvalidTopic(f"the hub does not read channel {ref.channel.value!r}")
             batch.touch(unit, now)
