@@ -92,7 +92,7 @@ class NoticeDesk:
         async with self._lock:
             stored = self.inbox.get(notice_id)
             if stored is None:
-                raise NoticeError("没有这份通知", f"no notice {notice_id}")
+                raise NoticeError("没有这份通知")
             if self.busy():
                 raise NoticeError("请先结束当前办件，再打印通知")
             printer = self.printer()

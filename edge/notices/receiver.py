@@ -38,6 +38,7 @@ class ReceiverStats:
     duplicates: int = 0
     refused: int = 0
     dropped: int = 0
+    handled: int = 0  # commands taken off the queue and done with, answered or not
 
 
 class NoticeReceiver:
@@ -75,6 +76,7 @@ class NoticeReceiver:
                 if result is not None:
                     # offline: the hub publishes again after the reconnect, and is answered then
                     self.publish(self._topic, encode(result), 1, False)
+                self.stats.handled += 1
 
     async def handle(self, payload: bytes) -> CommandResult | None:
         """Open, store and answer one command; None when there is nobody to answer."""
