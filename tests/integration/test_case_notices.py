@@ -54,8 +54,10 @@ def window_agent(broker: Any, root: Path, hub: Hub, printer: VirtualPrinter) -> 
 async def started(agent: Agent) -> str:
     agent.start()
     assert agent.window is not None
-    await eventually(lambda: agent.window.kiosk_url, 30, "the kiosk to serve")  # type: ignore[union-attr]
-    return agent.window.kiosk_url  # type: ignore[union-attr,return-value]
+    window = agent.window
+    await eventually(lambda: window.kiosk_url, 30, "the kiosk to serve")
+    assert window.kiosk_url is not None
+    return window.kiosk_url
 
 
 def town_office(hub: Hub) -> dict[str, str]:
@@ -104,7 +106,7 @@ class Office:
 
 async def kiosk_notices(kiosk: str) -> list[dict[str, Any]]:
     async with httpx.AsyncClient() as http:
-        return (await http.get(kiosk + "api/notices")).json()["notices"]  # type: ignore[no-any-return]
+        return (await http.get(kiosk + "api/notices")).json()["notices"]
 
 
 def delivered(case: dict[str, Any]) -> bool:

@@ -21,6 +21,8 @@ from edge.notices.desk import NoticeDesk, NoticeError
 from edge.notices.inbox import NoticeInbox
 from edge.workflow.documents import WindowInfo
 from firmware_config import builtin_profiles
+from firmware_config.schema import PrinterSpec
+from protocol.messages import DeviceStatus
 from protocol.notice import CaseNotice
 from simulators.printer import decode_job
 from tests.edge.notices.signed import CASE_REF, UNIT, signed
@@ -34,6 +36,10 @@ class EncodingPrinter:
 
     jobs: list[bytes] = field(default_factory=list)
     fail: bool = False
+    spec: PrinterSpec = SPEC
+
+    def status(self) -> DeviceStatus:
+        return DeviceStatus(present=True, ok=True, paper="ok")
 
     def print(self, doc: Document, *, check_paper: bool = True) -> int:
         if self.fail:

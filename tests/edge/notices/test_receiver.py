@@ -125,5 +125,5 @@ def test_a_unit_without_a_pinned_key_refuses_every_notice(tmp_path):
     answers = Answers(inbox)
     receiver = NoticeReceiver(UNIT, key=None, inbox=inbox, publish=answers.publish)
     deliver(receiver, signed())
-    assert answers.results[0].detail.startswith("no_pinned_key")
+    assert (answers.results[0].detail or "").startswith("no_pinned_key")
     assert inbox.count() == 0

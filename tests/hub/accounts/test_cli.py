@@ -52,7 +52,7 @@ def test_disabling_stops_the_token_and_an_unknown_account_is_an_error(database_u
 
 
 def test_a_back_office_account_gets_its_town_or_department_as_its_scope(database_url, engine):
-    from hub.accounts.scope import scope_of
+    from hub.accounts.scope import Scope, scope_of
 
     town = hub(database_url, "add", "qingshui", "--role", "backoffice", "--town", "qingshui-zhen")
     assert town.exit_code == 0, town.stderr
@@ -60,8 +60,8 @@ def test_a_back_office_account_gets_its_town_or_department_as_its_scope(database
     dept = hub(database_url, "add", "minzheng", "--role", "backoffice", "--department", "县民政局")
     assert dept.exit_code == 0, dept.stderr
     with Session(engine) as s:
-        assert scope_of(s, "qingshui").town == "qingshui-zhen"
-        assert scope_of(s, "minzheng").department == "县民政局"
+        assert scope_of(s, "qingshui") == Scope(town="qingshui-zhen")
+        assert scope_of(s, "minzheng") == Scope(department="县民政局")
         (entry, _) = audit.recent(s, action="account.add")
     assert entry.detail == {"role": "backoffice", "department": "县民政局"}
 
