@@ -222,3 +222,12 @@ def test_a_handover_keeps_each_signatures_hash_and_counts_never_the_drawing(clie
         agent_signature={"strokes": agent_strokes}, officer_signature={"strokes": []},
     )  # fmt: skip
     assert missing.status_code == 422
+
+
+def test_a_browser_is_asked_for_basic_in_a_challenge_of_its_own(client):
+    """Chromium reads only the first scheme of a WWW-Authenticate header: Basic comes alone."""
+    asked = client.get("/backoffice")
+    assert asked.status_code == 401
+    challenges = asked.headers.get_list("www-authenticate")
+    assert challenges[0].startswith("Basic realm=")
+    assert "Bearer" in challenges
