@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from bianmin.boundary import run
 from edge.cli import create_app as create_edge_app
 from edge.face.cli import face_app
 from firmware_config.cli import app as profile_app
@@ -56,4 +57,5 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    # one error boundary for every command (bianmin.boundary): one line, a stable code
+    run(app)

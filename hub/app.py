@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI
 
-from hub import dashboard
+from hub import apidocs, dashboard
 from hub.accounts import api as accounts_api
 from hub.accounts.auth import require
 from hub.accounts.roles import Role
+from hub.alerts import api as alerts_api
+from hub.alerts.watcher import alert_watcher
 from hub.artifacts import api as artifacts_api
 from hub.artifacts import serving as artifact_serving
 from hub.artifacts.serving import ArtifactCache
@@ -30,6 +32,7 @@ from hub.handlers import install_handlers
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.limits import hub_body_limits
+from hub.metrics import install_metrics
 from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
@@ -48,6 +51,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         tasks: list[asyncio.Task[None]] = []
         projector = app.state.projector = CaseProjector(engine)
         tasks.append(asyncio.create_task(projector.run(), name="cases"))
+        watcher = app.state.alerts = alert_watcher(settings, engine)
+        tasks.append(asyncio.create_task(watcher.run(), name="alerts"))
         url = settings.broker()
         if url is not None:
             consumer = IngestConsumer(settings, engine, url)
@@ -74,6 +79,12 @@ def create_app(settings: HubSettings) -> FastAPI:
         finally:
             if app.state.consumer is not None:
                 await app.state.consumer.stop()
+            # loops whose passes run in threads finish the pass rather than orphan it
+            for loop in (projector, watcher, app.state.notices):
+                if loop is not None:
+                    loop.stop()
+            finishing = [t for t in tasks if t.get_name() in ("cases", "alerts", "notices")]
+            await asyncio.wait(finishing, timeout=10)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -81,13 +92,18 @@ def create_app(settings: HubSettings) -> FastAPI:
                     await task
             engine.dispose()
 
-    app = FastAPI(title="bianmin hub", version=version(), lifespan=lifespan)
+    # /docs and /openapi.json are hub.apidocs' routes: self-hosted, and behind a viewer
+    app = FastAPI(
+        title="bianmin hub", version=version(), lifespan=lifespan,
+        docs_url=None, redoc_url=None, openapi_url=None,
+    )  # fmt: skip
     app.state.settings = settings
     app.state.engine = engine
     app.state.consumer = None
     app.state.driver = None
     app.state.projector = None
     app.state.notices = None  # a NoticeSender where this process ingests
+    app.state.alerts = None
     app.state.signing_key = signing_key
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
     app.state.registry = load_villages(settings.villages_file)
@@ -97,6 +113,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     # outermost of ours: a body over its route's limit is refused before routing, parsing or
     # authentication spend anything on it
     app.add_middleware(BodyLimitMiddleware, limit=hub_body_limits(settings))
+    install_metrics(app)
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(fleet_api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)
@@ -109,6 +126,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(cases_api.router)
     app.include_router(backoffice_api.router)
     app.include_router(backoffice_pages.router)
+    app.include_router(alerts_api.router)
+    app.include_router(apidocs.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

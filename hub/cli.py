@@ -162,6 +162,35 @@ def pubkey(
 
 
 @app.command()
+def migrate(
+    database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
+    check: Annotated[
+        bool, typer.Option(help="only say where the schema is; change nothing")
+    ] = False,
+) -> None:
+    """Upgrade the hub's database schema to this version's newest migration (hub serve and
+    hub ingest do it on start too). Prints one JSON line: the revision before and after."""
+    from hub.db import make_engine
+    from hub.migrations import runner
+
+    engine = make_engine(database)
+    try:
+        with engine.connect() as conn:
+            before = runner.current(conn)
+        if not check:
+            from hub.db import create_tables
+
+            create_tables(engine)
+        with engine.connect() as conn:
+            after = runner.current(conn)
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps({"before": before, "after": after, "head": runner.head()}))
+    if check and after != runner.head():
+        raise typer.Exit(1)
+
+
+@app.command()
 def ingest(
     database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
     broker: BrokerOpt = "mqtt://127.0.0.1:1883",
@@ -195,7 +224,8 @@ def ingest(
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
         cases = asyncio.create_task(projector.run())
-        notices = asyncio.create_task(notice_sender(settings, engine, consumer).run())
+        sender = notice_sender(settings, engine, consumer)
+        notices = asyncio.create_task(sender.run())
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
@@ -203,7 +233,8 @@ def ingest(
         await consumer.stop()
         task.cancel()
         sweeper.cancel()
-        cases.cancel()
-        notices.cancel()
+        projector.stop()  # finishes the pass in progress
+        sender.stop()
+        await asyncio.wait([cases, notices], timeout=10)
 
     asyncio.run(run())

@@ -8,16 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, inspect
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 # importing the table modules registers their tables on SQLModel.metadata
 from hub import audit, models  # noqa: F401
 from hub.accounts import scope as account_scopes  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
+from hub.alerts import store as alerts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
 from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem
+from hub.migrations.runner import upgrade
 from hub.notices import tables as notice_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.window import blacklist, registry, tokens  # noqa: F401
@@ -27,7 +29,15 @@ from hub.window import blacklist, registry, tokens  # noqa: F401
 HIDE_PARAMETERS = True
 
 
+SUPPORTED_URLS = ("sqlite:///", "postgresql+psycopg://")
+
+
 def make_engine(url: str) -> Engine:
+    if not url.startswith(SUPPORTED_URLS):
+        raise SettingsProblem(
+            f"database URL {url.split('@')[-1]!r}: use sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DB"
+        )
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
@@ -54,14 +64,33 @@ def make_engine(url: str) -> Engine:
 
 
 def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Bring the database's schema to the newest migration (hub/migrations): creates it on an
+    empty database, upgrades an older one, and is cheap when there is nothing to do."""
     _refuse_old_dead_letters(engine)
+    upgrade(engine)
+    _refuse_unmigrated_tables(engine)
+
+
+def _refuse_unmigrated_tables(engine: Engine) -> None:
+    """A table in the models that no migration creates is a developer's missing migration:
+    say so at once rather than fail on the first query that needs it."""
+    from hub.migrations.runner import target_metadata
+
+    missing = set(target_metadata().tables) - set(inspect(engine).get_table_names())
+    if missing:
+        raise SettingsProblem(
+            f"the models have tables no migration creates: {', '.join(sorted(missing))}; "
+            'add one with: .venv/bin/python -m tools.new_migration "what changed"'
+        )
 
 
 def _refuse_old_dead_letters(engine: Engine) -> None:
-    """create_all never alters a table, and there are no migrations yet: a deadletter table
-    from before bounded dead letters would fail every ingest batch that refuses a message."""
-    columns = {c["name"] for c in inspect(engine).get_columns("deadletter")}
+    """A deadletter table from before bounded dead letters (before the first release with
+    migrations) kept whole payloads: no migration can bound what it holds."""
+    inspector = inspect(engine)
+    if "deadletter" not in inspector.get_table_names():
+        return
+    columns = {c["name"] for c in inspector.get_columns("deadletter")}
     if "payload_sha256" not in columns:
         raise SettingsProblem(
             "the deadletter table predates bounded dead letters (it keeps whole payloads): "

@@ -67,6 +67,14 @@ class HubSettings(BaseSettings):
     dead_letter_quota_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024)
     dead_letter_sweep_s: float = Field(default=60.0, gt=0)
 
+    # Alerts (hub.alerts): checked this often by `hub serve`; a unit silent this long is
+    # offline; an unacknowledged alert is sent again after each delay, the last repeating;
+    # sent to this webhook (the county's SMS or messaging gateway) besides the log.
+    alert_tick_s: float = Field(default=15.0, gt=0)
+    alert_offline_after_s: float = Field(default=600.0, gt=0)
+    alert_escalation_s: tuple[float, ...] = Field(default=(900.0, 3600.0, 14400.0), min_length=1)
+    alert_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

@@ -4,7 +4,7 @@ event loop (the fleet simulator), and a consumer can stop reading to apply back-
 
 from mqttio.backoff import Backoff
 from mqttio.client import AsyncMqttClient
-from mqttio.errors import ConnectRefused, NotConnected
+from mqttio.errors import ConnectRefused, InvalidBrokerUrl, NotConnected
 from mqttio.models import Publication, Received, Will
 from mqttio.url import BrokerUrl
 
@@ -13,6 +13,7 @@ __all__ = [
     "Backoff",
     "BrokerUrl",
     "ConnectRefused",
+    "InvalidBrokerUrl",
     "NotConnected",
     "Publication",
     "Received",

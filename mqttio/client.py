@@ -132,12 +132,22 @@ class AsyncMqttClient:
                     attempt = 0
                     await self._lost.wait()
                 except (OSError, ConnectRefused, TimeoutError) as exc:
-                    self.last_error = f"{type(exc).__name__}: {exc}"
-                    log.debug("%s: connect to %s failed: %s", self.client_id, self.url, exc)
+                    self.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
                     self._drop_connection()
+                    failed = True
+                else:
+                    failed = False
                 if self._stopping:
                     break
                 delay = self._backoff.delay(attempt)
+                if failed:
+                    # at once, then at growing intervals (the 1st, 2nd, 4th, 8th... failure in
+                    # a row): a wrong or unreachable broker is never silent, nor a flood
+                    level = logging.WARNING if (attempt + 1) & attempt == 0 else logging.DEBUG
+                    log.log(
+                        level, "%s: cannot connect to %s (%s); retrying in %.1f s (attempt %d)",
+                        self.client_id, self.url, self.last_error, delay, attempt + 1,
+                    )  # fmt: skip
                 attempt += 1
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):

@@ -13,3 +13,9 @@ class ConnectRefused(RuntimeError):
     """The broker answered CONNECT with a failure (bad credentials, not authorised...)."""
 
     code = "connect_refused"
+
+
+class InvalidBrokerUrl(ValueError):
+    """A broker URL that cannot be used; the message never repeats a password."""
+
+    code = "invalid_url"

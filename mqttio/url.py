@@ -5,6 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote, urlsplit
 
+from mqttio.errors import InvalidBrokerUrl
+
+
+def _shown(url: str) -> str:
+    """The URL for an error message: a password in it is never repeated."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, sep, userinfo = head.partition("://")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{tail}" if ":" in userinfo else url
+
 
 @dataclass(frozen=True)
 class BrokerUrl:
@@ -16,16 +28,21 @@ class BrokerUrl:
 
     @classmethod
     def parse(cls, url: str) -> BrokerUrl:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            raise InvalidBrokerUrl(f"broker URL {_shown(url)!r}: {exc}") from None
         if parts.scheme not in ("mqtt", "mqtts"):
-            raise ValueError(f"broker URL {url!r} must start with mqtt:// or mqtts://")
+            raise InvalidBrokerUrl(
+                f"broker URL {_shown(url)!r} must start with mqtt:// or mqtts://"
+            )
         if not parts.hostname:
-            raise ValueError(f"broker URL {url!r} has no host")
+            raise InvalidBrokerUrl(f"broker URL {_shown(url)!r} has no host")
         tls = parts.scheme == "mqtts"
         try:
             port = parts.port or (8883 if tls else 1883)
         except ValueError:
-            raise ValueError(f"broker URL {url!r} has an invalid port") from None
+            raise InvalidBrokerUrl(f"broker URL {_shown(url)!r} has an invalid port") from None
         return cls(
             host=parts.hostname,
             port=port,

@@ -17,6 +17,9 @@ RATING_LABELS: Final[dict[int, str]] = {
 NOT_RATED_LABEL: Final = "未评价"
 # 差评: the applicant is asked why, and the county follows each one up.
 BAD_RATINGS: Final = frozenset({1, 2})
+# 好评 as the county reports its good-rating rate: 非常满意 and 满意 over the rated cases
+# (基本满意 is neither good nor bad).
+GOOD_RATINGS: Final = frozenset({4, 5})
 
 DEVICE_LABELS: Final[dict[str, str]] = {
     "camera": "摄像头",

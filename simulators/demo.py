@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -38,10 +39,22 @@ async def run_demo(
     drain_timeout: float = 60.0,
     embedded_broker: bool = False,
 ) -> DeliverySummary:
+    root = data_dir or Path(tempfile.mkdtemp(prefix="bianmin-demo-"))
+    try:
+        return await _run(root, units, duration, port, rate, drain_timeout, embedded_broker,
+                          keep=data_dir is not None)  # fmt: skip
+    finally:
+        if data_dir is None:  # a temporary run leaves nothing behind, its keys least of all
+            shutil.rmtree(root, ignore_errors=True)
+
+
+async def _run(
+    root: Path, units: int, duration: float | None, port: int, rate: float,
+    drain_timeout: float, embedded_broker: bool, *, keep: bool,
+) -> DeliverySummary:  # fmt: skip
     import uvicorn
     from sqlmodel import Session
 
-    root = data_dir or Path(tempfile.mkdtemp(prefix="bianmin-demo-"))
     identities = fleet_identities(units)
     creds = credentials.generate([u.unit_id for u in identities])
     broker_port = free_port()
@@ -103,7 +116,8 @@ async def run_demo(
         stack.push_async_callback(fleet.close)
         rollout = _initial_rollout(app, [u.unit_id for u in identities])
         typer.echo(f"broker: {broker} ({broker_kind})", err=True)
-        typer.echo(f"data: {root}", err=True)
+        kept = "" if keep else " (temporary: removed on exit; --data-dir keeps it)"
+        typer.echo(f"data: {root}{kept}", err=True)
         typer.echo(f"operator token (for `bianmin rollout ...`): {token}", err=True)
         typer.echo(f"dashboard: http://127.0.0.1:{port}/")
 
@@ -116,15 +130,18 @@ async def run_demo(
                 f"{done.counts['applied']}/{done.units} units applied",
                 err=True,
             )
-        fleet.stop_generating()
+        await fleet.stop_sources()
         if not await fleet.drain(drain_timeout):
             typer.echo(
-                f"{fleet.pending()} events not acknowledged after {drain_timeout}s", err=True
+                f"{fleet.pending()} events still in the units' outboxes after {drain_timeout}s "
+                "(in flight: they are sent when the units next run)",
+                err=True,
             )
-        committed = fleet.committed()
+        # the units first, then the hub (simulators.summary.compare says why)
+        committed, outboxes = fleet.committed(), fleet.outboxes()
         with engine.connect() as conn:
             rows = all_event_ids(conn, units=list(committed))
-        return compare(committed, [(u, str(i), s) for u, i, s in rows])
+        return compare(committed, [(u, str(i), s) for u, i, s in rows], outboxes)
 
 
 def _initial_rollout(app: FastAPI, units: list[str]) -> int | None:

@@ -122,6 +122,20 @@ class Fleet:
     def pending(self) -> int:
         return sum(a.event_log.depth for a in self.agents)
 
+    def outboxes(self) -> dict[str, set[str]]:
+        """Each unit's events still waiting for the hub's ack."""
+        return {
+            a.unit: {e.id for e in a.event_log.after(0, a.event_log.depth + 1)} for a in self.agents
+        }
+
+    async def stop_sources(self) -> None:
+        """Stop everything that commits events (the simulated cases and the real window), so
+        what the units committed can be compared with the hub without a moving target."""
+        self.stop_generating()
+        for agent in self.agents:
+            if agent.window is not None:
+                await agent.window.close()
+
     def config_versions(self) -> dict[str, int | None]:
         """The configuration version each unit runs."""
         return {a.unit: a.config.version for a in self.agents}

@@ -2,8 +2,8 @@
 cases its villages forward to the town) or a county department (for the cases forwarded to a
 department, matched by the matter's department in the catalog).
 
-Kept in a table of its own beside ``account``, so accounts made before back offices existed
-read as before (the hub has no migrations: create_all never alters a table).
+Kept in a table of its own beside ``account`` (migration 0004): an account's scope is a fact
+about back offices only, and every other account reads exactly as before.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from hub.cases.fold import PENDING_DECISION, Deficiency, Status
 from hub.cases.project import RECORDS
 from protocol.calendar import local_date
-from protocol.labels import BAD_RATINGS
+from protocol.labels import BAD_RATINGS, GOOD_RATINGS
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -64,6 +64,7 @@ def case_counts(
         .where(*where, c.status.in_(pending), c.promised_due < today)
     ).scalar_one()
     rated = sum(ratings.values())
+    good = sum(n for level, n in ratings.items() if level in GOOD_RATINGS)
     bad = sum(n for level, n in ratings.items() if level in BAD_RATINGS)
     accepted = sum(by_status[s] for s in (*pending, Status.COMPLETED, Status.REJECTED))
     accepted += by_status[Status.WITHDRAWN]
@@ -86,5 +87,7 @@ def case_counts(
         "deficiency_supplied": by_deficiency[Deficiency.SUPPLIED],
         "rated": rated,
         "ratings": {str(k): v for k, v in sorted(ratings.items())},
-        "good_rating_rate": _rate(rated - bad, rated),
+        "good_ratings": good,
+        "bad_ratings": bad,
+        "good_rating_rate": _rate(good, rated),  # 非常满意 + 满意 over the rated cases
     }

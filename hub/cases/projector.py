@@ -28,15 +28,24 @@ class CaseProjector:
         self.tick_s = tick_s
         self.stats = ProjectorStats()
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the pass in progress (its database work runs in a thread that cancelling
+        would orphan), then return from run()."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick_s)
             self._wake.clear()
+            if self._stopping:
+                break
             try:
                 while taken := await asyncio.to_thread(drain_pending, self.engine):
                     self.stats.projected += taken

@@ -33,8 +33,10 @@ VillagesOpt = Annotated[
 
 
 def _fail(exc: Exception) -> typer.Exit:
+    """Each problem on its own line, each line in the command line's one error format."""
     code = getattr(exc, "code", "catalog_error")
-    typer.echo(f"error ({code}):\n{exc}", err=True)
+    for problem in str(exc).splitlines() or [""]:
+        typer.echo(f"error ({code}): {problem}", err=True)
     return typer.Exit(1)
 
 

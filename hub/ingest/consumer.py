@@ -19,9 +19,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +45,9 @@ RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 15.0
 
 
+BATCH_BUCKETS = (1, 10, 100, 1000, 5000)
+
+
 @dataclass
 class IngestStats:
     messages: int = 0
@@ -60,6 +64,9 @@ class IngestStats:
     queued_bytes: int = 0
     last_batch_ms: float = 0.0
     connected: bool = False
+    # messages per committed batch, counted into BATCH_BUCKETS (upper bounds; the last is +inf)
+    batch_sizes: list[int] = field(default_factory=lambda: [0] * (len(BATCH_BUCKETS) + 1))
+    batch_messages_sum: int = 0
 
 
 class IngestConsumer:
@@ -216,6 +223,8 @@ class IngestConsumer:
         s.refused += outcome.refused
         s.isolations += outcome.commits > 1
         s.batches += 1
+        s.batch_sizes[bisect_left(BATCH_BUCKETS, len(messages))] += 1
+        s.batch_messages_sum += len(messages)
         return outcome
 
     def _acknowledge(self, outcome: Outcome) -> None:

@@ -66,6 +66,7 @@ class NoticeSender:
         self.stats = SenderStats()
         self._online: set[str] = set()
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """A notice was issued: publish it now."""
@@ -77,11 +78,19 @@ class NoticeSender:
         if self._online:
             self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the pass in progress (its database work runs in a thread that cancelling
+        would orphan), then return from run()."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick_s)
             self._wake.clear()
+            if self._stopping:
+                break
             if not self.client.connected:
                 continue
             online, self._online = self._online, set()

@@ -1,7 +1,8 @@
 """`bianmin rollout ...`: the operator's commands, as an HTTP client of the hub's API.
 
 Every command prints the hub's JSON answer on one line; a refusal prints the hub's error code
-and message on stderr and exits 1 (2 when the hub cannot be reached at all).
+and message on stderr and exits 1 (also when the hub cannot be reached); bad usage exits 2.
+`status` prints tables, or the JSON with --json.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _call(hub: str, token: str | None, method: str, path: str, body: Any = None)
         )
     except httpx.HTTPError as exc:
         typer.echo(f"error (hub_unreachable): cannot reach {hub}: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
     if resp.is_success:
         return resp.json()
     try:
@@ -127,16 +128,21 @@ def status(
     token: TokenOpt = None,
     units: Annotated[bool, typer.Option("--units", help="add every unit's state")] = False,
     state: Annotated[str | None, typer.Option(help="only units in this state")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the hub's JSON, one line")] = False,
 ) -> None:
-    """One rollout's state with counts per unit state and per stage, or the list."""
+    """One rollout's state with counts per unit state and per stage, or the list: tables for
+    a person, or JSON with --json."""
+    from hub.rollouts.table import print_tables, rollout_tables, rollouts_table
+
     if rollout_id is None:
-        _emit(_call(hub, token, "GET", "/api/rollouts"))
+        listed = _call(hub, token, "GET", "/api/rollouts")
+        _emit(listed) if as_json else print_tables([rollouts_table(listed)])
         return
     result = _call(hub, token, "GET", f"/api/rollouts/{rollout_id}")
     if units or state:
         query = f"?state={state}" if state else ""
         result["unit_states"] = _call(hub, token, "GET", f"/api/rollouts/{rollout_id}/units{query}")
-    _emit(result)
+    _emit(result) if as_json else print_tables(rollout_tables(result))
 
 
 @app.command()

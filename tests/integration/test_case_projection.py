@@ -3,6 +3,7 @@ hub's ingest, and the projector that `hub serve` runs after every commit."""
 
 import asyncio
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -36,11 +37,17 @@ def test_cases_committed_by_units_are_projected_by_the_serving_hub(broker, datab
             await eventually(lambda: projected() == opened, 15, "every opened case projected")
             with hub.engine.connect() as conn:
                 units = set(conn.execute(select(RECORDS.c.unit)).scalars())
+            async with httpx.AsyncClient() as http:
+                metrics = (await http.get(f"{hub.url}/metrics")).text
             for agent in agents:
                 await agent.close()
-            return opened, units, hub.app.state.projector.stats
+            return opened, units, hub.app.state.projector.stats, metrics
 
-    opened, units, stats = asyncio.run(scenario())
+    opened, units, stats, metrics = asyncio.run(scenario())
+    events = next(s for s in metrics.splitlines() if s.startswith("bianmin_ingest_events_total"))
+    assert float(events.split()[-1]) == 240
+    assert "bianmin_ingest_batch_messages_bucket" in metrics
+    assert "bianmin_broker_connected 1.0" in metrics
     assert opened >= 10
     assert units == {"t001", "t002"}
     assert stats.errors == 0

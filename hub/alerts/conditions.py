@@ -1,0 +1,87 @@
+"""Which alert conditions hold now, from the units' and rollouts' rows: pure code, so the
+watcher only has to reconcile the result with the alert table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class AlertKind(StrEnum):
+    UNIT_OFFLINE = "unit_offline"
+    PAPER_OUT = "paper_out"
+    OUTBOX_NEAR_FULL = "outbox_near_full"
+    CLOCK_DRIFT = "clock_drift"
+    ROLLOUT_PAUSED = "rollout_paused"
+
+
+ALERT_LABELS: dict[AlertKind, str] = {
+    AlertKind.UNIT_OFFLINE: "终端离线",
+    AlertKind.PAPER_OUT: "打印机缺纸",
+    AlertKind.OUTBOX_NEAR_FULL: "待上报数据将满",
+    AlertKind.CLOCK_DRIFT: "终端时钟偏差",
+    AlertKind.ROLLOUT_PAUSED: "配置下发因失败暂停",
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: AlertKind
+    subject: str  # a unit id, or "rollout:<id>"
+    started_at: datetime  # when the cause began, as far as the hub can tell
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind.value, self.subject
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    offline_after: timedelta = timedelta(minutes=10)
+
+
+def unit_conditions(units: Iterable[Any], now: datetime, t: Thresholds) -> list[Condition]:
+    """``units``: rows with id, last_seen, online, health, health_at, clock_drift,
+    clock_offset_s. A unit never seen raises nothing: it was never in service."""
+    out: list[Condition] = []
+    for u in units:
+        if u.last_seen is None:
+            continue
+        if now - u.last_seen > t.offline_after:
+            out.append(
+                Condition(
+                    AlertKind.UNIT_OFFLINE, u.id, u.last_seen,
+                    {"last_seen": u.last_seen.isoformat(), "online": bool(u.online)},
+                )
+            )  # fmt: skip
+            continue  # a silent unit's last heartbeat says nothing about now
+        health = u.health if isinstance(u.health, dict) else {}
+        seen = u.health_at or u.last_seen
+        printer = (health.get("devices") or {}).get("printer")
+        if isinstance(printer, dict) and printer.get("paper") == "out":
+            out.append(Condition(AlertKind.PAPER_OUT, u.id, seen))
+        outbox = health.get("outbox") or {}
+        if isinstance(outbox, dict) and outbox.get("alarm"):
+            detail = {k: outbox.get(k) for k in ("depth", "bytes", "limit_bytes")}
+            out.append(Condition(AlertKind.OUTBOX_NEAR_FULL, u.id, seen, detail))
+        if u.clock_drift:
+            out.append(Condition(AlertKind.CLOCK_DRIFT, u.id, seen, {"offset_s": u.clock_offset_s}))
+    return out
+
+
+def rollout_conditions(rollouts: Iterable[Any]) -> list[Condition]:
+    """Rollouts paused by their failure threshold (not by an operator's pause)."""
+    return [
+        Condition(
+            AlertKind.ROLLOUT_PAUSED,
+            f"rollout:{r.id}",
+            r.updated_at,
+            {"reason": r.paused_reason},
+        )
+        for r in rollouts
+        if r.state == "paused" and r.paused_reason and not r.paused_reason.startswith("paused by ")
+    ]

@@ -1,0 +1,123 @@
+"""The hub's alert timer: every tick it computes which conditions hold from the database,
+raises and clears alerts, and sends those due on the escalation policy. It runs on the hub's
+clock, not on units' messages: a unit that goes silent is an alert after the threshold
+whether or not it ever comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from hub.alerts.conditions import Thresholds, rollout_conditions, unit_conditions
+from hub.alerts.escalation import Escalation, claim_due
+from hub.alerts.notify import Notifier, message
+from hub.alerts.store import ALERTS, reconcile
+from hub.models import Unit
+from hub.rollouts.store import ROLLOUTS
+
+log = logging.getLogger("bianmin.hub.alerts")
+UNITS = Unit.__table__  # type: ignore[attr-defined]
+
+
+def evaluate(
+    engine: Engine, now: datetime, thresholds: Thresholds, policy: Escalation
+) -> list[dict[str, Any]]:
+    """One pass in one transaction; returns the messages to send."""
+    with engine.begin() as conn:
+        units = conn.execute(
+            select(
+                UNITS.c.id, UNITS.c.last_seen, UNITS.c.online, UNITS.c.health,
+                UNITS.c.health_at, UNITS.c.clock_drift, UNITS.c.clock_offset_s,
+            )
+        ).all()  # fmt: skip
+        rollouts = conn.execute(
+            select(ROLLOUTS.c.id, ROLLOUTS.c.state, ROLLOUTS.c.paused_reason, ROLLOUTS.c.updated_at)
+            .where(ROLLOUTS.c.state == "paused")
+        ).all()  # fmt: skip
+        conditions = unit_conditions(units, now, thresholds) + rollout_conditions(rollouts)
+        before = {
+            r.id for r in conn.execute(select(ALERTS.c.id).where(ALERTS.c.cleared_at.is_(None)))
+        }
+        reconcile(conn, conditions, now)
+        cleared = conn.execute(
+            select(ALERTS).where(ALERTS.c.id.in_(before), ALERTS.c.cleared_at == now)
+        ).all()
+        due = claim_due(conn, policy, now)
+    out = [message("raised" if a.notifications == 0 else "repeated", a) for a in due]
+    out += [message("cleared", a) for a in cleared if a.notifications > 0]
+    return out
+
+
+def acknowledge(engine: Engine, alert_id: int, by: str, now: datetime) -> bool:
+    with engine.begin() as conn:
+        return bool(
+            conn.execute(
+                update(ALERTS)
+                .where(ALERTS.c.id == alert_id, ALERTS.c.acknowledged_at.is_(None))
+                .values(acknowledged_at=now, acknowledged_by=by[:64])
+            ).rowcount
+        )
+
+
+class AlertWatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        notifier: Notifier,
+        *,
+        tick_s: float = 15.0,
+        thresholds: Thresholds | None = None,
+        policy: Escalation | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.notifier = notifier
+        self.tick_s = tick_s
+        self.thresholds = thresholds or Thresholds()
+        self.policy = policy or Escalation()
+        self.clock = clock
+        self.passes = 0
+        self.errors = 0
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the pass in progress (its database work runs in a thread that cancelling
+        would orphan), then return from run()."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                messages = await asyncio.to_thread(
+                    evaluate, self.engine, self.clock(), self.thresholds, self.policy
+                )
+                self.passes += 1
+                await self.notifier.send(messages)
+            except Exception:
+                self.errors += 1
+                log.exception("alert pass failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.tick_s)
+            self._wake.clear()
+
+
+def alert_watcher(settings: Any, engine: Engine) -> AlertWatcher:
+    """The watcher as HubSettings configure it."""
+    return AlertWatcher(
+        engine,
+        Notifier(settings.alert_webhook_url),
+        tick_s=settings.alert_tick_s,
+        thresholds=Thresholds(offline_after=timedelta(seconds=settings.alert_offline_after_s)),
+        policy=Escalation(tuple(timedelta(seconds=s) for s in settings.alert_escalation_s)),
+    )
