@@ -25,6 +25,7 @@ from edge.notices.slips import notice_document
 from edge.workflow.documents import WindowInfo
 from edge.workflow.errors import WorkflowError
 from protocol.calendar import CHINA
+from protocol.labels import DEVICE_LABELS
 from protocol.messages import CaseTransition
 from protocol.notice import NoticeStep
 
@@ -97,7 +98,7 @@ class NoticeDesk:
                 raise NoticeError("请先结束当前办件，再打印通知")
             printer = self.printer()
             if printer is None:
-                raise NoticeError("打印机未就绪")
+                raise NoticeError(f"{DEVICE_LABELS['printer']}未就绪")
             clerk = self.clerk()
             doc = notice_document(stored.notice, self.info, clerk=clerk)
             self.printing = notice_id
