@@ -12,6 +12,7 @@ from bianmin.boundary import run
 from edge.cli import create_app as create_edge_app
 from edge.face.cli import face_app
 from firmware_config.cli import app as profile_app
+from hub.calendar.cli import app as calendar_app
 from hub.catalog.cli import app as catalog_app
 from hub.cli import app as hub_app
 from hub.rollouts.cli import app as rollout_app
@@ -45,6 +46,7 @@ app.add_typer(hub_app, name="hub")
 app.add_typer(create_edge_app(simulated_kit=_simulated_kit), name="edge")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(face_app, name="face")
 app.add_typer(rollout_app, name="rollout")
 app.add_typer(profile_app, name="profile")

@@ -20,6 +20,7 @@ from hub.artifacts.serving import ArtifactCache
 from hub.backoffice import api as backoffice_api
 from hub.backoffice import pages as backoffice_pages
 from hub.body_limit import BodyLimitMiddleware
+from hub.calendar import api as calendar_api
 from hub.cases import api as cases_api
 from hub.cases.projector import CaseProjector
 from hub.catalog import api as catalog_api
@@ -118,6 +119,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(fleet_api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)
     app.include_router(catalog_api.router)
+    app.include_router(calendar_api.router)
     app.include_router(artifacts_api.router)
     app.include_router(accounts_api.router)
     app.include_router(artifact_serving.router)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from hub.accounts.cli import app as user_app
+from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
 from hub.window.cli import blacklist_app, registry_app, unit_token
 from lifecycle import stop_on_signals
@@ -19,6 +20,7 @@ app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_
 app.add_typer(user_app, name="user")
 app.add_typer(blacklist_app, name="blacklist")
 app.add_typer(registry_app, name="registry")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.command("unit-token")(unit_token)
 

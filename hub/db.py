@@ -16,6 +16,7 @@ from hub.accounts import scope as account_scopes  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
 from hub.alerts import store as alerts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
+from hub.calendar import versions as calendar_versions  # noqa: F401
 from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem

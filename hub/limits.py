@@ -26,6 +26,9 @@ ROLLOUT_BODY_BYTES = 256 * KiB
 HANDOVER_BODY_BYTES = 256 * KiB
 # The matter catalog file (the seed is 280 KB); it is parsed whole, so it is read whole.
 CATALOG_BODY_BYTES = 8 * MiB
+# The working-day calendar: the seed's two years are 2.1 KB as typed; the schema's hundred
+# years (protocol.holidays.MAX_YEARS), indented as the seed, stay under 150 KiB.
+CALENDAR_BODY_BYTES = 256 * KiB
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ def hub_body_limits(settings: HubSettings) -> BodyLimits:
             RouteLimit("POST", "/api/rollouts", ROLLOUT_BODY_BYTES),
             RouteLimit("POST", "/api/catalog", CATALOG_BODY_BYTES),
             RouteLimit("POST", "/api/cases/*/handover", HANDOVER_BODY_BYTES),
+            RouteLimit("POST", "/api/calendar", CALENDAR_BODY_BYTES),
             # spooled to disk as it arrives (hub.uploads), read after the operator's token
             RouteLimit("POST", "/api/artifacts", settings.artifact_upload_max_bytes),
         ),

@@ -49,6 +49,8 @@ class ArtifactKind(StrEnum):
     MODEL_BUNDLE = "model_bundle"  # face detector / embedder files, as the face engine wants them
     # canonical JSON of protocol.case.IntegrityBlacklist: HMAC references of blacklisted people
     INTEGRITY_BLACKLIST = "integrity_blacklist"
+    # canonical JSON of protocol.holidays.HolidayCalendar: the working-day calendar
+    WORK_CALENDAR = "work_calendar"
 
 
 class _Model(BaseModel):
@@ -107,21 +109,25 @@ class ConfigBody(_Model):
     # The integrity blacklist (失信名单) the window checks before any green channel (容缺).
     # None: the hub sent none, and the unit refuses 容缺 rather than guess.
     blacklist: ArtifactRef | None = None
+    # The working-day calendar deadlines are counted on (protocol.holidays). None: the hub
+    # sent none, and the unit counts on its seed calendar and says so on every deadline.
+    calendar: ArtifactRef | None = None
 
     @model_validator(mode="after")
     def _unique_artifacts(self) -> ConfigBody:
         hashes = [a.sha256 for a in self.all_artifacts()]
         if len(set(hashes)) != len(hashes):
             raise ValueError("artifacts: an artifact is listed twice")
-        if (
-            self.blacklist is not None
-            and self.blacklist.kind is not ArtifactKind.INTEGRITY_BLACKLIST
+        for name, ref, kind in (
+            ("blacklist", self.blacklist, ArtifactKind.INTEGRITY_BLACKLIST),
+            ("calendar", self.calendar, ArtifactKind.WORK_CALENDAR),
         ):
-            raise ValueError(f"blacklist: must be integrity_blacklist, not {self.blacklist.kind}")
+            if ref is not None and ref.kind is not kind:
+                raise ValueError(f"{name}: must be {kind}, not {ref.kind}")
         return self
 
     def all_artifacts(self) -> tuple[ArtifactRef, ...]:
-        extra = (self.blacklist,) if self.blacklist is not None else ()
+        extra = tuple(r for r in (self.blacklist, self.calendar) if r is not None)
         return (self.catalog.artifact, *self.artifacts, *extra)
 
 

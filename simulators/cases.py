@@ -41,7 +41,7 @@ from protocol.ids import uuid7
 from protocol.messages import CaseTransition
 
 DEMO_ID_KEY = b"bianmin-demo-id-hash-key-not-for-production"
-CALENDAR = WorkCalendar.china()
+CALENDAR = WorkCalendar.seed()  # simulated units have no configuration to take one from
 
 
 def random_id_number(rng: random.Random) -> str:
@@ -72,7 +72,7 @@ def simulate_case(
     def do(cmd: Command, seconds: float) -> None:
         nonlocal case, now
         now += timedelta(seconds=seconds)
-        ctx = machine.Context(unit, now, matters, CALENDAR, frozenset(), 5)
+        ctx = machine.Context(unit, now, matters, CALENDAR, frozenset(), 5, "seed")
         done = machine.step(case, cmd, ctx)
         case = done.case
         out.append((now, done.transition))

@@ -1,6 +1,7 @@
 """A unit's kit made of simulated parts (edge.kit.UnitKit): a simulated pad and rating keys, a
-virtual printer (or one at tcp:HOST:PORT), the file camera, demo keys when provisioning gave
-none, and for a unit without a window, simulated cases and healthy device statuses."""
+virtual printer per paper width its configurations ask for (or one at tcp:HOST:PORT), the file
+camera, demo keys when provisioning gave none, and for a unit without a window, simulated cases
+and healthy device statuses."""
 
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ class SimulatedKit:
     def __init__(self, settings: EdgeSettings, *, matters: Sequence[str] = ()) -> None:
         self.settings = settings
         self.matters = matters
+        # the printer slips go to now; a new configuration's paper width gets its own
         self.virtual_printer: VirtualPrinter | None = None
+        self._printers: dict[tuple[int, str], VirtualPrinter] = {}
 
     def initial_profile(self) -> HardwareProfile | None:
         return builtin_profiles()[DEFAULT_PROFILE]
@@ -51,11 +54,17 @@ class SimulatedKit:
     def devices(self, profile: HardwareProfile) -> Devices:
         target = self.settings.printer
         if target is None:
-            vp = VirtualPrinter(
-                dots=profile.printer.dots_per_line,
-                charset=profile.printer.charset,
-                out_dir=self.settings.data_dir / "slips",
-            ).start()
+            spec = profile.printer
+            vp = self._printers.get((spec.dots_per_line, spec.charset))
+            if vp is None:
+                # DATA_DIR/slips; a paper width configured later, DATA_DIR/slips-58mm
+                name = f"slips-{spec.paper_width_mm}mm" if self._printers else "slips"
+                vp = VirtualPrinter(
+                    dots=spec.dots_per_line,
+                    charset=spec.charset,
+                    out_dir=self.settings.data_dir / name,
+                ).start()
+                self._printers[(spec.dots_per_line, spec.charset)] = vp
             self.virtual_printer = vp
             host, port = vp.host, vp.port
         else:
@@ -103,6 +112,7 @@ class SimulatedKit:
         return source
 
     async def close(self) -> None:
-        if self.virtual_printer is not None:
-            self.virtual_printer.stop()
-            self.virtual_printer = None
+        for vp in self._printers.values():
+            vp.stop()
+        self._printers.clear()
+        self.virtual_printer = None

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,9 +28,9 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import ValidationError
 
 from edge.config.artifacts import ArtifactFetcher
+from edge.config.contents import BLACKLISTS, CALENDARS, SLICES
 from edge.config.files import write_atomic
 from edge.errors import (
     ArtifactInvalid,
@@ -43,7 +42,7 @@ from edge.errors import (
 from firmware_config.schema import HardwareProfile
 from protocol import topics
 from protocol.bounds import MAX_TEXT, printable
-from protocol.case import IntegrityBlacklist
+from protocol.calendar import WorkCalendar
 from protocol.catalog import CatalogSlice
 from protocol.config import (
     ArtifactRef,
@@ -54,13 +53,12 @@ from protocol.config import (
     raw_version,
 )
 from protocol.errors import ProtocolError
-from protocol.messages import ConfigReported, SignedConfig, describe, encode, utc_now
+from protocol.messages import ConfigReported, SignedConfig, encode, utc_now
 from protocol.topics import Channel
 
 log = logging.getLogger("bianmin.edge.config")
 Publish = Callable[[str, bytes, int, bool], bool]
 CURRENT_FILE = "current.json"
-MAX_SLICE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -74,6 +72,8 @@ class RunningConfig:
     catalog: CatalogSlice
     # HMAC references on the integrity blacklist; None when the hub sent no blacklist
     blacklist: frozenset[str] | None = None
+    # the working-day calendar it carries; None when the hub sent none (see work_calendar)
+    calendar: WorkCalendar | None = None
 
     @property
     def profile(self) -> HardwareProfile:
@@ -84,6 +84,16 @@ class RunningConfig:
         return self.body.thresholds
 
     @property
+    def work_calendar(self) -> WorkCalendar:
+        """The calendar deadlines are counted on: the configuration's, or the seed's when it
+        carries none (``calendar_source`` says which)."""
+        return self.calendar if self.calendar is not None else WorkCalendar.seed()
+
+    @property
+    def calendar_source(self) -> str:
+        return "config" if self.calendar is not None else "seed"
+
+    @property
     def face_verify_threshold(self) -> float:
         override = self.thresholds.face_verify_threshold
         return override if override is not None else self.profile.face.verify_threshold
@@ -92,64 +102,6 @@ class RunningConfig:
     def rating_timeout_s(self) -> int:
         override = self.thresholds.rating_timeout_s
         return override if override is not None else self.profile.rating.timeout_s
-
-
-class _SliceMemo:
-    """Parsed catalog slices by SHA-256. Bytes with the same verified hash are the same slice,
-    so the parse (milliseconds for ~70 matters) is done once per process, which is what lets
-    a simulator run thousands of units in one process."""
-
-    def __init__(self, size: int = 8) -> None:
-        self._items: OrderedDict[str, CatalogSlice] = OrderedDict()
-        self._size = size
-
-    def get(self, ref: ArtifactRef, path: Path) -> CatalogSlice:
-        found = self._items.get(ref.sha256)
-        if found is None:
-            data = path.read_bytes()
-            if ref.encoding == "gzip":
-                data = _gunzip(data, MAX_SLICE_BYTES)
-            try:
-                found = CatalogSlice.model_validate_json(data)
-            except ValidationError as exc:
-                raise ArtifactInvalid(f"catalog slice: {describe(exc)}") from None
-            self._items[ref.sha256] = found
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return found
-
-
-def _gunzip(data: bytes, limit: int) -> bytes:
-    """Unpack gzip, refusing output past ``limit`` (the hash is signed, but a bug in the hub
-    should not be able to fill the unit's memory)."""
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(data, limit)
-    except zlib.error as exc:
-        raise ArtifactInvalid(f"catalog slice: not valid gzip: {exc}") from None
-    if inflater.unconsumed_tail or not inflater.eof:
-        raise ArtifactInvalid(f"catalog slice: unpacks to more than {limit} bytes, or is cut")
-    return out
-
-
-SLICES = _SliceMemo()
-_BLACKLISTS: OrderedDict[str, frozenset[str]] = OrderedDict()
-
-
-def _blacklist(ref: ArtifactRef, path: Path) -> frozenset[str]:
-    """The blacklist artifact's references, parsed once per hash (thousands of simulated units
-    in one process share it)."""
-    found = _BLACKLISTS.get(ref.sha256)
-    if found is None:
-        try:
-            doc = IntegrityBlacklist.model_validate_json(path.read_bytes())
-        except ValidationError as exc:
-            raise ArtifactInvalid(f"integrity blacklist: {describe(exc)}") from None
-        found = frozenset(doc.refs)
-        _BLACKLISTS[ref.sha256] = found
-        while len(_BLACKLISTS) > 4:
-            _BLACKLISTS.popitem(last=False)
-    return found
 
 
 class ConfigApplier:
@@ -294,11 +246,7 @@ class ConfigApplier:
             raise VersionConflict(f"version {floor} was applied before with different content")
 
     def _running(self, envelope: SignedConfig, body: ConfigBody) -> RunningConfig:
-        ref = body.catalog.artifact
-        path = self.fetcher.cached(ref)
-        if path is None:
-            raise ArtifactInvalid(f"{ref.path}: not in the artifact cache")
-        catalog = SLICES.get(ref, path)
+        catalog = SLICES.get(body.catalog.artifact, self._cached(body.catalog.artifact))
         if catalog.catalog_version != body.catalog.version:
             raise ArtifactInvalid(
                 f"catalog slice is version {catalog.catalog_version}, "
@@ -309,15 +257,20 @@ class ConfigApplier:
                 f"catalog slice has {len(catalog.matters)} matters, "
                 f"the config says {body.catalog.matters}"
             )
-        blacklist = None
+        blacklist = calendar = None
         if body.blacklist is not None:
-            listed = self.fetcher.cached(body.blacklist)
-            if listed is None:
-                raise ArtifactInvalid(f"{body.blacklist.path}: not in the artifact cache")
-            blacklist = _blacklist(body.blacklist, listed)
+            blacklist = BLACKLISTS.get(body.blacklist, self._cached(body.blacklist))
+        if body.calendar is not None:
+            calendar = CALENDARS.get(body.calendar, self._cached(body.calendar))
         return RunningConfig(
-            envelope.version, envelope.issued_at, envelope.sig, body, catalog, blacklist
+            envelope.version, envelope.issued_at, envelope.sig, body, catalog, blacklist, calendar
         )
+
+    def _cached(self, ref: ArtifactRef) -> Path:
+        path = self.fetcher.cached(ref)
+        if path is None:
+            raise ArtifactInvalid(f"{ref.path}: not in the artifact cache")
+        return path
 
     def _reject(self, digest: str, version: int, exc: Exception) -> ConfigReported:
         code = getattr(exc, "code", "config_rejected")

@@ -71,6 +71,15 @@ class FacePipeline:
         self._mesh: FaceMesh | None = None
         self._segmenter: Segmenter | None = None
 
+    def retune(self, settings: FaceSettings) -> bool:
+        """Use new gates and thresholds from the next frame on, without loading the models
+        again; False (and nothing changed) when ``settings`` need them loaded again (threads)."""
+        if settings.threads != self.settings.threads:
+            return False
+        self.settings = settings
+        self.detector.min_score = settings.detect_min_score
+        return True
+
     def _load(self, model: models.ModelFile) -> TFLiteModel:
         return TFLiteModel(models.locate(model, self.model_dir), self.threads)
 

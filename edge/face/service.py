@@ -25,6 +25,7 @@ from edge.face.pipeline import FacePipeline
 from edge.face.quality import PROMPTS_ZH as QUALITY_PROMPTS_ZH
 from edge.face.templates import TemplateStore
 from edge.face.types import Detection, Embedding, Frame
+from firmware_config.schema import FaceSettings
 
 Purpose = Literal["verify", "enroll", "search"]
 
@@ -140,6 +141,16 @@ class LocalFaceService:
         if ids:
             self.gallery.add_many(list(ids), np.stack(vectors))
 
+    def retune(self, settings: FaceSettings, verify_threshold: float | None = None) -> bool:
+        """Use a new configuration's face settings at once: quality gates, the detector's
+        score, the thresholds (``verify_threshold`` overrides the profile's, as the county's
+        thresholds do). False, with nothing changed, when the models must be loaded again."""
+        if not self.pipeline.retune(settings):
+            return False
+        verify = verify_threshold if verify_threshold is not None else settings.verify_threshold
+        self.thresholds = Thresholds(verify, settings.id_photo_threshold)
+        return True
+
     def _embedding(self, probe: Frame | Embedding) -> Embedding:
         if probe.ndim == 1:
             return np.asarray(probe, np.float32)
@@ -166,7 +177,7 @@ class LocalFaceService:
         _require(consent, "search")
         s = self.pipeline.settings
         return self.gallery.search(
-            self._embedding(probe), s.search_top_k, s.verify_threshold, s.search_margin
+            self._embedding(probe), s.search_top_k, self.thresholds.template, s.search_margin
         )
 
     def enroll(self, frame: Frame, consent: Consent) -> str:

@@ -81,9 +81,8 @@ def _matters(matters: list[Matter]) -> list[dict[str, Any]]:
 
 
 def _materials(w: Window, case: Case) -> dict[str, Any]:
-    assert case.matter_code is not None
     assert case.applicant is not None
-    matter = w.matters()[case.matter_code]
+    matter = w.matter_of(case)
     draft = w.draft
     found = draft.registry if draft.registry_state == "answered" else None
     lines = checklist(matter, found)
@@ -158,7 +157,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
             "label": APPROVAL_LABELS[case.approval] if case.approval else "",
         }  # fmt: skip
     elif screen == "print":
-        matter = w.matters().get(case.matter_code or "")
+        matter = case.matter or w.matters().get(case.matter_code or "")
         kinds = slips_for(case, tuple(s.value for s in matter.slips) if matter else ())
         done = w.p.store.progress().get(str(case.case_id), [])
         view["print"] = {

@@ -18,7 +18,6 @@ from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
 from edge.window.store import CaseStore
 from edge.workflow.documents import WindowInfo
-from protocol.calendar import WorkCalendar
 
 
 @dataclass
@@ -54,5 +53,4 @@ class WindowParts:
     id_key: bytes
     info: WindowInfo
     data_dir: Path
-    calendar: WorkCalendar = field(default_factory=WorkCalendar.china)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

@@ -1,5 +1,16 @@
 """Building the window on a unit: devices, camera and keys from the unit's kit (edge.kit), the
-face service, the registry client; then serving the kiosk page.
+face service, the registry client; then serving the kiosk page, and putting every newly applied
+configuration into effect without a restart.
+
+What a configuration carries takes effect as follows, none of it needing a restart:
+
+- catalog slice, working-day calendar, blacklist, 容缺 days, rating timeout: read from the
+  running configuration at each step of a case (``Window.context``), so from the next step on;
+  an open case keeps the matter definition it selected;
+- face thresholds and quality gates: retuned in place on the face service at once;
+- the hardware profile's devices, camera and face models: built again only for the parts whose
+  settings changed, and switched in between two device steps (edge.window.switch);
+- the heartbeat period: read by the heartbeat at each beat (edge.agent).
 
 Kept apart from the workflow so that the 76-unit demo fleet, which has no window, never loads
 any of it.
@@ -22,6 +33,7 @@ from edge.window.parts import WindowParts
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
 from edge.window.store import CaseStore
+from edge.window.switch import Hardware
 from edge.window.window import Window
 from edge.workflow.documents import WindowInfo
 from firmware_config.schema import HardwareProfile
@@ -29,7 +41,7 @@ from protocol.messages import DeviceStatus
 
 if TYPE_CHECKING:
     from edge.eventlog import EventLog
-    from edge.face.service import FaceService
+    from edge.face.service import FaceService, LocalFaceService
     from edge.notices.desk import NoticeDesk
     from edge.notices.inbox import NoticeInbox
 
@@ -56,6 +68,12 @@ class WindowRuntime:
         self.window: Window | None = None
         self.kiosk_url: str | None = None
         self._server: Any = None
+        self._built: HardwareProfile | None = None  # the profile the hardware was built from
+        self._face: LocalFaceService | None = None
+        self._template_key = b""
+        self._applied = asyncio.Event()  # a configuration was applied since the last look
+        self.in_effect: int | None = None  # the configuration version the window runs on
+        config.listeners.append(lambda _running: self._applied.set())
 
     async def device_status(self) -> dict[str, DeviceStatus]:
         if self.window is None:
@@ -67,7 +85,48 @@ class WindowRuntime:
         self.window = await self._build(profile)
         await self.window.start()
         await self._serve()
-        await asyncio.Event().wait()
+        self._applied.set()  # the configuration applied while the window was built, if any
+        while True:  # and every one applied from now on, without a restart
+            await self._applied.wait()
+            self._applied.clear()
+            await self._follow()
+
+    async def _follow(self) -> None:
+        running = self.config.current
+        if running is None or running.version == self.in_effect:
+            return
+        try:
+            await self._reconfigure(running)
+        except Exception:  # the window goes on with the hardware it has
+            log.exception("configuration %d: the window's new devices failed", running.version)
+            return
+        self.in_effect = running.version
+        if running.calendar is None:
+            log.warning(
+                "configuration %d carries no working-day calendar: deadlines are counted on the "
+                "seed calendar (version %d) and each acceptance says calendar_source=seed",
+                running.version, running.work_calendar.version,
+            )  # fmt: skip
+        log.info("configuration %d in effect without a restart", running.version)
+
+    async def _reconfigure(self, running: RunningConfig) -> None:
+        """Put a configuration into effect: retune the face service, rebuild what the new
+        profile changed, and hand the new hardware to the window for its next step."""
+        assert self.window is not None
+        new, old = running.profile, self._built
+        w = self.window.p
+        face: FaceService | None = w.face
+        tuned = self._face is None or self._face.retune(new.face, running.face_verify_threshold)
+        if not tuned:  # the models must be loaded again (threads changed)
+            face = self._face = await asyncio.to_thread(self._make_face, new)
+        devices, camera = w.devices, w.camera
+        if old is None or (new.pad, new.rating, new.printer) != (old.pad, old.rating, old.printer):
+            devices = self.kit.devices(new)
+        if old is None or new.camera != old.camera:
+            camera = self.kit.camera(new)
+        self._built = new
+        if devices is not w.devices or camera is not w.camera or face is not w.face:
+            await self.window.replace_hardware(Hardware(devices, camera, face))
 
     async def _profile(self) -> HardwareProfile:
         initial = self.kit.initial_profile()
@@ -82,9 +141,11 @@ class WindowRuntime:
     async def _build(self, profile: HardwareProfile) -> Window:
         s = self.settings
         keys = self.kit.keys()
+        self._template_key = keys.template_key  # kept to load the face models again
         devices = self.kit.devices(profile)
         camera = self.kit.camera(profile)
-        face = await asyncio.to_thread(self._face, profile, keys.template_key) if s.face else None
+        face = self._face = await asyncio.to_thread(self._make_face, profile) if s.face else None
+        self._built = profile
         token = s.hub_token.get_secret_value() if s.hub_token else None
         info = WindowInfo(SlipWindow(s.window_name, s.window_phone, s.window_hours))
         parts = WindowParts(
@@ -105,7 +166,7 @@ class WindowRuntime:
     def _running(self) -> RunningConfig | None:
         return self.config.current
 
-    def _face(self, profile: HardwareProfile, key: bytes) -> FaceService | None:
+    def _make_face(self, profile: HardwareProfile) -> LocalFaceService | None:
         from edge.face.errors import FaceError
         from edge.face.pipeline import FacePipeline
         from edge.face.service import LocalFaceService
@@ -116,8 +177,16 @@ class WindowRuntime:
         except FaceError as exc:
             log.warning("face recognition off: %s (the ID-card path still works)", exc)
             return None
-        store = TemplateStore(self.settings.data_dir / "face_templates.sqlite3", key)
-        return LocalFaceService(pipeline, store)
+        if self._face is not None:  # the same encrypted templates, with models loaded again
+            store = self._face.store
+        else:
+            path = self.settings.data_dir / "face_templates.sqlite3"
+            store = TemplateStore(path, self._template_key)
+        face = LocalFaceService(pipeline, store)
+        running = self.config.current
+        if running is not None:  # the county's threshold, when it sets one
+            face.retune(profile.face, running.face_verify_threshold)
+        return face
 
     async def _serve(self) -> None:
         import uvicorn

@@ -40,7 +40,7 @@ class StepHost(Protocol):
     @property
     def draft(self) -> Draft: ...
 
-    def matters(self) -> dict[str, Matter]: ...
+    def matter_of(self, case: Case) -> Matter: ...
 
     def running(self) -> RunningConfig: ...
 
@@ -126,8 +126,7 @@ class DeviceSteps:
         case = self.host.case
         assert case is not None
         assert case.applicant is not None
-        assert case.matter_code
-        asked = registry_materials(self.host.matters()[case.matter_code])
+        asked = registry_materials(self.host.matter_of(case))
         if not asked:
             self.draft.registry, self.draft.registry_state = frozenset(), "answered"
             return
@@ -173,8 +172,7 @@ class DeviceSteps:
     async def print_slips(self) -> None:
         case = self.host.case
         assert case is not None
-        assert case.matter_code is not None
-        matter = self.host.matters()[case.matter_code]
+        matter = self.host.matter_of(case)
         kinds = documents.slips_for(case, tuple(s.value for s in matter.slips))
         progress = self.p.store.progress()
         done = progress.setdefault(str(case.case_id), [])
@@ -187,9 +185,8 @@ class DeviceSteps:
                 if kind == documents.PHOTO:
                     doc = await self._photo_document(case)
                 else:
-                    doc = documents.document(
-                        kind, case, self.p.info, self.p.clock(), self.p.calendar
-                    )
+                    calendar = self.host.running().work_calendar
+                    doc = documents.document(kind, case, self.p.info, self.p.clock(), calendar)
                 await asyncio.to_thread(printer.print, doc)
             except (DeviceError, FaceError, e.DeviceProblem) as exc:
                 text = exc.message_zh if isinstance(exc, e.WorkflowError) else str(exc)

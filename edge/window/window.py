@@ -21,10 +21,11 @@ from typing import Any, Final
 from edge.config.applier import RunningConfig
 from edge.window.parts import Draft, WindowParts
 from edge.window.steps import DeviceSteps, face_identity
+from edge.window.switch import Hardware, HardwareSwitch
 from edge.window.task import StepTask
 from edge.workflow import documents
 from edge.workflow import errors as e
-from edge.workflow.machine import Context, Step, step
+from edge.workflow.machine import Context, Step, case_matter, step
 from edge.workflow.model import (
     Accept,
     Cancel,
@@ -62,9 +63,10 @@ class Window:
         self.message: dict[str, str] | None = None
         self.steps = DeviceSteps(parts, self)
         self._lock = asyncio.Lock()
-        self._step = StepTask(self._step_failed)
         self._status: dict[str, DeviceStatus] = {}
         self._status_at = 0.0
+        self._switch = HardwareSwitch(parts, lambda: self._step.busy, self._forget_status)
+        self._step = StepTask(self._step_failed, self._switch.when_idle, self._switch.ready)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -78,9 +80,18 @@ class Window:
     async def close(self) -> None:
         async with self._lock:  # let a commit in progress finish before the event log closes
             await self._stop_task()
+        await self._switch.close()
         await self.p.devices.close()
         if self.p.camera is not None:
             self.p.camera.close()
+
+    def _forget_status(self) -> None:
+        self._status = {}  # the device bar shows new devices at once
+
+    async def replace_hardware(self, new: Hardware) -> None:
+        """Use a new configuration's devices, camera or face service, at once when no device
+        step runs, else as soon as the running one ends (edge.window.switch)."""
+        self._switch.offer(new)
 
     # -- device status -----------------------------------------------------------------------
 
@@ -109,17 +120,26 @@ class Window:
         return cfg
 
     def matters(self) -> dict[str, Matter]:
+        """The matters the running configuration offers for a new selection."""
         return {m.code: m for m in self.running().catalog.matters}
 
+    def matter_of(self, case: Case) -> Matter:
+        """The case's matter as it was selected, whatever configuration was applied since."""
+        return case_matter(case, self.matters())
+
     def context(self) -> Context:
+        """Everything a step needs from the running configuration, read at each step: a newly
+        applied configuration (catalog, calendar, blacklist, thresholds) counts from the next
+        step on; the open case keeps the matter it selected."""
         cfg = self.running()
         return Context(
             unit=self.p.unit,
             now=self.p.clock(),
             matters=self.matters(),
-            calendar=self.p.calendar,
+            calendar=cfg.work_calendar,
             blacklist=cfg.blacklist,
             deferred_days=cfg.thresholds.deferred_material_days,
+            calendar_source=cfg.calendar_source,
         )
 
     async def _commit(self, cmd: Command) -> Step:
@@ -279,9 +299,11 @@ class Window:
     # -- the background task of the case's state -------------------------------------------
 
     def _resume(self) -> None:
-        """Start the device step the case's state needs (also after a restart)."""
+        """Start the device step the case's state needs (also after a restart), on the new
+        configuration's devices when some are waiting."""
         self._step.cancel()
         self.draft.stop.set()
+        self._switch.when_idle()
         keep = self.draft if self.case is not None else Draft()
         self.draft = Draft(id_ref=keep.id_ref, id_masked=keep.id_masked, mode=keep.mode)
         if self.case is not None and self.case.state not in (S.OPENED, S.CONSENTED):

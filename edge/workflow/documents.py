@@ -130,7 +130,9 @@ def document(
                 case=slip,
                 missing=tuple(OwedMaterial(n) for n in case.owed),
                 supply_by=d.supply_by,
-                supply_days=calendar.working_days_between(d.accepted_on, d.supply_by),
+                supply_days=d.supply_days
+                if d.supply_days is not None
+                else calendar.working_days_between(d.accepted_on, d.supply_by),
                 methods=tuple(methods),
                 promised_days=case.promised_days,
             )

@@ -79,6 +79,9 @@ class Context:
     calendar: WorkCalendar
     blacklist: frozenset[str] | None  # None: the unit has none, so no green channel
     deferred_days: int = 5
+    # where the calendar comes from: "config" (the applied configuration's) or "seed" (the
+    # configuration carries none); said on every acceptance
+    calendar_source: str = "config"
 
 
 @dataclass(frozen=True)
@@ -168,10 +171,22 @@ def _matter(ctx: Context, code: str) -> Matter:
     return matter
 
 
+def case_matter(case: Case, matters: Mapping[str, Matter]) -> Matter:
+    """The definition of the case's matter it was selected with; for a snapshot from before
+    cases kept it, the current catalog's."""
+    if case.matter is not None:
+        return case.matter
+    assert case.matter_code is not None
+    found = matters.get(case.matter_code)
+    if found is None:
+        raise e.UnknownMatter(f"本窗口不再办理事项 {case.matter_code}")
+    return found
+
+
 def _select(case: Case, cmd: SelectMatter, ctx: Context) -> Changes:
     m = _matter(ctx, cmd.code)
     changes: dict[str, object] = {
-        "state": S.MATTER_SELECTED, "matter_code": m.code, "matter_name": m.name,
+        "state": S.MATTER_SELECTED, "matter_code": m.code, "matter_name": m.name, "matter": m,
         "approval": m.approval, "instant": m.instant, "legal_days": m.legal_days,
         "promised_days": m.promised_days, "photo": "1inch" if needs_photo(m) else None,
         "materials": (), "green_channel": None, "owed": (), "home_visit": False,
@@ -184,9 +199,8 @@ def _select(case: Case, cmd: SelectMatter, ctx: Context) -> Changes:
 
 
 def _check(case: Case, cmd: CheckMaterials, ctx: Context) -> Changes:
-    assert case.matter_code is not None
     assert case.applicant is not None
-    m = _matter(ctx, case.matter_code)
+    m = case_matter(case, ctx.matters)
     lines = checklist(m, cmd.registry_found)
     a = assess(lines, cmd.received, cmd.shown)
     outcomes = [
@@ -275,11 +289,15 @@ def _accept(case: Case, cmd: Accept, ctx: Context) -> Changes:
         legal_due=cal.add_working_days(start, case.legal_days),
         promised_due=cal.add_working_days(start, case.promised_days),
         supply_by=supply_by,
+        supply_days=ctx.deferred_days if cmd.defer else None,
         calendar_known=cal.known(today) and cal.known(start),
+        calendar_version=cal.version,
     )
     changes["deadlines"] = deadlines
     data |= {"legal_due": deadlines.legal_due.isoformat(),
-             "promised_due": deadlines.promised_due.isoformat()}  # fmt: skip
+             "promised_due": deadlines.promised_due.isoformat(),
+             "calendar_version": cal.version, "calendar_source": ctx.calendar_source,
+             "calendar_known": deadlines.calendar_known}  # fmt: skip
     return changes, data
 
 

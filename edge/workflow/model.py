@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from protocol.case import ApplicantRef, CaseState, GreenChannel, IdMethod, Outcome
-from protocol.catalog import Approval
+from protocol.catalog import Approval, Matter
 
 MaterialStatus = Literal["waived", "received", "shown", "window", "deferred", "missing", "optional"]
 PhotoKind = Literal["1inch", "2inch"]
@@ -63,7 +63,9 @@ class Deadlines(_Model):
     legal_due: date
     promised_due: date  # for 容缺: counted from the supply deadline, the latest it can be
     supply_by: date | None = None  # 容缺: materials owed by this day
+    supply_days: int | None = None  # 容缺: working days from acceptance to supply_by
     calendar_known: bool = True  # False: the holiday table does not cover these dates
+    calendar_version: int = 0  # of the working-day calendar the dates were counted on
 
 
 class Case(_Model):
@@ -77,6 +79,9 @@ class Case(_Model):
     applicant: Applicant | None = None
     matter_code: str | None = None
     matter_name: str | None = None
+    # The matter's definition as the case selected it: a configuration applied while the case
+    # is open changes the next cases, never this one (None in snapshots from before it was kept)
+    matter: Matter | None = None
     approval: Approval | None = None
     instant: bool = False
     legal_days: int | None = None

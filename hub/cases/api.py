@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, select
 
 from hub.accounts.auth import Auditor
+from hub.calendar import current_calendar
 from hub.cases.counts import case_counts
 from hub.cases.fold import Status
 from hub.cases.project import RECORDS
@@ -44,8 +45,8 @@ def today(request: Request) -> date:
 
 
 def calendar_of(conn: Connection) -> WorkCalendar:
-    """The working-day calendar time limits are counted on."""
-    return WorkCalendar.china()
+    """The working-day calendar time limits are counted on: the county's current signed one."""
+    return current_calendar(conn)
 
 
 def _filter(

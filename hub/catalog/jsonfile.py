@@ -20,8 +20,9 @@ from hub.catalog.errors import CatalogSyntaxError, CatalogUnreadable, Issue
 
 # A validator message that starts with "field: " names the field it is about (see protocol.catalog).
 _FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])?)*): ")
-# Keys whose value identifies a list element better than its index does.
-_LABEL_KEYS = ("code", "unit_id", "name")
+# Keys whose value identifies a list element better than its index does (a year of the
+# working-day calendar is labelled by its number).
+_LABEL_KEYS = ("code", "unit_id", "name", "year")
 
 
 class _DuplicateKey(ValueError):
@@ -104,13 +105,17 @@ def _path(loc: tuple[int | str, ...], data: Any) -> str:
             out += f"[{part}]"
             node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
             if isinstance(node, dict):
-                label = next((node[k] for k in _LABEL_KEYS if isinstance(node.get(k), str)), None)
+                label = next((node[k] for k in _LABEL_KEYS if _is_label(node.get(k))), None)
                 if label is not None:
                     out += f"({label})"
         else:
             out += f".{part}" if out else part
             node = node.get(part) if isinstance(node, dict) else None
     return out or "(top level)"
+
+
+def _is_label(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def validation_issues(exc: ValidationError, data: Any) -> list[Issue]:

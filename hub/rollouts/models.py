@@ -180,6 +180,7 @@ class RolloutPublic(SQLModel):
     parent_id: int | None
     units: int
     catalog_version: int | None
+    calendar_version: int | None = None  # None: issued before calendars were configuration
     profile: str | None
     counts: dict[str, int]
     stage_counts: list[dict[str, int]]

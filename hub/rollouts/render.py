@@ -1,6 +1,7 @@
 """Each unit's desired configuration body for a rollout. The catalog slice goes into an
 artifact (about 150 KB of JSON per village; only a few distinct slices exist), the body keeps
-a pointer to it, and identical bodies are stored once by hash."""
+a pointer to it, and identical bodies are stored once by hash. The blacklist and the
+working-day calendar are one artifact each, the same for every unit."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ from protocol.config import ArtifactKind, ArtifactRef, CatalogRef, ConfigBody, T
 from protocol.villages import VillageRegistry
 
 BLOBS = ConfigBlob.__table__  # type: ignore[attr-defined]
+# artifacts a body gets from the hub's own data, never from a rollout's list
+HUB_MADE = frozenset(
+    {ArtifactKind.CATALOG_SLICE, ArtifactKind.INTEGRITY_BLACKLIST, ArtifactKind.WORK_CALENDAR}
+)
 
 
 def body_hash(body: dict[str, Any]) -> str:
@@ -49,6 +54,7 @@ def render_bodies(
     thresholds: Thresholds,
     extra: Sequence[ArtifactRef] = (),
     blacklist: ArtifactRef | None = None,
+    calendar: ArtifactRef | None = None,
 ) -> dict[str, str]:
     """Store every unit's body (and its catalog slice artifact); return unit -> body hash."""
     by_exclusions: dict[tuple[str, ...], str] = {}
@@ -76,6 +82,7 @@ def render_bodies(
                 thresholds=thresholds,
                 artifacts=tuple(extra),
                 blacklist=blacklist,
+                calendar=calendar,
             ).model_dump(mode="json")
             found = body_hash(body)
             bodies[found] = body

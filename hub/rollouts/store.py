@@ -15,6 +15,7 @@ from firmware_config import builtin_profiles
 from hub import audit
 from hub.accounts.roles import Actor
 from hub.artifacts.store import artifact_ref
+from hub.calendar.versions import calendar_artifact, current_document
 from hub.errors import (
     InvalidRequest,
     InvalidTransition,
@@ -38,11 +39,10 @@ from hub.rollouts.models import (
     UnitState,
 )
 from hub.rollouts.plan import plan_stages, target_villages
-from hub.rollouts.render import render_bodies
+from hub.rollouts.render import HUB_MADE, render_bodies
 from hub.sql import chunks
 from hub.window.blacklist import blacklist_artifact
 from protocol.catalog import Catalog
-from protocol.config import ArtifactKind
 from protocol.villages import VillageRegistry
 
 ROLLOUTS = Rollout.__table__  # type: ignore[attr-defined]
@@ -133,8 +133,10 @@ def create_rollout(
         known = ", ".join(sorted(builtin_profiles()))
         raise UnknownProfile(f"no hardware profile {request.profile!r}; known: {known}")
     extra = [artifact_ref(session, sha) for sha in request.artifacts]
-    if any(ref.kind is ArtifactKind.CATALOG_SLICE for ref in extra):
-        raise InvalidRequest("artifacts: catalog slices are chosen by the hub, not listed")
+    if any(ref.kind in HUB_MADE for ref in extra):
+        raise InvalidRequest(
+            "artifacts: catalog slices, blacklists and calendars are chosen by the hub, not listed"
+        )
     hashes = render_bodies(
         session,
         units=units,
@@ -143,10 +145,16 @@ def create_rollout(
         profile=profile,
         thresholds=request.thresholds,
         extra=extra,
-        # the blacklist as it is now; units get later changes with the next rollout
+        # the blacklist and the calendar as they are now; units get later changes with the
+        # next rollout
         blacklist=blacklist_artifact(session),
+        calendar=calendar_artifact(session),
     )
-    spec = {**request.model_dump(mode="json"), "catalog_version": catalog.version}
+    spec = {
+        **request.model_dump(mode="json"),
+        "catalog_version": catalog.version,
+        "calendar_version": current_document(session)[0].version,
+    }
     rid = _insert_rollout(
         session,
         row={
@@ -345,6 +353,7 @@ def _public(session: Session, row: Rollout) -> RolloutPublic:
         {
             **row.model_dump(exclude={"spec", "accepted_stage"}),
             "catalog_version": row.spec.get("catalog_version"),
+            "calendar_version": row.spec.get("calendar_version"),
             "profile": row.spec.get("profile"),
             "counts": {s: counts[s] for s in states},
             "stage_counts": [{s: c[s] for s in states} for c in stage_counts],

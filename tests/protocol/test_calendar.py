@@ -6,7 +6,7 @@ import pytest
 
 from protocol.calendar import WorkCalendar
 
-CAL = WorkCalendar.china()
+CAL = WorkCalendar.seed()
 
 
 def test_weekends_are_skipped():
@@ -28,6 +28,10 @@ def test_zero_days_is_the_same_day_and_negative_is_refused():
     assert CAL.add_working_days(date(2026, 11, 26), 0) == date(2026, 11, 26)
     with pytest.raises(ValueError, match=">= 0"):
         CAL.add_working_days(date(2026, 11, 26), -1)
+
+
+def test_the_name_older_callers_use_is_the_seed():
+    assert WorkCalendar.china() is WorkCalendar.seed()
 
 
 def test_years_beyond_the_table_fall_back_to_monday_to_friday_and_say_so():

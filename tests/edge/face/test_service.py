@@ -116,3 +116,31 @@ def test_id_photo_from_the_service(service: LocalFaceService, photos: dict[str, 
     photo = service.id_photo(photos["biden.jpg"], "1inch", "red")
     assert photo.image.shape == (413, 295, 3)
     assert photo.background_replaced
+
+
+def test_a_new_configuration_retunes_thresholds_and_gates_without_loading_models_again(
+    tmp_path: Path, model_dir: Path, photos: dict[str, Frame]
+) -> None:
+    from firmware_config.schema import FaceSettings
+
+    pipeline = FacePipeline(FaceSettings(), variant="int8", model_dir=model_dir)
+    service = LocalFaceService(pipeline, TemplateStore(tmp_path / "t.db", KEY))
+    template_id = service.enroll(photos["obama.jpg"], _consent("enroll"))
+    probe = photos["obama_partial_face2.jpg"]
+    before = service.verify_template(probe, template_id, _consent("verify"))
+    assert before.match
+    embedder = pipeline.embedder
+    # the county's threshold, tighter than this distance; a stricter detector score
+    tight = round(before.distance - 0.01, 4)
+    assert service.retune(FaceSettings(detect_min_score=0.65), verify_threshold=tight)
+    after = service.verify_template(probe, template_id, _consent("verify"))
+    assert (after.distance, after.threshold, after.match) == (before.distance, tight, False)
+    assert pipeline.detector.min_score == 0.65
+    assert pipeline.embedder is embedder  # the models were not loaded again
+    assert service.search(probe, _consent("search")).threshold == tight  # search uses it too
+    # without an override, the profile's own threshold
+    assert service.retune(FaceSettings(verify_threshold=0.6))
+    assert service.verify_template(probe, template_id, _consent("verify")).threshold == 0.6
+    # more threads need the models loaded again: refused, nothing changed
+    assert not service.retune(FaceSettings(threads=3, verify_threshold=0.3))
+    assert service.thresholds.template == 0.6

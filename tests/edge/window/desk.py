@@ -74,16 +74,22 @@ class Desk:
     pad: SimulatedSignaturePad
     rating: SimulatedRatingDevice
     printer: KeptPrinter
+    configs: list[RunningConfig] = field(default_factory=list)
+
+    def apply(self, config: RunningConfig) -> None:
+        """As the unit's applier does: the next read of the running configuration gets it."""
+        self.configs.append(config)
 
     async def until(self, predicate: Callable[[], object], what: str, timeout: float = 10) -> None:
         await eventually(predicate, timeout, what, poll=0.01)
 
 
-def running(m: Matter) -> RunningConfig:
+def running(m: Matter, version: int = 1, **fields: object) -> RunningConfig:
     doc = body(slice_ref(slice_bytes()), matters=1)
     return RunningConfig(
-        version=1, issued_at=datetime.now(UTC), sig="test", body=ConfigBody.model_validate(doc),
-        catalog=CatalogSlice(catalog_version=1, matters=(m,)), blacklist=frozenset(),
+        version=version, issued_at=datetime.now(UTC), sig="test",
+        body=ConfigBody.model_validate(doc), catalog=CatalogSlice(catalog_version=1, matters=(m,)),
+        blacklist=frozenset(), **fields,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -96,11 +102,11 @@ def build_desk(root: Path, *, ratings: tuple[int | None, ...] = (5,)) -> Desk:
         profile.rating, choices=ratings, delay_s=0.05, transport="memory"
     )
     printer = KeptPrinter(profile.printer)
-    config = running(plain_matter())
+    configs = [running(plain_matter())]
     parts = WindowParts(
-        unit=UNIT, store=store, config=lambda: config,
+        unit=UNIT, store=store, config=lambda: configs[-1],
         devices=Devices(pad=pad, rating=rating, printer=printer), camera=None, face=None,
         residents=ResidentFaces(root / "residents.sqlite3"), registry=RegistryClient(None, None),
         id_key=ID_KEY, info=WindowInfo(SlipWindow("测试村便民服务站")), data_dir=root,
     )  # fmt: skip
-    return Desk(Window(parts), store, pad, rating, printer)
+    return Desk(Window(parts), store, pad, rating, printer, configs)

@@ -50,7 +50,7 @@ def context(
     *matters: Matter, now: datetime = NOW, blacklist: frozenset[str] | None = frozenset()
 ) -> Context:
     found = matters or (matter(),)
-    return Context("t001", now, {m.code: m for m in found}, WorkCalendar.china(), blacklist, 5)
+    return Context("t001", now, {m.code: m for m in found}, WorkCalendar.seed(), blacklist, 5)
 
 
 def run(ctx: Context, *commands: Command, case: Case | None = None) -> list[Step]:

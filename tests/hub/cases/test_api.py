@@ -126,3 +126,30 @@ def test_cases_are_not_shown_to_the_anonymous_local_viewer(client):
     _seed(client)
     assert client.get("/api/cases").status_code == 401
     assert client.get("/api/cases.csv").status_code == 401
+
+
+def test_time_limits_count_on_the_calendar_the_county_uploaded(client):
+    import json
+
+    from sqlmodel import Session
+
+    from hub.accounts.roles import Actor, Role
+    from hub.calendar.versions import upload_calendar
+    from protocol.seed import SEED_CALENDAR
+
+    events = _seed(client)
+    case_id = events[12].body.case_id  # forwarded, legal due 2026-12-29 (a Tuesday)
+    auth = operator(client)
+    before = client.get(f"/api/cases/{case_id}", headers=auth).json()
+    doc = json.loads(SEED_CALENDAR.read_text())
+    doc["version"] += 1
+    year = next(y for y in doc["years"] if y["year"] == 2026)
+    year["holidays"].append(
+        {"name": "县级调整（测试）", "first": "2026-12-28", "last": "2026-12-28"}
+    )
+    with Session(client.app.state.engine) as s:
+        upload_calendar(s, text=json.dumps(doc), actor=Actor("ops", Role.OPERATOR))
+        s.commit()
+    after = client.get(f"/api/cases/{case_id}", headers=auth).json()
+    assert before["legal_due"] == after["legal_due"] == "2026-12-29"
+    assert after["legal_left"] == before["legal_left"] - 1  # the Monday is now a holiday
