@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from fastapi import Depends, FastAPI
 
@@ -21,14 +22,19 @@ from hub.backoffice import api as backoffice_api
 from hub.backoffice import pages as backoffice_pages
 from hub.body_limit import BodyLimitMiddleware
 from hub.calendar import api as calendar_api
+from hub.casepage import page as case_page
 from hub.cases import api as cases_api
+from hub.cases import supply_api
 from hub.cases.projector import CaseProjector
+from hub.cases.timers import CaseTimers
 from hub.catalog import api as catalog_api
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
+from hub.feedback import api as feedback_api
 from hub.fleet import api as fleet_api
 from hub.fleet.retention import dead_letter_sweeper
+from hub.followups import api as followups_api
 from hub.handlers import install_handlers
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
@@ -39,6 +45,7 @@ from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.window import api as window_api
+from hub.window import proposals_api
 from lifecycle import version
 
 
@@ -50,7 +57,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
-        projector = app.state.projector = CaseProjector(engine)
+        projector = app.state.projector = CaseProjector(
+            engine, followup_days=settings.followup_days
+        )
         tasks.append(asyncio.create_task(projector.run(), name="cases"))
         watcher = app.state.alerts = alert_watcher(settings, engine)
         tasks.append(asyncio.create_task(watcher.run(), name="alerts"))
@@ -75,6 +84,11 @@ def create_app(settings: HubSettings) -> FastAPI:
                 consumer.on_reports.append(lambda _unit, _report: driver.wake())
                 app.state.driver = driver
                 tasks.append(asyncio.create_task(driver.run(), name="rollouts"))
+                # 容缺 lapses and withdrawals, blacklist delivery: where rollouts are driven
+                timers = app.state.timers = CaseTimers(
+                    engine, settings, app.state.catalogs, clock=clock, on_rollout=driver.wake
+                )
+                tasks.append(asyncio.create_task(timers.run(), name="case-timers"))
         try:
             yield
         finally:
@@ -93,6 +107,11 @@ def create_app(settings: HubSettings) -> FastAPI:
                     await task
             engine.dispose()
 
+    def clock() -> datetime:
+        """The hub's time; tests set app.state.clock to drive time limits and timers."""
+        injected = getattr(app.state, "clock", None)
+        return injected() if injected is not None else datetime.now(UTC)
+
     # /docs and /openapi.json are hub.apidocs' routes: self-hosted, and behind a viewer
     app = FastAPI(
         title="bianmin hub", version=version(), lifespan=lifespan,
@@ -104,6 +123,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.driver = None
     app.state.projector = None
     app.state.notices = None  # a NoticeSender where this process ingests
+    app.state.timers = None
     app.state.alerts = None
     app.state.signing_key = signing_key
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
@@ -128,6 +148,12 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(cases_api.router)
     app.include_router(backoffice_api.router)
     app.include_router(backoffice_pages.router)
+    app.include_router(supply_api.router)
+    app.include_router(followups_api.router)
+    app.include_router(feedback_api.router)
+    app.include_router(proposals_api.router)
+    # public: the page a slip's QR leads to (no login; hub.casepage)
+    app.include_router(case_page.router)
     app.include_router(alerts_api.router)
     app.include_router(apidocs.router)
 

@@ -13,6 +13,7 @@ import typer
 from hub.accounts.cli import app as user_app
 from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
+from hub.window import proposals_cli
 from hub.window.cli import blacklist_app, registry_app, unit_token
 from lifecycle import stop_on_signals
 
@@ -23,6 +24,10 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.command("unit-token")(unit_token)
+blacklist_app.command("proposals")(proposals_cli.proposals)
+blacklist_app.command("confirm")(proposals_cli.confirm)
+blacklist_app.command("reject")(proposals_cli.reject)
+blacklist_app.command("delivery")(proposals_cli.delivery)
 
 DatabaseOpt = Annotated[
     str, typer.Option(help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
@@ -221,7 +226,7 @@ def ingest(
 
     async def run() -> None:
         consumer = IngestConsumer(settings, engine, url)
-        projector = CaseProjector(engine)
+        projector = CaseProjector(engine, followup_days=settings.followup_days)
         consumer.on_commit.append(projector.wake)
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())

@@ -11,7 +11,11 @@ from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, create_engine
 
 # importing the table modules registers their tables on SQLModel.metadata
-from hub import audit, models  # noqa: F401
+from hub import (  # noqa: F401
+    audit,
+    models,
+    ratelimit,
+)
 from hub.accounts import scope as account_scopes  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
 from hub.alerts import store as alerts  # noqa: F401
@@ -20,10 +24,12 @@ from hub.calendar import versions as calendar_versions  # noqa: F401
 from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem
+from hub.feedback import tables as feedback_tables  # noqa: F401
+from hub.followups import tables as followup_tables  # noqa: F401
 from hub.migrations.runner import upgrade
 from hub.notices import tables as notice_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
-from hub.window import blacklist, registry, tokens  # noqa: F401
+from hub.window import blacklist, blacklist_sync, proposals, registry, tokens  # noqa: F401
 
 # Statement parameters are what units and people sent (applicant references, reasons, dead
 # letters' prefixes): keep them out of exception texts and so out of the hub's logs.

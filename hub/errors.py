@@ -124,3 +124,10 @@ class StepNotAllowed(Conflict):
 
 class NothingToRollBack(Conflict):
     code = "nothing_to_roll_back"
+
+
+class RateLimited(HubError):
+    """Too many requests from one unit or client address within the window (hub.ratelimit)."""
+
+    code = "rate_limited"
+    status = 429

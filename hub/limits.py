@@ -24,6 +24,9 @@ ROLLOUT_BODY_BYTES = 256 * KiB
 # back office's page, each at most 4,000 points (hashed on arrival, never kept), and the
 # list of materials handed over.
 HANDOVER_BODY_BYTES = 256 * KiB
+# A feedback form on a case's status page (public): a topic, 500 characters escaped, the
+# form token; the page parses nothing larger.
+STATUS_FORM_BYTES = 8 * KiB
 # The matter catalog file (the seed is 280 KB); it is parsed whole, so it is read whole.
 CATALOG_BODY_BYTES = 8 * MiB
 # The working-day calendar: the seed's two years are 2.1 KB as typed; the schema's hundred
@@ -67,6 +70,7 @@ def hub_body_limits(settings: HubSettings) -> BodyLimits:
         DEFAULT_BODY_BYTES,
         (
             RouteLimit("POST", "/api/unit/", UNIT_BODY_BYTES),
+            RouteLimit("POST", "/c/", STATUS_FORM_BYTES),
             RouteLimit("POST", "/api/rollouts", ROLLOUT_BODY_BYTES),
             RouteLimit("POST", "/api/catalog", CATALOG_BODY_BYTES),
             RouteLimit("POST", "/api/cases/*/handover", HANDOVER_BODY_BYTES),

@@ -67,6 +67,23 @@ class HubSettings(BaseSettings):
     dead_letter_quota_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024)
     dead_letter_sweep_s: float = Field(default=60.0, gt=0)
 
+    # Cases after the window (docs/cases.md). 容缺: a case past its supply date is lapsed;
+    # this many working days later (unless its matter says otherwise) it is withdrawn and the
+    # applicant proposed for the integrity blacklist. A bad rating's follow-up is due this
+    # many working days after the rating. The hub's timers look every case_timer_tick_s.
+    deficiency_grace_days: int = Field(default=5, ge=0, le=60)
+    followup_days: int = Field(default=5, ge=1, le=60)
+    case_timer_tick_s: float = Field(default=60.0, gt=0)
+    # Blacklist changes within this many seconds of the first go out in one blacklist-only
+    # rollout (queued while another rollout is active).
+    blacklist_coalesce_s: float = Field(default=30.0, ge=0)
+    # A unit may look up owed 容缺 materials this often per hour (so it cannot enumerate
+    # applicants); a client address may open case status pages this often per minute and
+    # leave feedback there this often per hour.
+    unit_lookups_per_hour: int = Field(default=120, ge=1)
+    status_page_per_minute: int = Field(default=30, ge=1)
+    status_feedback_per_hour: int = Field(default=10, ge=1)
+
     # Alerts (hub.alerts): checked this often by `hub serve`; a unit silent this long is
     # offline; an unacknowledged alert is sent again after each delay, the last repeating;
     # sent to this webhook (the county's SMS or messaging gateway) besides the log.

@@ -72,3 +72,9 @@ def printable(text: str, limit: int = MAX_TEXT) -> str:
     if len(cleaned) <= limit:
         return cleaned
     return cleaned[: max(limit - 1, 0)] + "…"
+
+
+def one_line(text: str, limit: int = MAX_TEXT) -> str:
+    """Free text a person typed, made storable as one line: line breaks and every other
+    refused character become spaces, runs of white space one space, cut to ``limit``."""
+    return " ".join(_FORBIDDEN.sub(" ", text).split())[:limit]

@@ -229,6 +229,10 @@ class Matter(_Model):
     fees: tuple[Fee, ...] = ()
     slips: tuple[Slip, ...] = Field(min_length=1)
     result_by_post: bool = False  # the result can be mailed (common with 容缺)
+    # 容缺: a case whose owed materials never came is withdrawn (撤回, its materials returned)
+    # this many working days after its supply date; None: the county's grace period (the
+    # hub's deficiency_grace_days). Only for a matter with a deferrable material.
+    deficiency_grace_days: Annotated[int, Field(ge=0, le=60)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Matter:
@@ -259,6 +263,8 @@ class Matter(_Model):
             yield "slips: a matter with a deferrable (容缺) material prints the deficiency_slip"
         if prints_deficiency and not deferrable:
             yield "slips: deficiency_slip listed, but no material is deferrable"
+        if self.deficiency_grace_days is not None and not deferrable:
+            yield "deficiency_grace_days: set, but no material is deferrable (容缺)"
 
     @property
     def materials_before(self) -> int:

@@ -37,6 +37,7 @@ from protocol.bounds import (
     printable,
 )
 from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
+from protocol.feedback import MAX_CASE_REF, MAX_FEEDBACK_TEXT, FeedbackTopic
 from protocol.topics import UNIT_ID_PATTERN
 
 # Every field below is bounded (protocol/bounds.py): what validates is what the hub stores.
@@ -90,9 +91,32 @@ class CaseEnvelope(_EnvelopeBase):
     body: CaseTransition
 
 
+class FeedbackNote(Message):
+    """A resident's note in the feedback book (意见反馈簿) at the kiosk: a topic, optional text,
+    optionally the case reference from their slip. Nothing asks for personal data."""
+
+    topic: FeedbackTopic
+    text: Annotated[Text, Field(max_length=MAX_FEEDBACK_TEXT)] = ""
+    case_ref: Annotated[Text, Field(max_length=MAX_CASE_REF)] | None = None
+
+
+class FeedbackEnvelope(_EnvelopeBase):
+    kind: Literal["feedback.note"] = "feedback.note"
+    body: FeedbackNote
+
+
 # A discriminated union: the `kind` picks the body model. New kinds join this union.
-Envelope = Annotated[CaseEnvelope, Field(discriminator="kind")]
-EVENT_KINDS: tuple[str, ...] = ("case.transition",)
+Envelope = Annotated[CaseEnvelope | FeedbackEnvelope, Field(discriminator="kind")]
+EVENT_KINDS: tuple[str, ...] = ("case.transition", "feedback.note")
+EventBody = CaseTransition | FeedbackNote
+EventEnvelope = CaseEnvelope | FeedbackEnvelope
+
+
+def envelope_for(body: EventBody, *, id: UUID, unit: str, seq: int, ts: datetime) -> EventEnvelope:
+    """The envelope of the kind that carries ``body``."""
+    if isinstance(body, FeedbackNote):
+        return FeedbackEnvelope(id=id, unit=unit, seq=seq, ts=ts, body=body)
+    return CaseEnvelope(id=id, unit=unit, seq=seq, ts=ts, body=body)
 
 
 class TxBatch(Message):

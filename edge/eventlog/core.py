@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast, overload
 from uuid import UUID
 
 from edge.errors import EventLogClosed, OutboxFull
@@ -21,7 +21,16 @@ from edge.eventlog.interface import StateRows, StoredEvent, Unsubscribe
 from edge.eventlog.storage import Row, Storage
 from edge.eventlog.worker import in_worker
 from protocol.ids import uuid7
-from protocol.messages import CaseEnvelope, CaseTransition, OutboxHealth
+from protocol.messages import (
+    CaseEnvelope,
+    CaseTransition,
+    EventBody,
+    EventEnvelope,
+    FeedbackEnvelope,
+    FeedbackNote,
+    OutboxHealth,
+    envelope_for,
+)
 
 log = logging.getLogger("bianmin.edge.eventlog")
 T = TypeVar("T")
@@ -72,10 +81,20 @@ class EventLogCore:
 
     # -- writes -------------------------------------------------------------------------------
 
+    @overload
     async def append(
         self, body: CaseTransition, ts: datetime | None = None, *, state: StateRows | None = None
-    ) -> CaseEnvelope:
-        return (await self.append_many([body], ts, state=state))[0]
+    ) -> CaseEnvelope: ...
+
+    @overload
+    async def append(
+        self, body: FeedbackNote, ts: datetime | None = None, *, state: StateRows | None = None
+    ) -> FeedbackEnvelope: ...
+
+    async def append(
+        self, body: EventBody, ts: datetime | None = None, *, state: StateRows | None = None
+    ) -> EventEnvelope:
+        return (await self._serial(self._append([body], ts, dict(state or {}))))[0]
 
     async def append_many(
         self,
@@ -84,7 +103,8 @@ class EventLogCore:
         *,
         state: StateRows | None = None,
     ) -> list[CaseEnvelope]:
-        return await self._serial(self._append(list(bodies), ts, dict(state or {})))
+        envelopes = await self._serial(self._append(list(bodies), ts, dict(state or {})))
+        return cast(list[CaseEnvelope], envelopes)
 
     async def acknowledge(self, ids: Iterable[UUID | str]) -> int:
         keys = list(dict.fromkeys(str(i) for i in ids))
@@ -106,16 +126,16 @@ class EventLogCore:
             await self._serial(self._write(self._storage.close), closing=True)
 
     async def _append(
-        self, bodies: list[CaseTransition], ts: datetime | None, state: dict[str, str | None]
-    ) -> list[CaseEnvelope]:
+        self, bodies: list[EventBody], ts: datetime | None, state: dict[str, str | None]
+    ) -> list[EventEnvelope]:
         # Sequence numbers are taken here, under the write lock, so commits land in seq order
         # and the link's send cursor can never pass an event that commits later.
         stamp = ts or datetime.now(UTC)
-        envelopes: list[CaseEnvelope] = []
+        envelopes: list[EventEnvelope] = []
         rows: list[Row] = []
         size = 0
         for seq, body in enumerate(bodies, start=self._last_seq + 1):
-            env = CaseEnvelope(id=uuid7(), unit=self._unit, seq=seq, ts=stamp, body=body)
+            env = envelope_for(body, id=uuid7(), unit=self._unit, seq=seq, ts=stamp)
             payload = env.model_dump_json().encode("utf-8")
             size += len(payload)
             envelopes.append(env)

@@ -9,10 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, overload
 from uuid import UUID
 
-from protocol.messages import CaseEnvelope, CaseTransition, OutboxHealth
+from protocol.messages import (
+    CaseEnvelope,
+    CaseTransition,
+    FeedbackEnvelope,
+    FeedbackNote,
+    OutboxHealth,
+)
 
 # Unit state rows written with an event or alone: key -> value, None deletes the key.
 StateRows = Mapping[str, str | None]
@@ -58,10 +64,18 @@ class EventLog(EventReader, Protocol):
     @property
     def last_seq(self) -> int: ...
 
+    @overload
     async def append(
         self, body: CaseTransition, ts: datetime | None = None, *, state: StateRows | None = None
     ) -> CaseEnvelope:
         """Commit one event and ``state`` in one transaction; raise OutboxFull at the limit."""
+        ...
+
+    @overload
+    async def append(
+        self, body: FeedbackNote, ts: datetime | None = None, *, state: StateRows | None = None
+    ) -> FeedbackEnvelope:
+        """A feedback note (意见反馈簿) travels in the same log, in the same order."""
         ...
 
     async def append_many(

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from edge.kiosk import view
+from edge.kiosk.followup import followup_routes
 from edge.notices.desk import NoticeDesk
 from edge.notices.kiosk import notice_routes
 from edge.window.window import Window
@@ -72,5 +73,6 @@ def create_kiosk_app(window: Window, notices: NoticeDesk | None = None) -> Starl
             Route("/static/{name}", static),
             Route("/api/view", state),
             Route("/api/act/{name}", act, methods=["POST"]),
+            *followup_routes(window),  # 容缺补齐 and the feedback book (edge/kiosk/followup.py)
         ]
     )

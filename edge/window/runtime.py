@@ -34,6 +34,7 @@ from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
 from edge.window.store import CaseStore
 from edge.window.switch import Hardware
+from edge.window.tracking import status_base
 from edge.window.window import Window
 from edge.workflow.documents import WindowInfo
 from firmware_config.schema import HardwareProfile
@@ -147,7 +148,10 @@ class WindowRuntime:
         face = self._face = await asyncio.to_thread(self._make_face, profile) if s.face else None
         self._built = profile
         token = s.hub_token.get_secret_value() if s.hub_token else None
-        info = WindowInfo(SlipWindow(s.window_name, s.window_phone, s.window_hours))
+        info = WindowInfo(
+            SlipWindow(s.window_name, s.window_phone, s.window_hours),
+            **({"track_base": status_base(s.hub_url)} if s.hub_url else {}),
+        )
         parts = WindowParts(
             unit=s.unit_id,
             store=CaseStore(self.event_log),

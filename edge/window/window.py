@@ -23,6 +23,7 @@ from edge.window.parts import Draft, WindowParts
 from edge.window.steps import DeviceSteps, face_identity
 from edge.window.switch import Hardware, HardwareSwitch
 from edge.window.task import StepTask
+from edge.window.tracking import new_status_token
 from edge.workflow import documents
 from edge.workflow import errors as e
 from edge.workflow.machine import Context, Step, case_matter, step
@@ -179,7 +180,7 @@ class Window:
 
     async def _do_open(self, args: dict[str, Any]) -> None:
         self.running()
-        await self._commit(Open(uuid7()))
+        await self._commit(Open(uuid7(), status_token=new_status_token()))
         self.last_closed = None
 
     async def _do_consent(self, args: dict[str, Any]) -> None:

@@ -38,7 +38,7 @@ SLIP_NAMES = {
 class WindowInfo:
     window: Window
     clerk: str = "窗口工作人员"
-    track_base: str = "https://bianmin.example/c/"
+    track_base: str = "https://bianmin.example/c/"  # the hub's {hub_url}/c/ (runtime.py)
     supply_email: str | None = None  # where owed materials may be e-mailed
     supply_address: str | None = None  # where they may be posted
 
@@ -63,7 +63,8 @@ def _slip(case: Case, info: WindowInfo) -> CaseSlip:
     masked = case.applicant.id_masked
     return CaseSlip(
         case_ref=case.case_ref,
-        track=f"{info.track_base}{case.case_ref}",
+        # the case's status page when it has a token; else the reference, to quote by phone
+        track=f"{info.track_base}{case.status_token}" if case.status_token else case.case_ref,
         matter=case.matter_name,
         # no name is captured at the window without a card reader: the number's tail names
         # the applicant on the slip, and the signature on file proves who it was

@@ -43,6 +43,7 @@ from protocol.case import CaseState, GreenChannel, IdMethod, Outcome
 from protocol.catalog import Approval, Matter
 from protocol.labels import BAD_RATINGS, DEVICE_LABELS, NOT_RATED_LABEL, RATING_LABELS
 from protocol.messages import CaseTransition, DataValue, JsonScalar
+from protocol.supply import token_sha256
 
 S = CaseState
 BEFORE_ACCEPTANCE = frozenset(
@@ -108,9 +109,13 @@ def step(case: Case | None, cmd: Command, ctx: Context) -> Step:
         ref = case_ref(ctx.unit, cmd.case_id.hex, ctx.now)
         new = Case(
             case_id=cmd.case_id, case_ref=ref, opened_at=ctx.now, updated_at=ctx.now,
-            state=S.OPENED,
+            state=S.OPENED, status_token=cmd.status_token,
         )  # fmt: skip
-        return Step(new, _transition(new, {"case_ref": ref}))
+        opened: dict[str, DataValue] = {"case_ref": ref}
+        if cmd.status_token is not None:
+            # the hub finds the case's status page by this hash; the token stays on paper
+            opened["status_token_sha256"] = token_sha256(cmd.status_token)
+        return Step(new, _transition(new, opened))
     if case is None or case.closed:
         raise e.NoOpenCase("当前没有办理中的办件")
     allowed = ALLOWED[type(cmd)]

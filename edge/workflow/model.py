@@ -71,6 +71,8 @@ class Deadlines(_Model):
 class Case(_Model):
     case_id: UUID
     case_ref: str  # 受理编号, printed on the slips
+    # the slip's QR leads to {hub}/c/{token}; only its SHA-256 ever leaves the unit
+    status_token: str | None = None
     opened_at: datetime
     updated_at: datetime
     state: CaseState
@@ -111,6 +113,7 @@ class Case(_Model):
 @dataclass(frozen=True)
 class Open:
     case_id: UUID
+    status_token: str | None = None  # unguessable, from the window (edge.window.tracking)
 
 
 @dataclass(frozen=True)

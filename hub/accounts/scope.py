@@ -2,7 +2,7 @@
 cases its villages forward to the town) or a county department (for the cases forwarded to a
 department, matched by the matter's department in the catalog).
 
-Kept in a table of its own beside ``account`` (migration 0005): an account's scope is a fact
+Kept in a table of its own beside ``account`` (migration 0006): an account's scope is a fact
 about back offices only, and every other account reads exactly as before.
 """
 

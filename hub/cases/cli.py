@@ -19,12 +19,14 @@ def rebuild(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
     runs: the projection is a function of the facts, so live updates and the rebuild agree)."""
     from hub.cases.project import rebuild as rebuild_all
     from hub.db import create_tables, make_engine
+    from hub.settings import HubSettings
 
+    followup_days = HubSettings(database_url=database).followup_days  # BIANMIN_HUB_...
     engine = make_engine(database)
     try:
         create_tables(engine)
         started = time.perf_counter()
-        written = rebuild_all(engine)
+        written = rebuild_all(engine, followup_days=followup_days)
     finally:
         engine.dispose()
     elapsed = round(time.perf_counter() - started, 2)

@@ -104,6 +104,7 @@ class _Fold:
     opened_by: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     times: dict[str, str] = field(default_factory=dict)
+    handed: list[Mapping[str, Any]] = field(default_factory=list)  # 补齐 so far, in order
 
     def at(self, name: str, when: datetime) -> None:
         self.times.setdefault(name, when.isoformat())
@@ -134,9 +135,20 @@ def fold(
     }  # fmt: skip
     f.fields = r
     for ev in evs:
-        _apply_event(f, ev)
-    for act in acts:
-        _apply_action(f, act)
+        if ev.state != SUPPLIED_STATE:
+            _apply_event(f, ev)
+    # What follows the window's part is applied in time order: a 补齐 at another window and
+    # the hub's lapse and withdrawal race each other, and whichever came first stands.
+    later: list[tuple[datetime, int, str, UnitEvent | Action]] = [
+        (e.ts, 0, f"{e.seq:020d}{e.unit}", e) for e in evs if e.state == SUPPLIED_STATE
+    ]
+    later += [(a.at, 1, str(a.id), a) for a in acts]
+    for *_, fact in sorted(later, key=lambda x: x[:3]):
+        if isinstance(fact, UnitEvent):
+            f.at(SUPPLIED_STATE, fact.ts)
+            _supplied(f, fact.ts, _texts(fact.data, "materials"))
+        else:
+            _apply_action(f, fact)
     last = max([e.ts for e in evs] + [a.at for a in acts])
     r["updated_at"] = last
     r["times"] = f.times
@@ -164,9 +176,6 @@ def _day(data: Mapping[str, Any], key: str) -> date | None:
 def _apply_event(f: _Fold, ev: UnitEvent) -> None:
     r, d, state = f.fields, ev.data, ev.state
     f.at(state, ev.ts)
-    if state == SUPPLIED_STATE:
-        _supplied(f, ev.ts)
-        return
     if state == NOTICE_STATE:
         return  # a handover at a window changes nothing but the timeline
     if ev.unit != r["unit"]:
@@ -217,6 +226,8 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
         r["status"] = Status.FORWARDED.value
         r["forwarded_to"] = _text(d, "to", 16)
     elif state == S.RATED:
+        if r["rated_at"] is not None:
+            return  # 一事一评: the first rating in the unit's order stands, never changed
         level = d.get("level")
         r["rating"] = level if isinstance(level, int) and 1 <= level <= 5 else None
         r["rating_label"] = _text(d, "label", 16)
@@ -231,13 +242,28 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
             r["result"] = _text(d, "reason", 500)
 
 
-def _supplied(f: _Fold, at: datetime) -> None:
+def remaining_owed(owed: Iterable[str], supplies: Iterable[Mapping[str, Any]]) -> list[str]:
+    """What a 容缺 case still owes after these 补齐 (each a supplied event's data: the
+    materials handed in, or none named for everything)."""
+    left = list(owed)
+    for data in supplies:
+        named = _texts(data, "materials")
+        left = [m for m in left if m not in named] if named else []
+    return left
+
+
+def _supplied(f: _Fold, at: datetime, materials: list[str]) -> None:
+    """A 补齐 naming ``materials`` (none named: everything owed). The case is supplied once
+    nothing is owed any more; a part keeps it owed (or lapsed)."""
     r = f.fields
-    if r["deficiency"] in (Deficiency.OWED, Deficiency.LAPSED) or (
-        r["deficiency"] == Deficiency.NONE and r["supply_by"] is None
-    ):
-        r["deficiency"] = Deficiency.SUPPLIED.value
-        r["supplied_at"] = at
+    if r["deficiency"] in (Deficiency.OWED, Deficiency.LAPSED):
+        f.handed.append({"materials": materials} if materials else {})
+        if remaining_owed(r["owed"], f.handed):
+            return
+    elif not (r["deficiency"] == Deficiency.NONE and r["supply_by"] is None):
+        return
+    r["deficiency"] = Deficiency.SUPPLIED.value
+    r["supplied_at"] = at
 
 
 def _apply_action(f: _Fold, act: Action) -> None:
@@ -261,7 +287,7 @@ def _apply_action(f: _Fold, act: Action) -> None:
         r["ended_at"] = act.at
         r["result"] = _text(d, "reason", 500)
     elif kind == ActionKind.SUPPLIED:
-        _supplied(f, act.at)
+        _supplied(f, act.at, _texts(d, "materials"))
     elif kind == ActionKind.LAPSED and r["deficiency"] == Deficiency.OWED:
         r["deficiency"] = Deficiency.LAPSED.value
     elif kind == ActionKind.WITHDRAWN and r["deficiency"] == Deficiency.LAPSED:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
 
 from hub.cases.fold import Action, UnitEvent, fold
 from hub.cases.tables import CaseAction, CasePending, CaseRecord
+from hub.followups.hook import DEFAULT_FOLLOWUP_DAYS, open_followups
 from hub.models import Event
 from hub.sql import chunks, insert_for
 from protocol.messages import EVENT_KINDS
@@ -42,9 +43,16 @@ def mark_pending(conn: Connection, case_ids: Iterable[uuid.UUID]) -> None:
         conn.execute(stmt, [{"case_id": c, "gen": 0} for c in chunk])
 
 
-def project(conn: Connection, case_ids: Sequence[uuid.UUID]) -> int:
+def project(
+    conn: Connection,
+    case_ids: Sequence[uuid.UUID],
+    *,
+    followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+) -> int:
     """Recompute these cases' records from their events and actions. Returns how many
-    records now exist for them (a case whose opening has not arrived has none yet)."""
+    records now exist for them (a case whose opening has not arrived has none yet). A bad
+    rating opens its follow-up here, once (hub.followups.hook), due ``followup_days`` working
+    days after the rating."""
     events: dict[uuid.UUID, list[UnitEvent]] = defaultdict(list)
     actions: dict[uuid.UUID, list[Action]] = defaultdict(list)
     for chunk in chunks(case_ids):
@@ -67,6 +75,7 @@ def project(conn: Connection, case_ids: Sequence[uuid.UUID]) -> int:
         if (rec := fold(case_id, events.get(case_id, ()), actions.get(case_id, ()))) is not None
     ]
     _upsert(conn, records)
+    open_followups(conn, records, days=followup_days)
     return len(records)
 
 
@@ -81,7 +90,9 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> None:
     conn.execute(stmt, records)
 
 
-def drain_pending(engine: Engine, limit: int = PROJECT_CHUNK) -> int:
+def drain_pending(
+    engine: Engine, limit: int = PROJECT_CHUNK, *, followup_days: int = DEFAULT_FOLLOWUP_DAYS
+) -> int:
     """Project up to ``limit`` pending cases in one transaction; returns how many were taken.
     Several hub processes may drain at once: each recomputes from committed facts, and a
     pending row is deleted only at the generation that was read."""
@@ -89,7 +100,7 @@ def drain_pending(engine: Engine, limit: int = PROJECT_CHUNK) -> int:
         taken = conn.execute(select(PENDING.c.case_id, PENDING.c.gen).limit(limit)).all()
         if not taken:
             return 0
-        project(conn, [t.case_id for t in taken])
+        project(conn, [t.case_id for t in taken], followup_days=followup_days)
         for chunk in chunks(taken):
             conn.execute(
                 delete(PENDING).where(
@@ -101,7 +112,9 @@ def drain_pending(engine: Engine, limit: int = PROJECT_CHUNK) -> int:
     return len(taken)
 
 
-def rebuild(engine: Engine, *, chunk: int = PROJECT_CHUNK) -> int:
+def rebuild(
+    engine: Engine, *, chunk: int = PROJECT_CHUNK, followup_days: int = DEFAULT_FOLLOWUP_DAYS
+) -> int:
     """Recompute every case from its events and actions; returns the records written. Records
     with no opening event left (never, unless events were deleted by hand) are removed."""
     with engine.begin() as conn:
@@ -118,7 +131,7 @@ def rebuild(engine: Engine, *, chunk: int = PROJECT_CHUNK) -> int:
     written = 0
     for part in chunks(ids, chunk):
         with engine.begin() as conn:
-            written += project(conn, part)
+            written += project(conn, part, followup_days=followup_days)
     with engine.begin() as conn:
         known = set(ids)
         stale = [c for c in conn.execute(select(RECORDS.c.case_id)).scalars() if c not in known]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from hub.cases.project import drain_pending
+from hub.followups.hook import DEFAULT_FOLLOWUP_DAYS
 
 log = logging.getLogger("bianmin.hub.cases")
 
@@ -23,9 +24,12 @@ class ProjectorStats:
 
 
 class CaseProjector:
-    def __init__(self, engine: Engine, *, tick_s: float = 2.0) -> None:
+    def __init__(
+        self, engine: Engine, *, tick_s: float = 2.0, followup_days: int = DEFAULT_FOLLOWUP_DAYS
+    ) -> None:
         self.engine = engine
         self.tick_s = tick_s
+        self.followup_days = followup_days
         self.stats = ProjectorStats()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -47,10 +51,13 @@ class CaseProjector:
             if self._stopping:
                 break
             try:
-                while taken := await asyncio.to_thread(drain_pending, self.engine):
+                while taken := await asyncio.to_thread(self._drain):
                     self.stats.projected += taken
             except Exception:
                 # the cases stay queued: nothing is lost, the next tick tries them again
                 self.stats.errors += 1
                 log.exception("projecting cases failed; trying again")
                 await asyncio.sleep(self.tick_s)
+
+    def _drain(self) -> int:
+        return drain_pending(self.engine, followup_days=self.followup_days)

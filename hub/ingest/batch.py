@@ -15,6 +15,8 @@ from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.cases.project import mark_pending
+from hub.feedback.service import KIND as FEEDBACK_KIND
+from hub.feedback.service import from_events
 from hub.ingest.sql import EventRow, UnitBump, bump_units, drifting_clocks, insert_events
 from hub.models import DeadLetter, Unit
 from hub.notices.outbox import record_results
@@ -71,6 +73,14 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     # the cases these events belong to are projected again (hub.cases), in a later
     # transaction: one statement here keeps the hot path cheap
     mark_pending(conn, {r.case_id for i in inserted if (r := batch.events[i]).case_id})
+    notes = [r for i in inserted if (r := batch.events[i]).kind == FEEDBACK_KIND]
+    if notes:
+        try:
+            # a savepoint, like the reports below: the events are what must not be lost
+            with conn.begin_nested():
+                from_events(conn, notes, notes[0].received_at)
+        except SQLAlchemyError:
+            log.exception("storing %d feedback notes failed", len(notes))
     bump_units(
         conn,
         [UnitBump(u, at, *counts.get(u, (0, 0, 0))) for u, at in batch.seen.items()],

@@ -16,6 +16,7 @@ from mqttio import Received
 from protocol import topics
 from protocol.errors import InvalidTopic, ProtocolError
 from protocol.messages import (
+    CaseTransition,
     CommandResult,
     ConfigReported,
     Health,
@@ -69,6 +70,7 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
                 for ev in tx.events:
                     if ev.id not in batch.events:
                         body = ev.body
+                        case = body if isinstance(body, CaseTransition) else None
                         # an event from the future proves the clock runs ahead; one from
                         # the past may just have waited in the unit's outbox
                         ahead = (ev.ts - now).total_seconds() if ev.ts > horizon else None
@@ -78,9 +80,9 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
                             ev.seq,
                             ev.ts,
                             ev.kind,
-                            body.case_id,
-                            body.state,
-                            body.matter_code,
+                            case.case_id if case else None,
+                            case.state if case else None,
+                            case.matter_code if case else None,
                             body.model_dump_json(),
                             now,
                             ahead,

@@ -29,6 +29,8 @@ from hub.window.tokens import unit_for_token
 from protocol.case import RegistryAnswer, RegistryQuery
 
 router = APIRouter()
+# how a change reaches units (hub.rollouts.blacklist_delivery)
+DELIVERY = "automatically: a blacklist-only rollout to every configured unit"
 
 
 def current_unit(request: Request, session: SessionDep) -> str:
@@ -69,14 +71,15 @@ def blacklist(_: Auditor, session: SessionDep) -> list[BlacklistEntryPublic]:
 def blacklist_add(
     entry: BlacklistEntryCreate, actor: Operator, session: SessionDep
 ) -> dict[str, str]:
-    """List an applicant; units refuse them every green channel once a rollout carries it."""
+    """List an applicant; units refuse them every green channel once the blacklist rollout
+    the hub starts by itself has reached them."""
     add_to_blacklist(session, entry=entry, actor=actor)
     audit.record(
         session, actor=actor, action="blacklist.add",
         target=f"applicant/{entry.applicant_ref}", detail={"reason": entry.reason},
     )  # fmt: skip
     session.commit()
-    return {"applicant_ref": entry.applicant_ref, "delivery": "with the next configuration rollout"}
+    return {"applicant_ref": entry.applicant_ref, "delivery": DELIVERY}
 
 
 @router.delete("/api/blacklist/{applicant_ref}")
@@ -87,4 +90,4 @@ def blacklist_remove(applicant_ref: str, actor: Operator, session: SessionDep) -
         target=f"applicant/{applicant_ref}",
     )  # fmt: skip
     session.commit()
-    return {"applicant_ref": applicant_ref, "delivery": "with the next configuration rollout"}
+    return {"applicant_ref": applicant_ref, "delivery": DELIVERY}

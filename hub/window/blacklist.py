@@ -1,5 +1,6 @@
 """The integrity blacklist (失信名单): applicants who provided false materials never get 容缺
-or any other green channel. Units receive it, signed, with their configuration."""
+or any other green channel. Units receive it, signed, with their configuration: every change
+is marked (hub.window.blacklist_sync) and carried to all units by a blacklist-only rollout."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hub.artifacts.store import put_artifact
 from hub.errors import NotFound
 from hub.models import _utc
 from hub.window.applicants import check_ref
+from hub.window.blacklist_sync import mark_changed
 from protocol.canonical import canonical_json
 from protocol.case import IntegrityBlacklist
 from protocol.config import ArtifactKind, ArtifactRef
@@ -51,6 +53,7 @@ def add_to_blacklist(session: Session, *, entry: BlacklistEntryCreate, actor: Ac
     )  # fmt: skip
     row.reason = entry.reason
     session.add(row)
+    mark_changed(session, datetime.now(UTC))  # units get it by themselves (blacklist_sync)
 
 
 def remove_from_blacklist(session: Session, *, applicant_ref: str) -> None:
@@ -58,6 +61,7 @@ def remove_from_blacklist(session: Session, *, applicant_ref: str) -> None:
     if row is None:
         raise NotFound(f"{applicant_ref} is not on the blacklist")
     session.delete(row)
+    mark_changed(session, datetime.now(UTC))
 
 
 def blacklist_artifact(db: Session | Connection) -> ArtifactRef:

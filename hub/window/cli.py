@@ -51,7 +51,7 @@ def blacklist_add(
     reason: Annotated[str, typer.Option(help="why, e.g. 提供虚假材料（案号）")],
     database: DatabaseOpt = DEFAULT_DATABASE,
 ) -> None:
-    """List an applicant; units get it with the next configuration rollout."""
+    """List an applicant; the running hub delivers the list to units by itself."""
     from hub import audit
     from hub.accounts.roles import command_line_actor
     from hub.db import open_session

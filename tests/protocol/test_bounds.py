@@ -9,7 +9,7 @@ import pytest
 
 from protocol.bounds import EARLIEST, INT64_MAX, LATEST, printable
 from protocol.errors import InvalidMessage
-from protocol.messages import ConfigReported, Health, decode, decode_tx
+from protocol.messages import CaseTransition, ConfigReported, Health, decode, decode_tx
 from tests.support.builders import POISON, heartbeat, poisoned_tx, raw_tx
 
 
@@ -79,7 +79,9 @@ def test_control_and_bidi_characters_are_refused_with_their_code_point(text, cod
 
 def test_chinese_text_and_ordinary_punctuation_pass():
     batch = decode_tx("t001", raw_tx(body_data={"note": "材料齐全，已受理（容缺）— №1 ✓"}).payload)
-    assert batch.events[0].body.data["note"] == "材料齐全，已受理（容缺）— №1 ✓"
+    body = batch.events[0].body
+    assert isinstance(body, CaseTransition)
+    assert body.data["note"] == "材料齐全，已受理（容缺）— №1 ✓"
 
 
 @pytest.mark.parametrize(

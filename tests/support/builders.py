@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -15,6 +15,7 @@ from protocol.messages import (
     CaseEnvelope,
     CaseTransition,
     ConfigReported,
+    EventEnvelope,
     Health,
     OutboxHealth,
     TxBatch,
@@ -119,7 +120,7 @@ POISON_MESSAGES: dict[str, Callable[[str, int], Received]] = {
 }
 
 
-def tx_of(events: list[CaseEnvelope]) -> Received:
+def tx_of(events: Sequence[EventEnvelope]) -> Received:
     """A tx message carrying these events (of one unit), as the hub's consumer receives it."""
-    payload = encode(TxBatch(events=events))
+    payload = encode(TxBatch(events=list(events)))
     return Received(topics.topic(events[0].unit, Channel.TX), payload, 1, False)

@@ -59,6 +59,7 @@ class ScriptedCase:
     start: datetime = START
     id_number: str = "341122199001011234"
     clerk: str | None = None
+    status_token: str | None = None  # the slip's QR token (edge.window.tracking)
 
     def transitions(
         self, *, defer: bool = False, decline: bool = False, cancel_after: int | None = None,
@@ -85,7 +86,7 @@ class ScriptedCase:
         owe = {ln.name for ln in needed if ln.deferrable} if defer else set()
         lack = {needed[0].name} if decline and needed else set()
         script: list[Command] = [
-            Open(uuid7()), GiveConsent(False),
+            Open(uuid7(), status_token=self.status_token), GiveConsent(False),
             Identify(IdMethod.ID_CARD, ref, identity.mask(self.id_number)),
             SelectMatter(m.code),
             CheckMaterials(frozenset(ln.name for ln in needed) - owe - lack, frozenset(), found),

@@ -110,6 +110,12 @@
       el("div", {}, [c.applicant ? "申请人 " + c.applicant : "", c.matter ? "　" + c.matter : ""].join("")));
   }
 
+  // more buttons for a screen from other scripts (followup.js: 容缺补齐, 意见反馈)
+  function extras(screen, v) {
+    const more = window.kioskExtras;
+    return more && more[screen] ? more[screen](v) : [];
+  }
+
   function cancelButton() {
     return el("button", { id: "btn-cancel", onclick: () => act("cancel", { reason: "工作人员取消" }) }, "取消办件");
   }
@@ -123,7 +129,8 @@
       return [el("h1", {}, "便民服务窗口"),
         el("p", { class: "lead" }, "本窗口可办理 " + v.config.matters + " 项便民服务事项。"),
         el("div", { class: "actions" },
-          el("button", { class: "primary big", id: "btn-open", onclick: () => act("open") }, "开始办件"))];
+          el("button", { class: "primary big", id: "btn-open", onclick: () => act("open") }, "开始办件"),
+          ...extras("home", v))];
     },
     consent(v) {
       return [el("h1", {}, "身份核验方式"),

@@ -1,0 +1,91 @@
+"""容缺 follow-up at any window: ask the hub which materials a case still owes (by the slip's
+QR, as its token's SHA-256, or by the applicant's keyed reference computed here), and record
+补齐 as a `supplied` transition about that case in this unit's event log (to the hub like any
+event; the hub's fold releases the case once nothing is owed).
+
+Like the registry query, every failure is an answer the clerk can read, never a stuck screen:
+the hub may be away, or refuse a unit asking too often."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from pydantic import ValidationError
+
+from edge.eventlog import EventLog
+from protocol.messages import CaseEnvelope, CaseTransition, DataValue
+from protocol.supply import SUPPLIED_STATE, OwedAnswer, OwedCase, OwedLookup
+
+log = logging.getLogger("bianmin.edge.supply")
+OWED_PATH = "/api/unit/cases/owed"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    cases: tuple[OwedCase, ...] = ()
+    error: str | None = None  # Chinese, for the clerk
+
+
+class SupplyClient:
+    def __init__(
+        self,
+        hub_url: str | None,
+        token: str | None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        timeout_s: float = 5.0,
+    ) -> None:
+        self.hub_url = hub_url.rstrip("/") if hub_url else None
+        self.token = token
+        self.timeout_s = timeout_s
+        self._client = client
+
+    @property
+    def configured(self) -> bool:
+        return self.hub_url is not None and self.token is not None
+
+    async def owed(self, lookup: OwedLookup) -> Lookup:
+        if not self.configured:
+            return Lookup(error="本终端未配置县中心地址或令牌，不能查询容缺办件")
+        client = self._client or httpx.AsyncClient()
+        try:
+            response = await client.post(
+                f"{self.hub_url}{OWED_PATH}",
+                content=lookup.model_dump_json(exclude_none=True),
+                headers={
+                    "authorization": f"Bearer {self.token}",
+                    "content-type": "application/json",
+                },
+                timeout=self.timeout_s,
+            )
+            if response.status_code == 429:
+                return Lookup(error="查询过于频繁，请稍后再试")
+            response.raise_for_status()
+            answer = OwedAnswer.model_validate_json(response.content)
+        except (httpx.HTTPError, ValidationError) as exc:
+            log.warning("owed-materials lookup failed (%s)", exc)
+            return Lookup(error="暂时无法连接县中心，请稍后再试")
+        finally:
+            if self._client is None:
+                await client.aclose()
+        return Lookup(cases=answer.cases)
+
+
+def supplied(case: OwedCase, materials: list[str]) -> CaseTransition:
+    """补齐 of ``materials`` (some or all of what ``case`` owes), recorded by this window."""
+    data: dict[str, DataValue] = {"materials": list(materials)}
+    if case.case_ref:
+        data["case_ref"] = case.case_ref
+    return CaseTransition(
+        case_id=case.case_id, state=SUPPLIED_STATE, matter_code=case.matter_code, data=data
+    )
+
+
+async def record_supply(
+    event_log: EventLog, case: OwedCase, materials: list[str], at: datetime
+) -> CaseEnvelope:
+    """Commit the `supplied` event (before the clerk is told it is done, like every step)."""
+    return await event_log.append(supplied(case, materials), at)

@@ -1,0 +1,69 @@
+"""The follow-up API: auditors list and read (a follow-up names a case and a resident's
+reason), operators record the steps (each audited with its actor)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from hub.accounts.auth import Auditor, Operator
+from hub.cases.api import today
+from hub.cases.query import UnitId
+from hub.followups.service import (
+    FollowupDetail,
+    FollowupPage,
+    Owners,
+    StepRequest,
+    act,
+    get_followup,
+    list_followups,
+)
+from hub.followups.tables import FollowupStatus, FollowupStep
+
+router = APIRouter(prefix="/api/followups")
+
+
+def _owners(request: Request) -> Owners:
+    return Owners(request.app.state.registry)
+
+
+@router.get("")
+def followups(
+    _: Auditor,
+    request: Request,
+    status: FollowupStatus | None = None,
+    overdue: bool | None = None,
+    owner: Annotated[str | None, Query(max_length=64)] = None,
+    village: Annotated[UnitId | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> FollowupPage:
+    """Follow-ups of bad ratings, the ones due first; ``overdue=true`` lists those past their
+    deadline and not closed."""
+    with request.app.state.engine.connect() as conn:
+        return list_followups(
+            conn, _owners(request), today(request), status=status, overdue=overdue,
+            owner=owner, village=village, limit=limit, offset=offset,
+        )  # fmt: skip
+
+
+@router.get("/{followup_id}")
+def followup(followup_id: uuid.UUID, _: Auditor, request: Request) -> FollowupDetail:
+    with request.app.state.engine.connect() as conn:
+        return get_followup(conn, followup_id, _owners(request), today(request))
+
+
+@router.post("/{followup_id}/{step}")
+def followup_step(
+    followup_id: uuid.UUID, step: FollowupStep, body: StepRequest, actor: Operator,
+    request: Request,
+) -> FollowupDetail:  # fmt: skip
+    """核实 (verify), 整改 (rectify), 回访 (revisit), 办结 (close, the note is the result) or 转办
+    (assign, with ``owner``); a retry with the same ``id`` records the step once."""
+    engine = request.app.state.engine
+    with engine.begin() as conn:
+        act(conn, followup_id, step, body, actor)
+    with engine.connect() as conn:
+        return get_followup(conn, followup_id, _owners(request), today(request))
