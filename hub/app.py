@@ -61,7 +61,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             engine, followup_days=settings.followup_days
         )
         tasks.append(asyncio.create_task(projector.run(), name="cases"))
-        watcher = app.state.alerts = alert_watcher(settings, engine)
+        watcher = app.state.alerts = alert_watcher(settings, engine, clock=clock)
         tasks.append(asyncio.create_task(watcher.run(), name="alerts"))
         url = settings.broker()
         if url is not None:

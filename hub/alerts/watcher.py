@@ -112,11 +112,14 @@ class AlertWatcher:
             self._wake.clear()
 
 
-def alert_watcher(settings: Any, engine: Engine) -> AlertWatcher:
-    """The watcher as HubSettings configure it."""
+def alert_watcher(
+    settings: Any, engine: Engine, *, clock: Callable[[], datetime] | None = None
+) -> AlertWatcher:
+    """The watcher as HubSettings configure it, on the hub's clock."""
     return AlertWatcher(
         engine,
         Notifier(settings.alert_webhook_url),
+        clock=clock or (lambda: datetime.now(UTC)),
         tick_s=settings.alert_tick_s,
         thresholds=Thresholds(offline_after=timedelta(seconds=settings.alert_offline_after_s)),
         policy=Escalation(tuple(timedelta(seconds=s) for s in settings.alert_escalation_s)),
