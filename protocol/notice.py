@@ -11,7 +11,6 @@ publishes it again until the unit answers.
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 from uuid import UUID
@@ -20,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import Field, ValidationError
 
 from protocol.bounds import Text, Timestamp
-from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
+from protocol.canonical import parse_object
+from protocol.errors import InvalidMessage, UnitMismatch
 from protocol.messages import Message, UnitId, describe
 from protocol.signing import verify_document
 
@@ -82,19 +82,7 @@ def notice_document(**fields: Any) -> dict[str, Any]:
 
 def parse_command(payload: bytes) -> dict[str, Any]:
     """Parse a `cmd` payload into a plain dict, refusing what is too large or not an object."""
-    if len(payload) > MAX_NOTICE_BYTES:
-        raise PayloadTooLarge(f"command is {len(payload)} bytes; the limit is {MAX_NOTICE_BYTES}")
-    try:
-        raw = json.loads(payload, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedJSON(f"not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise MalformedJSON("a command must be a JSON object")
-    return raw
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    return parse_object(payload, what="command", limit=MAX_NOTICE_BYTES)
 
 
 def raw_id(raw: dict[str, Any]) -> UUID | None:

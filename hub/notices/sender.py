@@ -11,7 +11,6 @@ reads their presence), and on a tick for everything else.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from hub.loops import TickLoop
 from hub.notices.outbox import Due, claim_due, unsent
 from hub.settings import HubSettings
 from mqttio import AsyncMqttClient, NotConnected
@@ -48,7 +48,7 @@ def notice_sender(settings: HubSettings, engine: Engine, consumer: Any) -> Notic
     return sender
 
 
-class NoticeSender:
+class NoticeSender(TickLoop):
     def __init__(
         self,
         engine: Engine,
@@ -58,39 +58,22 @@ class NoticeSender:
         first_after_s: float = 30.0,
         max_after_s: float = 900.0,
     ) -> None:
+        super().__init__(tick_s)
         self.engine = engine
         self.client = client
-        self.tick_s = tick_s
         self.first_after_s = first_after_s
         self.max_after_s = max_after_s
         self.stats = SenderStats()
         self._online: set[str] = set()
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    def wake(self) -> None:
-        """A notice was issued: publish it now."""
-        self._wake.set()
 
     def came_online(self, units: Iterable[str]) -> None:
         """These units just connected: everything they are owed goes out again."""
         self._online.update(units)
         if self._online:
-            self._wake.set()
-
-    def stop(self) -> None:
-        """Finish the pass in progress (its database work runs in a thread that cancelling
-        would orphan), then return from run()."""
-        self._stopping = True
-        self._wake.set()
+            self.wake()
 
     async def run(self) -> None:
-        while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick_s)
-            self._wake.clear()
-            if self._stopping:
-                break
+        while await self.next_pass():
             if not self.client.connected:
                 continue
             online, self._online = self._online, set()
@@ -106,7 +89,7 @@ class NoticeSender:
             if left:
                 await asyncio.to_thread(self._unsent, [d.id for d in left])
             elif len(due) >= 100:
-                self._wake.set()  # maybe more are due: come back at once
+                self.wake()  # maybe more are due: come back at once
 
     def _claim(self, online: set[str]) -> list[Due]:
         with self.engine.begin() as conn:
