@@ -13,6 +13,9 @@ from edge.eventlog import EventLog, SqliteEventLog
 from edge.health import DeviceProbe, HealthReporter
 from edge.kit import EventSource, RealKit, UnitKit
 from edge.link import LinkSettings, UnitLink
+from edge.notices.inbox import FILE_NAME as NOTICES_FILE
+from edge.notices.inbox import NoticeInbox
+from edge.notices.receiver import NoticeReceiver
 from edge.settings import EdgeSettings
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ class Agent:
         config: ConfigApplier,
         kit: UnitKit,
         window: WindowRuntime | None = None,
+        notices: NoticeReceiver | None = None,
     ) -> None:
         self.settings = settings
         self.event_log = event_log
@@ -46,6 +50,7 @@ class Agent:
         self.event_source = event_source
         self.kit = kit
         self.window = window
+        self.notices = notices  # case notices from the hub on `cmd` (edge.notices)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop_generating = asyncio.Event()
 
@@ -57,6 +62,10 @@ class Agent:
         self._tasks.append(asyncio.create_task(self.config.run(), name=f"config-{self.unit}"))
         self._tasks.append(asyncio.create_task(self._prune_ledger(), name=f"prune-{self.unit}"))
         self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
+        if self.notices is not None:
+            task = asyncio.create_task(self.notices.run(), name=f"notices-{self.unit}")
+            task.add_done_callback(_log_failure)
+            self._tasks.append(task)
         self._tasks.append(
             asyncio.create_task(self.health.run(self.health_interval), name=f"health-{self.unit}")
         )
@@ -110,6 +119,8 @@ class Agent:
         await self.config.fetcher.close()
         with contextlib.suppress(Exception):
             await self.kit.close()
+        if self.notices is not None:
+            self.notices.inbox.close()
         await self.event_log.close()
 
     async def run_until(self, stop: asyncio.Event) -> None:
@@ -155,12 +166,19 @@ def build_agent(
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
         durable=settings.durable,
     )
+    notices = NoticeReceiver(
+        settings.unit_id,
+        key=settings.pinned_key(),
+        inbox=NoticeInbox(settings.data_dir / NOTICES_FILE, durable=settings.durable),
+        publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
+    )
     link = UnitLink(
         settings.unit_id,
         event_log,
         settings.broker(),
         link_settings,
         on_config=config.on_config,
+        on_command=notices.on_command,
         tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
     )
     config.restore()
@@ -171,7 +189,7 @@ def build_agent(
         # The window's own cases are the unit's events; its devices report their status.
         from edge.window.runtime import WindowRuntime
 
-        window = WindowRuntime(settings, event_log, config, kit)
+        window = WindowRuntime(settings, event_log, config, kit, notices=notices.inbox)
         devices = window.device_status
     else:
         devices = kit.device_probe()
@@ -180,4 +198,4 @@ def build_agent(
     health = HealthReporter(
         settings.unit_id, event_log, link, devices, config_version=lambda: config.version
     )
-    return Agent(settings, event_log, link, health, source, config, kit, window)
+    return Agent(settings, event_log, link, health, source, config, kit, window, notices)

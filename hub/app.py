@@ -18,6 +18,8 @@ from hub.alerts.watcher import alert_watcher
 from hub.artifacts import api as artifacts_api
 from hub.artifacts import serving as artifact_serving
 from hub.artifacts.serving import ArtifactCache
+from hub.backoffice import api as backoffice_api
+from hub.backoffice import pages as backoffice_pages
 from hub.body_limit import BodyLimitMiddleware
 from hub.calendar import api as calendar_api
 from hub.casepage import page as case_page
@@ -38,6 +40,7 @@ from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.limits import hub_body_limits
 from hub.metrics import install_metrics
+from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
@@ -58,7 +61,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             engine, followup_days=settings.followup_days
         )
         tasks.append(asyncio.create_task(projector.run(), name="cases"))
-        watcher = app.state.alerts = alert_watcher(settings, engine)
+        watcher = app.state.alerts = alert_watcher(settings, engine, clock=clock)
         tasks.append(asyncio.create_task(watcher.run(), name="alerts"))
         url = settings.broker()
         if url is not None:
@@ -68,6 +71,8 @@ def create_app(settings: HubSettings) -> FastAPI:
             tasks.append(asyncio.create_task(consumer.run(), name="ingest"))
             sweeper = dead_letter_sweeper(settings, engine, consumer)
             tasks.append(asyncio.create_task(sweeper.run(), name="dead-letters"))
+            notices = app.state.notices = notice_sender(settings, engine, consumer)
+            tasks.append(asyncio.create_task(notices.run(), name="notices"))
             if settings.drive_rollouts:
                 driver = RolloutDriver(
                     engine,
@@ -90,9 +95,11 @@ def create_app(settings: HubSettings) -> FastAPI:
             if app.state.consumer is not None:
                 await app.state.consumer.stop()
             # loops whose passes run in threads finish the pass rather than orphan it
-            for loop in (projector, watcher):
-                loop.stop()
-            await asyncio.wait(tasks[:2], timeout=10)
+            for loop in (projector, watcher, app.state.notices):
+                if loop is not None:
+                    loop.stop()
+            finishing = [t for t in tasks if t.get_name() in ("cases", "alerts", "notices")]
+            await asyncio.wait(finishing, timeout=10)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -115,6 +122,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.consumer = None
     app.state.driver = None
     app.state.projector = None
+    app.state.notices = None  # a NoticeSender where this process ingests
     app.state.timers = None
     app.state.alerts = None
     app.state.signing_key = signing_key
@@ -139,6 +147,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(window_api.router)
     app.include_router(clerk_api.router)
     app.include_router(cases_api.router)
+    app.include_router(backoffice_api.router)
+    app.include_router(backoffice_pages.router)
     app.include_router(supply_api.router)
     app.include_router(followups_api.router)
     app.include_router(feedback_api.router)

@@ -211,6 +211,7 @@ def ingest(
     from hub.db import create_tables, make_engine
     from hub.fleet.retention import dead_letter_sweeper
     from hub.ingest.consumer import IngestConsumer
+    from hub.notices.sender import notice_sender
     from hub.settings import HubSettings
 
     settings = HubSettings(
@@ -232,6 +233,8 @@ def ingest(
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
         cases = asyncio.create_task(projector.run())
+        sender = notice_sender(settings, engine, consumer)
+        notices = asyncio.create_task(sender.run())
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
@@ -240,6 +243,7 @@ def ingest(
         task.cancel()
         sweeper.cancel()
         projector.stop()  # finishes the pass in progress
-        await asyncio.wait([cases], timeout=10)
+        sender.stop()
+        await asyncio.wait([cases, notices], timeout=10)
 
     asyncio.run(run())

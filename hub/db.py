@@ -16,6 +16,7 @@ from hub import (  # noqa: F401
     models,
     ratelimit,
 )
+from hub.accounts import scope as account_scopes  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
 from hub.alerts import store as alerts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401
@@ -26,6 +27,7 @@ from hub.errors import SettingsProblem
 from hub.feedback import tables as feedback_tables  # noqa: F401
 from hub.followups import tables as followup_tables  # noqa: F401
 from hub.migrations.runner import upgrade
+from hub.notices import tables as notice_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.window import blacklist, blacklist_sync, clerks, proposals, registry, tokens  # noqa: F401
 

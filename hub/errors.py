@@ -35,6 +35,19 @@ class Forbidden(HubError):
     status = 403
 
 
+class OutOfScope(Forbidden):
+    """A back office asking about a case outside its town or department."""
+
+    code = "out_of_scope"
+
+
+class BearerRequired(Forbidden):
+    """A change asked with HTTP Basic credentials, which a browser replays on any request to
+    the hub (a cross-site form included): changes take a token in a Bearer header only."""
+
+    code = "bearer_required"
+
+
 class AccountExists(HubError):
     code = "account_exists"
     status = 409
@@ -101,6 +114,12 @@ class InvalidTransition(Conflict):
     """Pause, resume or roll back from a state that does not allow it."""
 
     code = "invalid_transition"
+
+
+class StepNotAllowed(Conflict):
+    """A back-office step the case's status does not allow (receive a completed case, ...)."""
+
+    code = "step_not_allowed"
 
 
 class NothingToRollBack(Conflict):

@@ -13,15 +13,18 @@ from fastapi.responses import JSONResponse
 from hub.catalog.errors import CatalogError, CatalogFileError, CatalogNotNewer
 from hub.errors import HubError, Unauthorized
 
-_CHALLENGE = {"WWW-Authenticate": 'Bearer, Basic realm="bianmin hub", charset="UTF-8"'}
+# One challenge per header: Chromium reads only the first scheme of a header listing several
+# ("Bearer, Basic ...") and, finding Bearer, never offers a browser's Basic sign-in.
+_CHALLENGES = ('Basic realm="bianmin hub", charset="UTF-8"', "Bearer")
 
 
 def _hub_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HubError)
-    headers = _CHALLENGE if isinstance(exc, Unauthorized) else None
-    return JSONResponse(
-        {"detail": {"code": exc.code, "message": str(exc)}}, exc.status, headers=headers
-    )
+    response = JSONResponse({"detail": {"code": exc.code, "message": str(exc)}}, exc.status)
+    if isinstance(exc, Unauthorized):
+        for challenge in _CHALLENGES:
+            response.headers.append("WWW-Authenticate", challenge)
+    return response
 
 
 def _catalog_error(request: Request, exc: Exception) -> JSONResponse:

@@ -20,6 +20,10 @@ DEFAULT_BODY_BYTES = 64 * KiB
 # A rollout may name its target and canary units one by one: 256 KiB holds 3,800 unit ids of
 # the longest form (64 characters); larger fleets are targeted by division or as a whole.
 ROLLOUT_BODY_BYTES = 256 * KiB
+# A paper handover at the town (hub.backoffice.steps.Handover): two signatures drawn on the
+# back office's page, each at most 4,000 points (hashed on arrival, never kept), and the
+# list of materials handed over.
+HANDOVER_BODY_BYTES = 256 * KiB
 # A feedback form on a case's status page (public): a topic, 500 characters escaped, the
 # form token; the page parses nothing larger.
 STATUS_FORM_BYTES = 8 * KiB
@@ -33,12 +37,17 @@ CALENDAR_BODY_BYTES = 256 * KiB
 @dataclass(frozen=True)
 class RouteLimit:
     method: str
-    path: str  # the exact path, or a prefix when it ends with "/"
+    path: str  # the exact path, a prefix when it ends with "/", or one with "*" segments
     limit: int
 
     def matches(self, method: str, path: str) -> bool:
         if method != self.method:
             return False
+        if "*" in self.path:
+            want, got = self.path.split("/"), path.rstrip("/").split("/")
+            return len(want) == len(got) and all(
+                w in ("*", g) for w, g in zip(want, got, strict=True)
+            )
         if self.path.endswith("/"):
             return path.startswith(self.path)
         return path.rstrip("/") == self.path
@@ -64,6 +73,7 @@ def hub_body_limits(settings: HubSettings) -> BodyLimits:
             RouteLimit("POST", "/c/", STATUS_FORM_BYTES),
             RouteLimit("POST", "/api/rollouts", ROLLOUT_BODY_BYTES),
             RouteLimit("POST", "/api/catalog", CATALOG_BODY_BYTES),
+            RouteLimit("POST", "/api/cases/*/handover", HANDOVER_BODY_BYTES),
             RouteLimit("POST", "/api/calendar", CALENDAR_BODY_BYTES),
             # spooled to disk as it arrives (hub.uploads), read after the operator's token
             RouteLimit("POST", "/api/artifacts", settings.artifact_upload_max_bytes),

@@ -48,6 +48,12 @@ class HubSettings(BaseSettings):
     # a desired config not yet applied is published again after this long (lost retained
     # messages after a broker crash, a report lost with a killed hub)
     republish_after_s: float = Field(default=120.0, gt=0)
+    # Case notices (hub.notices): the sender's tick, and how long an unanswered notice waits
+    # before it is published again (doubling per attempt up to the maximum). A unit coming
+    # online gets everything it is owed at once, whatever the wait.
+    notice_tick_s: float = Field(default=5.0, gt=0)
+    notice_republish_s: float = Field(default=30.0, gt=0)
+    notice_republish_max_s: float = Field(default=900.0, gt=0)
 
     # An operator's artifact upload (a face model bundle is about 30 MB). It is spooled to
     # disk as it arrives, but storing it in the database and serving it from a cold cache

@@ -21,3 +21,24 @@ def canonical_json(value: Any) -> bytes:
     except ValueError as exc:
         raise ValueError(f"value has no canonical JSON form: {exc}") from exc
     return text.encode("utf-8")
+
+
+def parse_object(payload: bytes, *, what: str, limit: int) -> dict[str, Any]:
+    """Parse a signed document's payload into a plain dict before anything else looks at it:
+    refuse what is over ``limit`` bytes, not JSON, has no canonical form (NaN, Infinity) or is
+    not an object. ``what`` names the document in the errors."""
+    from protocol.errors import MalformedJSON, PayloadTooLarge
+
+    if len(payload) > limit:
+        raise PayloadTooLarge(f"{what} is {len(payload)} bytes; the limit is {limit}")
+    try:
+        raw = json.loads(payload, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedJSON(f"not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise MalformedJSON(f"a {what} must be a JSON object")
+    return raw
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

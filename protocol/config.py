@@ -9,7 +9,6 @@ signature covers the artifacts too, and a retained config stays a few kilobytes.
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -26,8 +25,9 @@ from pydantic import (
 
 from firmware_config.schema import HardwareProfile
 from protocol.bounds import PositiveInt64, Text
+from protocol.canonical import parse_object
 from protocol.clerks import ClerkRoster
-from protocol.errors import InvalidMessage, MalformedJSON, PayloadTooLarge, UnitMismatch
+from protocol.errors import InvalidMessage, UnitMismatch
 from protocol.messages import MAX_CONFIG_BYTES, SignedConfig, describe
 from protocol.signing import verify_document
 
@@ -154,19 +154,7 @@ def raw_version(raw: object) -> int:
 
 def parse_raw(payload: bytes) -> dict[str, Any]:
     """Parse a config payload into a plain dict, refusing what has no canonical form."""
-    if len(payload) > MAX_CONFIG_BYTES:
-        raise PayloadTooLarge(f"config is {len(payload)} bytes; the limit is {MAX_CONFIG_BYTES}")
-    try:
-        raw = json.loads(payload, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedJSON(f"not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise MalformedJSON("a config must be a JSON object")
-    return raw
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    return parse_object(payload, what="config", limit=MAX_CONFIG_BYTES)
 
 
 def open_signed_config(

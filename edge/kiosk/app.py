@@ -20,6 +20,8 @@ from starlette.routing import Route
 
 from edge.kiosk import view
 from edge.kiosk.followup import followup_routes
+from edge.notices.desk import NoticeDesk
+from edge.notices.kiosk import notice_routes
 from edge.window.window import Window
 from edge.workflow.errors import WorkflowError
 
@@ -35,7 +37,7 @@ def _static(name: str) -> bytes:
     return (resources.files("edge.kiosk") / "static" / name).read_bytes()
 
 
-def create_kiosk_app(window: Window) -> Starlette:
+def create_kiosk_app(window: Window, notices: NoticeDesk | None = None) -> Starlette:
     async def index(request: Request) -> Response:
         return HTMLResponse(_static("index.html"), headers={"cache-control": "no-store"})
 
@@ -69,6 +71,7 @@ def create_kiosk_app(window: Window) -> Starlette:
 
     return Starlette(
         routes=[
+            *(notice_routes(notices) if notices is not None else []),  # edge.notices
             Route("/", index),
             Route("/static/{name}", static),
             Route("/api/view", state),

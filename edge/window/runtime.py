@@ -44,6 +44,8 @@ from protocol.messages import DeviceStatus
 if TYPE_CHECKING:
     from edge.eventlog import EventLog
     from edge.face.service import FaceService, LocalFaceService
+    from edge.notices.desk import NoticeDesk
+    from edge.notices.inbox import NoticeInbox
 
 log = logging.getLogger("bianmin.edge.window")
 
@@ -57,8 +59,11 @@ class WindowRuntime:
         event_log: EventLog,
         config: ConfigApplier,
         kit: UnitKit,
+        *,
+        notices: NoticeInbox | None = None,
     ) -> None:
         self.settings = settings
+        self.notices = notices
         self.event_log = event_log
         self.config = config
         self.kit = kit
@@ -205,9 +210,10 @@ class WindowRuntime:
 
         assert self.window is not None
         assert self.settings.kiosk_port is not None
+        app = create_kiosk_app(self.window, self._notice_desk())
         config = uvicorn.Config(
-            create_kiosk_app(self.window), host="127.0.0.1", port=self.settings.kiosk_port,
-            log_level="warning", lifespan="off",
+            app, host="127.0.0.1", port=self.settings.kiosk_port, log_level="warning",
+            lifespan="off",
         )  # fmt: skip
         server = _server_class()(config)
         self._server = server
@@ -220,6 +226,25 @@ class WindowRuntime:
         self.kiosk_url = f"http://127.0.0.1:{port}/"
         log.info("kiosk: %s", self.kiosk_url)
         print(f"kiosk: {self.kiosk_url}", flush=True)
+
+    def _notice_desk(self) -> NoticeDesk | None:
+        """The kiosk's notices (edge.notices), printed on this window's printer between cases."""
+        from edge.notices.desk import NoticeDesk
+
+        window = self.window
+        if self.notices is None or window is None:
+            return None
+
+        def on_duty(field: str) -> str | None:
+            clerk = window.clerks.current()
+            return getattr(clerk, field) if clerk is not None else None
+
+        return NoticeDesk(
+            self.notices, self.event_log, printer=lambda: window.p.devices.printer,
+            info=window.p.info, busy=lambda: window.case is not None,
+            clerk=lambda: on_duty("id"), clerk_name=lambda: on_duty("name"),
+            guard=window.require_clerk,  # the handover is a clerk's: signed in, if a roster
+        )  # fmt: skip
 
     async def close(self) -> None:
         if self._server is not None:

@@ -16,6 +16,7 @@ import httpx
 from pydantic import ValidationError
 
 from edge.eventlog import EventLog
+from edge.window.hubcalls import UnitHubClient
 from protocol.messages import CaseEnvelope, CaseTransition, DataValue
 from protocol.supply import SUPPLIED_STATE, OwedAnswer, OwedCase, OwedLookup
 
@@ -29,7 +30,7 @@ class Lookup:
     error: str | None = None  # Chinese, for the clerk
 
 
-class SupplyClient:
+class SupplyClient(UnitHubClient):
     def __init__(
         self,
         hub_url: str | None,
@@ -38,29 +39,13 @@ class SupplyClient:
         client: httpx.AsyncClient | None = None,
         timeout_s: float = 5.0,
     ) -> None:
-        self.hub_url = hub_url.rstrip("/") if hub_url else None
-        self.token = token
-        self.timeout_s = timeout_s
-        self._client = client
-
-    @property
-    def configured(self) -> bool:
-        return self.hub_url is not None and self.token is not None
+        super().__init__(hub_url, token, client=client, timeout_s=timeout_s)
 
     async def owed(self, lookup: OwedLookup) -> Lookup:
         if not self.configured:
             return Lookup(error="本终端未配置县中心地址或令牌，不能查询容缺办件")
-        client = self._client or httpx.AsyncClient()
         try:
-            response = await client.post(
-                f"{self.hub_url}{OWED_PATH}",
-                content=lookup.model_dump_json(exclude_none=True),
-                headers={
-                    "authorization": f"Bearer {self.token}",
-                    "content-type": "application/json",
-                },
-                timeout=self.timeout_s,
-            )
+            response = await self.post(OWED_PATH, lookup)
             if response.status_code == 429:
                 return Lookup(error="查询过于频繁，请稍后再试")
             response.raise_for_status()
@@ -68,9 +53,6 @@ class SupplyClient:
         except (httpx.HTTPError, ValidationError) as exc:
             log.warning("owed-materials lookup failed (%s)", exc)
             return Lookup(error="暂时无法连接县中心，请稍后再试")
-        finally:
-            if self._client is None:
-                await client.aclose()
         return Lookup(cases=answer.cases)
 
 

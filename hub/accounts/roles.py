@@ -11,12 +11,15 @@ from enum import StrEnum
 class Role(StrEnum):
     """viewer reads the fleet; auditor also reads the audit log; operator also changes things.
 
-    The last three are not accounts' roles: they name actors that act without an API account.
-    The API never grants them anything (rank 0); the audit log records them."""
+    backoffice is an account outside that ladder (rank 0): a town's or a department's office,
+    which reads and acts on the forwarded cases of its scope only (hub.backoffice), and nothing
+    else. The last three are not accounts' roles: they name actors that act without an API
+    account. The API never grants them anything (rank 0); the audit log records them."""
 
     VIEWER = "viewer"
     AUDITOR = "auditor"
     OPERATOR = "operator"
+    BACKOFFICE = "backoffice"  # scoped to a town or a department (hub.accounts.scope)
     UNIT = "unit"  # a village unit with its own token, which opens the unit routes only
     ADMIN = "admin"  # someone running `bianmin hub ...` on the hub's machine
     SYSTEM = "system"  # the hub itself
@@ -31,7 +34,7 @@ class Role(StrEnum):
 
 
 _RANKS = {Role.VIEWER: 1, Role.AUDITOR: 2, Role.OPERATOR: 3}
-ACCOUNT_ROLES = tuple(_RANKS)
+ACCOUNT_ROLES = (*_RANKS, Role.BACKOFFICE)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,9 @@ def add_account(session: Session, *, name: str, role: Role) -> str:
     if not _NAME.match(name):
         raise InvalidRequest(f"account name {name!r}: use 1-64 of a-z 0-9 _ . -")
     if role not in ACCOUNT_ROLES:
-        raise InvalidRequest(f"an account is a viewer, an auditor or an operator, not a {role}")
+        raise InvalidRequest(
+            f"an account is a viewer, an auditor, an operator or a back office, not a {role}"
+        )
     if session.get(Account, name) is not None:
         raise AccountExists(f"account {name!r} exists already")
     token = new_token()

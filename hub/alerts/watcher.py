@@ -6,7 +6,6 @@ whether or not it ever comes back."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from hub.alerts.conditions import Thresholds, rollout_conditions, unit_condition
 from hub.alerts.escalation import Escalation, claim_due
 from hub.alerts.notify import Notifier, message
 from hub.alerts.store import ALERTS, reconcile
+from hub.loops import TickLoop
 from hub.models import Unit
 from hub.rollouts.store import ROLLOUTS
 
@@ -65,7 +65,7 @@ def acknowledge(engine: Engine, alert_id: int, by: str, now: datetime) -> bool:
         )
 
 
-class AlertWatcher:
+class AlertWatcher(TickLoop):
     def __init__(
         self,
         engine: Engine,
@@ -76,28 +76,17 @@ class AlertWatcher:
         policy: Escalation | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__(tick_s, start_at_once=True)
         self.engine = engine
         self.notifier = notifier
-        self.tick_s = tick_s
         self.thresholds = thresholds or Thresholds()
         self.policy = policy or Escalation()
         self.clock = clock
         self.passes = 0
         self.errors = 0
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        """Finish the pass in progress (its database work runs in a thread that cancelling
-        would orphan), then return from run()."""
-        self._stopping = True
-        self._wake.set()
 
     async def run(self) -> None:
-        while not self._stopping:
+        while await self.next_pass():
             try:
                 messages = await asyncio.to_thread(
                     evaluate, self.engine, self.clock(), self.thresholds, self.policy
@@ -107,16 +96,16 @@ class AlertWatcher:
             except Exception:
                 self.errors += 1
                 log.exception("alert pass failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick_s)
-            self._wake.clear()
 
 
-def alert_watcher(settings: Any, engine: Engine) -> AlertWatcher:
-    """The watcher as HubSettings configure it."""
+def alert_watcher(
+    settings: Any, engine: Engine, *, clock: Callable[[], datetime] | None = None
+) -> AlertWatcher:
+    """The watcher as HubSettings configure it, on the hub's clock."""
     return AlertWatcher(
         engine,
         Notifier(settings.alert_webhook_url),
+        clock=clock or (lambda: datetime.now(UTC)),
         tick_s=settings.alert_tick_s,
         thresholds=Thresholds(offline_after=timedelta(seconds=settings.alert_offline_after_s)),
         policy=Escalation(tuple(timedelta(seconds=s) for s in settings.alert_escalation_s)),

@@ -5,7 +5,6 @@ process queued. It holds no state: a restarted hub finds the queue where it was.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from sqlalchemy import Engine
 
 from hub.cases.project import drain_pending
 from hub.followups.hook import DEFAULT_FOLLOWUP_DAYS
+from hub.loops import TickLoop
 
 log = logging.getLogger("bianmin.hub.cases")
 
@@ -23,33 +23,17 @@ class ProjectorStats:
     errors: int = 0
 
 
-class CaseProjector:
+class CaseProjector(TickLoop):
     def __init__(
         self, engine: Engine, *, tick_s: float = 2.0, followup_days: int = DEFAULT_FOLLOWUP_DAYS
     ) -> None:
+        super().__init__(tick_s)
         self.engine = engine
-        self.tick_s = tick_s
         self.followup_days = followup_days
         self.stats = ProjectorStats()
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        """Finish the pass in progress (its database work runs in a thread that cancelling
-        would orphan), then return from run()."""
-        self._stopping = True
-        self._wake.set()
 
     async def run(self) -> None:
-        while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick_s)
-            self._wake.clear()
-            if self._stopping:
-                break
+        while await self.next_pass():
             try:
                 while taken := await asyncio.to_thread(self._drain):
                     self.stats.projected += taken

@@ -19,9 +19,10 @@ from hub.feedback.service import KIND as FEEDBACK_KIND
 from hub.feedback.service import from_events
 from hub.ingest.sql import EventRow, UnitBump, bump_units, drifting_clocks, insert_events
 from hub.models import DeadLetter, Unit
+from hub.notices.outbox import record_results
 from hub.rollouts.reports import record_reports
 from protocol.case import CaseState
-from protocol.messages import ConfigReported
+from protocol.messages import CommandResult, ConfigReported
 
 log = logging.getLogger("bianmin.hub.ingest")
 UNITS = Unit.__table__  # type: ignore[attr-defined]
@@ -43,6 +44,12 @@ class IngestBatch:
     # beyond which an offset is drift (HubSettings.clock_drift_threshold_s)
     clocks: dict[str, float] = field(default_factory=dict)
     drift_s: float = 300.0
+    # cmd/result messages: units' answers to notices (hub.notices), in the same transaction
+    results: list[tuple[str, CommandResult]] = field(default_factory=list)
+
+    def online(self) -> set[str]:
+        """Units that said they are online in this batch."""
+        return {unit for unit, (online, _) in self.presence.items() if online}
 
     def drifts(self, offset: float) -> bool:
         return abs(offset) > self.drift_s
@@ -110,6 +117,14 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
                 record_reports(conn, batch.reports, datetime.now(UTC))
         except SQLAlchemyError:
             log.exception("recording %d config reports failed", len(batch.reports))
+    if batch.results:
+        try:
+            # A savepoint, as for reports: an answer lost this way costs a republication,
+            # which the unit answers again.
+            with conn.begin_nested():
+                record_results(conn, batch.results, datetime.now(UTC))
+        except SQLAlchemyError:
+            log.exception("recording %d command results failed", len(batch.results))
     return inserted
 
 

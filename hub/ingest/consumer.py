@@ -83,6 +83,8 @@ class IngestConsumer:
         self._writer_task: asyncio.Task[None] | None = None
         self.on_reports: list[Any] = []  # callbacks for config/reported (rollouts)
         self.on_commit: list[Callable[[], None]] = []  # after each batch (case projection)
+        # units that came online in a committed batch (notices owed to them go out again)
+        self.on_online: list[Callable[[set[str]], None]] = []
         subs = [topics.subscription(ch) for ch in Channel if ch.upstream]
         if settings.shared_subscription:
             # tx is split between hub processes; presence and heartbeats too, as each is
@@ -171,6 +173,9 @@ class IngestConsumer:
                     callback(unit, report)
             for wake in self.on_commit:
                 wake()
+            if outcome.online:
+                for callback in self.on_online:
+                    callback(outcome.online)
             if (
                 self._paused
                 and not self._stopping

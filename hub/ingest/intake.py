@@ -17,6 +17,7 @@ from protocol import topics
 from protocol.errors import InvalidTopic, ProtocolError
 from protocol.messages import (
     CaseTransition,
+    CommandResult,
     ConfigReported,
     Health,
     State,
@@ -105,6 +106,9 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
                 report = (unit, decode(ConfigReported, msg.payload))
                 intake.reports.append(report)
                 batch.reports.append(report)
+            elif ref.channel is Channel.CMD_RESULT:
+                # a unit's answer to a command or notice (hub.notices): recorded with the batch
+                batch.results.append((unit, decode(CommandResult, msg.payload)))
             else:
                 raise InvalidTopic(f"the hub does not read channel {ref.channel.value!r}")
             batch.touch(unit, now)

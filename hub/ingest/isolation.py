@@ -48,6 +48,7 @@ class Outcome:
 
     acks: dict[str, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
     reports: list[tuple[str, ConfigReported]] = field(default_factory=list)
+    online: set[str] = field(default_factory=set)  # units whose presence said online
     messages: int = 0
     events: int = 0
     inserted: int = 0
@@ -60,6 +61,7 @@ class Outcome:
         for unit, ids in intake.acks.items():
             self.acks[unit].extend(ids)
         self.reports += intake.reports
+        self.online |= intake.batch.online()
         self.messages += intake.messages
         self.events += intake.events
         self.inserted += len(inserted)

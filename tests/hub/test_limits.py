@@ -8,6 +8,7 @@ import pytest
 from hub.limits import (
     CATALOG_BODY_BYTES,
     DEFAULT_BODY_BYTES,
+    HANDOVER_BODY_BYTES,
     ROLLOUT_BODY_BYTES,
     UNIT_BODY_BYTES,
     hub_body_limits,
@@ -32,6 +33,9 @@ def _size(document, *, ascii_only=True):
         ("POST", "/api/rollouts/", ROLLOUT_BODY_BYTES),
         ("POST", "/api/rollouts/7/pause", DEFAULT_BODY_BYTES),
         ("POST", "/api/catalog", CATALOG_BODY_BYTES),
+        ("POST", "/api/cases/0190-case/handover", HANDOVER_BODY_BYTES),
+        ("POST", "/api/cases/0190-case/complete", DEFAULT_BODY_BYTES),
+        ("POST", "/api/cases/a/b/handover", DEFAULT_BODY_BYTES),
         ("POST", "/api/artifacts", 3 * 1024 * 1024),
         ("POST", "/api/blacklist", DEFAULT_BODY_BYTES),
         ("GET", "/api/artifacts", DEFAULT_BODY_BYTES),
@@ -62,3 +66,16 @@ def test_the_catalog_route_holds_the_seed_catalog_many_times_over():
 
 def test_unit_routes_get_less_than_operator_json_and_operator_json_less_than_uploads():
     assert UNIT_BODY_BYTES < DEFAULT_BODY_BYTES < ROLLOUT_BODY_BYTES < CATALOG_BODY_BYTES
+
+
+def test_the_handover_route_holds_two_signatures_of_the_most_points_and_all_materials():
+    from hub.backoffice.steps import MAX_POINTS, Handover
+
+    strokes = [[[10_000, 10_000]] * 1000] * (MAX_POINTS // 1000)
+    request = {
+        "action_id": "01900000-0000-7000-8000-000000000001", "agent": "ck-0000abcd",
+        "materials": ["证" * 120] * 64, "agent_signature": {"strokes": strokes},
+        "officer_signature": {"strokes": strokes},
+    }  # fmt: skip
+    Handover.model_validate(request)
+    assert _size(request) <= HANDOVER_BODY_BYTES

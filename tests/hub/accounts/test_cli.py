@@ -49,3 +49,32 @@ def test_disabling_stops_the_token_and_an_unknown_account_is_an_error(database_u
     with Session(engine) as s:
         assert find_by_token(s, token) is None
         assert [e.target for e in audit.recent(s, action="account.disable")] == ["account/bob"]
+
+
+def test_a_back_office_account_gets_its_town_or_department_as_its_scope(database_url, engine):
+    from hub.accounts.scope import Scope, scope_of
+
+    town = hub(database_url, "add", "qingshui", "--role", "backoffice", "--town", "qingshui-zhen")
+    assert town.exit_code == 0, town.stderr
+    assert json.loads(town.stdout)["town"] == "qingshui-zhen"
+    dept = hub(database_url, "add", "minzheng", "--role", "backoffice", "--department", "县民政局")
+    assert dept.exit_code == 0, dept.stderr
+    with Session(engine) as s:
+        assert scope_of(s, "qingshui") == Scope(town="qingshui-zhen")
+        assert scope_of(s, "minzheng") == Scope(department="县民政局")
+        (entry, _) = audit.recent(s, action="account.add")
+    assert entry.detail == {"role": "backoffice", "department": "县民政局"}
+
+
+def test_a_back_office_needs_exactly_one_known_scope(database_url):
+    none = hub(database_url, "add", "a", "--role", "backoffice")
+    assert none.exit_code != 0
+    assert "one town" in none.stderr
+    both = hub(database_url, "add", "b", "--role", "backoffice", "--town", "qingshui-zhen",
+               "--department", "县民政局")  # fmt: skip
+    assert both.exit_code != 0
+    unknown = hub(database_url, "add", "c", "--role", "backoffice", "--town", "nowhere-zhen")
+    assert unknown.exit_code != 0
+    assert "nowhere-zhen" in unknown.stderr
+    scoped_operator = hub(database_url, "add", "d", "--role", "operator", "--town", "qingshui-zhen")
+    assert scoped_operator.exit_code != 0

@@ -22,6 +22,13 @@ def test_actors_that_are_not_accounts_pass_no_api_role_check(role):
     assert not Role.OPERATOR.allows(role)  # nor is such a role ever what a route needs
 
 
+def test_a_back_office_is_an_account_that_passes_no_ranked_check():
+    assert Role.BACKOFFICE in ACCOUNT_ROLES
+    assert not [needed for needed in (Role.VIEWER, Role.AUDITOR, Role.OPERATOR)
+                if Role.BACKOFFICE.allows(needed)]  # fmt: skip
+    assert not Role.OPERATOR.allows(Role.BACKOFFICE)  # no route needs it by rank
+
+
 def test_the_audit_log_names_the_hub_units_and_command_line_users_apart():
     assert (SYSTEM.name, SYSTEM.role) == ("hub", Role.SYSTEM)
     assert unit_actor("dongjie-cun") == unit_actor("dongjie-cun")
