@@ -217,6 +217,10 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
         r["status"] = Status.NOT_ACCEPTED.value
         r["missing"] = _texts(d, "missing") or r["missing"]
         r["ended_at"] = ev.ts
+        if d.get("refused_to_sign") is True:  # accepted, then the applicant would not sign
+            r["result"] = _text(d, "reason", 500)
+            r.update(accepted_on=None, legal_due=None, promised_due=None, supply_by=None,
+                     owed=[], deficiency=Deficiency.NONE.value)  # fmt: skip
     elif state == S.SIGNED:
         r["signature_sha256"] = _text(d, "signature_sha256", 64)
     elif state == S.APPROVED:

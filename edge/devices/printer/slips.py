@@ -203,12 +203,16 @@ def notice_document(n: OneTimeNotice) -> Document:
         Field("办理窗口", c.window.name),
         Rule("."),
         Text(n.reason, bold=True),
-        Text("请备齐以下全部材料后再来办理：", bold=True),
     ]
+    if not n.missing:  # complete materials, not accepted for another reason (no signature)
+        blocks.append(Text("本事项申请材料已齐全，申请人签名确认后即可重新申请，无须补充材料。"))
+    else:
+        blocks.append(Text("请备齐以下全部材料后再来办理：", bold=True))
     for i, m in enumerate(n.missing, 1):
         blocks.append(Item(f"{i}. ", m.name))
         if m.note:
             blocks.append(Item("   ", f"获取途径：{m.note}"))
-    blocks.append(Text("以上为本事项尚缺的全部材料，一次告知；备齐后不再要求补充其他材料。"))
+    if n.missing:
+        blocks.append(Text("以上为本事项尚缺的全部材料，一次告知；备齐后不再要求补充其他材料。"))
     blocks += _foot(c, "扫码查看所需材料", "携带本告知书办理，可凭受理编号查询。")
     return Document(f"一次性告知书 {c.case_ref}", tuple(blocks))
