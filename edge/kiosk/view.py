@@ -36,11 +36,26 @@ SCREENS = {
 TO_LABELS = {"town": "镇（街道）", "department": "县直部门"}
 
 
-def _device(name: str, s: DeviceStatus) -> dict[str, Any]:
-    paper = PAPER_LABELS.get(s.paper or "")
+def device_state(name: str, s: DeviceStatus, face: bool) -> tuple[str, str]:
+    """What the device bar says, truthfully: absent, error, paper, disabled (a camera on a
+    unit without face verification) or ok; and the Chinese text."""
+    if not s.present:
+        return "absent", "未连接"
+    if s.paper in ("out", "near_end"):
+        return "paper", PAPER_LABELS[s.paper]
+    if not s.ok:
+        return "error", "故障" + (f"（{s.detail}）" if s.detail else "")
+    if name == "camera" and not face:
+        return "disabled", "人脸核验未启用"
+    return "ok", "正常"
+
+
+def _device(name: str, s: DeviceStatus, face: bool) -> dict[str, Any]:
+    state, text = device_state(name, s, face)
     return {
         "name": name, "label": DEVICE_LABELS.get(name, name), "present": s.present, "ok": s.ok,
-        "detail": s.detail, "paper": s.paper, "paper_label": paper,
+        "detail": s.detail, "paper": s.paper, "paper_label": PAPER_LABELS.get(s.paper or ""),
+        "state": state, "text": text,
     }  # fmt: skip
 
 
@@ -143,16 +158,22 @@ def _clerk(w: Window) -> dict[str, Any]:
     return doc
 
 
+def face_available(w: Window) -> bool:
+    """Face verification is offered only when this unit has both the models and a camera."""
+    return w.p.face is not None and w.p.camera is not None
+
+
 def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
     cfg = w.p.config()
     clerk = _clerk(w)
+    face = face_available(w)
     view: dict[str, Any] = {
         "unit": w.p.unit,
         "window": w.p.info.window.name,
         "config": {"version": cfg.version, "matters": len(cfg.catalog.matters)} if cfg else None,
-        "devices": [_device(n, devices[n]) for n in DEVICE_LABELS if n in devices],
+        "devices": [_device(n, devices[n], face) for n in DEVICE_LABELS if n in devices],
         "message": w.message,
-        "face_available": w.p.face is not None,
+        "face_available": face,
         "clerk": clerk,
         "no_roster": NO_ROSTER if cfg is not None and not clerk["roster"] else None,
     }  # fmt: skip
