@@ -34,7 +34,6 @@ from edge.workflow.context import (
     matter_of,
 )
 from edge.workflow.decisions import accept, check, decline
-from edge.workflow.recovery import CAN_GO_BACK, SIGNING, back, refuse_sign
 from edge.workflow.materials import needs_photo
 from edge.workflow.model import (
     Accept,
@@ -56,6 +55,7 @@ from edge.workflow.model import (
     SelectMatter,
     Sign,
 )
+from edge.workflow.recovery import CAN_GO_BACK, SIGNING, back, refuse_sign
 from protocol.case import CaseState, IdMethod, Outcome
 from protocol.catalog import Approval
 from protocol.clerks import ClerkRole

@@ -32,7 +32,8 @@ MEASURE = """() => {
   const small = [...document.querySelectorAll("button")].filter((b) => b.offsetParent !== null)
     .map((b) => [b.id || b.textContent.trim(), b.getBoundingClientRect()])
     .filter(([, r]) => r.height < 64 || r.width < 64).map(([n, r]) => [n, r.width, r.height]);
-  const bars = [...document.querySelectorAll(".actions.bar")].filter((b) => b.offsetParent !== null);
+  const bars = [...document.querySelectorAll(".actions.bar")]
+    .filter((b) => b.offsetParent !== null);
   const bar = bars[bars.length - 1];
   const r = bar ? bar.getBoundingClientRect() : null;
   return { small, bar: !!bar, inView: !r || (r.top >= 0 && r.bottom <= window.innerHeight + 1) };
@@ -202,8 +203,10 @@ def test_an_applicant_who_will_not_sign_the_deficiency_terms_takes_home_the_noti
         10, "the 一次性告知书",
     )  # fmt: skip
     text = "".join(slip.lines).replace(" ", "")
-    assert "一次性告知书" in text and "纠纷相关证据" in text
+    assert "一次性告知书" in text
+    assert "纠纷相关证据" in text
     assert "申请人未签名确认（申请人不同意承诺事项）" in text
-    assert "清水镇南岭村便民服务站" in text and "王芳" in text
+    assert "清水镇南岭村便民服务站" in text
+    assert "王芳" in text
     s = states(data_dir)
     assert s[s.index("deficiency_accepted") + 1] == "not_accepted"

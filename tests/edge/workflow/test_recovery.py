@@ -36,8 +36,10 @@ def test_back_from_the_materials_returns_to_the_matter_with_the_applicant_kept()
                 CheckMaterials(frozenset({"申请表"}), SHOWN, HOUSEHOLD), Back())  # fmt: skip
     back = steps[-1]
     assert back.case.state is S.IDENTIFIED
-    assert back.case.matter_code is None and back.case.materials == ()
-    assert back.case.applicant is not None and back.case.applicant.ref == REF
+    assert back.case.matter_code is None
+    assert back.case.materials == ()
+    assert back.case.applicant is not None
+    assert back.case.applicant.ref == REF
     assert back.case.transitions == 6  # a transition of its own, nothing rewritten
     assert back.transition.state == "identified"
     assert back.transition.data == {
@@ -52,10 +54,12 @@ def test_back_from_the_materials_returns_to_the_matter_with_the_applicant_kept()
 def test_back_from_identified_asks_for_the_applicant_again_and_from_consent_reopens():
     ctx = context()
     ident = run(ctx, *FRONT, Back())[-1]
-    assert ident.case.state is S.CONSENTED and ident.case.applicant is None
+    assert ident.case.state is S.CONSENTED
+    assert ident.case.applicant is None
     assert ident.transition.data["face"] is False
     opened = step(ident.case, Back(), ctx)
-    assert opened.case.state is S.OPENED and opened.case.face_consent is None
+    assert opened.case.state is S.OPENED
+    assert opened.case.face_consent is None
     with pytest.raises(e.WrongState):
         step(opened.case, Back(), ctx)
 
@@ -88,7 +92,8 @@ def test_an_applicant_refusing_to_sign_a_deficiency_case_is_told_what_was_owed()
         step(deferred, RefuseSign("  "), ctx)
     refused = step(deferred, RefuseSign("申请人不同意承诺"), ctx)
     assert refused.case.state is S.NOT_ACCEPTED
-    assert refused.case.owed == () and refused.case.deadlines is None
+    assert refused.case.owed == ()
+    assert refused.case.deadlines is None
     assert refused.case.refusal == "申请人不同意承诺"
     assert refused.transition.data["missing"] == ["银行账户信息"]
     assert refused.transition.data["refused_to_sign"] is True

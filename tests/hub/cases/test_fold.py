@@ -161,4 +161,5 @@ def test_an_applicant_refusing_to_sign_ends_the_case_with_nothing_owed():
     rec = record([*events[:cut], refused])
     assert (rec["status"], rec["deficiency"]) == (Status.NOT_ACCEPTED, Deficiency.NONE)
     assert (rec["owed"], rec["supply_by"], rec["promised_due"]) == ([], None, None)
-    assert rec["missing"] == ["房屋现状照片"] and rec["result"] == "申请人不同意承诺"
+    assert rec["missing"] == ["房屋现状照片"]
+    assert rec["result"] == "申请人不同意承诺"
