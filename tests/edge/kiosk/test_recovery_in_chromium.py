@@ -202,6 +202,7 @@ def test_an_applicant_who_will_not_sign_the_deficiency_terms_takes_home_the_noti
         lambda: next((s for s in printer.slips if case_ref in "\n".join(s.lines)), None),
         10, "the 一次性告知书",
     )  # fmt: skip
+    assert slip is not None
     text = "".join(slip.lines).replace(" ", "")
     assert "一次性告知书" in text
     assert "纠纷相关证据" in text

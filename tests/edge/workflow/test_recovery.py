@@ -13,6 +13,7 @@ from edge.workflow.model import (
     Accept,
     Back,
     CheckMaterials,
+    Command,
     GiveConsent,
     Identify,
     Open,
@@ -25,7 +26,11 @@ from protocol.messages import CaseTransition
 from tests.edge.workflow.factories import AGENT, CASE_ID, CLERK, REF, context, run
 
 S = CaseState
-FRONT = [Open(CASE_ID), GiveConsent(False), Identify(IdMethod.ID_CARD, REF, "3301****0018")]
+FRONT: list[Command] = [
+    Open(CASE_ID),
+    GiveConsent(False),
+    Identify(IdMethod.ID_CARD, REF, "3301****0018"),
+]
 SHOWN = frozenset({"身份证复印件"})
 HOUSEHOLD = frozenset({"户口簿复印件"})
 
