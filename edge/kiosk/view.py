@@ -99,6 +99,15 @@ def _matters(matters: list[Matter]) -> list[dict[str, Any]]:
     return list(areas.values())
 
 
+def explain(ground: str | None, note: str | None) -> str | None:
+    """A material's waiver ground and the catalog's note as one line, the ground said once
+    (a note often begins with it: 无法律法规依据，不再要求提供)."""
+    if not ground or not note:
+        return ground or note
+    bare = ground.split("（")[0]
+    return note if note.startswith(bare) else f"{ground}：{note}"
+
+
 def _materials(w: Window, case: Case) -> dict[str, Any]:
     assert case.applicant is not None
     matter = w.matter_of(case)
@@ -115,6 +124,7 @@ def _materials(w: Window, case: Case) -> dict[str, Any]:
                 "status": ln.status.value,
                 "ground": ln.ground_label,
                 "note": ln.note,
+                "explain": explain(ln.ground_label, ln.note),
                 "critical": ln.critical,
                 "deferrable": ln.deferrable,
                 "showable": ln.showable,

@@ -106,7 +106,7 @@
     const lines = m.lines.map((ln) => {
       const row = el("div", { class: "mat", "data-material": ln.name });
       const info = el("div", { class: "name" }, ln.name,
-        ln.note || ln.ground ? el("small", {}, [ln.ground, ln.note].filter(Boolean).join("：")) : null);
+        ln.explain ? el("small", {}, ln.explain) : null);
       row.append(info);
       if (ln.status === "waived") row.append(el("span", { class: "tag" }, "免于提交"));
       else if (ln.status === "optional") row.append(el("span", { class: "tag blue" }, "视情况提供"));
