@@ -195,8 +195,10 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         view["screen"] = "done" if w.last_closed else "home"
         if w.last_closed:
             view["case"] = summary(w.last_closed)
+            view["reprint"] = _reprint(w)
         return view
     view["case"] = summary(case)
+    view["reprint"] = _reprint(w)
     screen = SCREENS[case.state]
     view["screen"] = screen
     d = w.draft
@@ -250,6 +252,12 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
             "reasons": list(REASONS), "levels": RATING_LABELS,
         }  # fmt: skip
     return view
+
+
+def _reprint(w: Window) -> list[dict[str, str]]:
+    """The slips the clerk may print again (补打), once they have been printed."""
+    found = w.reprintable()
+    return [{"kind": k, "name": SLIP_NAMES[k]} for k in found[1]] if found else []
 
 
 def _ink(w: Window) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from edge.window.clerks import NO_ROSTER, ClerkDesk
 from edge.window.identify import IdentifyActions
 from edge.window.parts import Draft, WindowParts
 from edge.window.recovery import RecoveryActions
+from edge.window.reprint import ReprintActions
 from edge.window.steps import DeviceSteps
 from edge.window.switch import Hardware, HardwareSwitch
 from edge.window.task import StepTask
@@ -62,7 +63,7 @@ S = CaseState
 WITHOUT_CLERK = frozenset({"sign_in", "sign_out", "next"})
 
 
-class Window(IdentifyActions, RecoveryActions):
+class Window(IdentifyActions, RecoveryActions, ReprintActions):
     """One window's open case, and what the clerk (``ACTIONS``) and its devices do to it."""
 
     def __init__(self, parts: WindowParts) -> None:
@@ -268,6 +269,7 @@ class Window(IdentifyActions, RecoveryActions):
     async def _do_print_retry(self, args: dict[str, Any]) -> None:
         if self.case is not None and self.case.state in (S.APPROVED, S.FORWARDED, S.NOT_ACCEPTED):
             self.draft.print_error = None
+            self._forget_status()  # the device bar shows the printer as it is now
             self._start(self.steps.print_slips)
 
     async def _do_print_skip_photo(self, args: dict[str, Any]) -> None:
@@ -366,6 +368,7 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
         "back": Window._do_back,
         "edit_number": Window._do_edit_number,
         "refuse_sign": Window._do_refuse_sign,
+        "reprint": Window._do_reprint,
         "next": Window._do_next,
     }
 )

@@ -78,6 +78,8 @@
       } else {
         out.push(el("p", { class: "lead", id: "rate-prompt" }, "请申请人在评价器上按键，对本次服务作出评价。"), levels);
       }
+      const more = reprintButtons(v);
+      if (more.length) out.push(el("div", { class: "actions bar" }, more));
       return out;
     },
     done(v) {
@@ -89,9 +91,16 @@
         ["评价", c.rating || "—"]].filter((r) => r[1]);
       return [el("h1", { id: "done-title" }, "办件结束"),
         el("div", { class: "card" }, el("dl", { class: "kv" }, rows.map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)]))),
-        el("div", { class: "actions" }, el("button", { class: "primary big", id: "btn-next", onclick: () => act("next") }, "下一位"))];
+        el("div", { class: "actions bar" }, el("button", { class: "primary big", id: "btn-next", onclick: () => act("next") }, "下一位"),
+          ...reprintButtons(v))];
     },
   });
+
+  // 补打: any slip of the case printed again (a printer that came back, a lost slip)
+  function reprintButtons(v) {
+    return (v.reprint || []).map((r) => el("button", { "data-reprint": r.kind,
+      onclick: () => act("reprint", { kind: r.kind }) }, "补打" + r.name));
+  }
 
   function photoChoice(m) {
     if (!m.photo) return null;
