@@ -69,8 +69,8 @@ def unit_conditions(units: Iterable[Any], now: datetime, t: Thresholds) -> list[
         elif isinstance(printer, dict) and (
             printer.get("present") is False or printer.get("ok") is False
         ):
-            detail = {"detail": str(printer.get("detail") or "")[:200]}
-            out.append(Condition(AlertKind.PRINTER_DOWN, u.id, seen, detail))
+            said = str(printer.get("detail") or "")[:200]
+            out.append(Condition(AlertKind.PRINTER_DOWN, u.id, seen, {"detail": said}))
         outbox = health.get("outbox") or {}
         if isinstance(outbox, dict) and outbox.get("alarm"):
             detail = {k: outbox.get(k) for k in ("depth", "bytes", "limit_bytes")}
