@@ -97,9 +97,7 @@ async def _run(
             kiosk_clerks = _kiosk_clerks(session, app, kiosk_unit)
             kiosk_clerks += seed_registry(session) if kiosk_unit else []
             session.commit()
-        kiosk, kiosk_notes = (
-            kiosk_options(root, app.state.registry, kiosk_unit) if kiosk_unit else (None, [])
-        )
+        kiosk, kiosk_notes = kiosk_options(root, kiosk_unit) if kiosk_unit else (None, [])
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         )

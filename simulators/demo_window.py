@@ -14,8 +14,8 @@ from typing import Any
 
 from edge.face import models
 from edge.face.errors import ModelMissing
+from edge.window.village import window_name
 from protocol import identity
-from protocol.villages import VillageRegistry
 from simulators import face_photos
 from simulators.cases import DEMO_ID_KEY
 from simulators.fleet import KioskOptions
@@ -31,11 +31,6 @@ def _number(first17: str) -> str:
     return first17 + identity.check_digit(first17)
 
 
-def window_name(registry: VillageRegistry, unit: str) -> str:
-    village = registry.village(unit)
-    return f"{registry.division(village.division).name}{village.name}便民服务站"
-
-
 def face_ready() -> str | None:
     """None when every face model is built and verified, else why not."""
     try:
@@ -46,11 +41,9 @@ def face_ready() -> str | None:
     return None
 
 
-def kiosk_options(
-    root: Path, registry: VillageRegistry, unit: str
-) -> tuple[KioskOptions, list[str]]:
+def kiosk_options(root: Path, unit: str) -> tuple[KioskOptions, list[str]]:
     """The window's options and what to tell the person running the demo."""
-    name = window_name(registry, unit)
+    name = window_name(unit)
     missing = face_ready()
     if missing is not None:
         note = f"kiosk face verification: off ({missing}; `make models` builds them)"
