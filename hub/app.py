@@ -45,7 +45,7 @@ from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.window import api as window_api
-from hub.window import proposals_api
+from hub.window import clerk_api, proposals_api
 from lifecycle import version
 
 
@@ -145,6 +145,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
+    app.include_router(clerk_api.router)
     app.include_router(cases_api.router)
     app.include_router(backoffice_api.router)
     app.include_router(backoffice_pages.router)

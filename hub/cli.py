@@ -14,6 +14,7 @@ from hub.accounts.cli import app as user_app
 from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
 from hub.window import proposals_cli
+from hub.window.clerk_cli import clerks_app
 from hub.window.cli import blacklist_app, registry_app, unit_token
 from lifecycle import stop_on_signals
 
@@ -21,6 +22,7 @@ app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_
 app.add_typer(user_app, name="user")
 app.add_typer(blacklist_app, name="blacklist")
 app.add_typer(registry_app, name="registry")
+app.add_typer(clerks_app, name="clerks")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.command("unit-token")(unit_token)

@@ -1,5 +1,5 @@
 """Options shared by the commands that run on the hub's machine against its database
-(`bianmin hub user | unit-token | blacklist | registry`). Only typer is imported here, so
+(`bianmin hub user | unit-token | blacklist | registry | clerks`). Only typer is imported here, so
 `bianmin --help` stays fast."""
 
 from __future__ import annotations

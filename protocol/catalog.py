@@ -167,6 +167,9 @@ class Material(_Model):
     critical: bool = False
     # 容缺受理: the case is accepted and goes on; the material is supplied later.
     deferrable: bool = False
+    # where the applicant gets it (开具单位或获取途径), printed on the 一次性告知书 when it is
+    # missing; left out of the JSON when unset, so older units still read the catalog
+    obtain_at: Note | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Material:

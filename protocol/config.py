@@ -26,6 +26,7 @@ from pydantic import (
 from firmware_config.schema import HardwareProfile
 from protocol.bounds import PositiveInt64, Text
 from protocol.canonical import parse_object
+from protocol.clerks import ClerkRoster
 from protocol.errors import InvalidMessage, UnitMismatch
 from protocol.messages import MAX_CONFIG_BYTES, SignedConfig, describe
 from protocol.signing import verify_document
@@ -112,6 +113,10 @@ class ConfigBody(_Model):
     # The working-day calendar deadlines are counted on (protocol.holidays). None: the hub
     # sent none, and the unit counts on its seed calendar and says so on every deadline.
     calendar: ArtifactRef | None = None
+    # The clerks and agents of the village who may sign in at its window (PIN hashes only).
+    # None: the hub sent no roster, and the window opens no case (it says why). Left out of
+    # the JSON when None, so a unit that predates rosters still accepts a body without one.
+    clerks: ClerkRoster | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _unique_artifacts(self) -> ConfigBody:

@@ -1,11 +1,14 @@
 """Simulated window cases for the demo, the fleet simulator and load tests: each case is driven
 through the unit's real, pure state machine (edge.workflow.machine) with random choices, so a
-simulated case has exactly the states, data and refusals a real window's case has."""
+simulated case has exactly the states, data and refusals a real window's case has. Each unit
+has a simulated clerk (and, when asked, an agent who files a share of its cases, 代办), with
+roster-shaped ids derived from the unit's id."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import random
 from collections import deque
 from collections.abc import Sequence
@@ -26,17 +29,20 @@ from edge.workflow.model import (
     FaceCheck,
     GiveConsent,
     Identify,
+    OnDuty,
     Open,
     Printed,
     Rate,
     Route,
     SelectMatter,
     Sign,
+    SignatureRef,
 )
 from protocol import identity
 from protocol.calendar import WorkCalendar
 from protocol.case import IdMethod
 from protocol.catalog import Matter
+from protocol.clerks import ClerkRole
 from protocol.ids import uuid7
 from protocol.messages import CaseTransition
 
@@ -51,6 +57,13 @@ def random_id_number(rng: random.Random) -> str:
     return first17 + identity.check_digit(first17)
 
 
+def simulated_clerk(unit: str, role: ClerkRole = ClerkRole.CLERK) -> OnDuty:
+    """The unit's simulated clerk (or agent): a stable roster-shaped id from the unit's id."""
+    digest = hashlib.sha256(f"{unit}/{role.value}".encode()).hexdigest()[:8]
+    name = "模拟代办员" if role is ClerkRole.AGENT else "模拟工作人员"
+    return OnDuty(f"ck-{digest}", name, role)
+
+
 @functools.cache
 def seed_matters() -> tuple[Matter, ...]:
     """The seed catalog's delegated matters (parsed once per process)."""
@@ -61,18 +74,20 @@ def seed_matters() -> tuple[Matter, ...]:
 
 def simulate_case(
     matter: Matter, rng: random.Random, *, unit: str = "sim", id_key: bytes = DEMO_ID_KEY,
-    start: datetime | None = None,
+    start: datetime | None = None, clerk: OnDuty | None = None,
 ) -> list[tuple[datetime, CaseTransition]]:  # fmt: skip
-    """One whole case through the real state machine: (timestamp, transition) pairs."""
+    """One whole case through the real state machine: (timestamp, transition) pairs. An
+    agent as ``clerk`` files it on the resident's behalf (代办, with a signed authorisation)."""
     now = start or datetime.now(UTC)
     out: list[tuple[datetime, CaseTransition]] = []
     case: Case | None = None
     matters = {matter.code: matter}
+    clerk = clerk or simulated_clerk(unit)
 
     def do(cmd: Command, seconds: float) -> None:
         nonlocal case, now
         now += timedelta(seconds=seconds)
-        ctx = machine.Context(unit, now, matters, CALENDAR, frozenset(), 5, "seed")
+        ctx = machine.Context(unit, now, matters, CALENDAR, frozenset(), 5, "seed", clerk)
         done = machine.step(case, cmd, ctx)
         case = done.case
         out.append((now, done.transition))
@@ -81,7 +96,11 @@ def simulate_case(
     ref, masked = identity.reference(number, id_key), identity.mask(number)
     face = rng.random() < 0.6
     do(Open(uuid7()), 0)
-    do(GiveConsent(face), 8)
+    if clerk.role is ClerkRole.AGENT:
+        auth = SignatureRef(f"{rng.getrandbits(256):064x}", rng.randint(1, 4))
+        do(GiveConsent(face, auth), 30)
+    else:
+        do(GiveConsent(face), 8)
     if face:
         check = FaceCheck(
             distance=round(rng.uniform(0.25, 0.45), 3), threshold=0.5, reference="template",
@@ -101,6 +120,7 @@ def simulate_case(
     do(CheckMaterials(received, frozenset(), found), 40)
     if lacking:
         do(Decline(), 10)
+        do(Printed(("notice",)), 15)
     else:
         do(Accept(defer=bool(owe)), 10)
         do(Sign(f"{rng.getrandbits(256):064x}", rng.randint(2, 6)), 20)
@@ -122,6 +142,7 @@ class CaseSimulator:
     rng: random.Random = field(default_factory=random.Random)
     id_key: bytes = DEMO_ID_KEY
     unit: str = "sim"
+    agent_share: float = 0.0  # the share of cases an agent files (代办)
     _queue: deque[CaseTransition] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
@@ -132,7 +153,11 @@ class CaseSimulator:
     def next_transition(self) -> CaseTransition:
         if not self._queue:
             matter = self.rng.choice(self._pool)
-            case = simulate_case(matter, self.rng, unit=self.unit, id_key=self.id_key)
+            role = ClerkRole.AGENT if self.rng.random() < self.agent_share else ClerkRole.CLERK
+            case = simulate_case(
+                matter, self.rng, unit=self.unit, id_key=self.id_key,
+                clerk=simulated_clerk(self.unit, role),
+            )  # fmt: skip
             self._queue.extend(t for _, t in case)
         return self._queue.popleft()
 

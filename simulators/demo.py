@@ -7,6 +7,7 @@ import contextlib
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 from fastapi import FastAPI
@@ -91,6 +92,9 @@ async def _run(
         with Session(engine) as session:
             register_units(session, units=[(u.unit_id, u.name, u.division) for u in identities])
             token = add_account(session, name="demo-operator", role=Role.OPERATOR)
+            kiosk_clerks = _kiosk_clerks(
+                session, app, identities[0].unit_id if identities else None
+            )
             session.commit()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -119,6 +123,8 @@ async def _run(
         kept = "" if keep else " (temporary: removed on exit; --data-dir keeps it)"
         typer.echo(f"data: {root}{kept}", err=True)
         typer.echo(f"operator token (for `bianmin rollout ...`): {token}", err=True)
+        for line in kiosk_clerks:
+            typer.echo(line, err=True)
         typer.echo(f"dashboard: http://127.0.0.1:{port}/")
 
         await _wait(duration)
@@ -142,6 +148,25 @@ async def _run(
         with engine.connect() as conn:
             rows = all_event_ids(conn, units=list(committed))
         return compare(committed, [(u, str(i), s) for u, i, s in rows], outboxes)
+
+
+def _kiosk_clerks(session: Any, app: FastAPI, unit: str | None) -> list[str]:
+    """A clerk and an agent for the village whose window the demo runs (the rollout signs
+    them into its configuration); their PINs, made up here, are printed once."""
+    from hub.window.clerks import ClerkCreate, add_clerk
+    from protocol.clerks import CLERK_ROLE_LABELS, ClerkRole
+
+    if unit is None:
+        return []
+    lines = []
+    actor = Actor("demo", Role.OPERATOR)
+    for role, name in ((ClerkRole.CLERK, "王芳"), (ClerkRole.AGENT, "李强")):
+        added = add_clerk(
+            session, request=ClerkCreate(unit=unit, name=name, role=role), actor=actor,
+            registry=app.state.registry,
+        )  # fmt: skip
+        lines.append(f"kiosk {CLERK_ROLE_LABELS[role]} {name}: PIN {added.pin}")
+    return lines
 
 
 def _initial_rollout(app: FastAPI, units: list[str]) -> int | None:

@@ -98,7 +98,8 @@ class SimulatedKit:
         s = self.settings
         if s.event_rate <= 0:
             return None
-        simulator = CaseSimulator(self.matters) if self.matters else CaseSimulator()
+        # the unit's own clerk id and case references, as a real window's cases have
+        simulator = CaseSimulator(self.matters, unit=s.unit_id)
 
         async def source(stop: asyncio.Event) -> None:
             await generate_events(

@@ -64,12 +64,37 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+# Where an applicant gets a material the window may find missing (开具单位或获取途径); the
+# window prints it on the 一次性告知书. Only where the answer is the same for everyone.
+OBTAIN_AT: dict[str, str] = {
+    "户口簿复印件": "户籍所在地派出所（户籍窗口）",
+    "户口簿原件": "申请人家中留存；遗失的向户籍所在地派出所申请补领",
+    "家庭财产证明（房产、车辆）": "县不动产登记中心、县公安局交通管理大队",
+    "残疾人证复印件": "县残疾人联合会",
+    "营业执照复印件": "县市场监督管理局",
+    "本人银行账户信息": "社会保障卡开户银行网点",
+    "补贴发放银行账户信息": "任一银行网点开立，或使用社会保障卡金融账户",
+    "费用票据原件": "就诊医疗机构收费处",
+    "病历及出院小结": "就诊医院病案室",
+    "结婚证复印件": "县民政局婚姻登记处",
+    "纠纷相关证据": "申请人自行收集（书证、照片、证人联系方式等）",
+    "房屋租赁合同": "与出租人签订；可向村（社区）索取示范文本",
+}
+
+
 # An agent (代办员) may file any delegated matter for a resident, with a signed authorisation;
 # asked only then, so it counts in no indicator.
 PROXY: dict[str, Any] = {"name": "授权委托书（代办员代办时提供）", "required": False}
 
 
 def _material(token: str) -> dict[str, Any]:
+    spec = _spec(token)
+    if spec["name"] in OBTAIN_AT:
+        spec["obtain_at"] = OBTAIN_AT[spec["name"]]
+    return spec
+
+
+def _spec(token: str) -> dict[str, Any]:
     if token in PRESETS:
         spec = dict(PRESETS[token])
         ground = spec.pop("ground", None)

@@ -18,6 +18,7 @@ class SlipChoice(StrEnum):
     receipt = "receipt"
     deficiency = "deficiency"
     completion = "completion"
+    notice = "notice"
     photo = "photo"
 
 

@@ -3,7 +3,8 @@ slip's QR or the applicant's ID number, tick what was handed in, record it) and 
 book (意见反馈簿). Reachable from the idle screen only; they never touch the window's open
 case, and write to the event log like every step (committed before the clerk is told).
 
-Routes (same rules as the window's actions: 127.0.0.1, `X-Kiosk: 1`, bounded JSON bodies):
+Routes (same rules as the window's actions: 127.0.0.1, `X-Kiosk: 1`, bounded JSON bodies, a
+signed-in clerk when the unit has a roster, whose id the 补齐 carries):
 ``GET /api/followup/view``, ``POST /api/followup/{lookup|supply|feedback}``, and the page's
 own script and style under ``/followup/``."""
 
@@ -102,7 +103,11 @@ class FollowupDesk:
         materials = [m for m in case.owed if m in names]
         if not materials:
             raise FollowupError("请勾选申请人本次补交的材料")
-        await record_supply(self.window.p.store.event_log, case, materials, self._now())
+        clerk = self.window.clerks.current()
+        await record_supply(
+            self.window.p.store.event_log, case, materials, self._now(),
+            clerk.id if clerk else None,
+        )  # fmt: skip
         left = [m for m in case.owed if m not in materials]
         del self._found[str(case.case_id)]
         log.info("补齐 recorded for %s: %d of %d materials", case.case_ref, len(materials),
@@ -164,6 +169,7 @@ def followup_routes(window: Window, desk: FollowupDesk | None = None) -> list[Ro
         if window.case is not None:
             return _error("case_open", "请先结束当前办件", 409)
         try:
+            window.require_clerk()  # a signed-in clerk, when the unit has a roster
             return JSONResponse(await action(args))
         except WorkflowError as exc:
             return _error(exc.code, exc.message_zh, 409)

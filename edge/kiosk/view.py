@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge.window.clerks import NO_ROSTER
 from edge.window.window import Window
 from edge.workflow.documents import SLIP_NAMES, slips_for
 from edge.workflow.machine import STATE_LABELS, green_channel
@@ -12,6 +13,7 @@ from edge.workflow.materials import checklist
 from edge.workflow.model import Case
 from protocol.case import CaseState, GreenChannel
 from protocol.catalog import APPROVAL_LABELS, LIFE_AREA_LABELS, Approval, Matter
+from protocol.clerks import CLERK_ROLE_LABELS
 from protocol.labels import DEVICE_LABELS, PAPER_LABELS, RATING_LABELS
 from protocol.messages import DeviceStatus
 
@@ -29,8 +31,9 @@ SCREENS = {
     S.OPENED: "consent", S.CONSENTED: "identify", S.IDENTIFIED: "matter",
     S.MATTER_SELECTED: "materials", S.MATERIALS_CHECKED: "materials", S.ACCEPTED: "sign",
     S.DEFICIENCY_ACCEPTED: "sign", S.SIGNED: "route", S.APPROVED: "print", S.FORWARDED: "print",
-    S.PRINTED: "rate", S.NOT_ACCEPTED: "rate", S.RATED: "rate",
+    S.PRINTED: "rate", S.NOT_ACCEPTED: "print", S.RATED: "rate",
 }  # fmt: skip
+TO_LABELS = {"town": "镇（街道）", "department": "县直部门"}
 
 
 def _device(name: str, s: DeviceStatus) -> dict[str, Any]:
@@ -47,6 +50,7 @@ def summary(case: Case) -> dict[str, Any]:
     return {
         "case_ref": case.case_ref, "state": case.state.value,
         "state_label": STATE_LABELS[case.state],
+        "clerk": case.clerk_name, "agent": case.agent is not None,
         "applicant": a.id_masked if a else None,
         "method": a.method.value if a else None,
         "matter": case.matter_name, "matter_code": case.matter_code,
@@ -110,11 +114,38 @@ def _materials(w: Window, case: Case) -> dict[str, Any]:
         "legal_days": matter.legal_days,
         "deferred_days": cfg.thresholds.deferred_material_days,
         "missing": [m.name for m in case.materials if m.status == "missing"],
+        "photo": case.photo,  # None: the matter takes no ID photo
     }
+
+
+def _clerk(w: Window) -> dict[str, Any]:
+    """Who is signed in, or whom the sign-in screen offers; never a PIN hash."""
+    desk = w.clerks
+    roster = desk.roster()
+    on = desk.current()
+    doc: dict[str, Any] = {
+        "roster": roster is not None, "locked_s": desk.locked_s() if roster else 0,
+        "on_duty": None if on is None else {
+            "id": on.id, "name": on.name, "role": on.role.value,
+            "role_label": CLERK_ROLE_LABELS[on.role],
+        },
+    }  # fmt: skip
+    if roster is not None and on is None:
+        doc["choices"] = [
+            {"id": c.id, "name": c.name, "role_label": CLERK_ROLE_LABELS[c.role]}
+            for c in roster.clerks
+        ]
+    if on is not None and on.role.value == "agent":
+        doc["pending"] = [
+            {**p, "to": TO_LABELS.get(p.get("to") or "", p.get("to"))}
+            for p in w.p.store.agent_pending(on.id)
+        ]
+    return doc
 
 
 def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
     cfg = w.p.config()
+    clerk = _clerk(w)
     view: dict[str, Any] = {
         "unit": w.p.unit,
         "window": w.p.info.window.name,
@@ -122,8 +153,13 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         "devices": [_device(n, devices[n]) for n in DEVICE_LABELS if n in devices],
         "message": w.message,
         "face_available": w.p.face is not None,
+        "clerk": clerk,
+        "no_roster": NO_ROSTER if cfg is not None and not clerk["roster"] else None,
     }  # fmt: skip
     case = w.case
+    if clerk["roster"] and clerk["on_duty"] is None:
+        view["screen"] = "signin"  # over any case: the kiosk is locked until a clerk signs in
+        return view
     if case is None:
         view["screen"] = "done" if w.last_closed else "home"
         if w.last_closed:
@@ -133,6 +169,8 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
     screen = SCREENS[case.state]
     view["screen"] = screen
     d = w.draft
+    if screen == "consent" and case.agent is not None:
+        view["authorization"] = _ink(w)
     if screen == "identify":
         outcome = d.face
         view["identify"] = {
@@ -141,6 +179,14 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
             "outcome": None if outcome is None else {
                 "liveness": outcome.liveness, "match": outcome.match, "error": outcome.error,
                 "distance": outcome.distance, "threshold": outcome.threshold,
+            },
+            "search": None if d.offers is None else {
+                "liveness": d.search_liveness, "error": d.search_error,
+                "offers": [
+                    {"rank": o.rank, "id_masked": o.id_masked, "distance": o.distance,
+                     "threshold": o.threshold, "margin": o.margin, "match": o.match}
+                    for o in d.offers
+                ],
             },
         }  # fmt: skip
     elif screen == "matter":

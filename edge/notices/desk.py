@@ -49,6 +49,8 @@ class NoticeDesk:
         info: WindowInfo,
         busy: Callable[[], bool] = lambda: False,
         clerk: Callable[[], str | None] = lambda: None,
+        clerk_name: Callable[[], str | None] = lambda: None,
+        guard: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.inbox = inbox
@@ -56,7 +58,9 @@ class NoticeDesk:
         self.printer = printer
         self.info = info
         self.busy = busy  # a case is open at the window: its slips own the printer
-        self.clerk = clerk  # the clerk signed in at the kiosk, if the window knows one
+        self.clerk = clerk  # the roster id of the clerk signed in at the kiosk, if any
+        self.clerk_name = clerk_name  # their name: 经办人 on the printed notice
+        self.guard = guard  # raises when the kiosk may not act (nobody signed in)
         self.clock = clock
         self._lock = asyncio.Lock()
         self.printing: str | None = None
@@ -90,6 +94,7 @@ class NoticeDesk:
     async def deliver(self, notice_id: str) -> bool:
         """Print the notice for the applicant and record its handover; True when this was the
         handover, False when it was handed over before (a copy was printed)."""
+        self.guard()
         async with self._lock:
             stored = self.inbox.get(notice_id)
             if stored is None:
@@ -100,7 +105,7 @@ class NoticeDesk:
             if printer is None:
                 raise NoticeError(f"{DEVICE_LABELS['printer']}未就绪")
             clerk = self.clerk()
-            doc = notice_document(stored.notice, self.info, clerk=clerk)
+            doc = notice_document(stored.notice, self.info, clerk=self.clerk_name())
             self.printing = notice_id
             try:
                 await asyncio.to_thread(printer.print, doc)

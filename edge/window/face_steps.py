@@ -1,5 +1,6 @@
 """The blocking face steps of the window, run in a worker thread: the liveness challenge plus
-1:1 verification, enrollment, and the ID photo.
+1:1 verification or a 1:N search (candidates for the clerk to confirm), enrollment, and the ID
+photo.
 
 Frames live only inside these functions: each is used and dropped; nothing here writes an
 image anywhere. What leaves is a distance, a threshold and the liveness decision.
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 
 from edge.camera.base import CameraError
 from edge.face.errors import FaceError
+from edge.face.matcher import SearchResult
 from edge.face.service import Consent, FaceService
+from edge.face.types import Embedding
 from edge.window.camera import CameraDevice
 from protocol.labels import DEVICE_LABELS
 
@@ -30,17 +33,21 @@ class FaceOutcome:
     error: str | None = None  # shown to the clerk
 
 
-def verify_live(
+@dataclass(frozen=True)
+class _Challenge:
+    liveness: str  # "passed", "failed:<reason>", or "" when no decision was reached
+    probe: Embedding | None = None
+    error: str | None = None
+
+
+def _challenge(
     face: FaceService,
     camera: CameraDevice,
-    template_id: str,
-    consent: Consent,
     stop: threading.Event,
     on_prompt: Callable[[str], None],
-    timeout_s: float = 40.0,
-) -> FaceOutcome:
-    """Run the liveness challenge on live frames, then compare the probe it kept (from a frontal
-    frame of the challenge) with the enrolled template."""
+    timeout_s: float,
+) -> _Challenge:
+    """Run the liveness challenge on live frames; keep the probe from a frontal frame of it."""
     run = face.liveness()
     decision = None
     deadline = time.monotonic() + timeout_s
@@ -54,22 +61,62 @@ def verify_live(
                 break
             time.sleep(0.02)
     except (CameraError, FaceError) as exc:
-        return FaceOutcome("", error=f"人脸核验出错：{exc}")
+        return _Challenge("", error=f"人脸核验出错：{exc}")
     if stop.is_set():
-        return FaceOutcome("", error="已取消")
+        return _Challenge("", error="已取消")
     liveness = ""
     if decision is not None and decision.status != "pending":
         liveness = "passed" if decision.status == "passed" else f"failed:{decision.reason}"
-    probe = run.probe
-    if probe is None:
-        return FaceOutcome(
+    if run.probe is None:
+        return _Challenge(
             liveness or "failed:timeout", error=f"未检测到清晰的正脸，请正对{CAMERA}后重试"
         )
+    return _Challenge(liveness or "failed:timeout", run.probe)
+
+
+def verify_live(
+    face: FaceService,
+    camera: CameraDevice,
+    template_id: str,
+    consent: Consent,
+    stop: threading.Event,
+    on_prompt: Callable[[str], None],
+    timeout_s: float = 40.0,
+) -> FaceOutcome:
+    """The liveness challenge, then the probe it kept compared 1:1 with the enrolled template."""
+    c = _challenge(face, camera, stop, on_prompt, timeout_s)
+    if c.probe is None:
+        return FaceOutcome(c.liveness, error=c.error)
     try:
-        v = face.verify_template(probe, template_id, consent)
+        v = face.verify_template(c.probe, template_id, consent)
     except FaceError as exc:
-        return FaceOutcome(liveness, error=f"人脸比对出错：{exc}")
-    return FaceOutcome(liveness or "failed:timeout", v.distance, v.threshold, v.match)
+        return FaceOutcome(c.liveness, error=f"人脸比对出错：{exc}")
+    return FaceOutcome(c.liveness, v.distance, v.threshold, v.match)
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    liveness: str
+    result: SearchResult | None = None  # ranked candidates; the clerk picks one or none
+    error: str | None = None
+
+
+def search_live(
+    face: FaceService,
+    camera: CameraDevice,
+    consent: Consent,
+    stop: threading.Event,
+    on_prompt: Callable[[str], None],
+    timeout_s: float = 40.0,
+) -> SearchOutcome:
+    """The liveness challenge, then the probe searched among the residents enrolled here."""
+    c = _challenge(face, camera, stop, on_prompt, timeout_s)
+    if c.probe is None:
+        return SearchOutcome(c.liveness, error=c.error)
+    try:
+        return SearchOutcome(c.liveness, face.search(c.probe, consent))
+    except FaceError as exc:
+        return SearchOutcome(c.liveness, error=f"人脸查找出错：{exc}")
 
 
 def enroll(

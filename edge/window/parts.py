@@ -16,8 +16,25 @@ from edge.window import face_steps
 from edge.window.camera import CameraDevice
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
+from edge.window.signatures import SignatureArchive
 from edge.window.store import CaseStore
 from edge.workflow.documents import WindowInfo
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One candidate of a 1:N search, as the clerk sees it: a masked number, never a face."""
+
+    rank: int  # 1 = the closest
+    ref: str  # the applicant's HMAC reference
+    id_masked: str
+    distance: float
+    threshold: float
+    margin: float | None  # how much farther the next candidate is; None for the last one
+
+    @property
+    def match(self) -> bool:
+        return self.distance < self.threshold
 
 
 @dataclass
@@ -26,10 +43,14 @@ class Draft:
 
     id_ref: str | None = None
     id_masked: str | None = None
-    mode: str = "number"  # identify: number -> face | card
+    mode: str = "number"  # identify: number -> face | card; or search (1:N) -> pick
     face_prompt: str = ""
     face_busy: bool = False
     face: face_steps.FaceOutcome | None = None
+    # 1:N: the candidates offered (None before a search ends), the search's liveness decision
+    offers: tuple[Offer, ...] | None = None
+    search_liveness: str = ""
+    search_error: str | None = None
     enroll: str = ""  # "", "busy", "done", or an error message
     registry: frozenset[str] | None = None
     registry_state: str = ""  # "", "pending", "answered", "unreachable"
@@ -53,4 +74,5 @@ class WindowParts:
     id_key: bytes
     info: WindowInfo
     data_dir: Path
+    signatures: SignatureArchive
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

@@ -1,8 +1,9 @@
 """Which enrolled face template belongs to which resident, on this unit only.
 
 The face template store knows templates by opaque random ids; this table links an applicant's
-HMAC reference to one, so the two stores together, not either alone, tie a face to a person
-(GB/T 35273: biometric data kept apart from identity data). No ID number is stored here.
+HMAC reference (and the masked ID number the kiosk shows) to one, so the two stores together,
+not either alone, tie a face to a person (GB/T 35273: biometric data kept apart from identity
+data). No ID number is stored here: a 1:N search offers the clerk masked numbers to confirm.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from __future__ import annotations
 import sqlite3
 import time
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Resident:
+    ref: str
+    id_masked: str | None  # None for a resident enrolled before masks were kept
 
 
 class ResidentFaces:
@@ -22,6 +30,12 @@ class ResidentFaces:
                 "CREATE TABLE IF NOT EXISTS resident_face ("
                 "applicant_ref TEXT PRIMARY KEY, template_id TEXT NOT NULL, enrolled_at REAL)"
             )
+            columns = {r[1] for r in db.execute("PRAGMA table_info(resident_face)")}
+            if "id_masked" not in columns:  # a table from before 1:N search
+                db.execute("ALTER TABLE resident_face ADD COLUMN id_masked TEXT")
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS resident_face_template ON resident_face (template_id)"
+            )
 
     def template_for(self, ref: str) -> str | None:
         with closing(sqlite3.connect(self.path)) as db:
@@ -30,15 +44,24 @@ class ResidentFaces:
             ).fetchone()
         return None if row is None else str(row[0])
 
-    def link(self, ref: str, template_id: str) -> str | None:
+    def resident_of(self, template_id: str) -> Resident | None:
+        """Whose template this is (for a 1:N candidate); None for a template nobody owns."""
+        with closing(sqlite3.connect(self.path)) as db:
+            row = db.execute(
+                "SELECT applicant_ref, id_masked FROM resident_face WHERE template_id = ?",
+                (template_id,),
+            ).fetchone()
+        return None if row is None else Resident(str(row[0]), row[1])
+
+    def link(self, ref: str, template_id: str, id_masked: str | None = None) -> str | None:
         """Link a new template; returns the template it replaces (the caller deletes it)."""
         old = self.template_for(ref)
         with closing(sqlite3.connect(self.path)) as db, db:
             db.execute(
-                "INSERT INTO resident_face VALUES (?, ?, ?) ON CONFLICT (applicant_ref) "
+                "INSERT INTO resident_face VALUES (?, ?, ?, ?) ON CONFLICT (applicant_ref) "
                 "DO UPDATE SET template_id = excluded.template_id, "
-                "enrolled_at = excluded.enrolled_at",
-                (ref, template_id, time.time()),
+                "enrolled_at = excluded.enrolled_at, id_masked = excluded.id_masked",
+                (ref, template_id, time.time(), id_masked),
             )
         return old
 

@@ -32,6 +32,7 @@ from edge.settings import EdgeSettings
 from edge.window.parts import WindowParts
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
+from edge.window.signatures import SignatureArchive, archive_key
 from edge.window.store import CaseStore
 from edge.window.switch import Hardware
 from edge.window.tracking import status_base
@@ -164,8 +165,18 @@ class WindowRuntime:
             id_key=keys.id_key,
             info=info,
             data_dir=s.data_dir,
+            signatures=self._signatures(keys.template_key),
         )
         return Window(parts)
+
+    def _signatures(self, template_key: bytes) -> SignatureArchive:
+        archive = SignatureArchive(
+            self.settings.data_dir / "signatures.sqlite3", archive_key(template_key)
+        )
+        moved = archive.import_plain(self.settings.data_dir / "signatures")
+        if moved:
+            log.info("%d signatures kept in clear by an earlier version are now encrypted", moved)
+        return archive
 
     def _running(self) -> RunningConfig | None:
         return self.config.current
@@ -223,9 +234,16 @@ class WindowRuntime:
         window = self.window
         if self.notices is None or window is None:
             return None
+
+        def on_duty(field: str) -> str | None:
+            clerk = window.clerks.current()
+            return getattr(clerk, field) if clerk is not None else None
+
         return NoticeDesk(
             self.notices, self.event_log, printer=lambda: window.p.devices.printer,
             info=window.p.info, busy=lambda: window.case is not None,
+            clerk=lambda: on_duty("id"), clerk_name=lambda: on_duty("name"),
+            guard=window.require_clerk,  # the handover is a clerk's: signed in, if a roster
         )  # fmt: skip
 
     async def close(self) -> None:

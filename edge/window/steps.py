@@ -1,6 +1,7 @@
-"""The window's device steps: face verification and enrollment, the registry lookup, the
-signature, printing and the rating. The window runs one at a time as the background task of
-the case's state; a step moves the case on only through the window (``StepHost.advance``)."""
+"""The window's device steps: face verification, 1:N search and enrollment, the registry lookup,
+the signature (and an agent's case's 委托授权), printing and the rating. The window runs one at
+a time as the background task of the case's state; a step moves the case on only through the
+window (``StepHost.advance``)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,22 @@ from edge.devices.printer.photo import photo_document
 from edge.face.errors import FaceError
 from edge.face.service import Consent
 from edge.window import face_steps
-from edge.window.parts import Draft, WindowParts
+from edge.window.parts import Draft, Offer, WindowParts
+from edge.window.signatures import Purpose
 from edge.workflow import documents
 from edge.workflow import errors as e
 from edge.workflow.materials import registry_materials
-from edge.workflow.model import Case, Close, Command, FaceCheck, Identify, Printed, Rate, Sign
+from edge.workflow.model import (
+    Case,
+    Close,
+    Command,
+    FaceCheck,
+    Identify,
+    Printed,
+    Rate,
+    Sign,
+    SignatureRef,
+)
 from protocol.case import IdMethod
 from protocol.catalog import Matter
 from protocol.labels import DEVICE_LABELS
@@ -79,6 +91,7 @@ class DeviceSteps:
         return self.host.draft
 
     def _consent(self, purpose: str) -> Consent:
+        """The resident's face consent given on this case, for the face service's purpose."""
         case = self.host.case
         assert case is not None
         return Consent(purpose, str(case.case_id), case.updated_at)  # type: ignore[arg-type]
@@ -116,11 +129,54 @@ class DeviceSteps:
         except FaceError as exc:
             self.draft.enroll = f"登记未成功：{exc}"
             return
-        old = self.p.residents.link(ref, template)
+        old = self.p.residents.link(
+            ref, template, case.applicant.id_masked if case.applicant else None
+        )
         if old is not None and old != template:
             with contextlib.suppress(FaceError):
                 self.p.face.delete(old)
         self.draft.enroll = "done"
+
+    async def search(self) -> None:
+        """1:N: the liveness challenge, then the residents enrolled here ranked by distance.
+        The candidates are offered to the clerk, who picks one or none: never automatic."""
+        face, camera = self.p.face, self.p.camera
+        if face is None or camera is None:
+            raise e.DeviceProblem("本终端未启用人脸识别")
+        d = self.draft
+        d.offers, d.search_error, d.face_busy = None, None, True
+        stop = self.draft.stop
+
+        def prompt(text: str) -> None:
+            d.face_prompt = text
+
+        try:
+            outcome = await asyncio.to_thread(
+                face_steps.search_live, face, camera, self._consent("search"), stop, prompt
+            )
+        finally:
+            d.face_busy = False
+        d.search_liveness = outcome.liveness
+        if outcome.result is None:
+            d.search_error = outcome.error or "人脸查找未成功，请重试"
+            d.offers = ()
+            return
+        r = outcome.result
+        found = [(c, self.p.residents.resident_of(c.template_id)) for c in r.candidates]
+        # a template nobody owns (or owned before masks were kept) cannot be confirmed here
+        owned = [(c, who) for c, who in found if who is not None and who.id_masked]
+        offers = []
+        for i, (c, who) in enumerate(owned):
+            assert who is not None
+            assert who.id_masked is not None
+            after = owned[i + 1][0].distance if i + 1 < len(owned) else None
+            margin = round(after - c.distance, 4) if after is not None else None
+            offers.append(
+                Offer(i + 1, who.ref, who.id_masked, round(c.distance, 4), r.threshold, margin)
+            )
+        d.offers = tuple(offers)
+        if not offers:
+            d.search_error = "本终端登记的居民中未找到相近的人脸，请输入身份证号码核验"
 
     async def lookup(self) -> None:
         case = self.host.case
@@ -149,6 +205,11 @@ class DeviceSteps:
 
     def signature(self) -> Sign:
         """The signature on the pad as the case's Sign; its strokes stay on the unit."""
+        ref = self.capture("signature")
+        return Sign(ref.sha256, ref.strokes)
+
+    def capture(self, purpose: Purpose) -> SignatureRef:
+        """What is on the pad, archived encrypted with the case; its hash for the transition."""
         session = self.signing
         if session is None:
             raise e.DeviceProblem(f"{PAD}未就绪")
@@ -160,10 +221,8 @@ class DeviceSteps:
             raise e.WorkflowError(f"请申请人在{PAD}上签名")
         case = self.host.case
         assert case is not None
-        folder = self.p.data_dir / "signatures"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{case.case_id}.json").write_bytes(sig.canonical_bytes())
-        return Sign(sig.sha256, len(sig.strokes))
+        sha = self.p.signatures.put(str(case.case_id), purpose, sig.canonical_bytes())
+        return SignatureRef(sha, len(sig.strokes))
 
     def signed(self) -> None:
         """The Sign is committed: the signing step lets go of the pad."""
@@ -186,7 +245,9 @@ class DeviceSteps:
                     doc = await self._photo_document(case)
                 else:
                     calendar = self.host.running().work_calendar
-                    doc = documents.document(kind, case, self.p.info, self.p.clock(), calendar)
+                    doc = documents.document(
+                        kind, case, self.p.info, self.p.clock(), calendar, matter
+                    )
                 await asyncio.to_thread(printer.print, doc)
             except (DeviceError, FaceError, e.DeviceProblem) as exc:
                 text = exc.message_zh if isinstance(exc, e.WorkflowError) else str(exc)

@@ -1,20 +1,27 @@
 """The unit's durable record of its open case: the case snapshot lives in the event log's database
 and is written in the same SQLite transaction as each transition's event, so after a power cut
-the unit resumes the case exactly where its last committed transition left it."""
+the unit resumes the case exactly where its last committed transition left it.
+
+The same transaction keeps the agents' lists of forwarded cases still to carry to the town
+(待送件): an agent's case that is forwarded is added with the transition that forwards it."""
 
 from __future__ import annotations
 
 import json
 import logging
 from datetime import datetime
+from typing import Any
 
 from edge.eventlog import EventLog
 from edge.workflow.machine import Step
 from edge.workflow.model import Case
+from protocol.case import CaseState
 
 log = logging.getLogger("bianmin.edge.window")
 OPEN_CASE = "workflow.open_case"
 PROGRESS = "workflow.progress"  # e.g. which slips of the case are printed already
+AGENT_PENDING = "window.agent_pending"  # forwarded 代办 cases the agent has yet to carry
+MAX_PENDING = 500
 
 
 class CaseStore:
@@ -38,6 +45,14 @@ class CaseStore:
         state: dict[str, str | None] = {OPEN_CASE: snapshot}
         if step.case.closed or step.case.transitions == 1:
             state[PROGRESS] = None
+        case = step.case
+        if case.agent is not None and case.state is CaseState.FORWARDED:
+            pending = [p for p in self.agent_pending() if p["case_id"] != str(case.case_id)]
+            pending.append(_pending(case))
+            if len(pending) > MAX_PENDING:
+                log.warning("more than %d forwarded agent cases kept; the oldest is dropped",
+                            MAX_PENDING)  # fmt: skip
+            state[AGENT_PENDING] = json.dumps(pending[-MAX_PENDING:], ensure_ascii=False)
         await self.event_log.append(step.transition, at, state=state)
 
     def progress(self) -> dict[str, list[str]]:
@@ -46,3 +61,29 @@ class CaseStore:
 
     async def save_progress(self, progress: dict[str, list[str]]) -> None:
         await self.event_log.put_state({PROGRESS: json.dumps(progress, ensure_ascii=False)})
+
+    def agent_pending(self, agent: str | None = None) -> list[dict[str, Any]]:
+        """Forwarded 代办 cases still to carry to the town, oldest first (one agent's, if
+        given). From this unit's own records: the outbox forgets events once the hub has them.
+        Handing them over at the town is recorded on the hub (not yet built): until then a
+        case stays on its agent's list."""
+        raw = self.event_log.get_state(AGENT_PENDING)
+        try:
+            entries = json.loads(raw) if raw else []
+        except ValueError:
+            log.exception("the agents' list of cases to carry cannot be read")
+            return []
+        return [p for p in entries if agent is None or p.get("agent") == agent]
+
+
+def _pending(case: Case) -> dict[str, Any]:
+    assert case.applicant is not None
+    d = case.deadlines
+    return {
+        "case_id": str(case.case_id), "case_ref": case.case_ref, "agent": case.agent,
+        "matter": case.matter_name, "to": case.route.value if case.route else None,
+        "applicant": case.applicant.id_masked,
+        "accepted_on": d.accepted_on.isoformat() if d else None,
+        "promised_due": d.promised_due.isoformat() if d else None,
+        "supply_by": d.supply_by.isoformat() if d and d.supply_by else None,
+    }  # fmt: skip

@@ -56,9 +56,10 @@ class SupplyClient(UnitHubClient):
         return Lookup(cases=answer.cases)
 
 
-def supplied(case: OwedCase, materials: list[str]) -> CaseTransition:
-    """补齐 of ``materials`` (some or all of what ``case`` owes), recorded by this window."""
-    data: dict[str, DataValue] = {"materials": list(materials)}
+def supplied(case: OwedCase, materials: list[str], clerk: str | None = None) -> CaseTransition:
+    """补齐 of ``materials`` (some or all of what ``case`` owes), recorded by this window's
+    ``clerk`` (a roster id; the hub keeps the case's own clerk)."""
+    data: dict[str, DataValue] = {"materials": list(materials), "clerk": clerk}
     if case.case_ref:
         data["case_ref"] = case.case_ref
     return CaseTransition(
@@ -67,7 +68,11 @@ def supplied(case: OwedCase, materials: list[str]) -> CaseTransition:
 
 
 async def record_supply(
-    event_log: EventLog, case: OwedCase, materials: list[str], at: datetime
+    event_log: EventLog,
+    case: OwedCase,
+    materials: list[str],
+    at: datetime,
+    clerk: str | None = None,
 ) -> CaseEnvelope:
     """Commit the `supplied` event (before the clerk is told it is done, like every step)."""
-    return await event_log.append(supplied(case, materials), at)
+    return await event_log.append(supplied(case, materials, clerk), at)

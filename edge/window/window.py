@@ -3,6 +3,11 @@ the one device step (edge.window.steps) the case's state needs. Every transition
 the pure state machine and is committed (event + snapshot, one transaction) before the kiosk
 sees it.
 
+Nothing is done to a case without a signed-in clerk when the unit has a clerk roster
+(edge.window.clerks); a unit without one opens no case and says why. The clerk acting is in
+every transition's context; a device step (the pad, the printer, the rating keys) acts for
+the case's own clerk.
+
 After a restart `start()` reloads the open case and restarts the device step of its state:
 the pad is grabbed again for a case waiting for its signature, unprinted slips print, the
 rating device asks again.
@@ -14,13 +19,14 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from functools import partial
 from types import MappingProxyType
 from typing import Any, Final
 
 from edge.config.applier import RunningConfig
+from edge.window.clerks import NO_ROSTER, ClerkDesk
+from edge.window.identify import IdentifyActions
 from edge.window.parts import Draft, WindowParts
-from edge.window.steps import DeviceSteps, face_identity
+from edge.window.steps import DeviceSteps
 from edge.window.switch import Hardware, HardwareSwitch
 from edge.window.task import StepTask
 from edge.window.tracking import new_status_token
@@ -36,24 +42,26 @@ from edge.workflow.model import (
     Command,
     Decline,
     GiveConsent,
-    Identify,
     Open,
+    PhotoKind,
     Rate,
     Route,
     SelectMatter,
 )
-from protocol import identity
-from protocol.case import CaseState, IdMethod
+from protocol.case import CaseState
 from protocol.catalog import Matter
+from protocol.clerks import ClerkRoster
 from protocol.ids import uuid7
 from protocol.labels import DEVICE_LABELS
 from protocol.messages import DeviceStatus
 
 log = logging.getLogger("bianmin.edge.window")
 S = CaseState
+# what the kiosk may do with nobody signed in
+WITHOUT_CLERK = frozenset({"sign_in", "sign_out", "next"})
 
 
-class Window:
+class Window(IdentifyActions):
     """One window's open case, and what the clerk (``ACTIONS``) and its devices do to it."""
 
     def __init__(self, parts: WindowParts) -> None:
@@ -63,6 +71,7 @@ class Window:
         self.draft = Draft()
         self.message: dict[str, str] | None = None
         self.steps = DeviceSteps(parts, self)
+        self.clerks = ClerkDesk(self._roster, parts.store.event_log, parts.clock)
         self._lock = asyncio.Lock()
         self._status: dict[str, DeviceStatus] = {}
         self._status_at = 0.0
@@ -124,14 +133,19 @@ class Window:
         """The matters the running configuration offers for a new selection."""
         return {m.code: m for m in self.running().catalog.matters}
 
+    def _roster(self) -> ClerkRoster | None:
+        cfg = self.p.config()
+        return cfg.body.clerks if cfg is not None else None
+
     def matter_of(self, case: Case) -> Matter:
         """The case's matter as it was selected, whatever configuration was applied since."""
         return case_matter(case, self.matters())
 
-    def context(self) -> Context:
+    def context(self, *, by_clerk: bool = True) -> Context:
         """Everything a step needs from the running configuration, read at each step: a newly
-        applied configuration (catalog, calendar, blacklist, thresholds) counts from the next
-        step on; the open case keeps the matter it selected."""
+        applied configuration (catalog, calendar, blacklist, thresholds, the clerk roster)
+        counts from the next step on; the open case keeps the matter it selected. ``by_clerk``
+        False for a device's step, which acts for the case's clerk, not whoever is signed in."""
         cfg = self.running()
         return Context(
             unit=self.p.unit,
@@ -141,13 +155,14 @@ class Window:
             blacklist=cfg.blacklist,
             deferred_days=cfg.thresholds.deferred_material_days,
             calendar_source=cfg.calendar_source,
+            clerk=self.clerks.current() if by_clerk else None,
         )
 
-    async def _commit(self, cmd: Command) -> Step:
+    async def _commit(self, cmd: Command, *, by_clerk: bool = True) -> Step:
         """The one way a case moves on: step, commit, and only then adopt the new case."""
         # Called only under self._lock, and no task is cancelled while it holds the lock
         # (close() takes it too), so a commit awaited off the loop is never half adopted.
-        ctx = self.context()
+        ctx = self.context(by_clerk=by_clerk)
         done = step(self.case, cmd, ctx)
         await self.p.store.commit(done, ctx.now)  # durable before anyone is told
         if done.case.closed:
@@ -161,7 +176,7 @@ class Window:
         """A device step's transitions, in order, then the step of the state they lead to."""
         async with self._lock:
             for command in commands:
-                await self._commit(command)
+                await self._commit(command, by_clerk=False)
             self._resume()
 
     # -- the kiosk's actions ----------------------------------------------------------------
@@ -171,6 +186,8 @@ class Window:
         action = ACTIONS.get(name)
         if action is None:
             raise e.WorkflowError("未知操作", f"unknown action {name!r}")
+        if name not in WITHOUT_CLERK:
+            self._check_clerk(name)
         async with self._lock:
             before = self.case.state if self.case else None
             await action(self, args)
@@ -178,68 +195,42 @@ class Window:
             if after != before:
                 self._resume()
 
+    def _check_clerk(self, name: str) -> None:
+        """A signed-in clerk, when the unit has a roster; without one, no case opens."""
+        if self.clerks.roster() is None:
+            if name == "open":
+                raise e.NoRoster(NO_ROSTER)
+            return  # a case resumed from before the roster arrived may still be finished
+        if self.clerks.current() is None:
+            raise e.SignInRequired("请窗口工作人员先登录")
+        self.clerks.touch()
+
+    def require_clerk(self) -> None:
+        """For a kiosk route beside the case (edge/kiosk/followup.py): the same rule as the
+        actions, SignInRequired when the unit has a roster and nobody is signed in."""
+        self._check_clerk("followup")
+
+    async def _do_sign_in(self, args: dict[str, Any]) -> None:
+        await self.clerks.sign_in(str(args.get("clerk", "")), str(args.get("pin", "")))
+        self.message = None
+
+    async def _do_sign_out(self, args: dict[str, Any]) -> None:
+        self.clerks.sign_out()
+
     async def _do_open(self, args: dict[str, Any]) -> None:
         self.running()
         await self._commit(Open(uuid7(), status_token=new_status_token()))
         self.last_closed = None
 
     async def _do_consent(self, args: dict[str, Any]) -> None:
-        await self._commit(GiveConsent(face=bool(args.get("face"))))
-
-    async def _do_id_number(self, args: dict[str, Any]) -> None:
-        try:
-            number = identity.validate(str(args.get("number", "")))
-        except identity.InvalidIdNumber as exc:
-            raise e.InvalidIdNumber(str(exc)) from None
-        self.draft.id_ref = identity.reference(number, self.p.id_key)
-        self.draft.id_masked = identity.mask(number)
-        del number
-        assert self.case is not None
-        face_ok = self.case.face_consent and self.p.face is not None
-        template = self.p.residents.template_for(self.draft.id_ref) if face_ok else None
-        if template is None:
-            self.draft.mode = "card"
-            if face_ok:
-                self.message = {"kind": "info", "text": "该申请人尚未登记人脸，请核验身份证原件"}
+        face = bool(args.get("face"))
+        if self.case is None or self.case.agent is None:
+            await self._commit(GiveConsent(face=face))
             return
-        self.draft.mode = "face"
-        self._start(partial(self.steps.face, template))
-
-    async def _do_face_retry(self, args: dict[str, Any]) -> None:
-        ref = self.draft.id_ref
-        template = self.p.residents.template_for(ref) if ref else None
-        if template is None or self.draft.face_busy:
-            return
-        self._start(partial(self.steps.face, template))
-
-    async def _do_face_confirm_presence(self, args: dict[str, Any]) -> None:
-        """The challenge failed but the face matched: the clerk, seeing the resident, vouches."""
-        outcome = self.draft.face
-        if outcome is None or not outcome.match:
-            raise e.IdentityRejected("人脸比对未通过，不能人工确认")
-        await self._commit(face_identity(self.draft, outcome, clerk_confirmed=True))
-
-    async def _do_use_card(self, args: dict[str, Any]) -> None:
-        await self._stop_task()
-        self.draft.mode = "card" if self.draft.id_ref else "number"
-        self.draft.face = None
-
-    async def _do_card_checked(self, args: dict[str, Any]) -> None:
-        method = IdMethod.CLERK_CHECK if args.get("method") == "clerk_check" else IdMethod.ID_CARD
-        if self.draft.id_ref is None or self.draft.id_masked is None:
-            raise e.IdentityRejected("请先输入身份证号码")
-        await self._commit(Identify(method, self.draft.id_ref, self.draft.id_masked))
-
-    async def _do_enroll(self, args: dict[str, Any]) -> None:
-        """登记人脸: only with the resident's own, separate consent to enrollment."""
-        if not args.get("consent"):
-            raise e.ConsentMissing("登记人脸须申请人另行单独同意")
-        if self.p.face is None or self.p.camera is None:
-            raise e.DeviceProblem("本终端未启用人脸识别")
-        case = self.case
-        if case is None or case.applicant is None:
-            raise e.WrongState("请先核验身份")
-        self._start(partial(self.steps.enroll, case, case.applicant.ref))
+        # 代办: the resident's 委托授权 on the pad goes with the consent, archived with the case
+        await self._commit(GiveConsent(face, self.steps.capture("authorization")))
+        self.steps.signed()
+        await self._step.finish(timeout=5)  # the signing step lets go of the pad itself
 
     async def _do_select_matter(self, args: dict[str, Any]) -> None:
         await self._commit(SelectMatter(str(args.get("code", ""))))
@@ -248,7 +239,9 @@ class Window:
         """Record the checklist, then accept, accept with deficiencies, or decline."""
         received = frozenset(str(x) for x in args.get("received", []))
         shown = frozenset(str(x) for x in args.get("shown", []))
-        await self._commit(CheckMaterials(received, shown, self.draft.registry))
+        photo = args.get("photo")
+        size: PhotoKind | None = "2inch" if photo == "2inch" else "1inch" if photo else None
+        await self._commit(CheckMaterials(received, shown, self.draft.registry, size))
         decision = args.get("decision")
         if decision == "decline":
             await self._commit(Decline())
@@ -270,7 +263,7 @@ class Window:
         await self._commit(Route())
 
     async def _do_print_retry(self, args: dict[str, Any]) -> None:
-        if self.case is not None and self.case.state in (S.APPROVED, S.FORWARDED):
+        if self.case is not None and self.case.state in (S.APPROVED, S.FORWARDED, S.NOT_ACCEPTED):
             self.draft.print_error = None
             self._start(self.steps.print_slips)
 
@@ -318,9 +311,11 @@ class Window:
             self._start(self.steps.lookup)
         elif state in (S.ACCEPTED, S.DEFICIENCY_ACCEPTED):
             self._start(self.steps.sign)
-        elif state in (S.APPROVED, S.FORWARDED):
+        elif state is S.OPENED and self.case is not None and self.case.agent is not None:
+            self._start(self.steps.sign)  # the resident's 委托授权, before identification
+        elif state in (S.APPROVED, S.FORWARDED, S.NOT_ACCEPTED):
             self._start(self.steps.print_slips)
-        elif state in (S.PRINTED, S.NOT_ACCEPTED):
+        elif state is S.PRINTED:
             self._start(self.steps.rate)
 
     def _start(self, step: Callable[[], Awaitable[None]]) -> None:
@@ -340,6 +335,8 @@ Action = Callable[[Window, dict[str, Any]], Awaitable[None]]
 # names to /api/act/{name}); any other name is refused.
 ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
     {
+        "sign_in": Window._do_sign_in,
+        "sign_out": Window._do_sign_out,
         "open": Window._do_open,
         "consent": Window._do_consent,
         "id_number": Window._do_id_number,
@@ -348,6 +345,9 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
         "use_card": Window._do_use_card,
         "card_checked": Window._do_card_checked,
         "enroll": Window._do_enroll,
+        "face_search": Window._do_face_search,
+        "face_pick": Window._do_face_pick,
+        "face_none": Window._do_face_none,
         "select_matter": Window._do_select_matter,
         "materials": Window._do_materials,
         "sign_clear": Window._do_sign_clear,

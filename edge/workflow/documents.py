@@ -1,6 +1,8 @@
 """The slips a case prints, built from its snapshot (pure): 受理回执 for every accepted case,
 容缺受理单 with what is owed, by when and how, 办结通知 for instant matters decided at the
-window. ID photos are built by the window from a camera frame (see window.py)."""
+window, 一次性告知书 for a case not accepted (every missing material, and where the catalog
+says to get it). The 经办人 is the case's clerk (代办员 for an agent's case). ID photos are
+built by the window from a camera frame (see steps.py)."""
 
 from __future__ import annotations
 
@@ -13,20 +15,31 @@ from edge.devices.printer.slips import (
     CaseSlip,
     CompletionNotice,
     DeficiencyNotice,
+    OneTimeNotice,
     OwedMaterial,
     SupplyMethod,
     Window,
     completion_document,
     deficiency_document,
+    notice_document,
     receipt_document,
 )
 from edge.workflow.model import Case
 from protocol.calendar import CHINA, WorkCalendar
 from protocol.case import CaseState
-from protocol.catalog import APPROVAL_LABELS, WAIVER_GROUND_LABELS, Approval, Slip, WaiverGround
+from protocol.catalog import (
+    APPROVAL_LABELS,
+    WAIVER_GROUND_LABELS,
+    Approval,
+    Matter,
+    Slip,
+    WaiverGround,
+)
 
 RECEIPT, DEFICIENCY, COMPLETION, PHOTO = "receipt", "deficiency", "completion", "photo"
+NOTICE = "notice"
 SLIP_NAMES = {
+    NOTICE: "一次性告知书",
     RECEIPT: "受理回执",
     DEFICIENCY: "容缺受理单",
     COMPLETION: "办结通知",
@@ -45,6 +58,8 @@ class WindowInfo:
 
 def slips_for(case: Case, matter_slips: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Which slips this case prints, in order."""
+    if case.state is CaseState.NOT_ACCEPTED:
+        return (NOTICE,)
     out = []
     if Slip.ACCEPTANCE_RECEIPT.value in matter_slips or not matter_slips:
         out.append(RECEIPT)
@@ -70,10 +85,16 @@ def _slip(case: Case, info: WindowInfo) -> CaseSlip:
         # the applicant on the slip, and the signature on file proves who it was
         applicant=f"身份证尾号{masked[-4:]}",
         applicant_id=masked,
-        clerk=info.clerk,
+        clerk=clerk_label(case, info),
         accepted_at=_accepted_at(case),
         window=info.window,
     )
+
+
+def clerk_label(case: Case, info: WindowInfo) -> str:
+    """经办人: the case's clerk by name, marked when an agent filed it (代办)."""
+    name = case.clerk_name or info.clerk
+    return f"{name}（代办员）" if case.agent is not None and case.agent == case.clerk else name
 
 
 def _accepted_at(case: Case) -> datetime:
@@ -96,9 +117,17 @@ def _route_label(case: Case) -> str:
 
 
 def document(
-    kind: str, case: Case, info: WindowInfo, now: datetime, calendar: WorkCalendar
+    kind: str,
+    case: Case,
+    info: WindowInfo,
+    now: datetime,
+    calendar: WorkCalendar,
+    matter: Matter | None = None,
 ) -> Document:
-    """One slip of the case as a printable document (not the photo)."""
+    """One slip of the case as a printable document (not the photo); ``matter`` tells the
+    一次性告知书 where each missing material is obtained."""
+    if kind == NOTICE:
+        return _notice(case, info, matter)
     d = case.deadlines
     assert d is not None
     assert case.promised_days is not None
@@ -151,3 +180,17 @@ def document(
             )
         )
     raise ValueError(f"unknown slip {kind!r}")
+
+
+def _notice(case: Case, info: WindowInfo, matter: Matter | None) -> Document:
+    where = {m.name: m.obtain_at for m in matter.materials} if matter else {}
+    missing = tuple(
+        OwedMaterial(m.name, where.get(m.name)) for m in case.materials if m.status == "missing"
+    )
+    return notice_document(
+        OneTimeNotice(
+            case=_slip(case, info),
+            missing=missing,
+            department=matter.department if matter else None,
+        )
+    )

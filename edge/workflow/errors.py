@@ -80,3 +80,27 @@ class DeviceProblem(WorkflowError):
     """A device step failed (camera, pad, printer); the message says what to do."""
 
     code = "device_problem"
+
+
+class SignInRequired(WorkflowError):
+    """No clerk is signed in: the kiosk does nothing to a case until one is."""
+
+    code = "sign_in_required"
+
+
+class NoRoster(WorkflowError):
+    """The unit has no clerk roster from the hub yet, so nobody can sign in or open a case."""
+
+    code = "no_roster"
+
+
+class SignInRefused(WorkflowError):
+    """A wrong PIN, an unknown or disabled clerk, or sign-in locked after wrong PINs."""
+
+    code = "sign_in_refused"
+
+
+class AuthorizationMissing(WorkflowError):
+    """代办 without the resident's signed authorisation (委托授权)."""
+
+    code = "authorization_missing"

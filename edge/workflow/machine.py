@@ -1,23 +1,38 @@
 """The window's case workflow as a pure state machine: (case, command, context) -> (case,
 transition), or a WorkflowError saying in Chinese why not. No I/O: the clock, the catalog,
-the blacklist and the registry's answer come in through the context and the commands.
+the blacklist, the registry's answer and who is acting come in through the context and the
+commands.
 
     opened -> consented -> identified -> matter_selected -> materials_checked
       -> accepted | deficiency_accepted (容缺) -> signed -> approved | forwarded -> printed
       -> rated -> closed
-    materials_checked -> not_accepted (一次性告知) -> rated -> closed
+    materials_checked -> not_accepted (一次性告知) -> printed (一次性告知书) -> rated -> closed
     any state before acceptance -> closed (cancelled)
+
+A case is opened by a signed-in clerk or agent, and every transition names who acted
+(``clerk``, a roster id); an agent's case (代办) also names the agent (``agent``) on every
+transition and carries the resident's signed authorisation on ``consented``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from edge.workflow import errors as e
-from edge.workflow.materials import assess, checklist, needs_photo
+from edge.workflow.context import (
+    CHINA,
+    Changes,
+    Context,
+    Step,
+    case_matter,
+    case_ref,
+    green_channel,
+    local_date,
+    matter_of,
+)
+from edge.workflow.decisions import accept, check, decline
+from edge.workflow.materials import needs_photo
 from edge.workflow.model import (
     Accept,
     Applicant,
@@ -26,11 +41,9 @@ from edge.workflow.model import (
     CheckMaterials,
     Close,
     Command,
-    Deadlines,
     Decline,
     GiveConsent,
     Identify,
-    MaterialOutcome,
     Open,
     Printed,
     Rate,
@@ -38,12 +51,15 @@ from edge.workflow.model import (
     SelectMatter,
     Sign,
 )
-from protocol.calendar import WorkCalendar, local_date
-from protocol.case import CaseState, GreenChannel, IdMethod, Outcome
-from protocol.catalog import Approval, Matter
+from protocol.case import CaseState, IdMethod, Outcome
+from protocol.catalog import Approval
+from protocol.clerks import ClerkRole
 from protocol.labels import BAD_RATINGS, DEVICE_LABELS, NOT_RATED_LABEL, RATING_LABELS
-from protocol.messages import CaseTransition, DataValue, JsonScalar
+from protocol.messages import CaseTransition, DataValue
 from protocol.supply import token_sha256
+
+__all__ = ["CHINA", "STATE_LABELS", "Context", "Step", "case_matter", "case_ref",
+           "green_channel", "local_date", "outcome_of", "step"]  # fmt: skip
 
 S = CaseState
 BEFORE_ACCEPTANCE = frozenset(
@@ -58,7 +74,7 @@ ALLOWED: dict[type, frozenset[CaseState]] = {
     Decline: frozenset({S.MATERIALS_CHECKED}),
     Sign: frozenset({S.ACCEPTED, S.DEFICIENCY_ACCEPTED}),
     Route: frozenset({S.SIGNED}),
-    Printed: frozenset({S.APPROVED, S.FORWARDED}),
+    Printed: frozenset({S.APPROVED, S.FORWARDED, S.NOT_ACCEPTED}),
     Rate: frozenset({S.PRINTED, S.NOT_ACCEPTED}),
     Close: frozenset({S.RATED}),
     Cancel: BEFORE_ACCEPTANCE,
@@ -72,50 +88,10 @@ STATE_LABELS: dict[CaseState, str] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Context:
-    unit: str
-    now: datetime  # aware
-    matters: Mapping[str, Matter]
-    calendar: WorkCalendar
-    blacklist: frozenset[str] | None  # None: the unit has none, so no green channel
-    deferred_days: int = 5
-    # where the calendar comes from: "config" (the applied configuration's) or "seed" (the
-    # configuration carries none); said on every acceptance
-    calendar_source: str = "config"
-
-
-@dataclass(frozen=True)
-class Step:
-    case: Case
-    transition: CaseTransition
-
-
-def case_ref(unit: str, case_id_hex: str, opened: datetime) -> str:
-    return f"{unit.upper()}-{local_date(opened):%Y%m%d}-{case_id_hex[-6:].upper()}"
-
-
-def green_channel(ref: str, blacklist: frozenset[str] | None) -> GreenChannel:
-    if blacklist is None:
-        return GreenChannel.REFUSED_NO_BLACKLIST
-    return GreenChannel.REFUSED_BLACKLIST if ref in blacklist else GreenChannel.ALLOWED
-
-
 def step(case: Case | None, cmd: Command, ctx: Context) -> Step:
     """Apply one command. Raises a WorkflowError (with a Chinese message) to refuse it."""
     if isinstance(cmd, Open):
-        if case is not None and not case.closed:
-            raise e.CaseAlreadyOpen("当前办件尚未结束")
-        ref = case_ref(ctx.unit, cmd.case_id.hex, ctx.now)
-        new = Case(
-            case_id=cmd.case_id, case_ref=ref, opened_at=ctx.now, updated_at=ctx.now,
-            state=S.OPENED, status_token=cmd.status_token,
-        )  # fmt: skip
-        opened: dict[str, DataValue] = {"case_ref": ref}
-        if cmd.status_token is not None:
-            # the hub finds the case's status page by this hash; the token stays on paper
-            opened["status_token_sha256"] = token_sha256(cmd.status_token)
-        return Step(new, _transition(new, opened))
+        return _open(case, cmd, ctx)
     if case is None or case.closed:
         raise e.NoOpenCase("当前没有办理中的办件")
     allowed = ALLOWED[type(cmd)]
@@ -125,23 +101,56 @@ def step(case: Case | None, cmd: Command, ctx: Context) -> Step:
             f"{type(cmd).__name__} needs {sorted(allowed)}, the case is {case.state}",
         )
     changes, data = _HANDLERS[type(cmd)](case, cmd, ctx)
+    if ctx.clerk is not None and ctx.clerk.id != case.clerk:  # another clerk took the case on
+        changes |= {"clerk": ctx.clerk.id, "clerk_name": ctx.clerk.name}
     new = case.model_copy(
         update={**changes, "updated_at": ctx.now, "transitions": case.transitions + 1}
     )
     return Step(new, _transition(new, data))
 
 
+def _open(case: Case | None, cmd: Open, ctx: Context) -> Step:
+    if case is not None and not case.closed:
+        raise e.CaseAlreadyOpen("当前办件尚未结束")
+    clerk = ctx.clerk
+    if clerk is None:
+        raise e.SignInRequired("请窗口工作人员先登录")
+    ref = case_ref(ctx.unit, cmd.case_id.hex, ctx.now)
+    new = Case(
+        case_id=cmd.case_id, case_ref=ref, opened_at=ctx.now, updated_at=ctx.now,
+        state=S.OPENED, status_token=cmd.status_token, clerk=clerk.id, clerk_name=clerk.name,
+        agent=clerk.id if clerk.role is ClerkRole.AGENT else None,
+    )  # fmt: skip
+    opened: dict[str, DataValue] = {"case_ref": ref}
+    if cmd.status_token is not None:
+        # the hub finds the case's status page by this hash; the token stays on paper
+        opened["status_token_sha256"] = token_sha256(cmd.status_token)
+    return Step(new, _transition(new, opened))
+
+
 def _transition(case: Case, data: dict[str, DataValue]) -> CaseTransition:
+    """The event of the case's new state: who acted (``clerk``) always, ``agent`` on 代办."""
+    data = {**data, "clerk": case.clerk}
+    if case.agent is not None:
+        data["agent"] = case.agent
     return CaseTransition(
         case_id=case.case_id, state=case.state.value, matter_code=case.matter_code, data=data
     )
 
 
-Changes = tuple[dict[str, object], dict[str, DataValue]]
-
-
 def _consent(case: Case, cmd: GiveConsent, ctx: Context) -> Changes:
-    return {"state": S.CONSENTED, "face_consent": cmd.face}, {"face": cmd.face}
+    changes: dict[str, object] = {"state": S.CONSENTED, "face_consent": cmd.face}
+    data: dict[str, DataValue] = {"face": cmd.face}
+    auth = cmd.authorization
+    if case.agent is None:
+        if auth is not None:
+            raise e.AuthorizationMissing("只有代办员代办时才签署委托授权")
+        return changes, data
+    if auth is None or auth.strokes < 1 or len(auth.sha256) != 64:
+        raise e.AuthorizationMissing(f"代办须先由申请人在{DEVICE_LABELS['pad']}上签署委托授权")
+    changes["authorization_sha256"] = auth.sha256
+    data |= {"authorization_sha256": auth.sha256, "authorization_strokes": auth.strokes}
+    return changes, data
 
 
 def _identify(case: Case, cmd: Identify, ctx: Context) -> Changes:
@@ -162,34 +171,21 @@ def _identify(case: Case, cmd: Identify, ctx: Context) -> Changes:
             "distance": round(face.distance, 4), "threshold": face.threshold,
             "reference": face.reference, "liveness": face.liveness,
             "clerk_confirmed": face.clerk_confirmed,
+            "search": "1:n" if face.search else "1:1",
         }  # fmt: skip
+        if face.search is not None:  # the clerk picked one of the search's candidates
+            pick = face.search
+            margin = round(pick.margin, 4) if pick.margin is not None else None
+            data |= {"search_rank": pick.rank, "search_candidates": pick.candidates,
+                     "search_margin": margin}  # fmt: skip
     elif cmd.face is not None:
         raise e.IdentityRejected("身份证核验不使用人脸数据")
     applicant = Applicant(ref=cmd.ref, id_masked=cmd.id_masked, method=cmd.method, face=cmd.face)
     return {"state": S.IDENTIFIED, "applicant": applicant}, data
 
 
-def _matter(ctx: Context, code: str) -> Matter:
-    matter = ctx.matters.get(code)
-    if matter is None:
-        raise e.UnknownMatter(f"本窗口不办理事项 {code}")
-    return matter
-
-
-def case_matter(case: Case, matters: Mapping[str, Matter]) -> Matter:
-    """The definition of the case's matter it was selected with; for a snapshot from before
-    cases kept it, the current catalog's."""
-    if case.matter is not None:
-        return case.matter
-    assert case.matter_code is not None
-    found = matters.get(case.matter_code)
-    if found is None:
-        raise e.UnknownMatter(f"本窗口不再办理事项 {case.matter_code}")
-    return found
-
-
 def _select(case: Case, cmd: SelectMatter, ctx: Context) -> Changes:
-    m = _matter(ctx, cmd.code)
+    m = matter_of(ctx, cmd.code)
     changes: dict[str, object] = {
         "state": S.MATTER_SELECTED, "matter_code": m.code, "matter_name": m.name, "matter": m,
         "approval": m.approval, "instant": m.instant, "legal_days": m.legal_days,
@@ -201,117 +197,6 @@ def _select(case: Case, cmd: SelectMatter, ctx: Context) -> Changes:
         "promised_days": m.promised_days,
     }  # fmt: skip
     return changes, data
-
-
-def _check(case: Case, cmd: CheckMaterials, ctx: Context) -> Changes:
-    assert case.applicant is not None
-    m = case_matter(case, ctx.matters)
-    lines = checklist(m, cmd.registry_found)
-    a = assess(lines, cmd.received, cmd.shown)
-    outcomes = [
-        MaterialOutcome(name=n, status="waived", ground=_ground(lines, n)) for n in a.waived
-    ]
-    outcomes += [MaterialOutcome(name=n, status="received") for n in a.received]
-    outcomes += [MaterialOutcome(name=n, status="shown", ground="document_shown") for n in a.shown]
-    outcomes += [MaterialOutcome(name=n, status="window") for n in a.window]
-    outcomes += [MaterialOutcome(name=n, status="missing") for n in a.missing_blocking]
-    outcomes += [
-        MaterialOutcome(name=n, status="missing", deferrable=True) for n in a.missing_deferrable
-    ]
-    channel = GreenChannel.NOT_NEEDED
-    if a.deferrable_only:
-        channel = green_channel(case.applicant.ref, ctx.blacklist)
-    registry = "n/a"
-    asked = [ln for ln in lines if ln.lookup is not None]
-    if asked:
-        registry = "unreachable" if cmd.registry_found is None else "answered"
-    data: dict[str, DataValue] = {
-        "waived": len(a.waived), "received": len(a.received), "shown": len(a.shown),
-        "window": len(a.window), "missing": len(a.missing_blocking),
-        "deferrable_missing": len(a.missing_deferrable), "registry": registry,
-        "registry_waived": sum(1 for ln in asked if ln.lookup == "found"),
-        "green_channel": channel.value, "home_visit": a.home_visit,
-        # names for the hub's case record (hub.cases): a waived one as "name|ground"
-        "given": [*a.received, *a.shown],
-        "waived_as": [f"{n}|{_ground(lines, n) or ''}" for n in a.waived],
-        "missing_materials": [*a.missing_blocking, *a.missing_deferrable],
-    }  # fmt: skip
-    changes: dict[str, object] = {
-        "state": S.MATERIALS_CHECKED, "materials": tuple(outcomes), "green_channel": channel,
-        "home_visit": a.home_visit,
-    }  # fmt: skip
-    return changes, data
-
-
-def _ground(lines: tuple[object, ...], name: str) -> str | None:
-    for line in lines:
-        if getattr(line, "name", None) == name:
-            ground = getattr(line, "ground", None)
-            return str(ground.value) if ground is not None else None
-    return None
-
-
-def _missing(case: Case) -> tuple[list[str], list[str]]:
-    blocking = [m.name for m in case.materials if m.status == "missing" and not m.deferrable]
-    deferrable = [m.name for m in case.materials if m.status == "missing" and m.deferrable]
-    return blocking, deferrable
-
-
-def _accept(case: Case, cmd: Accept, ctx: Context) -> Changes:
-    blocking, deferrable = _missing(case)
-    if blocking:
-        raise e.MaterialsIncomplete(f"缺少必需材料：{'、'.join(blocking)}，不能受理")
-    if deferrable and not cmd.defer:
-        raise e.MaterialsIncomplete(f"缺少材料：{'、'.join(deferrable)}，可选择容缺受理")
-    if cmd.defer and not deferrable:
-        raise e.NothingMissing("材料齐全，无需容缺受理")
-    assert case.legal_days is not None
-    assert case.promised_days is not None
-    cal, today = ctx.calendar, local_date(ctx.now)
-    data: dict[str, DataValue] = {}
-    if cmd.defer:
-        if case.green_channel is GreenChannel.REFUSED_BLACKLIST:
-            raise e.GreenChannelRefused("该申请人已列入诚信黑名单，不适用容缺受理等绿色通道")
-        if case.green_channel is not GreenChannel.ALLOWED:
-            raise e.GreenChannelRefused("本终端尚未收到诚信名单，暂不能容缺受理")
-        supply_by = cal.add_working_days(today, ctx.deferred_days)
-        start = supply_by  # the time limit runs from the day the materials are complete
-        materials = tuple(
-            m.model_copy(update={"status": "deferred"}) if m.status == "missing" else m
-            for m in case.materials
-        )
-        owed: list[JsonScalar] = list(deferrable)
-        data |= {"owed": len(deferrable), "owed_materials": owed,
-                 "supply_by": supply_by.isoformat()}  # fmt: skip
-        changes: dict[str, object] = {
-            "state": S.DEFICIENCY_ACCEPTED, "materials": materials, "owed": tuple(deferrable),
-        }  # fmt: skip
-    else:
-        supply_by, start = None, today
-        changes = {"state": S.ACCEPTED}
-    deadlines = Deadlines(
-        accepted_on=today,
-        legal_due=cal.add_working_days(start, case.legal_days),
-        promised_due=cal.add_working_days(start, case.promised_days),
-        supply_by=supply_by,
-        supply_days=ctx.deferred_days if cmd.defer else None,
-        calendar_known=cal.known(today) and cal.known(start),
-        calendar_version=cal.version,
-    )
-    changes["deadlines"] = deadlines
-    data |= {"legal_due": deadlines.legal_due.isoformat(),
-             "promised_due": deadlines.promised_due.isoformat(),
-             "calendar_version": cal.version, "calendar_source": ctx.calendar_source,
-             "calendar_known": deadlines.calendar_known}  # fmt: skip
-    return changes, data
-
-
-def _decline(case: Case, cmd: Decline, ctx: Context) -> Changes:
-    blocking, deferrable = _missing(case)
-    if not blocking and not deferrable:
-        raise e.NothingMissing("材料齐全，应予受理")
-    missing: list[JsonScalar] = [*blocking, *deferrable]
-    return {"state": S.NOT_ACCEPTED}, {"missing": missing}
 
 
 def _sign(case: Case, cmd: Sign, ctx: Context) -> Changes:
@@ -370,7 +255,7 @@ def _cancel(case: Case, cmd: Cancel, ctx: Context) -> Changes:
 
 
 _HANDLERS: dict[type, Callable[[Case, Any, Context], Changes]] = {
-    GiveConsent: _consent, Identify: _identify, SelectMatter: _select, CheckMaterials: _check,
-    Accept: _accept, Decline: _decline, Sign: _sign, Route: _route, Printed: _printed,
+    GiveConsent: _consent, Identify: _identify, SelectMatter: _select, CheckMaterials: check,
+    Accept: accept, Decline: decline, Sign: _sign, Route: _route, Printed: _printed,
     Rate: _rate, Close: _close, Cancel: _cancel,
 }  # fmt: skip

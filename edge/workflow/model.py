@@ -3,6 +3,7 @@
 The snapshot is a frozen pydantic model so it round-trips through JSON: it is written in the
 same SQLite transaction as each transition's outbox event, and read back after a power cut.
 It holds no image, no template and no ID number: the applicant is a masked number and an HMAC.
+The clerk is an id from the roster (and the name the slips print).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from protocol.case import ApplicantRef, CaseState, GreenChannel, IdMethod, Outcome
 from protocol.catalog import Approval, Matter
+from protocol.clerks import ClerkRole
 
 MaterialStatus = Literal["waived", "received", "shown", "window", "deferred", "missing", "optional"]
 PhotoKind = Literal["1inch", "2inch"]
@@ -25,8 +27,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SearchPick(_Model):
+    """1:N: the candidate the clerk picked among those the search offered (never automatic)."""
+
+    rank: int  # 1 = the closest
+    candidates: int  # how many were offered
+    margin: float | None  # distance to the next candidate minus the picked one's; None if last
+
+
 class FaceCheck(_Model):
-    """The result of a 1:1 face verification: a distance and its threshold, never the face."""
+    """The result of a face comparison: a distance and its threshold, never the face. 1:1
+    against the template of the ID number entered, or 1:N with the clerk's pick (``search``)."""
 
     distance: float
     threshold: float
@@ -34,6 +45,7 @@ class FaceCheck(_Model):
     liveness: str  # "passed" or "failed:<reason>"
     # the liveness challenge failed and the clerk, who sees the resident, confirmed presence
     clerk_confirmed: bool = False
+    search: SearchPick | None = None
 
     @property
     def match(self) -> bool:
@@ -77,6 +89,10 @@ class Case(_Model):
     updated_at: datetime
     state: CaseState
     transitions: int = 1
+    clerk: str | None = None  # the roster id of who handles the case (the last to act)
+    clerk_name: str | None = None  # 经办人 on the screens and slips
+    agent: str | None = None  # 代办: the agent's roster id (filed on the resident's behalf)
+    authorization_sha256: str | None = None  # 代办: the resident's signed 委托授权
     face_consent: bool | None = None
     applicant: Applicant | None = None
     matter_code: str | None = None
@@ -111,6 +127,23 @@ class Case(_Model):
 
 
 @dataclass(frozen=True)
+class OnDuty:
+    """The clerk or agent signed in at the kiosk, acting on the case now."""
+
+    id: str
+    name: str
+    role: ClerkRole
+
+
+@dataclass(frozen=True)
+class SignatureRef:
+    """A signature on the pad, by its hash: the strokes stay on the unit, encrypted."""
+
+    sha256: str
+    strokes: int
+
+
+@dataclass(frozen=True)
 class Open:
     case_id: UUID
     status_token: str | None = None  # unguessable, from the window (edge.window.tracking)
@@ -119,6 +152,8 @@ class Open:
 @dataclass(frozen=True)
 class GiveConsent:
     face: bool  # True: separate consent to face verification; False: declined, ID card path
+    # 代办: the resident's signed authorisation (委托授权) of the agent, taken with the consent
+    authorization: SignatureRef | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +174,7 @@ class CheckMaterials:
     received: frozenset[str]
     shown: frozenset[str]
     registry_found: frozenset[str] | None  # None: the registry could not be asked
+    photo: PhotoKind | None = None  # the ID photo size the clerk chose, if the matter takes one
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
 """Each unit's desired configuration body for a rollout. The catalog slice goes into an
 artifact (about 150 KB of JSON per village; only a few distinct slices exist), the body keeps
 a pointer to it, and identical bodies are stored once by hash. The blacklist and the
-working-day calendar are one artifact each, the same for every unit."""
+working-day calendar are one artifact each, the same for every unit. A village's clerk roster
+(a few PIN hashes) travels in the body itself: each village gets its own clerks only."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -20,6 +21,7 @@ from hub.rollouts.models import ConfigBlob
 from hub.sql import insert_for
 from protocol.canonical import canonical_json
 from protocol.catalog import Catalog
+from protocol.clerks import ClerkRoster
 from protocol.config import ArtifactKind, ArtifactRef, CatalogRef, ConfigBody, Thresholds
 from protocol.villages import VillageRegistry
 
@@ -55,16 +57,22 @@ def render_bodies(
     extra: Sequence[ArtifactRef] = (),
     blacklist: ArtifactRef | None = None,
     calendar: ArtifactRef | None = None,
+    rosters: Mapping[str, ClerkRoster] | None = None,
 ) -> dict[str, str]:
-    """Store every unit's body (and its catalog slice artifact); return unit -> body hash."""
-    by_exclusions: dict[tuple[str, ...], str] = {}
+    """Store every unit's body (and its catalog slice artifact); return unit -> body hash.
+    ``rosters`` gives each unit its village's clerks; a unit missing from it gets none."""
+    slices: dict[tuple[str, ...], ArtifactRef] = {}
     bodies: dict[str, dict[str, Any]] = {}
     out: dict[str, str] = {}
+    rosters = rosters or {}
+    counts: dict[str, int] = {}
+    shared: dict[tuple[str, ...], str] = {}  # bodies of units without a roster, by exclusions
     for unit in units:
-        # Villages with the same exclusions get the same slice and so the same body.
+        # Villages with the same exclusions get the same slice (and, without clerks of their
+        # own, the same body).
         key = registry.village(unit).matters_excluded
-        found = by_exclusions.get(key)
-        if found is None:
+        ref = slices.get(key)
+        if ref is None:
             part = catalog_slice(unit, catalog, registry)
             ref = put_artifact(
                 db,
@@ -74,19 +82,26 @@ def render_bodies(
                 media_type="application/json",
                 encoding="gzip",
             )
+            slices[key] = ref
+            counts[ref.sha256] = len(part.matters)
+        roster = rosters.get(unit)
+        found = shared.get(key) if roster is None else None
+        if found is None:
             body = ConfigBody(
                 catalog=CatalogRef(
-                    version=catalog.version, matters=len(part.matters), artifact=ref
+                    version=catalog.version, matters=counts[ref.sha256], artifact=ref
                 ),
                 profile=profile,
                 thresholds=thresholds,
                 artifacts=tuple(extra),
                 blacklist=blacklist,
                 calendar=calendar,
+                clerks=roster,
             ).model_dump(mode="json")
             found = body_hash(body)
             bodies[found] = body
-            by_exclusions[key] = found
+            if roster is None:
+                shared[key] = found
         out[unit] = found
     store_blobs(db, bodies)
     return out

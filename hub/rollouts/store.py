@@ -42,6 +42,7 @@ from hub.rollouts.plan import plan_stages, target_villages
 from hub.rollouts.render import HUB_MADE, render_bodies
 from hub.sql import chunks
 from hub.window.blacklist import blacklist_artifact
+from hub.window.clerks import rosters
 from protocol.catalog import Catalog
 from protocol.villages import VillageRegistry
 
@@ -149,6 +150,8 @@ def create_rollout(
         # next rollout
         blacklist=blacklist_artifact(session),
         calendar=calendar_artifact(session),
+        # each village's active clerks as they are now, like the blacklist
+        rosters=rosters(session, units),
     )
     spec = {
         **request.model_dump(mode="json"),

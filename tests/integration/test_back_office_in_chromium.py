@@ -38,6 +38,7 @@ UNIT = "dongjie-cun"  # 清水镇
 MATTER = matter_where(approval=Approval.TOWN)
 NUMBER = "33012219700101005" + identity.check_digit("33012219700101005")
 SHOTS = os.environ.get("BIANMIN_BACKOFFICE_SCREENSHOTS")
+PIN = "285714"
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Stack:
     printer: VirtualPrinter
     procs: list[subprocess.Popen[bytes]]
     root: Path
+    clerk: str  # the village's clerk on the hub's roster (PIN below)
 
     def log_tail(self) -> str:
         return (self.root / "processes.log").read_text(errors="replace")[-4000:]
@@ -65,6 +67,12 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         run("hub", "user", "add", "qingshui", "--role", "backoffice", "--town", "qingshui-zhen",
             "--database", db)
     )  # fmt: skip
+    clerk = json.loads(
+        subprocess.run(
+            [BIANMIN, "hub", "clerks", "add", UNIT, "--name", "王芳", "--pin-stdin",
+             "--database", db], input=PIN, capture_output=True, text=True, check=True,
+        ).stdout
+    )["id"]  # fmt: skip
     log = open(root / "processes.log", "ab")  # noqa: SIM115 - lives as long as the processes
     port, kiosk_port = free_port(), free_port()
     hub = f"http://127.0.0.1:{port}"
@@ -94,7 +102,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         )  # fmt: skip
         assert rollout.status_code == 201, rollout.text
         wait_for_port("127.0.0.1", kiosk_port, timeout=60)
-        yield Stack(hub, f"http://127.0.0.1:{kiosk_port}/", office["token"], printer, procs, root)
+        yield Stack(
+            hub, f"http://127.0.0.1:{kiosk_port}/", office["token"], printer, procs, root, clerk
+        )
     finally:
         for p in reversed(procs):
             stop(p)
@@ -103,13 +113,13 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         broker.process.stop()
 
 
-def forward_a_case(kiosk: str) -> str:
+def forward_a_case(kiosk: str, clerk: str) -> str:
     """A town matter through the window by the kiosk's own API, as its page posts; the ref."""
     with httpx.Client(base_url=kiosk, headers={"x-kiosk": "1"}, timeout=30) as http:
-        return _forward(http)
+        return _forward(http, clerk)
 
 
-def _forward(http: httpx.Client) -> str:
+def _forward(http: httpx.Client, clerk: str) -> str:
     def view() -> dict[str, Any]:
         return http.get("/api/view").json()
 
@@ -119,6 +129,7 @@ def _forward(http: httpx.Client) -> str:
         return got.json()
 
     wait_until(lambda: view()["config"], 60, "the county's configuration at the window")
+    act("sign_in", clerk=clerk, pin=PIN)  # the village's clerk, for the case and the notice
     act("open")
     act("consent", face=False)
     act("id_number", number=NUMBER)
@@ -154,7 +165,7 @@ def sign(page: Any, pad: str, dx: int) -> None:
 
 
 def test_the_town_completes_a_forwarded_case_on_its_page_and_the_window_hands_it_over(stack):
-    case_ref = forward_a_case(stack.kiosk)
+    case_ref = forward_a_case(stack.kiosk, stack.clerk)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -231,6 +242,7 @@ def test_the_town_completes_a_forwarded_case_on_its_page_and_the_window_hands_it
         slip = wait_until(printed, 20, "the printed notice")
         assert case_ref in slip.text
         assert "准予确认" in slip.text
+        assert "经 办 人：王芳" in slip.text  # the clerk signed in handed it over
         assert "3301**********" + NUMBER[-4:] in slip.text.replace(" ", "")
         import zxingcpp
 

@@ -81,6 +81,22 @@ def calendar_v2() -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+PIN = "285714"
+
+
+def _clerk(hub: Hub, unit: str) -> str:
+    """A clerk on the hub's roster for ``unit``; returns their id."""
+    from hub.window.clerks import ClerkCreate, add_clerk
+
+    with Session(hub.engine) as s:
+        added = add_clerk(
+            s, request=ClerkCreate(unit=unit, name="王芳", pin=PIN), actor=OPERATOR,
+            registry=hub.app.state.registry,
+        )  # fmt: skip
+        s.commit()
+    return added.id
+
+
 async def _identify(w: Window, number: str) -> None:
     await w.act("open", {})
     await w.act("consent", {"face": False})
@@ -131,6 +147,7 @@ def test_a_rollout_takes_effect_in_the_running_window_without_a_restart(
         async with hub_server(
             broker, database_url, tmp_path / "hub", villages_file=villages
         ) as hub:
+            clerk = _clerk(hub, unit)  # signed into the unit's configuration with it
             agent = window_agent(broker, unit, tmp_path, hub)
             agent.start()
             runtime = agent.window
@@ -141,6 +158,7 @@ def test_a_rollout_takes_effect_in_the_running_window_without_a_restart(
                 w = runtime.window
                 assert w is not None
                 first_printer = agent.kit.virtual_printer  # type: ignore[attr-defined]
+                await w.act("sign_in", {"clerk": clerk, "pin": PIN})
                 await _identify(w, A)  # the open case: its matter chosen under v1
                 await _county_changes_everything(hub, unit)
                 await eventually(lambda: runtime.in_effect == 2, 10, "v2 in effect")

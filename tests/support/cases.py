@@ -21,6 +21,7 @@ from edge.workflow.model import (
     Decline,
     GiveConsent,
     Identify,
+    OnDuty,
     Open,
     Printed,
     Rate,
@@ -34,7 +35,7 @@ from protocol.case import IdMethod
 from protocol.catalog import Approval, Matter
 from protocol.ids import uuid7
 from protocol.messages import CaseEnvelope, CaseTransition, TxBatch, encode
-from simulators.cases import DEMO_ID_KEY, seed_matters
+from simulators.cases import DEMO_ID_KEY, seed_matters, simulated_clerk
 
 START = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # Tuesday 09:30 in China
 
@@ -58,7 +59,7 @@ class ScriptedCase:
     matter: Matter
     start: datetime = START
     id_number: str = "341122199001011234"
-    clerk: str | None = None
+    clerk: str | None = None  # the clerk's id on every transition (a roster id by default)
     status_token: str | None = None  # the slip's QR token (edge.window.tracking)
 
     def transitions(
@@ -70,16 +71,18 @@ class ScriptedCase:
         out: list[tuple[datetime, CaseTransition]] = []
         case: Case | None = None
 
+        default = simulated_clerk(self.unit)
+        clerk = OnDuty(self.clerk, default.name, default.role) if self.clerk else default
+
         def do(cmd: Command) -> None:
             nonlocal case, now
             now += timedelta(seconds=30)
-            ctx = machine.Context(self.unit, now, {m.code: m}, WorkCalendar.china(), frozenset(), 5)
+            ctx = machine.Context(
+                self.unit, now, {m.code: m}, WorkCalendar.china(), frozenset(), 5, clerk=clerk
+            )
             step = machine.step(case, cmd, ctx)
             case = step.case
-            t = step.transition
-            if self.clerk is not None:
-                t = t.model_copy(update={"data": {**t.data, "clerk": self.clerk}})
-            out.append((now, t))
+            out.append((now, step.transition))
 
         found = frozenset(registry_materials(m))
         needed = [ln for ln in checklist(m, found) if ln.status is LineStatus.NEEDED]
@@ -98,6 +101,7 @@ class ScriptedCase:
             do(cmd)
         if decline:
             do(Decline())
+            do(Printed(("notice",)))  # the 一次性告知书
         else:
             do(Accept(defer=defer))
             do(Sign("ab" * 32, 3))

@@ -16,19 +16,21 @@ from edge.devices.printer.slips import (
     CaseSlip,
     CompletionNotice,
     DeficiencyNotice,
+    OneTimeNotice,
     OwedMaterial,
     SupplyMethod,
     Window,
     completion_document,
     deficiency_document,
+    notice_document,
     receipt_document,
 )
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-SlipKind = Literal["receipt", "deficiency", "completion", "photo"]
-SLIP_KINDS: tuple[SlipKind, ...] = ("receipt", "deficiency", "completion", "photo")
+SlipKind = Literal["receipt", "deficiency", "completion", "notice", "photo"]
+SLIP_KINDS: tuple[SlipKind, ...] = ("receipt", "deficiency", "completion", "notice", "photo")
 
 WINDOW = Window(
     name="清溪镇南岭村便民服务站",
@@ -95,6 +97,18 @@ def sample_completion() -> CompletionNotice:
     )
 
 
+def sample_notice() -> OneTimeNotice:
+    return OneTimeNotice(
+        case=sample_case("NL20261126-0044", "残疾人两项补贴申请"),
+        missing=(
+            OwedMaterial("残疾人证复印件", "县残疾人联合会"),
+            OwedMaterial("医疗诊断证明", "二级以上医院"),
+            OwedMaterial("申请表（窗口打印，本人签字）"),
+        ),
+        department="县民政局",
+    )
+
+
 def sample_portrait(size: tuple[int, int]) -> Image:
     """A synthetic greyscale head-and-shoulders portrait (no real person's photo)."""
     from PIL import Image, ImageDraw, ImageFilter
@@ -122,4 +136,6 @@ def sample_document(kind: SlipKind) -> Document:
         return deficiency_document(sample_deficiency())
     if kind == "completion":
         return completion_document(sample_completion())
+    if kind == "notice":
+        return notice_document(sample_notice())
     return photo_document(sample_portrait(photo_size("1inch")), "1inch", copies=2)

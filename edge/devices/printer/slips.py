@@ -1,7 +1,8 @@
 """The slips the window prints, as Documents. Pure code: data in, blocks out.
 
 受理回执 (acceptance receipt), 容缺受理单 (accepted with materials still owed), 办结通知
-(completion notice); each carries a QR code to follow the case. The workflow fills the
+(completion notice), 一次性告知书 (not accepted: everything missing, told once); each carries
+a QR code to follow the case. The workflow fills the
 dataclasses from its case; ID numbers are masked here again, so no slip carries a full one.
 """
 
@@ -81,6 +82,16 @@ class CompletionNotice:
     elapsed_days: int | None = None
 
 
+@dataclass(frozen=True)
+class OneTimeNotice:
+    """一次性告知书: the case is not accepted; every missing material, and where to get it."""
+
+    case: CaseSlip  # accepted_at: when the applicant was told
+    missing: tuple[OwedMaterial, ...]  # note: where to obtain it (开具单位或获取途径)
+    department: str | None = None
+    reason: str = "申请材料不齐全，本次暂不予受理。"
+
+
 _ID = re.compile(r"^(\d{6})\d{8}(\d{3}[\dXx])$")
 
 
@@ -98,7 +109,7 @@ def fmt_time(t: datetime) -> str:
     return f"{fmt_date(t)} {t:%H:%M}"
 
 
-def _head(case: CaseSlip, title: str) -> list[Block]:
+def _head(case: CaseSlip, title: str, when: str = "受理时间") -> list[Block]:
     return [
         Text(case.window.name, align="center", bold=True),
         Text(title, align="center", scale=2, bold=True),
@@ -107,7 +118,7 @@ def _head(case: CaseSlip, title: str) -> list[Block]:
         Field("申 请 人", case.applicant),
         Field("证件号码", mask_id_number(case.applicant_id)),
         Field("办理事项", case.matter),
-        Field("受理时间", fmt_time(case.accepted_at)),
+        Field(when, fmt_time(case.accepted_at)),
     ]
 
 
@@ -181,3 +192,23 @@ def completion_document(n: CompletionNotice) -> Document:
     blocks.append(Field("领取方式", n.pickup))
     blocks += _foot(c, "扫码查看办理结果", "请对本次服务作出评价（一事一评）")
     return Document(f"办结通知 {c.case_ref}", tuple(blocks))
+
+
+def notice_document(n: OneTimeNotice) -> Document:
+    c = n.case
+    blocks = _head(c, "一次性告知书", "告知时间")
+    if n.department:
+        blocks.append(Field("主管部门", n.department))
+    blocks += [
+        Field("办理窗口", c.window.name),
+        Rule("."),
+        Text(n.reason, bold=True),
+        Text("请备齐以下全部材料后再来办理：", bold=True),
+    ]
+    for i, m in enumerate(n.missing, 1):
+        blocks.append(Item(f"{i}. ", m.name))
+        if m.note:
+            blocks.append(Item("   ", f"获取途径：{m.note}"))
+    blocks.append(Text("以上为本事项尚缺的全部材料，一次告知；备齐后不再要求补充其他材料。"))
+    blocks += _foot(c, "扫码查看所需材料", "携带本告知书办理，可凭受理编号查询。")
+    return Document(f"一次性告知书 {c.case_ref}", tuple(blocks))

@@ -20,12 +20,21 @@ EXPECTED_TEXT = {
     "receipt": ["受理回执", "张建国", "城乡居民基本医疗保险参", "330122********2316", "窗口直审"],
     "deficiency": ["容缺受理单", "相邻权利人意见书", "补齐期限", "电子邮件", "2026年12月10日前"],
     "completion": ["办结通知", "准予办理", "一事一评"],
+    "notice": [
+        "一次性告知书",
+        "残疾人两项补贴申请",
+        "获取途径：县残疾人联合会",
+        "主管部门：县民政局",
+        "3. 申请表",
+        "本次暂不予受理",
+    ],
     "photo": ["证件照（一寸）", "请沿黑框剪下"],
 }
 TRACK = {
     "receipt": "https://bianmin.example/c/NL20261126-0037",
     "deficiency": "https://bianmin.example/c/NL20261126-0041",
     "completion": "https://bianmin.example/c/NL20261126-0037",
+    "notice": "https://bianmin.example/c/NL20261126-0044",
 }
 
 

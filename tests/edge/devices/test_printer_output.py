@@ -44,7 +44,7 @@ def test_sizes_use_gs_excl_never_esc_excl_and_are_reset_at_the_end(profile):
 
 def test_only_the_documented_command_set_is_emitted(profile):
     allowed = {b"\n", b"\x1b@", b"\x1ba", b"\x1bE", b"\x1b3", b"\x1bd", b"\x1d!", b"\x1c&"}
-    for kind in ("receipt", "deficiency", "completion", "photo"):
+    for kind in ("receipt", "deficiency", "completion", "notice", "photo"):
         data = EscposPrinter(profile.printer).encode(sample_document(kind))
         assert set(names(data)) <= allowed
         assert all(s.errors == [] for s in decode_job(data, dots=profile.printer.dots_per_line))

@@ -96,6 +96,8 @@ class Stack:
     capture: Capture
     procs: list[subprocess.Popen[bytes]]
     log: object = None
+    # the village's roster as `bianmin hub clerks add` made it: role -> {"id", "name", "pin"}
+    clerks: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def show(self, photo: Path) -> None:
         """Put a photo in front of the simulated camera (it re-reads the file every frame)."""
@@ -165,6 +167,13 @@ def start_stack(
             "--database",
             database_url,
         )
+    clerks = {}
+    for role, name in (("clerk", "王芳"), ("agent", "李强")):
+        added = json.loads(
+            run("hub", "clerks", "add", UNIT, "--name", name, "--role", role,
+                "--database", database_url)
+        )  # fmt: skip
+        clerks[role] = {"id": added["id"], "name": name, "pin": added["pin"]}
     capture = Capture()
     capture.start(broker)
     procs: list[subprocess.Popen[bytes]] = []
@@ -207,5 +216,5 @@ def start_stack(
         raise AssertionError((root / "processes.log").read_text(errors="replace")[-4000:]) from None
     return Stack(
         root, broker, hub_url, database_url, f"http://127.0.0.1:{kiosk_port}/", printer,
-        camera_file, capture, procs, log,
+        camera_file, capture, procs, log, clerks,
     )  # fmt: skip

@@ -19,7 +19,7 @@ from edge.workflow.errors import WorkflowError
 from hub.window.tokens import issue_unit_token
 from protocol import identity
 from simulators.cases import DEMO_ID_KEY
-from tests.edge.window.desk import build_desk
+from tests.edge.window.desk import CLERK, CLERK_PIN, build_desk
 from tests.integration.rollout_helpers import hub_server
 from tests.support.deficiency import TOKEN, seed_case
 
@@ -74,7 +74,7 @@ def test_a_clerk_records_a_supply_and_a_residents_feedback_at_another_window(
     assert identity.reference(NUMBER, DEMO_ID_KEY) not in json.dumps(_events(desk))
 
 
-def test_the_kiosk_routes_need_the_kiosk_header_and_no_open_case(tmp_path):
+def test_the_kiosk_routes_need_the_kiosk_header_a_signed_in_clerk_and_no_open_case(tmp_path):
     desk = build_desk(tmp_path)
     app = create_kiosk_app(desk.window)
     with TestClient(app) as kiosk:
@@ -87,6 +87,12 @@ def test_the_kiosk_routes_need_the_kiosk_header_and_no_open_case(tmp_path):
         assert no_header.status_code == 403
         unknown = kiosk.post("/api/followup/erase", json={}, headers={"x-kiosk": "1"})
         assert unknown.status_code == 404
+        locked = kiosk.post("/api/followup/feedback", json={"topic": "praise"},
+                            headers={"x-kiosk": "1"})  # fmt: skip
+        assert (locked.status_code, locked.json()["error"]["code"]) == (409, "sign_in_required")
+        signed = kiosk.post("/api/act/sign_in", json={"clerk": CLERK, "pin": CLERK_PIN},
+                            headers={"x-kiosk": "1"})  # fmt: skip
+        assert signed.status_code == 200
         bad = kiosk.post("/api/followup/feedback", json={"topic": "x"}, headers={"x-kiosk": "1"})
         assert (bad.status_code, bad.json()["error"]["message"]) == (409, "请选择反馈类别")
         offline = kiosk.post("/api/followup/lookup", json={"number": NUMBER},

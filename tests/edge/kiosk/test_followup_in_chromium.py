@@ -5,16 +5,18 @@ the feedback book. Both reach the hub through the unit's event log and MQTT."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from hub.cases.project import RECORDS
 from hub.feedback.tables import FEEDBACK
 from tests.conftest import start_broker
-from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS, UNIT, Stack, start_stack
+from tests.edge.kiosk.pages import new_page, sign_in
+from tests.edge.kiosk.stack import CHROMIUM, UNIT, Stack, start_stack
 from tests.support.deficiency import TOKEN, seed_case
 from tests.support.waiting import wait_until
 
@@ -36,21 +38,14 @@ def stack(tmp_path_factory, photo_dir) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-def page(stack, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1280, "height": 800},
-            locale="zh-CN",
-        )  # fmt: skip
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(stack.kiosk_url)
-        page.locator("#btn-open").wait_for(timeout=60_000)
-        yield page
-        context.close()
+def page(stack, browser):
+    """The package's Chromium (conftest.py) on this module's window, the clerk signed in."""
+    page = new_page(browser, stack.kiosk_url)
+    page.locator('main[data-screen="signin"]').wait_for(timeout=60_000)
+    sign_in(page, stack, "clerk")
+    page.locator("#btn-open").wait_for()
+    yield page
+    page.context.close()
 
 
 def _hub(stack):
@@ -80,6 +75,12 @@ def test_a_clerk_records_the_supply_of_a_case_from_another_village(stack, page):
             return r.deficiency == "supplied"
 
         wait_until(supplied, 30, "补齐 from the kiosk in the hub's case record")
+        with engine.connect() as conn:
+            (data,) = conn.execute(
+                text("SELECT body FROM event WHERE unit = :u AND state = 'supplied'"), {"u": UNIT}
+            ).scalars()
+        body = data if isinstance(data, dict) else json.loads(data)
+        assert body["data"]["clerk"] == stack.clerks["clerk"]["id"]  # who recorded it
     finally:
         engine.dispose()
 

@@ -2,9 +2,11 @@
 unit process with simulated devices and the real face models, a real hub and Mosquitto, slips
 rendered as PNG by the virtual printer.
 
-One window, one browser, the cases of a morning in order: a resident identified by ID card who
-enrolls their face; the same resident back, identified by face, for an instant matter; a 容缺
-case; a blacklisted applicant refused the green channel; and the MQTT traffic of all of it.
+One window, one browser, the cases of a morning in order, with the clerk signed in: a resident
+identified by ID card who enrolls their face; the same resident back, identified by face, for
+an instant matter; a 容缺 case; a blacklisted applicant refused the green channel, who takes
+home a 一次性告知书; and the MQTT traffic of all of it. (The stack is shared with the other
+browser tests of this package: tests/edge/kiosk/conftest.py.)
 Set BIANMIN_KIOSK_SCREENSHOTS=DIR to keep a screenshot of every screen.
 """
 
@@ -12,135 +14,35 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import start_broker
-from tests.edge.kiosk.stack import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    UNIT,
-    Stack,
-    id_number,
-    ref,
-    start_stack,
+from tests.edge.kiosk.pages import (
+    BLACKLISTED,
+    DEFERRED,
+    RESIDENT,
+    choose,
+    enter_number,
+    in_hub,
+    qr_of,
+    screen,
+    shot,
+    sign_in,
+    sign_route_print_rate,
+    slips_of,
+    tick,
 )
+from tests.edge.kiosk.stack import UNIT, Stack, ref
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-RESIDENT = id_number("33012219520315001")  # 70+: 老年人优待证
-DEFERRED = id_number("33012219800704002")
-BLACKLISTED = id_number("33012219751123003")
-SHOTS = os.environ.get("BIANMIN_KIOSK_SCREENSHOTS")
 
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, photo_dir, model_dir) -> Iterator[Stack]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
-    root = tmp_path_factory.mktemp("window")
-    broker = start_broker(root / "mosquitto", [UNIT])
-    s = start_stack(
-        root, broker, photo_dir / "obama2.jpg",
-        registry={ref(RESIDENT): ["户口簿复印件"]}, blacklisted=[ref(BLACKLISTED)],
-    )  # fmt: skip
-    try:
-        yield s
-    finally:
-        s.close()
-        broker.process.stop()
-
-
-@pytest.fixture(scope="module")
-def page(stack, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 800},
-            locale="zh-CN",
-        )
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(stack.kiosk_url)
-        page.locator("#btn-open").wait_for(timeout=60_000)  # the hub's config has arrived
-        yield page
-        context.close()
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
-
-
-def screen(page, name: str) -> None:
-    page.locator(f'main[data-screen="{name}"]').wait_for()
-
-
-def enter_number(page, number: str) -> None:
-    for ch in number:
-        page.locator(f'#keypad button[data-key="{ch}"]').click()
-    assert page.locator("#id-number").inner_text() == number
-    shot(page, "identify-number")
-    page.locator("#btn-id-ok").click()
-
-
-def choose(page, area: str, code: str) -> None:
-    screen(page, "matter")
-    page.locator(".tabs button", has_text=area).click()
-    page.locator(f'button[data-code="{code}"]').click()
-    screen(page, "materials")
-    page.locator("#registry-state").filter(has_not_text="查询中").wait_for()
-
-
-def tick(page, material: str, how: str = "received") -> None:
-    page.locator(f'.mat[data-material="{material}"] button[data-tick="{how}"]').click()
-
-
-def sign_route_print_rate(page, name: str) -> str:
-    screen(page, "sign")
-    page.locator("#btn-sign-ok:not([disabled])").wait_for()
-    shot(page, f"{name}-sign")
-    page.locator("#btn-sign-ok").click()
-    screen(page, "route")
-    shot(page, f"{name}-route")
-    page.locator("#btn-route").click()
-    screen(page, "rate")
-    shot(page, f"{name}-rate")
-    screen(page, "done")
-    shot(page, f"{name}-done")
-    case_ref = page.locator("dl.kv dd").first.inner_text()
-    page.locator("#btn-next").click()
-    screen(page, "home")
-    return case_ref
-
-
-def in_hub(stack: Stack, case_ref: str, last: str = "closed") -> list[dict]:
-    def arrived():
-        events = stack.events(case_ref)
-        return events if events and events[-1]["state"] == last else None
-
-    return wait_until(arrived, 30, f"case {case_ref} in the hub")
-
-
-def slips_of(stack: Stack, case_ref: str) -> list:
-    return [s for s in stack.printer.slips if case_ref in "\n".join(s.lines)]
-
-
-def qr_of(slip) -> list[str]:
-    import zxingcpp
-
-    return [r.text for r in zxingcpp.read_barcodes(slip.png)]
+@pytest.fixture(scope="module", autouse=True)
+def clerk_on_duty(page, stack):
+    """The morning's cases are the clerk's (王芳), whoever the other browser tests left."""
+    sign_in(page, stack, "clerk")
 
 
 def leads_to_its_page(stack: Stack, case_ref: str, slip) -> bool:
@@ -275,7 +177,8 @@ def test_missing_deferrable_material_is_accepted_with_deficiencies(stack, page):
 def test_blacklisted_applicant_is_refused_the_green_channel_and_told_why(stack, page):
     """GIVEN an applicant on the integrity blacklist, delivered to the unit with its config
     WHEN a 容缺 material is missing THEN 容缺 is not offered, the kiosk says why in Chinese,
-    and the case ends not accepted (一次性告知) and rated."""
+    the 一次性告知书 prints every missing material with where to obtain it, the matter, the
+    village's window, the clerk and the case reference, and the case ends not accepted."""
     page.locator("#btn-open").click()
     page.locator("#btn-consent-card").click()
     enter_number(page, BLACKLISTED)
@@ -293,13 +196,31 @@ def test_blacklisted_applicant_is_refused_the_green_channel_and_told_why(stack, 
     screen(page, "rate")
     screen(page, "done")
     case_ref = page.locator("dl.kv dd").first.inner_text()
+    assert "一次性告知书" in page.locator("main").inner_text()
+    shot(page, "not-accepted-done")
     page.locator("#btn-next").click()
 
-    by_state = {e["state"]: e["body"]["data"] for e in in_hub(stack, case_ref)}
+    events = in_hub(stack, case_ref)
+    assert [e["state"] for e in events][-4:] == ["not_accepted", "printed", "rated", "closed"]
+    by_state = {e["state"]: e["body"]["data"] for e in events}
     assert by_state["materials_checked"]["green_channel"] == "refused_blacklist"
     assert by_state["not_accepted"]["missing"] == ["纠纷相关证据"]
+    assert by_state["printed"]["slips"] == ["notice"]
     assert by_state["closed"]["outcome"] == "not_accepted"
     assert "deficiency_accepted" not in by_state
+    assert {e["body"]["data"]["clerk"] for e in events} == {stack.clerks["clerk"]["id"]}
+
+    (notice,) = slips_of(stack, case_ref)
+    text = "".join(notice.lines).replace(" ", "")
+    assert "一次性告知书" in text
+    assert "纠纷相关证据" in text
+    assert "获取途径：申请人自行收集" in text  # where the catalog says it is obtained
+    assert "人民调解申请" in text
+    assert "清水镇东街村便民服务站" in text
+    assert "经办人：王芳" in text
+    assert case_ref in text
+    assert BLACKLISTED not in text  # masked: the number's tail only
+    assert leads_to_its_page(stack, case_ref, notice)  # the QR: the case's status page
 
 
 def test_printer_out_of_paper_shows_on_the_kiosk_and_the_hub_dashboard(stack, page):

@@ -1,5 +1,6 @@
 """A window in this process, built from simulated parts: the in-memory pad and rating keys, a
-printer that keeps what it is given, no camera, no face service, no hub to ask."""
+printer that keeps what it is given, no camera, no face service, no hub to ask; a roster of a
+clerk and an agent (PINs below) in its configuration."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from edge.eventlog import SqliteEventLog
 from edge.window.parts import WindowParts
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
+from edge.window.signatures import SignatureArchive
 from edge.window.store import CaseStore
 from edge.window.window import Window
 from edge.workflow.documents import WindowInfo
@@ -24,6 +26,7 @@ from firmware_config import builtin_profiles
 from firmware_config.schema import PrinterSpec
 from protocol.case import CaseState
 from protocol.catalog import CatalogSlice, Matter
+from protocol.clerks import Clerk, ClerkRole, ClerkRoster, hash_pin
 from protocol.config import ConfigBody
 from protocol.messages import DeviceStatus
 from simulators.devices.pad import SimulatedSignaturePad
@@ -34,6 +37,17 @@ from tests.support.waiting import eventually
 
 UNIT = "t001"
 ID_KEY = b"0123456789abcdef"
+SIGNATURE_KEY = bytes(range(32))
+CLERK, CLERK_PIN = "ck-0000c1e4", "285714"
+AGENT, AGENT_PIN = "ck-0000a9e7", "428571"
+# the cheapest scrypt the bounds allow: the roster is hashed once per test process
+ROSTER = ClerkRoster(
+    clerks=(
+        Clerk(id=CLERK, name="王芳", role=ClerkRole.CLERK, pin=hash_pin(CLERK_PIN, n=2**10, r=1)),
+        Clerk(id=AGENT, name="李强", role=ClerkRole.AGENT, pin=hash_pin(AGENT_PIN, n=2**10, r=1)),
+    ),
+    max_pin_attempts=3,
+)
 
 
 def plain_matter() -> Matter:
@@ -83,9 +97,17 @@ class Desk:
     async def until(self, predicate: Callable[[], object], what: str, timeout: float = 10) -> None:
         await eventually(predicate, timeout, what, poll=0.01)
 
+    async def sign_in(self, clerk: str = CLERK) -> None:
+        await self.window.act("sign_in", {"clerk": clerk, "pin": PINS[clerk]})
 
-def running(m: Matter, version: int = 1, **fields: object) -> RunningConfig:
-    doc = body(slice_ref(slice_bytes()), matters=1)
+
+PINS = {CLERK: CLERK_PIN, AGENT: AGENT_PIN}
+
+
+def running(
+    m: Matter, version: int = 1, roster: ClerkRoster | None = ROSTER, **fields: object
+) -> RunningConfig:
+    doc = body(slice_ref(slice_bytes()), matters=1, clerks=roster)
     return RunningConfig(
         version=version, issued_at=datetime.now(UTC), sig="test",
         body=ConfigBody.model_validate(doc), catalog=CatalogSlice(catalog_version=1, matters=(m,)),
@@ -93,7 +115,14 @@ def running(m: Matter, version: int = 1, **fields: object) -> RunningConfig:
     )  # fmt: skip
 
 
-def build_desk(root: Path, *, ratings: tuple[int | None, ...] = (5,)) -> Desk:
+def build_desk(
+    root: Path,
+    *,
+    ratings: tuple[int | None, ...] = (5,),
+    matter: Matter | None = None,
+    roster: ClerkRoster | None = ROSTER,
+    clock: Callable[[], datetime] | None = None,
+) -> Desk:
     """A fresh window on the event log under ``root`` (built again on the same root: a restart)."""
     profile = builtin_profiles()[PROFILE]
     store = RecordingStore(SqliteEventLog(root / "outbox.sqlite3", UNIT, durable=False))
@@ -102,11 +131,13 @@ def build_desk(root: Path, *, ratings: tuple[int | None, ...] = (5,)) -> Desk:
         profile.rating, choices=ratings, delay_s=0.05, transport="memory"
     )
     printer = KeptPrinter(profile.printer)
-    configs = [running(plain_matter())]
+    configs = [running(matter or plain_matter(), roster=roster)]
     parts = WindowParts(
         unit=UNIT, store=store, config=lambda: configs[-1],
         devices=Devices(pad=pad, rating=rating, printer=printer), camera=None, face=None,
         residents=ResidentFaces(root / "residents.sqlite3"), registry=RegistryClient(None, None),
         id_key=ID_KEY, info=WindowInfo(SlipWindow("测试村便民服务站")), data_dir=root,
+        signatures=SignatureArchive(root / "signatures.sqlite3", SIGNATURE_KEY),
+        clock=clock or (lambda: datetime.now(UTC)),
     )  # fmt: skip
     return Desk(Window(parts), store, pad, rating, printer, configs)

@@ -1,5 +1,6 @@
 """A unit's data directory as a rollout leaves it, made without a hub: a signed configuration
-(the seed catalog's delegated matters, a blacklist) and its artifacts in the unit's cache."""
+(the seed catalog's delegated matters, a blacklist, a clerk roster) and its artifacts in the
+unit's cache."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hub.catalog.loader import load_catalog
 from protocol.canonical import canonical_json
 from protocol.case import IntegrityBlacklist
 from protocol.catalog import CatalogSlice
+from protocol.clerks import Clerk, ClerkRole, ClerkRoster, hash_pin
 from protocol.config import (
     ArtifactKind,
     ArtifactRef,
@@ -22,6 +24,8 @@ from protocol.config import (
     config_document,
 )
 from protocol.signing import generate_key, public_key_to_text, sign_document
+
+CLERK, CLERK_PIN = "ck-0000c1e4", "285714"
 
 
 def _artifact(cache: Path, content: bytes, kind: ArtifactKind, encoding: str) -> ArtifactRef:
@@ -33,7 +37,18 @@ def _artifact(cache: Path, content: bytes, kind: ArtifactKind, encoding: str) ->
     )  # fmt: skip
 
 
-def seed_unit(data_dir: Path, unit: str, blacklist: tuple[str, ...] = ()) -> str:
+def roster(**policy: int) -> ClerkRoster:
+    """The village's one clerk (王芳, PIN CLERK_PIN), with the sign-in policy given."""
+    clerk = Clerk(id=CLERK, name="王芳", role=ClerkRole.CLERK, pin=hash_pin(CLERK_PIN))
+    return ClerkRoster(clerks=(clerk,), **policy)
+
+
+def seed_unit(
+    data_dir: Path,
+    unit: str,
+    blacklist: tuple[str, ...] = (),
+    clerks: ClerkRoster | None = None,
+) -> str:
     """Write version 1 of a signed config into ``data_dir``; returns the hub key to pin."""
     key = generate_key()
     cache = data_dir / "artifacts"
@@ -53,6 +68,7 @@ def seed_unit(data_dir: Path, unit: str, blacklist: tuple[str, ...] = ()) -> str
         catalog=CatalogRef(version=catalog.version, matters=len(part.matters), artifact=slice_ref),
         profile=builtin_profiles()["pi4-cm3-80mm"],
         blacklist=black_ref,
+        clerks=clerks or roster(),
     ).model_dump(mode="json")
     doc = config_document(unit=unit, version=1, issued_at="2026-11-26T00:00:00Z", body=body)
     (data_dir / "config").mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,8 @@ from tests.edge.window.desk import build_desk
 
 
 def _sent_by_the_page() -> set[str]:
-    js = (resources.files("edge.kiosk") / "static" / "kiosk.js").read_text(encoding="utf-8")
+    static = resources.files("edge.kiosk") / "static"
+    js = "".join(f.read_text(encoding="utf-8") for f in static.iterdir() if f.name.endswith(".js"))
     return set(re.findall(r"\bact\(\"([a-z_]+)\"", js))
 
 
@@ -29,6 +30,7 @@ def test_an_unknown_action_is_refused_and_commits_nothing(tmp_path):
     async def scenario():
         await desk.window.start()
         try:
+            await desk.sign_in()
             await desk.window.act("open", {})
             for name in ("_commit", "advance", "__init__", "open_case", ""):
                 with pytest.raises(WorkflowError) as refused:

@@ -48,6 +48,7 @@ def test_an_open_case_finishes_on_its_matter_after_a_new_catalog_drops_it(tmp_pa
     async def scenario():
         await w.start()
         try:
+            await desk.sign_in()
             await w.act("open", {})
             await w.act("consent", {"face": False})
             await w.act("id_number", {"number": NUMBER})

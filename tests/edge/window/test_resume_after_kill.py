@@ -18,7 +18,7 @@ from protocol.messages import CaseEnvelope
 from provisioning.mosquitto import free_port, wait_for_port
 from simulators.printer import VirtualPrinter
 from tests.edge.kiosk.stack import id_number
-from tests.edge.window.offline_config import seed_unit
+from tests.edge.window.offline_config import CLERK, CLERK_PIN, seed_unit
 from tests.support.processes import BIANMIN
 from tests.support.waiting import wait_until
 
@@ -81,6 +81,7 @@ def test_unit_killed_before_the_signature_resumes_the_same_case_and_finishes_it(
         unit = _start(broker, tmp_path, key, port, printer)
         try:
             wait_for_port("127.0.0.1", port, timeout=60)
+            kiosk.act("sign_in", clerk=CLERK, pin=CLERK_PIN)
             kiosk.act("open")
             kiosk.act("consent", face=False)
             kiosk.act("id_number", number=NUMBER)
@@ -104,6 +105,8 @@ def test_unit_killed_before_the_signature_resumes_the_same_case_and_finishes_it(
 
             unit = _start(broker, tmp_path, key, port, printer)
             wait_for_port("127.0.0.1", port, timeout=60)
+            assert kiosk.view()["screen"] == "signin"  # a restart signs the clerk out
+            kiosk.act("sign_in", clerk=CLERK, pin=CLERK_PIN)
             resumed = kiosk.view()
             assert (resumed["screen"], resumed["case"]["case_ref"]) == ("sign", case_ref)
             wait_until(lambda: kiosk.view()["sign"].get("count", 0) > 0, 20, "ink after restart")

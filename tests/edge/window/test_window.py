@@ -5,6 +5,7 @@ committed once, and a window built again on the same store resumes the open case
 from __future__ import annotations
 
 import asyncio
+import hashlib
 
 from edge.window.window import Window
 from protocol import identity
@@ -18,6 +19,7 @@ TO_CLOSE = ["signed", "approved", "printed", "rated", "closed"]
 
 async def _to_signature(desk: Desk) -> None:
     w = desk.window
+    await desk.sign_in()
     await w.act("open", {})
     await w.act("consent", {"face": False})
     await w.act("id_number", {"number": NUMBER})
@@ -62,7 +64,9 @@ def test_a_case_goes_from_open_to_closed_through_the_actions_and_the_device_step
     assert w.last_closed is not None
     assert (w.last_closed.rating_label, w.last_closed.slips) == ("非常满意", ("receipt",))
     assert len(desk.printer.printed) == 1
-    assert (tmp_path / "signatures" / f"{w.last_closed.case_id}.json").exists()
+    archived = w.p.signatures.get(str(w.last_closed.case_id), "signature")
+    assert archived is not None
+    assert hashlib.sha256(archived).hexdigest() == w.last_closed.signature_sha256
 
 
 def test_a_bad_rating_waits_for_its_reason_and_the_reason_closes_the_case(tmp_path):
@@ -108,6 +112,7 @@ def test_a_window_built_again_on_the_same_store_resumes_at_the_signature(tmp_pat
     async def after():
         await w.start()
         try:
+            await again.sign_in()
             assert w.case is not None
             assert w.case.state.value == "accepted"
             case_id = w.case.case_id

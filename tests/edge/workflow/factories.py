@@ -6,14 +6,17 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from edge.workflow.machine import Context, Step, step
-from edge.workflow.model import Case, Command
+from edge.workflow.model import Case, Command, OnDuty
 from protocol.calendar import WorkCalendar
 from protocol.catalog import Approval, Level, LifeArea, Material, Matter, Slip, WaiverGround
+from protocol.clerks import ClerkRole
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in China
 CASE_ID = UUID("019ac000-0000-7000-8000-00000000abcd")
 REF = "0123456789abcdef0123456789abcdef"
 OTHER = "fedcba9876543210fedcba9876543210"
+CLERK = OnDuty("ck-0000c1e4", "王芳", ClerkRole.CLERK)
+AGENT = OnDuty("ck-0000a9e7", "李强", ClerkRole.AGENT)
 
 
 def matter(
@@ -47,10 +50,14 @@ def matter(
 
 
 def context(
-    *matters: Matter, now: datetime = NOW, blacklist: frozenset[str] | None = frozenset()
-) -> Context:
+    *matters: Matter, now: datetime = NOW, blacklist: frozenset[str] | None = frozenset(),
+    clerk: OnDuty | None = CLERK,
+) -> Context:  # fmt: skip
     found = matters or (matter(),)
-    return Context("t001", now, {m.code: m for m in found}, WorkCalendar.seed(), blacklist, 5)
+    return Context(
+        "t001", now, {m.code: m for m in found}, WorkCalendar.seed(), blacklist, 5,
+        clerk=clerk,
+    )  # fmt: skip
 
 
 def run(ctx: Context, *commands: Command, case: Case | None = None) -> list[Step]:

@@ -29,7 +29,7 @@ from edge.workflow.model import (
 )
 from protocol.case import CaseState, GreenChannel, IdMethod
 from protocol.catalog import Approval
-from tests.edge.workflow.factories import CASE_ID, OTHER, REF, context, matter, run
+from tests.edge.workflow.factories import CASE_ID, CLERK, OTHER, REF, context, matter, run
 
 SHA = "a" * 64
 FRONT: list[Command] = [
@@ -40,6 +40,7 @@ FRONT: list[Command] = [
 ALL = frozenset({"申请表", "银行账户信息"})
 SHOWN = frozenset({"身份证复印件"})
 HOUSEHOLD = frozenset({"户口簿复印件"})
+BY = {"clerk": CLERK.id}  # every transition names who acted
 
 
 def _to_materials(ctx, code="TST-001"):
@@ -63,10 +64,14 @@ def test_a_whole_case_passes_every_state_in_order_with_its_data():
         "method": "id_card",
         "applicant": REF,
         "id_masked": "3301****0018",
+        **BY,
     }
+    assert all(s.transition.data["clerk"] == CLERK.id for s in steps)
+    assert not any("agent" in s.transition.data for s in steps)
+    assert data["materials_checked"]["photo"] == "1inch"  # the matter takes a window photo
     assert data["materials_checked"]["registry_waived"] == 1
     assert data["materials_checked"]["home_visit"] is True
-    assert data["approved"] == {"at": "window", "instant": True}
+    assert data["approved"] == {"at": "window", "instant": True, **BY}
     assert data["closed"]["outcome"] == "done"
     assert steps[-1].case.closed
     assert steps[-1].case.case_ref == f"T001-20261126-{CASE_ID.hex[-6:].upper()}"
@@ -174,7 +179,7 @@ def test_a_blacklisted_applicant_gets_no_green_channel():
         step(checked.case, Accept(defer=True), ctx)
     declined = step(checked.case, Decline(), ctx)
     assert declined.case.state is CaseState.NOT_ACCEPTED
-    assert declined.transition.data == {"missing": ["银行账户信息"]}
+    assert declined.transition.data == {"missing": ["银行账户信息"], **BY}
     rated = run(ctx, Rate(None), Close(), case=declined.case)
     assert rated[-1].transition.data["outcome"] == "not_accepted"
     # someone else is not affected by another's listing
@@ -221,7 +226,7 @@ def test_route_follows_the_catalog(approval, state, data):
         ctx, *FRONT, SelectMatter("TST-001"), CheckMaterials(ALL, SHOWN, HOUSEHOLD),
         Accept(), Sign(SHA, 2), Route(),
     )  # fmt: skip
-    assert (steps[-1].transition.state, steps[-1].transition.data) == (state, data)
+    assert (steps[-1].transition.state, steps[-1].transition.data) == (state, {**data, **BY})
     closed = run(ctx, Printed(("receipt",)), Rate(4), Close(), case=steps[-1].case)[-1]
     assert closed.transition.data["outcome"] == "accepted"
 
@@ -240,6 +245,7 @@ def test_low_ratings_need_a_reason_and_a_timeout_is_not_rated():
         "level": None,
         "label": "未评价",
         "reason": None,
+        **BY,
     }
     with pytest.raises(e.InvalidRating):
         step(printed, Rate(6), ctx)
@@ -250,7 +256,7 @@ def test_a_case_is_cancelled_before_acceptance_only():
     case = _to_materials(ctx)
     done = step(case, Cancel("申请人离开"), ctx)
     assert done.case.closed
-    assert done.transition.data == {"outcome": "cancelled", "reason": "申请人离开"}
+    assert done.transition.data == {"outcome": "cancelled", "reason": "申请人离开", **BY}
     accepted = step(step(case, CheckMaterials(ALL, SHOWN, HOUSEHOLD), ctx).case, Accept(), ctx).case
     with pytest.raises(e.WrongState):
         step(accepted, Cancel("x"), ctx)
