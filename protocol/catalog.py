@@ -235,7 +235,10 @@ class Matter(_Model):
     # 容缺: a case whose owed materials never came is withdrawn (撤回, its materials returned)
     # this many working days after its supply date; None: the county's grace period (the
     # hub's deficiency_grace_days). Only for a matter with a deferrable material.
-    deficiency_grace_days: Annotated[int, Field(ge=0, le=60)] | None = None
+    deficiency_grace_days: Annotated[int, Field(ge=0, le=60)] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,  # older units refuse unknown fields
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Matter:
