@@ -242,7 +242,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         view["print"] = {
             "slips": [{"kind": k, "name": SLIP_NAMES[k], "done": k in done,
                        "skipped": f"-{k}" in done, "printing": d.printing == k} for k in kinds],
-            "error": d.print_error,
+            "error": d.print_error, "back": d.printer_back,
         }  # fmt: skip
     elif screen == "rate":
         r = d.rating

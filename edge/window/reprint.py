@@ -3,17 +3,20 @@
 A print that failed (printer switched off, unplugged, out of paper mid-slip) is never silently
 lost: it is a ``print_failed`` event about the case in the event log, to the hub like any
 transition (the hub keeps it on the case's timeline), and the kiosk offers 重试打印. The
-printer is opened afresh for every job (edge.devices.printer.driver), so a printer that comes
-back is used again without a restart. The clerk can reprint (补打) any slip of the open case
+printer is opened afresh for every job (edge.devices.printer.driver) and asked every 2 s
+whether it is back; once it answers ready, printing goes on by itself (the kiosk says
+打印机已恢复). The clerk can reprint (补打) any slip of the open case
 once printed, or of the case just closed."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
 from edge.devices.errors import DeviceError
+from edge.devices.printer.driver import ReceiptPrinter
 from edge.window.parts import WindowParts
 from edge.workflow import documents
 from edge.workflow import errors as e
@@ -39,6 +42,22 @@ async def record_failure(parts: WindowParts, case: Case, kind: str, error: str) 
         await parts.store.event_log.append(body, parts.clock())
     except Exception:  # the outbox full: the kiosk still says so, the log keeps it
         log.exception("could not record the failed %s of case %s", kind, case.case_ref)
+
+
+async def printer_back(
+    printer: ReceiptPrinter, stop: threading.Event, every_s: float = 2.0, limit_s: float = 600.0
+) -> bool:
+    """Wait until the printer answers as ready again (switched back on, plugged in, paper
+    loaded), asking it afresh every ``every_s``; False if stopped or past ``limit_s`` (the
+    kiosk's 重试打印 stays offered)."""
+    waited = 0.0
+    while waited < limit_s and not stop.is_set():
+        await asyncio.sleep(every_s)
+        waited += every_s
+        now = await asyncio.to_thread(printer.status)
+        if now.present and now.ok and now.paper != "out":
+            return True
+    return False
 
 
 class ReprintActions:

@@ -55,13 +55,15 @@
         s.done ? "（已打印）" : s.skipped ? "（已跳过）" : s.printing ? "（打印中）" : "（待打印）"));
       const out = [el("h1", {}, "打印"), el("ul", { class: "slips card" }, items)];
       if (p.error) {
-        out.push(el("div", { class: "notice", id: "print-error" }, p.error));
+        out.push(el("div", { class: "notice", id: "print-error" }, p.error,
+          el("br"), "打印机恢复后将自动继续打印，也可以点“重试打印”。"));
         const acts = [el("button", { class: "primary", id: "btn-print-retry", onclick: () => act("print_retry") }, "重试打印")];
         if (p.slips.some((s) => s.kind === "photo" && !s.done && !s.skipped)) {
           acts.push(el("button", { id: "btn-skip-photo", onclick: () => act("print_skip_photo") }, "跳过证件照"));
         }
         out.push(el("div", { class: "actions" }, acts));
       } else {
+        if (p.back) out.push(el("div", { class: "notice ok", id: "printer-back" }, "打印机已恢复，继续打印。"));
         out.push(el("p", { class: "lead muted" }, "正在打印，请稍候……"));
       }
       return out;

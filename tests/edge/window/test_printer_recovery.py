@@ -1,7 +1,8 @@
 """A printer that drops the connection mid-slip (switched off, unplugged): the slip is not
-taken for printed, the failure is on the case's record (a ``print_failed`` event), the retry
-reaches the printer again on a new connection, and the clerk can reprint (补打) the slip of the
-case just closed. The virtual ESC/POS printer over TCP, decoded."""
+taken for printed, the failure is on the case's record (a ``print_failed`` event), printing
+reaches the printer by itself once it answers again (a new connection), and the clerk can
+reprint (补打) the slip of the case just closed. A printer out of paper is waited for until
+paper is loaded. The virtual ESC/POS printer over TCP, decoded."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_a_slip_cut_off_mid_print_is_recorded_retried_and_reprinted(tmp_path):
                 assert w.case is not None
                 assert w.case.state.value == "approved"  # not taken for printed
                 assert "受理回执打印失败" in (w.draft.print_error or "")
-                await w.act("print_retry", {})  # the printer is back: a new connection
+                # the printer answers again: printing goes on by itself, on a new connection
                 await desk.until(lambda: _closed(w), "printing and the rating", timeout=20)
                 await w.act("reprint", {"kind": "receipt"})
                 with pytest.raises(WrongState):
@@ -64,3 +65,32 @@ def test_a_slip_cut_off_mid_print_is_recorded_retried_and_reprinted(tmp_path):
     assert len(failed) == 1
     assert failed[0]["data"]["slip"] == "receipt"
     assert failed[0]["data"]["clerk"] is not None
+
+
+def test_a_printer_out_of_paper_is_waited_for_and_printing_goes_on_once_loaded(tmp_path):
+    with VirtualPrinter() as vp:
+        desk = build_desk(tmp_path, ratings=(5,), printer=_printer(vp))
+        w = desk.window
+        vp.paper = "out"
+
+        async def scenario():
+            await w.start()
+            try:
+                await _to_signature(desk)
+                await _sign(desk)
+                await w.act("route", {})
+                await desk.until(lambda: w.draft.print_error, "the paper-out", timeout=20)
+                assert "缺纸" in (w.draft.print_error or "") or "paper" in (
+                    w.draft.print_error or ""
+                )
+                await asyncio.sleep(2.5)  # still out: it waits, nothing printed
+                assert w.case is not None
+                assert w.case.state.value == "approved"
+                vp.paper = "ok"
+                await desk.until(lambda: _closed(w), "printing once paper is loaded", timeout=20)
+            finally:
+                await w.close()
+
+        asyncio.run(scenario())
+    assert len(vp.slips) == 1
+    assert [s.value for s in desk.store.states] == TO_SIGN + TO_CLOSE
