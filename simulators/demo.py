@@ -25,6 +25,7 @@ from mqttio import BrokerUrl
 from protocol.signing import public_key_to_text
 from provisioning import credentials
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port, mosquitto_binary
+from simulators.demo_window import kiosk_options, seed_registry
 from simulators.fleet import Fleet, SimulatedUnit
 from simulators.registry import fleet_identities
 from simulators.summary import DeliverySummary, compare
@@ -92,10 +93,11 @@ async def _run(
         with Session(engine) as session:
             register_units(session, units=[(u.unit_id, u.name, u.division) for u in identities])
             token = add_account(session, name="demo-operator", role=Role.OPERATOR)
-            kiosk_clerks = _kiosk_clerks(
-                session, app, identities[0].unit_id if identities else None
-            )
+            kiosk_unit = identities[0].unit_id if identities else None
+            kiosk_clerks = _kiosk_clerks(session, app, kiosk_unit)
+            kiosk_clerks += seed_registry(session) if kiosk_unit else []
             session.commit()
+        kiosk, kiosk_notes = kiosk_options(root, kiosk_unit) if kiosk_unit else (None, [])
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         )
@@ -114,7 +116,8 @@ async def _run(
             health_interval_s=5.0,
             hub_url=f"http://127.0.0.1:{port}",
             hub_key=public_key_to_text(app.state.signing_key.public_key()),
-            kiosk_unit=identities[0].unit_id if identities else None,
+            kiosk_unit=kiosk_unit,
+            kiosk=kiosk,
         )
         fleet.start()
         stack.push_async_callback(fleet.close)
@@ -123,8 +126,10 @@ async def _run(
         kept = "" if keep else " (temporary: removed on exit; --data-dir keeps it)"
         typer.echo(f"data: {root}{kept}", err=True)
         typer.echo(f"operator token (for `bianmin rollout ...`): {token}", err=True)
-        for line in kiosk_clerks:
+        for line in [*kiosk_clerks, *kiosk_notes]:
             typer.echo(line, err=True)
+        if kiosk_unit:  # the virtual printer's slips of the real window, as PNG files
+            typer.echo(f"kiosk slips: {root / 'units' / kiosk_unit / 'slips'}/", err=True)
         typer.echo(f"dashboard: http://127.0.0.1:{port}/")
 
         await _wait(duration)

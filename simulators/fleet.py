@@ -10,6 +10,7 @@ import resource
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -32,6 +33,21 @@ class SimulatedUnit:
     matters: Sequence[str] = ()
 
 
+@dataclass(frozen=True)
+class KioskOptions:
+    """The real window among the simulated units: face verification when the models are built
+    (a camera file to show photos to), the village's name, a rating keypad like a person."""
+
+    face: bool = False
+    camera: str | None = None
+    window_name: str = "便民服务站"
+    human_rating: bool = True
+
+    def settings(self) -> dict[str, Any]:
+        return {"kiosk_port": 0, "face": self.face, "camera": self.camera,
+                "window_name": self.window_name, "human_rating": self.human_rating}  # fmt: skip
+
+
 class Fleet:
     def __init__(
         self,
@@ -45,6 +61,7 @@ class Fleet:
         hub_url: str | None = None,
         hub_key: str | None = None,
         kiosk_unit: str | None = None,
+        kiosk: KioskOptions | None = None,
     ) -> None:
         self.units = list(units)
         self.broker = broker
@@ -58,6 +75,7 @@ class Fleet:
         # one unit may run a real window (workflow + kiosk page on a free port) among the
         # simulated ones; without face models, so the demo stays cheap
         self.kiosk_unit = kiosk_unit
+        self.kiosk = kiosk or KioskOptions()
         self.agents: list[Agent] = []
         self._http: httpx.AsyncClient | None = None
 
@@ -76,8 +94,7 @@ class Fleet:
                 durable=False,  # thousands of units on one disk; still safe against kill -9
                 hub_url=self.hub_url,
                 hub_public_key=self.hub_key,
-                kiosk_port=0 if unit.unit_id == self.kiosk_unit else None,
-                face=False,
+                **(self.kiosk.settings() if unit.unit_id == self.kiosk_unit else {"face": False}),
             )
             agent = build_agent(
                 settings,

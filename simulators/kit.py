@@ -26,6 +26,8 @@ from simulators.devices.rating import SimulatedRatingDevice
 from simulators.printer import VirtualPrinter
 
 DEFAULT_PROFILE = "pi4-cm3-80mm"
+# mostly satisfied, now and then not (which the kiosk then asks the reason for)
+HUMAN_RATINGS = (5, 4, 5, 5, 3, 5, 4, 2)
 
 
 def healthy_devices() -> dict[str, DeviceStatus]:
@@ -75,9 +77,14 @@ class SimulatedKit:
         )
         return Devices(
             pad=SimulatedSignaturePad(profile.pad, signer="王小明", speed=2.0),
-            rating=SimulatedRatingDevice(profile.rating, choices=(5,), delay_s=1.0),
+            rating=self._rating(profile),
             printer=EscposPrinter(spec),
         )
+
+    def _rating(self, profile: HardwareProfile) -> SimulatedRatingDevice:
+        if self.settings.human_rating:  # the demo's window: a resident taking their time
+            return SimulatedRatingDevice(profile.rating, choices=HUMAN_RATINGS, delay_s=(4, 9))
+        return SimulatedRatingDevice(profile.rating, choices=(5,), delay_s=1.0)
 
     def camera(self, profile: HardwareProfile) -> CameraDevice | None:
         source = self.settings.camera or "synthetic"

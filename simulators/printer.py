@@ -16,6 +16,7 @@ import argparse
 import logging
 import socket
 import socketserver
+import struct
 import threading
 import time
 from collections.abc import Iterable
@@ -73,6 +74,9 @@ class VirtualPrinter:
         self.paper: PaperState = "ok"
         self.online = True
         self.cover_open = False
+        # drop the next connection once it has sent this many bytes (power cut, cable pulled)
+        self.drop_after: int | None = None
+        self.dropped = 0
         self.slips: list[Slip] = []
         self.errors: list[str] = []
         self.status_queries = 0
@@ -162,6 +166,7 @@ class _Handler(socketserver.BaseRequestHandler):
         sock: socket.socket = self.request
         parser, head = Parser(), Head(vp.dots, vp.charset)
         vp.connections += 1
+        received = 0
         while True:
             try:
                 data = sock.recv(65536)
@@ -170,6 +175,12 @@ class _Handler(socketserver.BaseRequestHandler):
                 break
             if not data:
                 break
+            received += len(data)
+            if vp.drop_after is not None and received > vp.drop_after:
+                vp.drop_after, vp.dropped = None, vp.dropped + 1
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()  # a reset, mid-slip: nothing of this job is printed
+                return
             items = parser.feed(data)
             for item in items:
                 head.execute(item)

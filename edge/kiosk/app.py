@@ -28,7 +28,8 @@ from edge.workflow.errors import WorkflowError
 log = logging.getLogger("bianmin.edge.kiosk")
 STATIC = {
     "kiosk.js": "text/javascript", "identify.js": "text/javascript",
-    "screens.js": "text/javascript", "clerk.js": "text/javascript", "kiosk.css": "text/css",
+    "screens.js": "text/javascript", "clerk.js": "text/javascript",
+    "recovery.js": "text/javascript", "kiosk.css": "text/css",
 }  # fmt: skip
 MAX_BODY = 16 * 1024
 

@@ -36,11 +36,26 @@ SCREENS = {
 TO_LABELS = {"town": "镇（街道）", "department": "县直部门"}
 
 
-def _device(name: str, s: DeviceStatus) -> dict[str, Any]:
-    paper = PAPER_LABELS.get(s.paper or "")
+def device_state(name: str, s: DeviceStatus, face: bool) -> tuple[str, str]:
+    """What the device bar says, truthfully: absent, error, paper, disabled (a camera on a
+    unit without face verification) or ok; and the Chinese text."""
+    if not s.present:
+        return "absent", "未连接"
+    if s.paper in ("out", "near_end"):
+        return "paper", PAPER_LABELS[s.paper]
+    if not s.ok:
+        return "error", "故障" + (f"（{s.detail}）" if s.detail else "")
+    if name == "camera" and not face:
+        return "disabled", "人脸核验未启用"
+    return "ok", "正常"
+
+
+def _device(name: str, s: DeviceStatus, face: bool) -> dict[str, Any]:
+    state, text = device_state(name, s, face)
     return {
         "name": name, "label": DEVICE_LABELS.get(name, name), "present": s.present, "ok": s.ok,
-        "detail": s.detail, "paper": s.paper, "paper_label": paper,
+        "detail": s.detail, "paper": s.paper, "paper_label": PAPER_LABELS.get(s.paper or ""),
+        "state": state, "text": text,
     }  # fmt: skip
 
 
@@ -84,6 +99,15 @@ def _matters(matters: list[Matter]) -> list[dict[str, Any]]:
     return list(areas.values())
 
 
+def explain(ground: str | None, note: str | None) -> str | None:
+    """A material's waiver ground and the catalog's note as one line, the ground said once
+    (a note often begins with it: 无法律法规依据，不再要求提供)."""
+    if not ground or not note:
+        return ground or note
+    bare = ground.split("（")[0]
+    return note if note.startswith(bare) else f"{ground}：{note}"
+
+
 def _materials(w: Window, case: Case) -> dict[str, Any]:
     assert case.applicant is not None
     matter = w.matter_of(case)
@@ -100,6 +124,7 @@ def _materials(w: Window, case: Case) -> dict[str, Any]:
                 "status": ln.status.value,
                 "ground": ln.ground_label,
                 "note": ln.note,
+                "explain": explain(ln.ground_label, ln.note),
                 "critical": ln.critical,
                 "deferrable": ln.deferrable,
                 "showable": ln.showable,
@@ -143,16 +168,22 @@ def _clerk(w: Window) -> dict[str, Any]:
     return doc
 
 
+def face_available(w: Window) -> bool:
+    """Face verification is offered only when this unit has both the models and a camera."""
+    return w.p.face is not None and w.p.camera is not None
+
+
 def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
     cfg = w.p.config()
     clerk = _clerk(w)
+    face = face_available(w)
     view: dict[str, Any] = {
         "unit": w.p.unit,
         "window": w.p.info.window.name,
         "config": {"version": cfg.version, "matters": len(cfg.catalog.matters)} if cfg else None,
-        "devices": [_device(n, devices[n]) for n in DEVICE_LABELS if n in devices],
+        "devices": [_device(n, devices[n], face) for n in DEVICE_LABELS if n in devices],
         "message": w.message,
-        "face_available": w.p.face is not None,
+        "face_available": face,
         "clerk": clerk,
         "no_roster": NO_ROSTER if cfg is not None and not clerk["roster"] else None,
     }  # fmt: skip
@@ -164,8 +195,10 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         view["screen"] = "done" if w.last_closed else "home"
         if w.last_closed:
             view["case"] = summary(w.last_closed)
+            view["reprint"] = _reprint(w)
         return view
     view["case"] = summary(case)
+    view["reprint"] = _reprint(w)
     screen = SCREENS[case.state]
     view["screen"] = screen
     d = w.draft
@@ -209,7 +242,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         view["print"] = {
             "slips": [{"kind": k, "name": SLIP_NAMES[k], "done": k in done,
                        "skipped": f"-{k}" in done, "printing": d.printing == k} for k in kinds],
-            "error": d.print_error,
+            "error": d.print_error, "back": d.printer_back,
         }  # fmt: skip
     elif screen == "rate":
         r = d.rating
@@ -219,6 +252,12 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
             "reasons": list(REASONS), "levels": RATING_LABELS,
         }  # fmt: skip
     return view
+
+
+def _reprint(w: Window) -> list[dict[str, str]]:
+    """The slips the clerk may print again (补打), once they have been printed."""
+    found = w.reprintable()
+    return [{"kind": k, "name": SLIP_NAMES[k]} for k in found[1]] if found else []
 
 
 def _ink(w: Window) -> dict[str, Any]:

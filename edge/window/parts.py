@@ -55,6 +55,7 @@ class Draft:
     registry: frozenset[str] | None = None
     registry_state: str = ""  # "", "pending", "answered", "unreachable"
     print_error: str | None = None
+    printer_back: bool = False  # printing went on by itself after the printer came back
     printing: str | None = None
     rating: RatingResult | None = None
     rating_waiting: bool = False

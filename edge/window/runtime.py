@@ -36,6 +36,7 @@ from edge.window.signatures import SignatureArchive, archive_key
 from edge.window.store import CaseStore
 from edge.window.switch import Hardware
 from edge.window.tracking import status_base
+from edge.window.village import window_name
 from edge.window.window import Window
 from edge.workflow.documents import WindowInfo
 from firmware_config.schema import HardwareProfile
@@ -150,7 +151,7 @@ class WindowRuntime:
         self._built = profile
         token = s.hub_token.get_secret_value() if s.hub_token else None
         info = WindowInfo(
-            SlipWindow(s.window_name, s.window_phone, s.window_hours),
+            SlipWindow(window_name(s.unit_id, s.window_name), s.window_phone, s.window_hours),
             **({"track_base": status_base(s.hub_url)} if s.hub_url else {}),
         )
         parts = WindowParts(

@@ -19,6 +19,7 @@ from edge.face.errors import FaceError
 from edge.face.service import Consent
 from edge.window import face_steps
 from edge.window.parts import Draft, Offer, WindowParts
+from edge.window.reprint import printer_back, record_failure
 from edge.window.signatures import Purpose
 from edge.workflow import documents
 from edge.workflow import errors as e
@@ -253,6 +254,11 @@ class DeviceSteps:
                 text = exc.message_zh if isinstance(exc, e.WorkflowError) else str(exc)
                 self.draft.print_error = f"{documents.SLIP_NAMES[kind]}打印失败：{text}"
                 self.draft.printing = None
+                await record_failure(self.p, case, kind, text)  # never silently lost
+                if isinstance(exc, DeviceError) and await printer_back(printer, self.draft.stop):
+                    self.draft.print_error = None  # the printer is back: print on by itself
+                    self.draft.printer_back = True
+                    return await self.print_slips()
                 return
             done.append(kind)
             await self.p.store.save_progress(progress)

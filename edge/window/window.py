@@ -26,6 +26,8 @@ from edge.config.applier import RunningConfig
 from edge.window.clerks import NO_ROSTER, ClerkDesk
 from edge.window.identify import IdentifyActions
 from edge.window.parts import Draft, WindowParts
+from edge.window.recovery import RecoveryActions
+from edge.window.reprint import ReprintActions
 from edge.window.steps import DeviceSteps
 from edge.window.switch import Hardware, HardwareSwitch
 from edge.window.task import StepTask
@@ -61,7 +63,7 @@ S = CaseState
 WITHOUT_CLERK = frozenset({"sign_in", "sign_out", "next"})
 
 
-class Window(IdentifyActions):
+class Window(IdentifyActions, RecoveryActions, ReprintActions):
     """One window's open case, and what the clerk (``ACTIONS``) and its devices do to it."""
 
     def __init__(self, parts: WindowParts) -> None:
@@ -224,6 +226,8 @@ class Window(IdentifyActions):
 
     async def _do_consent(self, args: dict[str, Any]) -> None:
         face = bool(args.get("face"))
+        if face and (self.p.face is None or self.p.camera is None):
+            raise e.DeviceProblem("本终端未启用人脸核验，请核验身份证原件")
         if self.case is None or self.case.agent is None:
             await self._commit(GiveConsent(face=face))
             return
@@ -265,6 +269,7 @@ class Window(IdentifyActions):
     async def _do_print_retry(self, args: dict[str, Any]) -> None:
         if self.case is not None and self.case.state in (S.APPROVED, S.FORWARDED, S.NOT_ACCEPTED):
             self.draft.print_error = None
+            self._forget_status()  # the device bar shows the printer as it is now
             self._start(self.steps.print_slips)
 
     async def _do_print_skip_photo(self, args: dict[str, Any]) -> None:
@@ -284,8 +289,11 @@ class Window(IdentifyActions):
         await self._commit(Close())
 
     async def _do_cancel(self, args: dict[str, Any]) -> None:
+        reason = str(args.get("reason", "")).strip()
+        if not reason:
+            raise e.ReasonRequired("请选择取消办件的原因")
         await self._stop_task()
-        await self._commit(Cancel(str(args.get("reason", "工作人员取消"))))
+        await self._commit(Cancel(reason))
 
     async def _do_next(self, args: dict[str, Any]) -> None:
         self.last_closed = None
@@ -357,6 +365,10 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
         "print_skip_photo": Window._do_print_skip_photo,
         "rate_reason": Window._do_rate_reason,
         "cancel": Window._do_cancel,
+        "back": Window._do_back,
+        "edit_number": Window._do_edit_number,
+        "refuse_sign": Window._do_refuse_sign,
+        "reprint": Window._do_reprint,
         "next": Window._do_next,
     }
 )

@@ -192,5 +192,10 @@ def _notice(case: Case, info: WindowInfo, matter: Matter | None) -> Document:
             case=_slip(case, info),
             missing=missing,
             department=matter.department if matter else None,
+            **(
+                {"reason": f"申请人未签名确认（{case.refusal}），本次不予受理。"}
+                if case.refusal
+                else {}
+            ),
         )
     )

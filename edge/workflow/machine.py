@@ -8,6 +8,8 @@ commands.
       -> rated -> closed
     materials_checked -> not_accepted (一次性告知) -> printed (一次性告知书) -> rated -> closed
     any state before acceptance -> closed (cancelled)
+    a step back before acceptance; accepted -> not_accepted when the applicant will not sign
+    (edge.workflow.recovery)
 
 A case is opened by a signed-in clerk or agent, and every transition names who acted
 (``clerk``, a roster id); an agent's case (代办) also names the agent (``agent``) on every
@@ -36,6 +38,7 @@ from edge.workflow.materials import needs_photo
 from edge.workflow.model import (
     Accept,
     Applicant,
+    Back,
     Cancel,
     Case,
     CheckMaterials,
@@ -47,10 +50,12 @@ from edge.workflow.model import (
     Open,
     Printed,
     Rate,
+    RefuseSign,
     Route,
     SelectMatter,
     Sign,
 )
+from edge.workflow.recovery import CAN_GO_BACK, SIGNING, back, refuse_sign
 from protocol.case import CaseState, IdMethod, Outcome
 from protocol.catalog import Approval
 from protocol.clerks import ClerkRole
@@ -78,6 +83,8 @@ ALLOWED: dict[type, frozenset[CaseState]] = {
     Rate: frozenset({S.PRINTED, S.NOT_ACCEPTED}),
     Close: frozenset({S.RATED}),
     Cancel: BEFORE_ACCEPTANCE,
+    Back: CAN_GO_BACK,
+    RefuseSign: SIGNING,
 }
 STATE_LABELS: dict[CaseState, str] = {
     S.OPENED: "已开始", S.CONSENTED: "已告知", S.IDENTIFIED: "已核验身份",
@@ -257,5 +264,5 @@ def _cancel(case: Case, cmd: Cancel, ctx: Context) -> Changes:
 _HANDLERS: dict[type, Callable[[Case, Any, Context], Changes]] = {
     GiveConsent: _consent, Identify: _identify, SelectMatter: _select, CheckMaterials: check,
     Accept: accept, Decline: decline, Sign: _sign, Route: _route, Printed: _printed,
-    Rate: _rate, Close: _close, Cancel: _cancel,
+    Rate: _rate, Close: _close, Cancel: _cancel, Back: back, RefuseSign: refuse_sign,
 }  # fmt: skip

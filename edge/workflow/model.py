@@ -117,6 +117,7 @@ class Case(_Model):
     rating_label: str | None = None
     rating_reason: str | None = None
     outcome: Outcome | None = None
+    refusal: str | None = None  # why the applicant would not sign (not accepted after all)
 
     @property
     def closed(self) -> bool:
@@ -219,7 +220,21 @@ class Cancel:
     reason: str
 
 
+@dataclass(frozen=True)
+class Back:
+    """One step back before acceptance (a wrong applicant, a wrong matter): a transition into
+    the earlier state, recorded like any other; nothing already recorded is erased."""
+
+
+@dataclass(frozen=True)
+class RefuseSign:
+    """The applicant will not sign: the case is not accepted after all, with the reason, and
+    the 一次性告知书 (what was still missing, if anything) is printed."""
+
+    reason: str
+
+
 Command = (
     Open | GiveConsent | Identify | SelectMatter | CheckMaterials | Accept | Decline | Sign
-    | Route | Printed | Rate | Close | Cancel
+    | Route | Printed | Rate | Close | Cancel | Back | RefuseSign
 )  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 class AlertKind(StrEnum):
     UNIT_OFFLINE = "unit_offline"
     PAPER_OUT = "paper_out"
+    PRINTER_DOWN = "printer_down"  # missing or in error (switched off, unplugged, jammed)
     OUTBOX_NEAR_FULL = "outbox_near_full"
     CLOCK_DRIFT = "clock_drift"
     ROLLOUT_PAUSED = "rollout_paused"
@@ -21,6 +22,7 @@ class AlertKind(StrEnum):
 ALERT_LABELS: dict[AlertKind, str] = {
     AlertKind.UNIT_OFFLINE: "终端离线",
     AlertKind.PAPER_OUT: "打印机缺纸",
+    AlertKind.PRINTER_DOWN: "打印机故障",
     AlertKind.OUTBOX_NEAR_FULL: "待上报数据将满",
     AlertKind.CLOCK_DRIFT: "终端时钟偏差",
     AlertKind.ROLLOUT_PAUSED: "配置下发因失败暂停",
@@ -64,6 +66,11 @@ def unit_conditions(units: Iterable[Any], now: datetime, t: Thresholds) -> list[
         printer = (health.get("devices") or {}).get("printer")
         if isinstance(printer, dict) and printer.get("paper") == "out":
             out.append(Condition(AlertKind.PAPER_OUT, u.id, seen))
+        elif isinstance(printer, dict) and (
+            printer.get("present") is False or printer.get("ok") is False
+        ):
+            said = str(printer.get("detail") or "")[:200]
+            out.append(Condition(AlertKind.PRINTER_DOWN, u.id, seen, {"detail": said}))
         outbox = health.get("outbox") or {}
         if isinstance(outbox, dict) and outbox.get("alarm"):
             detail = {k: outbox.get(k) for k in ("depth", "bytes", "limit_bytes")}

@@ -77,6 +77,7 @@ class ActionKind(StrEnum):
 # unit-side states beyond the window's own (recorded by a unit, maybe not the case's own)
 SUPPLIED_STATE = "supplied"  # 补齐 at a window: data {"materials": [...]}
 NOTICE_STATE = "notice_delivered"  # a back-office result handed to the applicant
+PRINT_FAILED_STATE = "print_failed"  # a slip did not reach the paper: data {"slip", "error"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +177,8 @@ def _day(data: Mapping[str, Any], key: str) -> date | None:
 def _apply_event(f: _Fold, ev: UnitEvent) -> None:
     r, d, state = f.fields, ev.data, ev.state
     f.at(state, ev.ts)
-    if state == NOTICE_STATE:
-        return  # a handover at a window changes nothing but the timeline
+    if state in (NOTICE_STATE, PRINT_FAILED_STATE):
+        return  # a handover, a slip that did not print: nothing changes but the timeline
     if ev.unit != r["unit"]:
         return  # only the opening window moves the case through the window's states
     r["window_state"] = state
@@ -217,6 +218,10 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
         r["status"] = Status.NOT_ACCEPTED.value
         r["missing"] = _texts(d, "missing") or r["missing"]
         r["ended_at"] = ev.ts
+        if d.get("refused_to_sign") is True:  # accepted, then the applicant would not sign
+            r["result"] = _text(d, "reason", 500)
+            r.update(accepted_on=None, legal_due=None, promised_due=None, supply_by=None,
+                     owed=[], deficiency=Deficiency.NONE.value)  # fmt: skip
     elif state == S.SIGNED:
         r["signature_sha256"] = _text(d, "signature_sha256", 64)
     elif state == S.APPROVED:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import random
 import time
 from collections.abc import Coroutine, Iterable, Iterator
 from typing import Any, Literal
@@ -82,7 +83,7 @@ class SimulatedRatingDevice(EvdevRatingDevice):
         spec: RatingSpec | None = None,
         *,
         choices: Iterable[int | None] = (5,),
-        delay_s: float = 1.0,
+        delay_s: float | tuple[float, float] = 1.0,  # a range: a person's time, drawn each case
         transport: Literal["pipe", "memory"] = "pipe",
         hold_s: float = 0.09,
         bounce: bool = False,
@@ -115,7 +116,9 @@ class SimulatedRatingDevice(EvdevRatingDevice):
         await self.start()
         level = next(self._choices)
         if level is not None:
-            self._spawn(self._press_later(level, self.delay_s))
+            d = self.delay_s
+            delay = random.uniform(*d) if isinstance(d, tuple) else d
+            self._spawn(self._press_later(level, delay))
         return await super().collect(timeout_s)
 
     async def _press_later(self, level: int, delay_s: float) -> None:

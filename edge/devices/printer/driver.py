@@ -102,8 +102,10 @@ class EscposPrinter:
         with self._lock:
             conn = self._connect()
             try:
+                answers = False
                 if check_paper and self.readable:
                     now = self._query(conn)
+                    answers = now.present
                     # Refuse only on a definite answer: some cheap firmwares never answer
                     # DLE EOT, and they must still print.
                     if now.present and now.paper == "out":
@@ -116,6 +118,10 @@ class EscposPrinter:
                         )
                 for i in range(0, len(data), CHUNK):
                     conn._raw(data[i : i + CHUNK])
+                if answers and not self._query(conn).present:
+                    # the printer answered before the slip and not after it: the link went
+                    # down mid-slip (switched off, unplugged), so the slip is not on paper
+                    raise PrintFailed(f"{self.where}: connection lost during the slip")
             except Exception as exc:
                 raise _device_error(exc, f"printer {self.where}") from exc
             finally:

@@ -143,9 +143,14 @@ def receipt_document(r: AcceptanceReceipt) -> Document:
     blocks = _head(c, "受理回执")
     blocks += [
         Field("办理方式", r.route),
-        Field("承诺时限", f"{r.promised_days}个工作日（法定{r.legal_days}个工作日）"),
-        Field("预计办结", fmt_date(r.due)),
     ]
+    if r.promised_days == 0:  # an instant matter: never "0个工作日"
+        blocks.append(Field("承诺时限", "当场办结"))
+    else:
+        blocks += [
+            Field("承诺时限", f"{r.promised_days}个工作日（法定{r.legal_days}个工作日）"),
+            Field("预计办结", fmt_date(r.due)),
+        ]
     if r.materials:
         blocks += [Rule("."), Text("已收材料：", bold=True), *_numbered(r.materials)]
     if r.waived:
@@ -158,7 +163,12 @@ def deficiency_document(d: DeficiencyNotice) -> Document:
     c = d.case
     blocks = _head(c, "容缺受理单")
     blocks += [
-        Field("承诺时限", f"{d.promised_days}个工作日（自材料补齐之日起计算）"),
+        Field(
+            "承诺时限",
+            "材料补齐后当场办结"
+            if d.promised_days == 0
+            else f"{d.promised_days}个工作日（自材料补齐之日起计算）",
+        ),
         Rule("."),
         Text("您的申请已容缺受理，请补齐以下材料：", bold=True),
     ]
@@ -166,7 +176,7 @@ def deficiency_document(d: DeficiencyNotice) -> Document:
         blocks.append(Item(f"{i}. ", f"{m.name}（{m.note}）" if m.note else m.name))
     blocks += [
         Field("补齐期限", f"{fmt_date(d.supply_by)}前（{d.supply_days}个工作日内）", bold=True),
-        Text("补交方式（任选其一）：", bold=True),
+        Text("补交方式（任选其一）：" if len(d.methods) > 1 else "补交方式：", bold=True),
     ]
     blocks += [Item("· ", f"{m.how}：{m.detail}") for m in d.methods]
     blocks.append(Text(d.consequence))
@@ -185,7 +195,9 @@ def completion_document(n: CompletionNotice) -> Document:
     ]
     if n.result_detail:
         blocks.append(Text(n.result_detail))
-    if n.promised_days is not None and n.elapsed_days is not None:
+    if n.promised_days == 0:
+        blocks.append(Field("办理用时", "当场办结"))
+    elif n.promised_days is not None and n.elapsed_days is not None:
         blocks.append(
             Field("办理用时", f"{n.elapsed_days}个工作日（承诺{n.promised_days}个工作日）")
         )
@@ -203,12 +215,16 @@ def notice_document(n: OneTimeNotice) -> Document:
         Field("办理窗口", c.window.name),
         Rule("."),
         Text(n.reason, bold=True),
-        Text("请备齐以下全部材料后再来办理：", bold=True),
     ]
+    if not n.missing:  # complete materials, not accepted for another reason (no signature)
+        blocks.append(Text("本事项申请材料已齐全，申请人签名确认后即可重新申请，无须补充材料。"))
+    else:
+        blocks.append(Text("请备齐以下全部材料后再来办理：", bold=True))
     for i, m in enumerate(n.missing, 1):
         blocks.append(Item(f"{i}. ", m.name))
         if m.note:
             blocks.append(Item("   ", f"获取途径：{m.note}"))
-    blocks.append(Text("以上为本事项尚缺的全部材料，一次告知；备齐后不再要求补充其他材料。"))
+    if n.missing:
+        blocks.append(Text("以上为本事项尚缺的全部材料，一次告知；备齐后不再要求补充其他材料。"))
     blocks += _foot(c, "扫码查看所需材料", "携带本告知书办理，可凭受理编号查询。")
     return Document(f"一次性告知书 {c.case_ref}", tuple(blocks))

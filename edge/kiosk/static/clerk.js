@@ -43,7 +43,7 @@
       if (v.no_roster) {
         return [el("h1", {}, "暂不能办件"), el("div", { class: "notice", id: "no-roster" }, v.no_roster)];
       }
-      const out = [el("h1", {}, "便民服务窗口"),
+      const out = [el("h1", {}, v.window || "便民服务窗口"),
         el("p", { class: "lead" }, "本窗口可办理 " + v.config.matters + " 项便民服务事项。"),
         el("div", { class: "actions" },
           el("button", { class: "primary big", id: "btn-open", onclick: () => act("open") },

@@ -25,12 +25,20 @@
         if (agent) attrs["data-needs-ink"] = true;
         return el("button", attrs, face ? "同意人脸核验" : "不同意，使用身份证核验");
       };
+      if (!v.face_available) {
+        // no face verification on this unit: nothing to consent to, the ID card it is
+        const card = el("button", { class: "primary big", id: "btn-consent-card", onclick: () => act("consent", { face: false }) }, "使用身份证核验");
+        if (agent) card.setAttribute("data-needs-ink", "");
+        out.push(el("div", { class: "card", id: "no-face" },
+          el("p", { class: "lead" }, "本终端未启用人脸核验，请工作人员核验申请人的身份证原件。")),
+          el("div", { class: "actions bar" }, card, K.cancelButton()));
+        return out;
+      }
       out.push(el("div", { class: "card" },
           el("h2", {}, "人脸核验告知（须申请人单独同意）"),
           el("p", {}, "人脸核验仅用于本次办件核实申请人身份：与本人登记的人脸比对，或在本终端已登记人脸的居民中查找后由工作人员确认。人脸图像只在本终端内处理，比对后立即删除，不上传、不保存；县中心只收到核验结果。"),
           el("p", {}, "申请人也可以不使用人脸核验，改由工作人员核验身份证原件，两种方式效力相同，不影响办理。不满十四周岁的申请人请使用身份证核验。")),
-        el("div", { class: "actions" }, consent(true), consent(false)),
-        el("div", { class: "actions end" }, K.cancelButton()));
+        el("div", { class: "actions bar" }, consent(true), consent(false), K.cancelButton()));
       return out;
     },
     identify(v) {
@@ -41,10 +49,10 @@
         return [el("h1", {}, "核验身份证"),
           el("p", { class: "lead" }, "请工作人员核对申请人身份证原件与本人一致。"),
           el("div", { class: "idnum", id: "id-masked" }, id.id_masked || ""),
-          el("div", { class: "actions" },
-            el("button", { class: "primary big", id: "btn-card-ok", onclick: () => act("card_checked", { method: "id_card" }) }, "已核验身份证原件"),
-            el("button", { class: "secondary big", id: "btn-clerk-check", onclick: () => act("card_checked", { method: "clerk_check" }) }, "无证件，工作人员人工核验")),
-          el("div", { class: "actions end" }, K.cancelButton())];
+          el("div", { class: "actions bar" },
+            el("button", { class: "primary", id: "btn-card-ok", onclick: () => act("card_checked", { method: "id_card" }) }, "已核验身份证原件"),
+            el("button", { class: "secondary", id: "btn-clerk-check", onclick: () => act("card_checked", { method: "clerk_check" }) }, "无证件，人工核验"),
+            editNumber(), K.cancelButton())];
       }
       return numberScreen(v);
     },
@@ -58,10 +66,16 @@
     if (v.identify.face_consent && v.face_available) {
       side.push(el("button", { class: "secondary", id: "btn-face-search", onclick: () => act("face_search") }, "刷脸查找（无需输入号码）"));
     }
-    side.push(K.cancelButton());
+    const face = v.identify.face_consent && v.face_available;
     return [el("h1", {}, "输入身份证号码"),
-      el("p", { class: "lead" }, v.identify.face_consent ? "输入号码后进行人脸核验，或刷脸查找已登记的居民。" : "请工作人员核对身份证原件，并输入号码。"),
-      shown, el("div", { class: "row keyrow" }, pad, el("div", { class: "side" }, side))];
+      el("p", { class: "lead" }, face ? "输入号码后进行人脸核验，或刷脸查找已登记的居民。" : "请工作人员核对身份证原件，并输入号码。"),
+      shown, el("div", { class: "row keyrow" }, pad, el("div", { class: "side" }, side)),
+      el("div", { class: "actions bar" }, v.case && v.case.agent ? null : K.backButton(), K.cancelButton())];
+  }
+
+  // 修改: the number typed was wrong; nothing was recorded yet
+  function editNumber() {
+    return el("button", { id: "btn-edit-number", onclick: () => { local.number = ""; act("edit_number"); } }, "修改号码");
   }
 
   const WHY = { no_motion: "未检测到动作，疑似照片或静止画面", flat_face: "疑似平面照片",
@@ -94,7 +108,7 @@
       acts.push(el("button", { class: "secondary", id: "btn-use-card", onclick: () => act("use_card") }, "改用身份证核验"));
       out.push(el("div", { class: "actions" }, acts));
     }
-    out.push(el("div", { class: "actions end" }, K.cancelButton()));
+    out.push(el("div", { class: "actions bar" }, editNumber(), K.cancelButton()));
     return out;
   }
 

@@ -106,7 +106,10 @@ window.K = (function () {
     if (key !== renderedKey) {
       renderedKey = key;
       const main = $("#main");
-      main.replaceChildren(...(K.SCREENS[v.screen] || K.SCREENS.home)(v));
+      if (main.dataset.screen !== v.screen && K.closeDialog) K.closeDialog();
+      // a screen may leave out a part (null): nothing of it is drawn, not the word "null"
+      const nodes = (K.SCREENS[v.screen] || K.SCREENS.home)(v).flat().filter((n) => n !== null && n !== undefined);
+      main.replaceChildren(...nodes);
       main.dataset.screen = v.screen;
     }
     live(v);
@@ -115,10 +118,9 @@ window.K = (function () {
 
   function renderDevices(devices) {
     $("#devices").replaceChildren(...devices.map((d) => {
-      const cls = !d.ok ? "bad" : d.paper === "near_end" ? "warn" : "";
-      const text = d.label + "：" + (d.ok ? (d.paper_label || "正常") : (d.paper_label || d.detail || "异常"));
-      return el("div", { class: "dev " + cls, "data-device": d.name, title: d.detail || "" },
-        el("span", { class: "dot" }), text);
+      const cls = { error: "bad", absent: "bad", paper: d.ok ? "warn" : "bad", disabled: "off" }[d.state] || "";
+      return el("div", { class: "dev " + cls, "data-device": d.name, "data-state": d.state, title: d.detail || "" },
+        el("span", { class: "dot" }), d.label + "：" + d.text);
     }));
   }
 
@@ -141,10 +143,6 @@ window.K = (function () {
   K.extras = function (screen, v) {
     const more = window.kioskExtras;
     return more && more[screen] ? more[screen](v) : [];
-  };
-
-  K.cancelButton = function () {
-    return el("button", { id: "btn-cancel", onclick: () => K.act("cancel", { reason: "工作人员取消" }) }, "取消办件");
   };
 
   // A keypad for digits: `get`/`set` read and write the typed value, `shown` displays it.

@@ -18,23 +18,34 @@
           el("span", {}, m.name),
           el("small", {}, el("span", { class: m.instant ? "tag" : "tag blue" }, m.instant ? "即办" : m.time), m.approval))));
       return [el("h1", {}, "选择办理事项"), K.enrollBox(v), tabs, grid,
-        el("div", { class: "actions end" }, K.cancelButton())];
+        el("div", { class: "actions bar" }, K.backButton(), K.cancelButton())];
     },
     materials(v) { return materialsScreen(v); },
     sign(v) {
-      return [el("h1", {}, "申请人签名"),
+      const c = v.case;
+      const owed = c.owed || [];
+      // 容缺: what is owed and by when, on screen before the applicant signs the commitment
+      const terms = owed.length
+        ? el("div", { class: "card", id: "sign-owed" },
+          el("p", { class: "lead" }, "容缺受理承诺：申请人须于 ", el("b", { id: "sign-supply-by" }, c.supply_by || ""), " 前补齐以下材料："),
+          el("ul", { class: "owed" }, owed.map((n) => el("li", {}, n))),
+          el("p", { class: "muted" }, "逾期未补齐的，本次办件撤回。承诺办结时限自材料补齐之日起计算。"))
+        : el("p", { class: "muted", id: "sign-terms" }, c.instant ? "本事项当场办结。" : "承诺办结日期：" + (c.promised_due || ""));
+      return [el("h1", {}, owed.length ? "申请人签名承诺" : "申请人签名"),
         el("p", { class: "lead" }, "请申请人在签字板上签名，签完后由工作人员点击“确认签名”。"),
+        terms,
         el("canvas", { id: "ink", width: 900, height: 560 }),
-        el("div", { class: "actions" },
+        el("div", { class: "actions bar" },
           el("button", { id: "btn-sign-clear", onclick: () => act("sign_clear") }, "重签"),
-          el("button", { class: "primary", id: "btn-sign-ok", "data-needs-ink": true, onclick: () => act("sign_confirm") }, "确认签名"))];
+          el("button", { class: "primary", id: "btn-sign-ok", "data-needs-ink": true, onclick: () => act("sign_confirm") }, "确认签名"),
+          K.refuseSignButton(v))];
     },
     route(v) {
       const r = v.route;
       const text = r.window ? (r.instant ? "即办事项：窗口直审，当场办结" : "窗口直审：本窗口审批") : r.label;
       const label = r.window ? "审批通过" : r.label.replace("报", "提交");
       return [el("h1", {}, "审批"), el("div", { class: "card" }, el("p", { class: "lead" }, text),
-        el("p", { class: "muted" }, "承诺时限：" + (v.case.instant ? "即办" : v.case.promised_days + "个工作日") + "，预计办结：" + (v.case.promised_due || ""))),
+        el("p", { class: "muted" }, v.case.instant ? "当场办结" : "承诺时限：" + v.case.promised_days + "个工作日，预计办结：" + (v.case.promised_due || ""))),
         el("div", { class: "actions" }, el("button", { class: "primary big", id: "btn-route", onclick: () => act("route") }, label))];
     },
     print(v) {
@@ -44,13 +55,15 @@
         s.done ? "（已打印）" : s.skipped ? "（已跳过）" : s.printing ? "（打印中）" : "（待打印）"));
       const out = [el("h1", {}, "打印"), el("ul", { class: "slips card" }, items)];
       if (p.error) {
-        out.push(el("div", { class: "notice", id: "print-error" }, p.error));
+        out.push(el("div", { class: "notice", id: "print-error" }, p.error,
+          el("br"), "打印机恢复后将自动继续打印，也可以点“重试打印”。"));
         const acts = [el("button", { class: "primary", id: "btn-print-retry", onclick: () => act("print_retry") }, "重试打印")];
         if (p.slips.some((s) => s.kind === "photo" && !s.done && !s.skipped)) {
           acts.push(el("button", { id: "btn-skip-photo", onclick: () => act("print_skip_photo") }, "跳过证件照"));
         }
         out.push(el("div", { class: "actions" }, acts));
       } else {
+        if (p.back) out.push(el("div", { class: "notice ok", id: "printer-back" }, "打印机已恢复，继续打印。"));
         out.push(el("p", { class: "lead muted" }, "正在打印，请稍候……"));
       }
       return out;
@@ -67,6 +80,8 @@
       } else {
         out.push(el("p", { class: "lead", id: "rate-prompt" }, "请申请人在评价器上按键，对本次服务作出评价。"), levels);
       }
+      const more = reprintButtons(v);
+      if (more.length) out.push(el("div", { class: "actions bar" }, more));
       return out;
     },
     done(v) {
@@ -78,9 +93,16 @@
         ["评价", c.rating || "—"]].filter((r) => r[1]);
       return [el("h1", { id: "done-title" }, "办件结束"),
         el("div", { class: "card" }, el("dl", { class: "kv" }, rows.map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)]))),
-        el("div", { class: "actions" }, el("button", { class: "primary big", id: "btn-next", onclick: () => act("next") }, "下一位"))];
+        el("div", { class: "actions bar" }, el("button", { class: "primary big", id: "btn-next", onclick: () => act("next") }, "下一位"),
+          ...reprintButtons(v))];
     },
   });
+
+  // 补打: any slip of the case printed again (a printer that came back, a lost slip)
+  function reprintButtons(v) {
+    return (v.reprint || []).map((r) => el("button", { "data-reprint": r.kind,
+      onclick: () => act("reprint", { kind: r.kind }) }, "补打" + r.name));
+  }
 
   function photoChoice(m) {
     if (!m.photo) return null;
@@ -95,7 +117,7 @@
     const lines = m.lines.map((ln) => {
       const row = el("div", { class: "mat", "data-material": ln.name });
       const info = el("div", { class: "name" }, ln.name,
-        ln.note || ln.ground ? el("small", {}, [ln.ground, ln.note].filter(Boolean).join("：")) : null);
+        ln.explain ? el("small", {}, ln.explain) : null);
       row.append(info);
       if (ln.status === "waived") row.append(el("span", { class: "tag" }, "免于提交"));
       else if (ln.status === "optional") row.append(el("span", { class: "tag blue" }, "视情况提供"));
@@ -122,17 +144,22 @@
     const received = needed.filter((ln) => local.ticks[ln.name] === "received").map((ln) => ln.name);
     const shown = needed.filter((ln) => local.ticks[ln.name] === "shown").map((ln) => ln.name);
     const send = (decision) => act("materials", { received, shown, decision, photo: m.photo ? local.photo : null });
+    const time = m.time === "即办" ? "当场办结" : "承诺时限：" + m.time + "（法定" + m.legal_days + "个工作日）";
     const out = [el("h1", {}, "材料核对"),
-      el("p", { class: "muted", id: "registry-state" }, reg + "　承诺时限：" + m.time + "（法定" + m.legal_days + "个工作日）　" + m.approval),
+      el("p", { class: "muted", id: "registry-state" }, reg + "　" + time + "　" + m.approval),
       el("div", { class: "card" }, lines)];
     if (refused && m.green_channel_text) out.push(el("div", { class: "notice", id: "green-channel-refused" }, m.green_channel_text));
-    if (blocking.length) out.push(el("p", { class: "notice" }, "尚缺：" + blocking.map((l) => l.name).join("、")));
+    const names = (ls) => ls.map((l) => l.name);
     const acts = [el("button", { class: "primary", id: "btn-accept", disabled: missing.length > 0, onclick: () => send("accept") }, "受理")];
-    if (canDefer) acts.push(el("button", { class: "secondary", id: "btn-defer", onclick: () => send("defer") },
-      "容缺受理（" + m.deferred_days + "个工作日内补齐）"));
-    if (missing.length) acts.push(el("button", { id: "btn-decline", onclick: () => send("decline") }, "不予受理（一次性告知）"));
-    acts.push(K.cancelButton());
-    out.push(el("div", { class: "actions" }, acts));
+    if (canDefer) acts.push(el("button", { class: "secondary", id: "btn-defer",
+      onclick: () => K.confirmDefer(names(missing), m.deferred_days, () => send("defer")) }, "容缺受理"));
+    if (missing.length) acts.push(el("button", { id: "btn-decline",
+      onclick: () => K.confirmDecline(names(missing), () => send("decline")) }, "不予受理"));
+    acts.push(K.backButton(), K.cancelButton());
+    // the decision area stays in view however long the checklist: a bar fixed at the bottom
+    const left = missing.length ? "尚缺" + missing.length + "项：" + names(missing).join("、") : "材料齐全，可以受理";
+    out.push(el("div", { class: "actions bar", id: "decision-bar" },
+      el("div", { class: missing.length ? "summary bad" : "summary ok", id: "missing-summary" }, left), acts));
     return out;
   }
 })(window.K);

@@ -4,10 +4,6 @@ pip into .cache/ and never committed."""
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -17,19 +13,12 @@ from edge.face import models
 from edge.face.errors import ModelMissing
 from edge.face.pipeline import FacePipeline, load_image
 from edge.face.types import Frame
+from simulators import face_photos
 from tests.conftest import _require
 
 ROOT = Path(__file__).resolve().parents[3]
-PHOTO_SDIST = "face_recognition-1.3.0.tar.gz"
-PHOTO_SDIST_SHA256 = "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"
-SAME_PERSON = [
-    "obama.jpg",
-    "obama2.jpg",
-    "obama3.jpg",
-    "obama_partial_face.jpg",
-    "obama_partial_face2.jpg",
-]
-OTHER_PERSON = "biden.jpg"
+SAME_PERSON = list(face_photos.SAME_PERSON)
+OTHER_PERSON = face_photos.OTHER_PERSON
 
 
 @pytest.fixture(scope="session")
@@ -66,38 +55,11 @@ def dlib_dat_path(model_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def photo_dir() -> Path:
-    cache = ROOT / ".cache" / "face-test-photos"
-    images = cache / "images"
-    if all((images / n).is_file() for n in [*SAME_PERSON, OTHER_PERSON]):
-        return images
-    sdist = cache / PHOTO_SDIST
-    if not sdist.is_file():
-        cmd = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "-d",
-            str(cache),
-            "face_recognition==1.3.0",
-        ]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            _require("face test photos", f"pip download face_recognition==1.3.0: {done.stderr}")
-    if hashlib.sha256(sdist.read_bytes()).hexdigest() != PHOTO_SDIST_SHA256:
-        pytest.fail(f"{sdist} does not match its pinned sha256")
-    images.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(sdist) as tar:
-        for member in tar.getmembers():
-            if "/tests/test_images/" in member.name and member.isfile():
-                data = tar.extractfile(member)
-                assert data is not None
-                (images / Path(member.name).name).write_bytes(data.read())
-    return images
+    try:
+        return face_photos.fetch(ROOT / ".cache" / "face-test-photos")
+    except face_photos.PhotosUnavailable as exc:
+        _require("face test photos", str(exc))
+        raise
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,13 @@ def sign_route_print_rate(page, name: str) -> str:
     return case_ref
 
 
+def cancel(page, reason: str = "申请人临时有事") -> None:
+    """取消办件: confirmed, with a reason."""
+    page.locator("#btn-cancel").click()
+    page.locator(f'#dialog-cancel button[data-reason="{reason}"]').click()
+    page.locator("#dialog-cancel #btn-dialog-ok").click()
+
+
 def in_hub(stack: Stack, case_ref: str, last: str = "closed") -> list[dict]:
     def arrived():
         events = stack.events(case_ref)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.edge.kiosk.pages import (
+    cancel,
     choose,
     enter_number,
     in_hub,
@@ -136,7 +137,7 @@ def _enroll(page, stack: Stack, photo, number: str) -> None:
     screen(page, "matter")
     page.locator("#btn-enroll").click()
     page.locator("#enroll-done").wait_for(timeout=30_000)
-    page.locator("#btn-cancel").click()
+    cancel(page)
     screen(page, "done")
     page.locator("#btn-next").click()
     screen(page, "home")

@@ -160,6 +160,7 @@ def test_missing_deferrable_material_is_accepted_with_deficiencies(stack, page):
     assert page.locator("#btn-accept").is_disabled()
     shot(page, "materials-deficiency")
     page.locator("#btn-defer").click()
+    page.locator("#dialog-defer #btn-dialog-ok").click()  # after the summary of what is owed
     case_ref = sign_route_print_rate(page, "deficiency-case")
 
     by_state = {e["state"]: e["body"]["data"] for e in in_hub(stack, case_ref)}
@@ -193,6 +194,7 @@ def test_blacklisted_applicant_is_refused_the_green_channel_and_told_why(stack, 
     assert page.locator("#btn-defer").count() == 0
     shot(page, "materials-blacklisted")
     page.locator("#btn-decline").click()
+    page.locator("#dialog-decline #btn-dialog-ok").click()  # after the list it will print
     screen(page, "rate")
     screen(page, "done")
     case_ref = page.locator("dl.kv dd").first.inner_text()

@@ -12,6 +12,7 @@ from pathlib import Path
 from edge.config.applier import RunningConfig
 from edge.devices.bundle import Devices
 from edge.devices.printer.document import Document
+from edge.devices.printer.driver import ReceiptPrinter
 from edge.devices.printer.slips import Window as SlipWindow
 from edge.eventlog import SqliteEventLog
 from edge.window.parts import WindowParts
@@ -122,6 +123,7 @@ def build_desk(
     matter: Matter | None = None,
     roster: ClerkRoster | None = ROSTER,
     clock: Callable[[], datetime] | None = None,
+    printer: ReceiptPrinter | None = None,
 ) -> Desk:
     """A fresh window on the event log under ``root`` (built again on the same root: a restart)."""
     profile = builtin_profiles()[PROFILE]
@@ -130,14 +132,14 @@ def build_desk(
     rating = SimulatedRatingDevice(
         profile.rating, choices=ratings, delay_s=0.05, transport="memory"
     )
-    printer = KeptPrinter(profile.printer)
+    kept = KeptPrinter(profile.printer)
     configs = [running(matter or plain_matter(), roster=roster)]
     parts = WindowParts(
         unit=UNIT, store=store, config=lambda: configs[-1],
-        devices=Devices(pad=pad, rating=rating, printer=printer), camera=None, face=None,
+        devices=Devices(pad=pad, rating=rating, printer=printer or kept), camera=None, face=None,
         residents=ResidentFaces(root / "residents.sqlite3"), registry=RegistryClient(None, None),
         id_key=ID_KEY, info=WindowInfo(SlipWindow("测试村便民服务站")), data_dir=root,
         signatures=SignatureArchive(root / "signatures.sqlite3", SIGNATURE_KEY),
         clock=clock or (lambda: datetime.now(UTC)),
     )  # fmt: skip
-    return Desk(Window(parts), store, pad, rating, printer, configs)
+    return Desk(Window(parts), store, pad, rating, kept, configs)

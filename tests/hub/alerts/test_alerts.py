@@ -175,3 +175,15 @@ def test_operators_acknowledge_alerts_and_viewers_read_them(client):
     assert done.json()["acknowledged_by"] == "ops"
     missing = client.post("/api/alerts/999/acknowledge", headers=auth)
     assert missing.status_code == 404
+
+
+def test_a_printer_switched_off_or_unplugged_is_an_alert_until_it_comes_back(engine):
+    down = {"present": False, "ok": False, "detail": "打印机不可用：tcp:10.0.0.9:9100"}
+    _unit(engine, seen=T0, health={"devices": {"printer": down}})
+    evaluate(engine, T0 + timedelta(minutes=1), TEN_MIN, POLICY)
+    alert = _open(engine)[("printer_down", "dongjie-cun")]
+    assert "10.0.0.9" in json.dumps(alert.detail, ensure_ascii=False)
+    back = {"present": True, "ok": True, "paper": "ok"}
+    _unit(engine, seen=T0 + timedelta(minutes=2), health={"devices": {"printer": back}})
+    evaluate(engine, T0 + timedelta(minutes=3), TEN_MIN, POLICY)
+    assert ("printer_down", "dongjie-cun") not in _open(engine)

@@ -146,3 +146,20 @@ def test_only_the_opening_window_moves_the_window_state():
     events = _events()
     closing = later_transition(CASE, "closed", START + DAY, outcome="cancelled")
     assert record(events + unit_events("v009", [closing]))["status"] == Status.FORWARDED
+
+
+def test_an_applicant_refusing_to_sign_ends_the_case_with_nothing_owed():
+    from dataclasses import replace
+
+    events = _events(defer=True)
+    cut = next(i for i, e in enumerate(events) if e.state == "deficiency_accepted") + 1
+    last = events[cut - 1]
+    refused = replace(last, ts=last.ts + timedelta(minutes=1), seq=last.seq + 1,
+                      state="not_accepted",
+                      data={"missing": ["房屋现状照片"], "reason": "申请人不同意承诺",
+                            "refused_to_sign": True})  # fmt: skip
+    rec = record([*events[:cut], refused])
+    assert (rec["status"], rec["deficiency"]) == (Status.NOT_ACCEPTED, Deficiency.NONE)
+    assert (rec["owed"], rec["supply_by"], rec["promised_due"]) == ([], None, None)
+    assert rec["missing"] == ["房屋现状照片"]
+    assert rec["result"] == "申请人不同意承诺"
