@@ -7,6 +7,8 @@ import json
 import time
 
 import typer
+from rich.console import Console
+from rich.progress import Progress
 
 from hub.options import DEFAULT_DATABASE, DatabaseOpt
 
@@ -26,7 +28,14 @@ def rebuild(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
     try:
         create_tables(engine)
         started = time.perf_counter()
-        written = rebuild_all(engine, followup_days=followup_days)
+        # progress on stderr for the person waiting; stdout keeps its one JSON line
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("rebuilding cases", total=None)
+            written = rebuild_all(
+                engine,
+                followup_days=followup_days,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     finally:
         engine.dispose()
     elapsed = round(time.perf_counter() - started, 2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
@@ -113,10 +113,15 @@ def drain_pending(
 
 
 def rebuild(
-    engine: Engine, *, chunk: int = PROJECT_CHUNK, followup_days: int = DEFAULT_FOLLOWUP_DAYS
+    engine: Engine,
+    *,
+    chunk: int = PROJECT_CHUNK,
+    followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Recompute every case from its events and actions; returns the records written. Records
-    with no opening event left (never, unless events were deleted by hand) are removed."""
+    with no opening event left (never, unless events were deleted by hand) are removed.
+    ``progress(done, total)`` is called after each chunk of cases."""
     with engine.begin() as conn:
         ids = sorted(
             set(
@@ -128,10 +133,13 @@ def rebuild(
             )
             | set(conn.execute(select(ACTIONS.c.case_id).distinct()).scalars())
         )
-    written = 0
+    written = done = 0
     for part in chunks(ids, chunk):
         with engine.begin() as conn:
             written += project(conn, part, followup_days=followup_days)
+        done += len(part)
+        if progress is not None:
+            progress(done, len(ids))
     with engine.begin() as conn:
         known = set(ids)
         stale = [c for c in conn.execute(select(RECORDS.c.case_id)).scalars() if c not in known]

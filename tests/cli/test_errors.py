@@ -2,12 +2,14 @@
 with exit status 2 for bad usage or settings and 1 for failures while running; no traceback
 unless asked for with --debug."""
 
+import json
 import subprocess
+import time
 
 import pytest
 
 from bianmin.boundary import describe
-from tests.support.processes import BIANMIN
+from tests.support.processes import BIANMIN, stop
 
 BAD = [
     # (arguments, code, exit status, words the message must hold)
@@ -53,3 +55,35 @@ def test_an_unexpected_error_says_how_to_see_more():
     code, message, status = describe(ZeroDivisionError("division by zero"))
     assert (code, status) == ("internal", 1)
     assert "--debug" in message
+
+
+def test_an_unreachable_broker_is_reported_within_seconds_with_its_retry(tmp_path):
+    """No silent wait: the first failed connection is logged at once with the next delay."""
+    proc = subprocess.Popen(
+        [BIANMIN, "edge", "run", "--unit", "u1", "--broker", "mqtt://127.0.0.1:1",
+         "--data-dir", str(tmp_path), "--simulated-devices"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 20  # the unit's own start-up included
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if "cannot connect to mqtt://u1@127.0.0.1:1" in line:
+                assert "retrying in" in line
+                break
+        else:
+            raise AssertionError("no report of the unreachable broker")
+    finally:
+        stop(proc)
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def test_rebuild_shows_progress_and_keeps_stdout_for_its_json_line(tmp_path):
+    done = subprocess.run(
+        [BIANMIN, "hub", "cases", "rebuild", "--database", f"sqlite:///{tmp_path / 'h.db'}"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rebuilt"] == 0
