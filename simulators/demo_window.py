@@ -78,5 +78,7 @@ def seed_registry(session: Any) -> list[str]:
             session, applicant_ref=identity.reference(number, DEMO_ID_KEY),
             materials=list(materials), source="县公安局", as_of=date(2026, 1, 1),
         )  # fmt: skip
-        lines.append(f"registry (信息一库) knows resident {number}: {'、'.join(materials)}")
+        lines.append(
+            f"registry (信息一库) knows fictional demo resident {number}: {'、'.join(materials)}"
+        )
     return lines

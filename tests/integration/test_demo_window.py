@@ -38,7 +38,7 @@ def test_the_demo_window_verifies_faces_and_says_where_its_slips_go(tmp_path):
         view = httpx.get(f"{url}api/view", timeout=10).json()
         text = "\n".join(lines)
         assert "kiosk face verification: on" in text
-        assert "registry (信息一库) knows resident 330122195203150" in text
+        assert "registry (信息一库) knows fictional demo resident 330122195203150" in text
         slips = next(ln for ln in lines if ln.startswith("kiosk slips: "))
         assert slips.endswith("/slips/")
         assert str(tmp_path / "demo") in slips
