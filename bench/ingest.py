@@ -143,8 +143,8 @@ def phase(
                         "bench.bare_subscriber",
                         "--broker",
                         broker.url,
-                        "--password",
-                        broker.creds.hub_password,
+                        # one argument: a generated password may begin with "-"
+                        f"--password={broker.creds.hub_password}",
                         "--expect",
                         str(expected),
                     ]

@@ -205,8 +205,14 @@ def ingest(
     broker: BrokerOpt = "mqtt://127.0.0.1:1883",
     broker_password: PasswordOpt = None,
     instance: Annotated[str, typer.Option(help="name of this ingest process")] = "hub-ingest",
+    project_cases: Annotated[
+        bool,
+        typer.Option(help="also project cases here; `hub serve` always does, every 2 s at most"),
+    ] = False,
 ) -> None:
-    """Run one more ingest process on the shared subscription (no web server)."""
+    """Run one more ingest process on the shared subscription (no web server). Case projection
+    stays with `hub serve` unless asked for: it would share this process's one core (GIL) with
+    ingest, which is what extra ingest processes are for."""
     from hub.cases.projector import CaseProjector
     from hub.db import create_tables, make_engine
     from hub.fleet.retention import dead_letter_sweeper
@@ -229,12 +235,14 @@ def ingest(
     async def run() -> None:
         consumer = IngestConsumer(settings, engine, url)
         projector = CaseProjector(engine, followup_days=settings.followup_days)
-        consumer.on_commit.append(projector.wake)
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
-        cases = asyncio.create_task(projector.run())
+        finishing = []
+        if project_cases:
+            consumer.on_commit.append(projector.wake)
+            finishing.append(asyncio.create_task(projector.run()))
         sender = notice_sender(settings, engine, consumer)
-        notices = asyncio.create_task(sender.run())
+        finishing.append(asyncio.create_task(sender.run()))
         await consumer.client.wait_subscribed()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
@@ -244,6 +252,6 @@ def ingest(
         sweeper.cancel()
         projector.stop()  # finishes the pass in progress
         sender.stop()
-        await asyncio.wait([cases, notices], timeout=10)
+        await asyncio.wait(finishing, timeout=10)
 
     asyncio.run(run())
