@@ -8,35 +8,18 @@ the one way a case moves on (``_commit``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from edge.window.parts import Draft, WindowParts
-from edge.window.steps import DeviceSteps, face_identity
+from edge.window.base import WindowBase
+from edge.window.steps import face_identity
 from edge.workflow import errors as e
-from edge.workflow.context import Step
-from edge.workflow.model import Case, Command, FaceCheck, Identify, SearchPick
+from edge.workflow.model import FaceCheck, Identify, SearchPick
 from protocol import identity
 from protocol.case import IdMethod
 
 
-class IdentifyActions:
-    p: WindowParts
-    case: Case | None
-    draft: Draft
-    message: dict[str, str] | None
-    steps: DeviceSteps
-
-    async def _commit(self, cmd: Command) -> Step:
-        raise NotImplementedError
-
-    def _start(self, step: Callable[[], Awaitable[None]]) -> None:
-        raise NotImplementedError
-
-    async def _stop_task(self) -> None:
-        raise NotImplementedError
-
+class IdentifyActions(WindowBase):
     async def _do_id_number(self, args: dict[str, Any]) -> None:
         try:
             number = identity.validate(str(args.get("number", "")))

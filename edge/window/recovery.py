@@ -7,29 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.window.parts import Draft
-from edge.window.steps import DeviceSteps
-from edge.window.task import StepTask
+from edge.window.base import WindowBase
 from edge.workflow import errors as e
-from edge.workflow.context import Step
-from edge.workflow.model import Back, Case, Command, RefuseSign
+from edge.workflow.model import Back, RefuseSign
 from protocol.case import CaseState
 
 S = CaseState
 
 
-class RecoveryActions:
-    case: Case | None
-    draft: Draft
-    steps: DeviceSteps
-    _step: StepTask
-
-    async def _commit(self, cmd: Command) -> Step:
-        raise NotImplementedError
-
-    async def _stop_task(self) -> None:
-        raise NotImplementedError
-
+class RecoveryActions(WindowBase):
     async def _do_back(self, args: dict[str, Any]) -> None:
         case = self.case
         if case is None:

@@ -17,13 +17,13 @@ from typing import Any
 
 from edge.devices.errors import DeviceError
 from edge.devices.printer.driver import ReceiptPrinter
+from edge.window.base import WindowBase
 from edge.window.parts import WindowParts
 from edge.workflow import documents
 from edge.workflow import errors as e
 from edge.workflow.machine import case_matter
 from edge.workflow.model import Case
 from protocol.case import CaseState
-from protocol.catalog import Matter
 from protocol.messages import CaseTransition
 
 log = logging.getLogger("bianmin.edge.window")
@@ -60,15 +60,7 @@ async def printer_back(
     return False
 
 
-class ReprintActions:
-    p: WindowParts
-    case: Case | None
-    last_closed: Case | None
-    message: dict[str, str] | None
-
-    def matters(self) -> dict[str, Matter]:
-        raise NotImplementedError
-
+class ReprintActions(WindowBase):
     def reprintable(self) -> tuple[Case, tuple[str, ...]] | None:
         """The case whose slips may be printed again, and which (never the ID photo)."""
         case = self.case if self.case is not None else self.last_closed
