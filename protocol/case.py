@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -38,6 +38,14 @@ class CaseState(StrEnum):
     PRINTED = "printed"
     RATED = "rated"
     CLOSED = "closed"
+
+
+# Steps a unit records about a case beyond the window's own states: another window's 补齐
+# (data {"materials": [...]}), a back-office notice handed to the applicant, a slip that did
+# not reach the paper (data {"slip", "error"}). The hub's fold reads them (hub.cases.fold).
+SUPPLIED_STATE: Final = "supplied"
+NOTICE_DELIVERED_STATE: Final = "notice_delivered"
+PRINT_FAILED_STATE: Final = "print_failed"
 
 
 class IdMethod(StrEnum):

@@ -20,8 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from protocol.bounds import Text
 from protocol.case import ApplicantRef, MaterialName
 
-# the unit-side state a window records about another window's case (hub.cases.fold)
-SUPPLIED_STATE: Final = "supplied"
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 MAX_OWED_CASES: Final = 10  # an answer lists at most this many cases
 # secrets.token_urlsafe(24): 192 bits, 32 URL-safe characters

@@ -25,12 +25,12 @@ from edge.notices.slips import notice_document
 from edge.workflow.documents import WindowInfo
 from edge.workflow.errors import WorkflowError
 from protocol.calendar import CHINA
+from protocol.case import NOTICE_DELIVERED_STATE
 from protocol.labels import DEVICE_LABELS
 from protocol.messages import CaseTransition
 from protocol.notice import NoticeStep
 
 log = logging.getLogger("bianmin.edge.notices")
-NOTICE_DELIVERED = "notice_delivered"  # the case event (hub.cases.fold.NOTICE_STATE)
 DELIVERED_KEY = "notice.delivered."  # + notice id: the unit-state row of a handover
 SHOWN = 50  # notices the kiosk lists
 
@@ -125,7 +125,7 @@ class NoticeDesk:
             data["clerk"] = clerk
         mark = json.dumps({"at": now.isoformat(), **data}, ensure_ascii=False)
         await self.event_log.append(
-            CaseTransition(case_id=n.case_id, state=NOTICE_DELIVERED, data=data),
+            CaseTransition(case_id=n.case_id, state=NOTICE_DELIVERED_STATE, data=data),
             now,
             state={DELIVERED_KEY + str(n.id): mark},
         )

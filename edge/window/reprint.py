@@ -23,11 +23,10 @@ from edge.workflow import documents
 from edge.workflow import errors as e
 from edge.workflow.machine import case_matter
 from edge.workflow.model import Case
-from protocol.case import CaseState
+from protocol.case import PRINT_FAILED_STATE, CaseState
 from protocol.messages import CaseTransition
 
 log = logging.getLogger("bianmin.edge.window")
-PRINT_FAILED = "print_failed"  # a unit-side state beyond the window's own (like supplied)
 S = CaseState
 AFTER_PRINTING = frozenset({S.PRINTED, S.RATED})
 
@@ -35,7 +34,7 @@ AFTER_PRINTING = frozenset({S.PRINTED, S.RATED})
 async def record_failure(parts: WindowParts, case: Case, kind: str, error: str) -> None:
     """The failed slip on the case's record: kind, why, who was at the window."""
     body = CaseTransition(
-        case_id=case.case_id, state=PRINT_FAILED, matter_code=case.matter_code,
+        case_id=case.case_id, state=PRINT_FAILED_STATE, matter_code=case.matter_code,
         data={"slip": kind, "error": error[:200], "clerk": case.clerk},
     )  # fmt: skip
     try:

@@ -17,7 +17,13 @@ from enum import StrEnum
 from typing import Any
 
 from protocol.calendar import local_date
-from protocol.case import CaseState, Outcome
+from protocol.case import (
+    NOTICE_DELIVERED_STATE,
+    PRINT_FAILED_STATE,
+    SUPPLIED_STATE,
+    CaseState,
+    Outcome,
+)
 
 S = CaseState
 
@@ -72,12 +78,6 @@ class ActionKind(StrEnum):
     WITHDRAWN = "withdrawn"  # the grace period passed too (hub timer)
     HANDOVER = "handover"  # an agent handed the paper materials over at the town
     NOTE = "note"  # a remark, no change of state
-
-
-# unit-side states beyond the window's own (recorded by a unit, maybe not the case's own)
-SUPPLIED_STATE = "supplied"  # 补齐 at a window: data {"materials": [...]}
-NOTICE_STATE = "notice_delivered"  # a back-office result handed to the applicant
-PRINT_FAILED_STATE = "print_failed"  # a slip did not reach the paper: data {"slip", "error"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +177,7 @@ def _day(data: Mapping[str, Any], key: str) -> date | None:
 def _apply_event(f: _Fold, ev: UnitEvent) -> None:
     r, d, state = f.fields, ev.data, ev.state
     f.at(state, ev.ts)
-    if state in (NOTICE_STATE, PRINT_FAILED_STATE):
+    if state in (NOTICE_DELIVERED_STATE, PRINT_FAILED_STATE):
         return  # a handover, a slip that did not print: nothing changes but the timeline
     if ev.unit != r["unit"]:
         return  # only the opening window moves the case through the window's states
