@@ -17,8 +17,9 @@ from pydantic import ValidationError
 
 from edge.eventlog import EventLog
 from edge.window.hubcalls import UnitHubClient
+from protocol.case import SUPPLIED_STATE
 from protocol.messages import CaseEnvelope, CaseTransition, DataValue
-from protocol.supply import SUPPLIED_STATE, OwedAnswer, OwedCase, OwedLookup
+from protocol.supply import OwedAnswer, OwedCase, OwedLookup
 
 log = logging.getLogger("bianmin.edge.supply")
 OWED_PATH = "/api/unit/cases/owed"

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 
 from hub.cases.fold import ActionKind, remaining_owed
 from hub.cases.project import ACTIONS, CASE_KIND, EVENTS
-from protocol.supply import SUPPLIED_STATE
+from protocol.case import SUPPLIED_STATE
 
 
 def still_owed(conn: Connection, records: Sequence[Any]) -> dict[uuid.UUID, list[str]]:
