@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import Depends, FastAPI
 
@@ -31,6 +31,7 @@ from hub.catalog import api as catalog_api
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
+from hub.deps import hub_now
 from hub.feedback import api as feedback_api
 from hub.fleet import api as fleet_api
 from hub.fleet.retention import dead_letter_sweeper
@@ -108,9 +109,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             engine.dispose()
 
     def clock() -> datetime:
-        """The hub's time; tests set app.state.clock to drive time limits and timers."""
-        injected = getattr(app.state, "clock", None)
-        return injected() if injected is not None else datetime.now(UTC)
+        return hub_now(app)
 
     # /docs and /openapi.json are hub.apidocs' routes: self-hosted, and behind a viewer
     app = FastAPI(

@@ -1,10 +1,11 @@
 """FastAPI dependencies: settings, engine, a session per request, the catalog store and the
-village registry, all from app.state."""
+village registry, all from app.state; and the hub's clock."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -13,6 +14,13 @@ from sqlmodel import Session
 from hub.catalog.store import CatalogStore
 from hub.settings import HubSettings
 from protocol.villages import VillageRegistry
+
+
+def hub_now(app: Any) -> datetime:
+    """The hub's time: its clock, or the one a test set as ``app.state.clock`` to drive time
+    limits, timers and alerts."""
+    clock = getattr(app.state, "clock", None)
+    return clock() if clock is not None else datetime.now(UTC)
 
 
 def get_settings(request: Request) -> HubSettings:

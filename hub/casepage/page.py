@@ -9,7 +9,7 @@ share it). A post needs the page's form token and must come from this site (Orig
 from __future__ import annotations
 
 import hmac
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,6 +30,7 @@ from hub.casepage.view import page_view
 from hub.cases.api import calendar_of, today
 from hub.cases.owed import still_owed
 from hub.cases.query import by_token
+from hub.deps import hub_now
 from hub.feedback.service import add
 from hub.limits import STATUS_FORM_BYTES
 from protocol.bounds import one_line
@@ -63,8 +64,7 @@ def _secret(request: Request) -> bytes:
 
 
 def _now(request: Request) -> datetime:
-    clock = getattr(request.app.state, "clock", None)
-    return clock() if clock is not None else datetime.now(UTC)
+    return hub_now(request.app)
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:

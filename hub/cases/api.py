@@ -24,6 +24,7 @@ from hub.cases.fold import Status
 from hub.cases.project import RECORDS
 from hub.cases.query import MAX_PAGE, CaseFilter, conditions, find, stream
 from hub.cases.views import CaseDetail, CaseSummary, Names, detail, summary
+from hub.deps import hub_now
 from hub.errors import CaseNotFound, InvalidRequest, UnknownTarget
 from protocol.calendar import WorkCalendar, local_date
 
@@ -38,10 +39,8 @@ class CasePage(BaseModel):
 
 
 def today(request: Request) -> date:
-    """The local day time limits are counted to (app.state.clock lets tests set the hub's
-    time; a county's hub runs on its own clock)."""
-    clock = getattr(request.app.state, "clock", None)
-    return local_date(clock() if clock is not None else datetime.now(UTC))
+    """The local day time limits are counted to, on the hub's clock."""
+    return local_date(hub_now(request.app))
 
 
 def calendar_of(conn: Connection) -> WorkCalendar:
@@ -49,21 +48,23 @@ def calendar_of(conn: Connection) -> WorkCalendar:
     return current_calendar(conn)
 
 
-def _filter(
+def _filters(
     request: Request,
-    village: str | None,
-    town: str | None,
-    matter: str | None,
-    department: str | None,
-    status: Status | None,
-    overdue: bool | None,
-    near_due: bool | None,
-    owed: bool | None,
-    forwarded_to: str | None,
-    rating_at_most: int | None,
-    opened_from: date | None,
-    opened_to: date | None,
+    village: Annotated[str | None, Query(max_length=64)] = None,
+    town: Annotated[str | None, Query(max_length=64, description="division code")] = None,
+    matter: Annotated[str | None, Query(max_length=64)] = None,
+    department: Annotated[str | None, Query(max_length=100)] = None,
+    status: Status | None = None,
+    overdue: bool | None = None,
+    near_due: bool | None = None,
+    owed: bool | None = None,
+    forwarded_to: Annotated[str | None, Query(max_length=16)] = None,
+    rating_at_most: Annotated[int | None, Query(ge=1, le=5)] = None,
+    opened_from: Annotated[date | None, Query(alias="from")] = None,
+    opened_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> CaseFilter:
+    """The query's filters as a CaseFilter: a town becomes its villages' units (from the
+    registry), a department its matters (from the current catalog)."""
     units = None
     if town is not None:
         try:
@@ -87,27 +88,6 @@ def _filter(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidRequest(f"{where}: {first['msg']}") from None
-
-
-def _filters(
-    request: Request,
-    village: Annotated[str | None, Query(max_length=64)] = None,
-    town: Annotated[str | None, Query(max_length=64, description="division code")] = None,
-    matter: Annotated[str | None, Query(max_length=64)] = None,
-    department: Annotated[str | None, Query(max_length=100)] = None,
-    status: Status | None = None,
-    overdue: bool | None = None,
-    near_due: bool | None = None,
-    owed: bool | None = None,
-    forwarded_to: Annotated[str | None, Query(max_length=16)] = None,
-    rating_at_most: Annotated[int | None, Query(ge=1, le=5)] = None,
-    opened_from: Annotated[date | None, Query(alias="from")] = None,
-    opened_to: Annotated[date | None, Query(alias="to")] = None,
-) -> CaseFilter:
-    return _filter(
-        request, village, town, matter, department, status, overdue, near_due, owed,
-        forwarded_to, rating_at_most, opened_from, opened_to,
-    )  # fmt: skip
 
 
 Filters = Annotated[CaseFilter, Depends(_filters)]
