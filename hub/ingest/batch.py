@@ -3,10 +3,12 @@ in one transaction, so the consumer acknowledges exactly what was committed."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -75,12 +77,8 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     mark_pending(conn, {r.case_id for i in inserted if (r := batch.events[i]).case_id})
     notes = [r for i in inserted if (r := batch.events[i]).kind == FEEDBACK_KIND]
     if notes:
-        try:
-            # a savepoint, like the reports below: the events are what must not be lost
-            with conn.begin_nested():
-                from_events(conn, notes, notes[0].received_at)
-        except SQLAlchemyError:
-            log.exception("storing %d feedback notes failed", len(notes))
+        with _beside_events(conn, f"storing {len(notes)} feedback notes"):
+            from_events(conn, notes, notes[0].received_at)
     bump_units(
         conn,
         [UnitBump(u, at, *counts.get(u, (0, 0, 0))) for u, at in batch.seen.items()],
@@ -110,22 +108,25 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     if batch.dead:
         conn.execute(DEAD.insert(), batch.dead)
     if batch.reports:
-        try:
-            # A savepoint: a failure here must never cost the batch its events. Reports
-            # lost this way are repaired by heartbeats (hub.rollouts.sweeps).
-            with conn.begin_nested():
-                record_reports(conn, batch.reports, datetime.now(UTC))
-        except SQLAlchemyError:
-            log.exception("recording %d config reports failed", len(batch.reports))
+        # reports lost this way are repaired by heartbeats (hub.rollouts.sweeps)
+        with _beside_events(conn, f"recording {len(batch.reports)} config reports"):
+            record_reports(conn, batch.reports, datetime.now(UTC))
     if batch.results:
-        try:
-            # A savepoint, as for reports: an answer lost this way costs a republication,
-            # which the unit answers again.
-            with conn.begin_nested():
-                record_results(conn, batch.results, datetime.now(UTC))
-        except SQLAlchemyError:
-            log.exception("recording %d command results failed", len(batch.results))
+        # an answer lost this way costs a republication, which the unit answers again
+        with _beside_events(conn, f"recording {len(batch.results)} command results"):
+            record_results(conn, batch.results, datetime.now(UTC))
     return inserted
+
+
+@contextlib.contextmanager
+def _beside_events(conn: Connection, what: str) -> Iterator[None]:
+    """Write something derived in a savepoint of the batch's transaction: if it fails, it is
+    logged and rolled back alone, and the batch's events (what must not be lost) commit."""
+    try:
+        with conn.begin_nested():
+            yield
+    except SQLAlchemyError:
+        log.exception("%s failed; the batch's events are kept", what)
 
 
 def _flag_drift(conn: Connection, batch: IngestBatch) -> list[EventRow]:
