@@ -21,7 +21,8 @@ from hub.backoffice.steps import (
     Resubmitted,
     take_step,
 )
-from hub.cases.api import calendar_of, today
+from hub.calendar import current_calendar
+from hub.cases.api import today
 from hub.cases.views import CaseSummary, Names, summary
 
 router = APIRouter(prefix="/api")
@@ -48,7 +49,7 @@ def backoffice_queue(
     registry, catalog = _state(request)
     with request.app.state.engine.connect() as conn:
         return queue(
-            conn, reach, registry, catalog, calendar_of(conn), today(request),
+            conn, reach, registry, catalog, current_calendar(conn), today(request),
             limit=limit, offset=offset,
         )  # fmt: skip
 
@@ -57,7 +58,9 @@ def backoffice_queue(
 def backoffice_case(case_id: uuid.UUID, reach: Reader, request: Request) -> BackOfficeCase:
     registry, catalog = _state(request)
     with request.app.state.engine.connect() as conn:
-        return one_case(conn, case_id, reach, registry, catalog, calendar_of(conn), today(request))
+        return one_case(
+            conn, case_id, reach, registry, catalog, current_calendar(conn), today(request)
+        )
 
 
 def _step(request: Request, name: str, case_id: uuid.UUID, body: Any, reach: Reach) -> StepDone:
@@ -67,7 +70,7 @@ def _step(request: Request, name: str, case_id: uuid.UUID, body: Any, reach: Rea
             conn, name, body, case_id=case_id, reach=reach, key=request.app.state.signing_key,
             registry=registry, catalog=catalog,
         )  # fmt: skip
-        cal = calendar_of(conn)
+        cal = current_calendar(conn)
     notices = request.app.state.notices
     if new and notices is not None:
         notices.wake()  # committed: publish the notice now

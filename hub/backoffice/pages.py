@@ -28,7 +28,8 @@ from hub.backoffice.labels import (
 from hub.backoffice.queue import one_case, queue
 from hub.backoffice.reach import Reader
 from hub.backoffice.steps import RULES
-from hub.cases.api import calendar_of, today
+from hub.calendar import current_calendar
+from hub.cases.api import today
 from protocol.calendar import CHINA
 
 router = APIRouter()
@@ -81,7 +82,7 @@ def queue_page(reach: Reader, request: Request) -> HTMLResponse:
     registry, catalog = request.app.state.registry, request.app.state.catalogs.current
     with request.app.state.engine.connect() as conn:
         page = queue(
-            conn, reach, registry, catalog, calendar_of(conn), today(request), limit=500,
+            conn, reach, registry, catalog, current_calendar(conn), today(request), limit=500,
             offset=0,
         )  # fmt: skip
     return _page(request, "backoffice_queue.html", {"page": page, "who": reach.actor.name})
@@ -91,7 +92,9 @@ def queue_page(reach: Reader, request: Request) -> HTMLResponse:
 def case_page(case_id: uuid.UUID, reach: Reader, request: Request) -> HTMLResponse:
     registry, catalog = request.app.state.registry, request.app.state.catalogs.current
     with request.app.state.engine.connect() as conn:
-        case = one_case(conn, case_id, reach, registry, catalog, calendar_of(conn), today(request))
+        case = one_case(
+            conn, case_id, reach, registry, catalog, current_calendar(conn), today(request)
+        )
     context = {"case": case, "office": reach.label(registry), "who": reach.actor.name}
     return _page(request, "backoffice_case.html", context)
 

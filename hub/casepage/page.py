@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from hub import ratelimit
+from hub.calendar import current_calendar
 from hub.casepage.guard import (
     HEADERS,
     client_address,
@@ -27,7 +28,7 @@ from hub.casepage.guard import (
     same_origin,
 )
 from hub.casepage.view import page_view
-from hub.cases.api import calendar_of, today
+from hub.cases.api import today
 from hub.cases.owed import still_owed
 from hub.cases.query import by_token
 from hub.deps import hub_now
@@ -108,7 +109,7 @@ def status_page(token: str, request: Request, sent: int = 0) -> Response:
         return _missing(request)
     with request.app.state.engine.connect() as conn:
         owed = still_owed(conn, [record]).get(record.case_id, [])
-        cal = calendar_of(conn)
+        cal = current_calendar(conn)
     view = page_view(
         record, owed, request.app.state.catalogs.current, request.app.state.registry, cal,
         today(request),

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from hub.accounts.auth import Auditor
 from hub.calendar import current_calendar
@@ -26,7 +26,7 @@ from hub.cases.query import MAX_PAGE, CaseFilter, conditions, find, stream
 from hub.cases.views import CaseDetail, CaseSummary, Names, detail, summary
 from hub.deps import hub_now
 from hub.errors import CaseNotFound, InvalidRequest, UnknownTarget
-from protocol.calendar import WorkCalendar, local_date
+from protocol.calendar import local_date
 
 router = APIRouter(prefix="/api")
 
@@ -41,11 +41,6 @@ class CasePage(BaseModel):
 def today(request: Request) -> date:
     """The local day time limits are counted to, on the hub's clock."""
     return local_date(hub_now(request.app))
-
-
-def calendar_of(conn: Connection) -> WorkCalendar:
-    """The working-day calendar time limits are counted on: the county's current signed one."""
-    return current_calendar(conn)
 
 
 def _filters(
@@ -108,7 +103,7 @@ def list_cases(
     engine = request.app.state.engine
     names, day = _names(request), today(request)
     with engine.connect() as conn:
-        cal = calendar_of(conn)
+        cal = current_calendar(conn)
         total, rows = find(conn, f, cal, day, limit=limit, offset=offset)
         cases = [CaseSummary(**summary(r, names, cal, day)) for r in rows]
     return CasePage(total=total, offset=offset, limit=limit, cases=cases)
@@ -130,7 +125,7 @@ def export_cases(_: Auditor, request: Request, f: Filters) -> StreamingResponse:
         out.writerow(CSV_COLUMNS)
         yield "\ufeff".encode() + _drain(buf)
         with engine.connect() as conn:
-            cal = calendar_of(conn)
+            cal = current_calendar(conn)
             for i, r in enumerate(stream(conn, f, cal, day)):
                 s = summary(r, names, cal, day)
                 out.writerow(["" if s.get(k) is None else s.get(k) for k in CSV_COLUMNS])
@@ -158,7 +153,7 @@ def counts(_: Auditor, request: Request, f: Filters) -> dict[str, Any]:
     """The county's figures over the matching cases (the same filters as the list)."""
     with request.app.state.engine.connect() as conn:
         day = today(request)
-        return case_counts(conn, conditions(f, calendar_of(conn), day), day)
+        return case_counts(conn, conditions(f, current_calendar(conn), day), day)
 
 
 @router.get("/cases/{case_id}")
@@ -167,4 +162,4 @@ def get_case(case_id: uuid.UUID, _: Auditor, request: Request) -> CaseDetail:
         row = conn.execute(select(RECORDS).where(RECORDS.c.case_id == case_id)).first()
         if row is None:
             raise CaseNotFound(f"no case {case_id}")
-        return detail(conn, row, _names(request), calendar_of(conn), today(request))
+        return detail(conn, row, _names(request), current_calendar(conn), today(request))
