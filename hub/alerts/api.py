@@ -8,13 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hub import audit
+from hub.accounts.area import units_in
 from hub.accounts.auth import Operator, Viewer
 from hub.alerts.conditions import ALERT_LABELS, AlertKind
+from hub.alerts.query import AlertFilter, area_filter, count_alerts
+from hub.alerts.query import list_alerts as list_alerts_in
 from hub.alerts.store import ALERTS
 from hub.alerts.watcher import acknowledge
+from hub.deps import RegistryDep
 from hub.errors import NotFound
 
 router = APIRouter(prefix="/api")
@@ -50,34 +54,36 @@ def _public(r: Any) -> AlertPublic:
 
 @router.get("/alerts")
 def list_alerts(
-    _: Viewer,
+    actor: Viewer,
     request: Request,
+    registry: RegistryDep,
     open_only: Annotated[bool, Query(alias="open")] = True,
+    kind: AlertKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AlertPage:
-    where = [ALERTS.c.cleared_at.is_(None)] if open_only else []
+    """The alerts of the caller's area: its units', and those of rollouts that reached them."""
+    chosen = AlertFilter(open_only=open_only, kind=kind)
     with request.app.state.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(ALERTS).where(*where)).scalar_one()
-        rows = conn.execute(
-            select(ALERTS)
-            .where(*where)
-            .order_by(ALERTS.c.cleared_at.is_not(None), ALERTS.c.started_at.desc(), ALERTS.c.id)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-    return AlertPage(total=int(total), alerts=[_public(r) for r in rows])
+        where = [*chosen.where(), *area_filter(conn, units_in(actor.area, registry))]
+        total = count_alerts(conn, where)
+        rows = list_alerts_in(conn, where, limit=limit, offset=offset)
+    return AlertPage(total=total, alerts=[_public(r) for r in rows])
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge_alert(alert_id: int, actor: Operator, request: Request) -> AlertPublic:
+def acknowledge_alert(
+    alert_id: int, actor: Operator, request: Request, registry: RegistryDep
+) -> AlertPublic:
+    """Acknowledging stops the repeats; recorded in the audit log in the same transaction. An
+    alert outside the caller's area is not found."""
     engine = request.app.state.engine
     now = datetime.now(UTC)
-    with engine.connect() as conn:
-        if conn.execute(select(ALERTS.c.id).where(ALERTS.c.id == alert_id)).first() is None:
+    with engine.begin() as conn:
+        where = [ALERTS.c.id == alert_id, *area_filter(conn, units_in(actor.area, registry))]
+        if conn.execute(select(ALERTS.c.id).where(*where)).first() is None:
             raise AlertNotFound(f"no alert {alert_id}")
-    if acknowledge(engine, alert_id, actor.name, now):
-        with engine.begin() as conn:
-            audit.record(conn, actor=actor, action="alert.acknowledge", target=str(alert_id))
+        if acknowledge(conn, alert_id, actor.name, now):
+            audit.record(conn, actor=actor, action="alert.acknowledge", target=f"alert/{alert_id}")
     with engine.connect() as conn:
         return _public(conn.execute(select(ALERTS).where(ALERTS.c.id == alert_id)).one())
