@@ -87,8 +87,15 @@ def page(hub) -> Iterator[Any]:
 def shot(page: Any, name: str) -> None:
     """Keep the page as it looks at 1366x768 (the first screen, as staff first see it)."""
     if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+        from PIL import Image
+
+        path = Path(SHOTS) / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+        # 256 colours: the pages are flat colour and text, and the PNGs stay small in the repo
+        with Image.open(path) as image:
+            small = image.convert("RGB").quantize(256)
+        small.save(path, optimize=True)
 
 
 def no_horizontal_scroll(page: Any) -> bool:
