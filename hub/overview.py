@@ -21,6 +21,7 @@ from hub.fleet.events import totals
 from hub.fleet.pages import words
 from hub.fleet.view import Presence, town_counts
 from hub.rollouts import area
+from hub.rollouts.models import ACTIVE
 from hub.sql import chunks
 from hub.web.pages import page
 from protocol.calendar import CHINA
@@ -76,7 +77,10 @@ def overview(
         alerts = open_by_kind(conn, area_filter(conn, area_units))
         today = cases_today(conn, area_units, now)
     consumer = getattr(request.app.state, "consumer", None)
-    _, rollouts = area.list_visible(session, area_units, limit=5, offset=0)
+    # the rollouts under way, then the last ones finished
+    _, active = area.list_visible(session, area_units, limit=20, offset=0, states=ACTIVE)
+    _, recent = area.list_visible(session, area_units, limit=3 + len(active), offset=0)
+    rollouts = active + [r for r in recent if r.state not in ACTIVE][:3]
     return page(
         request,
         "overview.html",

@@ -16,7 +16,7 @@ from hub.alerts.store import ALERTS
 from hub.errors import UnitNotFound
 from hub.fleet.view import UnitRow, fleet_rows, unit_row
 from hub.models import Event, Unit
-from hub.rollouts.models import Rollout, RolloutUnit
+from hub.rollouts.models import Rollout, RolloutUnit, UnitConfig
 from hub.rollouts.store import unit_configs
 from hub.sql import chunks
 from protocol.villages import VillageRegistry
@@ -25,14 +25,16 @@ UNITS = Unit.__table__  # type: ignore[attr-defined]
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 ROLLOUTS = Rollout.__table__  # type: ignore[attr-defined]
 RU = RolloutUnit.__table__  # type: ignore[attr-defined]
+UC = UnitConfig.__table__  # type: ignore[attr-defined]
 
 
-def _units(session: Session, ids: Collection[str] | None) -> list[Any]:
+def _rows(session: Session, table: Any, key: Any, ids: Collection[str] | None) -> list[Any]:
+    """Plain rows (no ORM objects: the fleet page reads every unit of the area)."""
     if ids is None:
-        return list(session.execute(select(Unit)).scalars())
+        return list(session.execute(select(table)))
     out: list[Any] = []
     for part in chunks(sorted(ids)):
-        out += session.execute(select(Unit).where(UNITS.c.id.in_(list(part)))).scalars()
+        out += session.execute(select(table).where(key.in_(list(part))))
     return out
 
 
@@ -56,10 +58,10 @@ def area_fleet(
     stale_after_s: float,
 ) -> list[UnitRow]:
     """Every window of the area, town by town."""
-    configs = {c.unit: c for c in unit_configs(session, units=_sorted(area_units))}
+    configs = {c.unit: c for c in _rows(session, UC, UC.c.unit, area_units)}
     return fleet_rows(
         registry,
-        _units(session, area_units),
+        _rows(session, UNITS, UNITS.c.id, area_units),
         area_units=area_units,
         configs=configs,
         open_alerts=open_alert_counts(session, area_units),
@@ -175,7 +177,3 @@ def config_history(session: Session, unit_id: str, *, limit: int = 20) -> list[C
         )
         for r in rows
     ]  # fmt: skip
-
-
-def _sorted(ids: frozenset[str] | None) -> list[str] | None:
-    return None if ids is None else sorted(ids)

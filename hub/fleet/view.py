@@ -126,8 +126,8 @@ def unit_row(
     now: datetime,
     stale_after: timedelta,
 ) -> UnitRow:
-    """One window: ``unit`` is its hub.models.Unit (None if never heard from), ``config`` its
-    UnitConfigPublic (None if never issued one)."""
+    """One window: ``unit`` is its unit row (None if never heard from), ``config`` its
+    unit_config row (None if never issued one); anything with those columns as attributes."""
     try:
         village = registry.village(unit_id)
         name, town = village.name, village.division
@@ -141,7 +141,9 @@ def unit_row(
         health = {}
     summary = health_summary(health)
     outbox, versions, devices = (_part(health, k) for k in ("outbox", "versions", "devices"))
-    anomaly = config.anomaly_version if config is not None and config.anomaly else None
+    # a claimed version above anything the hub issued it (UnitConfigPublic.anomaly)
+    claimed = config.anomaly_version if config is not None else None
+    anomaly = claimed if claimed is not None and claimed > config.desired_version else None
     return UnitRow(
         id=unit_id,
         name=name,

@@ -78,10 +78,15 @@ def require_whole(session: Session, rollout_id: int, area_units: frozenset[str] 
 
 
 def list_visible(
-    session: Session, area_units: frozenset[str] | None, *, limit: int, offset: int
+    session: Session,
+    area_units: frozenset[str] | None,
+    *,
+    limit: int,
+    offset: int,
+    states: Collection[str] | None = None,
 ) -> tuple[int, list[RolloutPublic]]:
-    """(how many, this page) of the rollouts the area sees, newest first."""
-    where = []
+    """(how many, this page) of the rollouts the area sees (in ``states``), newest first."""
+    where = [] if states is None else [ROLLOUTS.c.state.in_(sorted(states))]
     if area_units is not None:
         ids = sorted(rollouts_reaching(session, area_units))
         if not ids:
