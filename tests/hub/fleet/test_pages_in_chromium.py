@@ -162,6 +162,9 @@ def test_an_operator_runs_the_fleet_from_the_pages(hub, page):
     page.locator('#rollout-state[data-state="paused"]').wait_for()
     assert "ops 手动暂停" in page.locator("#paused-reason").inner_text()
     assert page.locator("#resume").count() == 1
+    with hub.app.state.engine.connect() as conn:
+        audited = conn.execute(select(AUDIT.c.action, AUDIT.c.actor, AUDIT.c.target)).all()
+    assert ("rollout.pause", "ops", f"rollout/{hub.morning.rollout_id}") in audited
     assert no_horizontal_scroll(page)
     shot(page, "rollout")
 
