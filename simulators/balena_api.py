@@ -97,10 +97,12 @@ class FakeBalenaApi:
     """The server and its data, on 127.0.0.1 and a free port. ``url`` is the API endpoint the
     SDK is pointed at (provisioning.balena_client)."""
 
-    def __init__(self, api_key: str = "fake-balena-api-key", organization: str = "county") -> None:
+    def __init__(
+        self, api_key: str = "fake-balena-api-key", organization: str = "county", port: int = 0
+    ) -> None:
         self.state = FakeState(api_key=api_key, organization=organization)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._thread: threading.Thread | None = None
 
     @property

@@ -35,7 +35,10 @@ def test_the_identity_gives_the_unit_its_broker_hub_window_and_keys(tmp_path):
     assert settings.unit_id == "qingshui-shequ"
     assert settings.window_name == "清水社区"
     url = settings.broker()
-    assert (url.username, url.password) == ("qingshui-shequ", one.broker_password.get_secret_value())
+    assert (url.username, url.password) == (
+        "qingshui-shequ",
+        one.broker_password.get_secret_value(),
+    )
     assert settings.hub_url == "http://10.20.0.2:8000"
     assert settings.pinned_key() is not None
     assert settings.hub_token == one.hub_token
@@ -53,7 +56,7 @@ def test_a_county_ca_in_the_identity_is_written_for_the_tls_client(tmp_path):
 
 def test_an_identity_others_can_read_is_refused(tmp_path):
     bundle = write_bundle(tmp_path / "bundle", identity(), mode=0o644)
-    with pytest.raises(SettingsError, match="readable by other users .* chmod 600"):
+    with pytest.raises(SettingsError, match=r"readable by other users .* chmod 600"):
         load_identity(bundle)
 
 

@@ -75,14 +75,18 @@ def test_76_units_are_registered_with_their_variables_and_a_second_apply_changes
 
     uuid = uuids(state)["qingshui-shequ"]
     identity = IdentityStore(state).identity("qingshui-shequ")
+    assert identity is not None
     env = api.device_pairs("device_environment_variable", uuid)
     assert env[IDENTITY_VAR] == identity.to_json()
     assert env["BIANMIN_UNIT_ID"] == "qingshui-shequ"
     assert env["BIANMIN_BROKER_URL"] == "mqtt://10.20.0.2:1883"
     assert env["BIANMIN_HARDWARE_PROFILE"] == "pi4-cm3-80mm"
     assert api.device_pairs("device_tag", uuid) == {
-        "unit": "qingshui-shequ", "village": "清水社区", "town": "清水镇", "profile": "pi4-cm3-80mm",
-    }  # fmt: skip
+        "unit": "qingshui-shequ",
+        "village": "清水社区",
+        "town": "清水镇",
+        "profile": "pi4-cm3-80mm",
+    }
     assert api.device_pairs("device_config_variable", uuid) == {
         "BALENA_HOST_CONFIG_camera_auto_detect": "0",
         "BALENA_HOST_CONFIG_dtoverlay": '"imx708","vc4-kms-v3d"',
@@ -106,9 +110,7 @@ def test_an_existing_fleet_is_reused(tmp_path, api):
     assert len([r for r in api.mutations() if r.path == "/v7/application"]) == before == 1
 
 
-def test_a_failing_request_fails_one_unit_the_others_go_on_and_the_next_run_finishes(
-    tmp_path, api
-):
+def test_a_failing_request_fails_one_unit_the_others_go_on_and_the_next_run_finishes(tmp_path, api):
     state = balena_state(tmp_path, api, units=8)
     api.state.fail_mutation_at = 40  # somewhere in the middle of the third or fourth unit
 
@@ -160,7 +162,8 @@ def test_a_killed_apply_resumes_and_ends_with_each_device_once(tmp_path, api):
     finally:
         proc.send_signal(signal.SIGKILL)  # no chance to clean up
         proc.wait()
-    done = sum(u.delivered is not None for u in StateFile(state).state.backend("balena").units.values())
+    units = StateFile(state).state.backend("balena").units
+    done = sum(u.delivered is not None for u in units.values())
     assert 5 <= done < 20, "killed in the middle"
 
     resumed = last_json(apply(state).output)
@@ -175,7 +178,7 @@ def test_a_killed_apply_resumes_and_ends_with_each_device_once(tmp_path, api):
 def test_status_reads_each_devices_state_back(tmp_path, api):
     state = balena_state(tmp_path, api, units=2)
     apply(state)
-    first, second = list(uuids(state).values())
+    first, _second = list(uuids(state).values())
     api.set_device_status(first, "operational", online=True)
 
     shown = json.loads(run("status", "--state-dir", str(state), "--json", env=ENV).output)
@@ -207,3 +210,23 @@ def test_without_an_api_key_apply_says_which_variable_to_set(tmp_path, api, monk
     )  # fmt: skip
     assert done.returncode == 1
     assert "error (balena_error): no balena API key: set BALENA_API_KEY" in done.stderr
+
+
+def test_the_fake_api_runs_as_a_command_for_the_operators_walk_through(tmp_path):
+    proc = subprocess.Popen([BIANMIN, "simulate", "balena-api"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        served = json.loads(proc.stdout.readline())
+        state = tmp_path / "provision"
+        init(
+            state, "--backend", "balena", "--balena-organization", served["organization"],
+            "--balena-api-url", served["api_url"],
+            "--registry", str(small_registry(tmp_path / "villages.json", 2)),
+        )  # fmt: skip
+        result = run("apply", "--state-dir", str(state), env={"BALENA_API_KEY": served["api_key"]})
+        assert last_json(result.output)["delivered"] == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()

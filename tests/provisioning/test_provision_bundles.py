@@ -98,7 +98,7 @@ def test_a_bundle_holds_the_units_identity_services_and_its_profiles_config_txt(
 
 def test_an_interrupted_apply_resumes_with_the_units_it_had_not_done(state, monkeypatch):
     real = BundleBackend.deliver
-    calls = []
+    calls: list[str] = []
 
     def deliver_then_stop(self, target, fingerprint, unit_state, save):
         if len(calls) == 30:
