@@ -196,15 +196,16 @@ def status(
         task = bar.add_task("reading status", total=len(units))
         for u in units:
             identity = stored.get(u)
-            rows.append(
-                {
-                    "unit": u,
-                    "identity": "revoked"
-                    if u in revoked
-                    else (f"generation {identity.generation}" if identity else "none"),
-                    provisioner.backend.name: provisioner.status(u),
-                }
-            )
+            shown = "none" if identity is None else f"generation {identity.generation}"
+            row = {
+                "unit": u,
+                "identity": "revoked" if u in revoked else shown,
+                provisioner.backend.name: provisioner.status(u),
+            }
+            unit_state = provisioner.backend_state.units.get(u)
+            if unit_state is not None and unit_state.uuid is not None:
+                row["uuid"] = unit_state.uuid  # the balena device, for its config.json
+            rows.append(row)
             bar.advance(task)
     if as_json:
         typer.echo(json.dumps({"units": rows}, ensure_ascii=False))
