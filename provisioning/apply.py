@@ -74,11 +74,14 @@ class Provisioner:
         return self.state_file.state.backend(self.backend.name)
 
     def plan(self) -> Plan:
+        """What apply would do. Writes nothing: before the first apply the county's secrets
+        are made in memory only (every unit is "create" then anyway)."""
+        store = self.store
         return make_plan(
             registry=self.registry,
             settings=self.settings,
             profiles=self.profiles,
-            county=self.store.county(),
+            county=store.county() if store.has_county() else store.new_county(),
             stored=self.store.identities(),
             revoked=self.store.revoked(),
             backend=self.backend.name,
@@ -88,6 +91,7 @@ class Provisioner:
 
     def apply(self, progress: Progress | None = None) -> ApplyResult:
         result = ApplyResult()
+        self.store.county()  # made and saved on the first run, before any identity uses it
         plan = self.plan()
         changed = [u for u in plan.units if u.identity_action != "keep"]
         for unit_plan in changed:

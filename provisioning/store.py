@@ -92,12 +92,19 @@ class IdentityStore:
                 raise StoreError(f"{path} is damaged; restore it from the backup") from None
         if not create:
             raise StoreError(f"{path} does not exist yet: run `bianmin provision apply`")
-        found = CountySecrets(
-            id_key=new_key(), hub_broker_password=SecretStr(credentials.new_password())
-        )
+        found = self.new_county()
         private_dir(self.secrets_dir)
         write_private(path, _reveal(found))
         return found
+
+    def has_county(self) -> bool:
+        return (self.secrets_dir / "county.json").exists()
+
+    @staticmethod
+    def new_county() -> CountySecrets:
+        return CountySecrets(
+            id_key=new_key(), hub_broker_password=SecretStr(credentials.new_password())
+        )
 
     # -- units ---------------------------------------------------------------------------
     def _path(self, unit: str) -> Path:

@@ -1,7 +1,8 @@
 """Opt-in, never in CI: the balena backend against a real balena account.
 
-Off unless BIANMIN_BALENA_REAL_ORG names an organization and BALENA_API_KEY holds a key of
-a user in it (a user's key: device registration needs a user actor). It creates (or reuses)
+Collected only when BIANMIN_BALENA_REAL_ORG names an organization and BALENA_API_KEY holds a
+key of a user in it (a user's key: device registration needs a user actor), and CI is unset
+(tests/provisioning/conftest.py). It creates (or reuses)
 the fleet BIANMIN_BALENA_REAL_FLEET (default bianmin-provisioning-test, raspberrypi4-64),
 pre-registers one unit, reads its status back, and deletes the device again.
 """
@@ -9,17 +10,11 @@ pre-registers one unit, reads its status back, and deletes the device again.
 import json
 import os
 
-import pytest
-
 from provisioning.balena_client import connect
 from provisioning.state import StateFile
 from tests.provisioning.helpers import init, run, small_registry
 
 ORG = os.environ.get("BIANMIN_BALENA_REAL_ORG")
-pytestmark = pytest.mark.skipif(
-    not ORG or not os.environ.get("BALENA_API_KEY") or bool(os.environ.get("CI")),
-    reason="opt-in: set BIANMIN_BALENA_REAL_ORG and BALENA_API_KEY (never in CI)",
-)
 
 
 def test_one_unit_is_pre_registered_in_a_real_balena_fleet(tmp_path):

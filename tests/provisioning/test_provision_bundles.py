@@ -35,6 +35,7 @@ def state(tmp_path):
 
 def test_apply_provisions_76_bundles_and_a_second_run_changes_nothing(state):
     planned = run("plan", "--state-dir", str(state))
+    assert sorted(p.name for p in state.iterdir()) == ["fleet.json"]  # plan wrote nothing
     assert last_json(planned.output) | {"withdraw": []} == {
         "backend": "bundle", "units": 76, "changes": 76, "create": 76, "update": 0,
         "deliver": 76, "withdraw": [], "not_in_registry": [],
