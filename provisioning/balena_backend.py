@@ -129,12 +129,20 @@ class BalenaBackend:
                     raise BalenaUnavailable(f"registration refused: {str(reply)[:200]}")
             unit_state.registered = True
             save()
-        for key, value in env_vars(target).items():
+        env, config = env_vars(target), config_vars(target.profile)
+        for key, value in env.items():
             models.device.env_var.set(uuid, key, value)
         for key, value in tags(target).items():
             models.device.tags.set(uuid, key, value)
-        for key, value in config_vars(target.profile).items():
+        for key, value in config.items():
             models.device.config_var.set(uuid, key, value)
+        # what an earlier delivery set and this one does not (a profile without a config.txt
+        # key any more, a hub URL taken out) goes; the rest of the device's variables stay
+        for kind, now, model in (("env", env, models.device.env_var),
+                                 ("config", config, models.device.config_var)):  # fmt: skip
+            for key in sorted(set(unit_state.managed.get(kind, [])) - now.keys()):
+                model.remove(uuid, key)
+            unit_state.managed[kind] = sorted(now)
 
     def withdraw(self, unit: str, unit_state: UnitState) -> None:
         """A revoked unit keeps its device record (its history) but loses its identity."""

@@ -31,6 +31,9 @@ class UnitState(BaseModel):
     # balena only
     uuid: str | None = None
     registered: bool = False
+    # the device variables this tool set, by kind ("env", "config"): the ones a later delivery
+    # no longer sets are removed; variables set by hand in the dashboard are left alone
+    managed: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class BackendState(BaseModel):

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from provisioning.balena_backend import IDENTITY_VAR
+from provisioning.balena_client import connect
 from provisioning.state import StateFile
 from provisioning.store import IdentityStore
 from simulators.balena_api import FakeBalenaApi
@@ -230,3 +231,27 @@ def test_the_fake_api_runs_as_a_command_for_the_operators_walk_through(tmp_path)
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_a_changed_profile_replaces_the_config_variables_it_set_and_keeps_hand_set_ones(
+    tmp_path, api
+):
+    state = balena_state(tmp_path, api, units=1)
+    apply(state)
+    uuid = uuids(state)["qingshui-shequ"]
+    by_hand = connect(api.url, API_KEY).models  # someone in the balena dashboard
+    by_hand.device.config_var.set(uuid, "BALENA_HOST_CONFIG_hdmi_force_hotplug", "1")
+    fleet = json.loads((state / "fleet.json").read_text())
+    fleet["default_profile"] = "pi5-usbcam-58mm"
+    (state / "fleet.json").write_text(json.dumps(fleet))
+
+    result = last_json(apply(state).output)
+
+    assert result["delivered"] == 1
+    assert api.device_pairs("device_config_variable", uuid) == {
+        "BALENA_HOST_CONFIG_dtoverlay": '"vc4-kms-v3d"',
+        "BALENA_HOST_CONFIG_enable_uart": "1",
+        "BALENA_HOST_CONFIG_disable_splash": "1",
+        "BALENA_HOST_CONFIG_hdmi_force_hotplug": "1",  # set by hand: not ours to remove
+    }
+    assert api.device_pairs("device_tag", uuid)["profile"] == "pi5-usbcam-58mm"
