@@ -30,5 +30,8 @@ if ! grep -q '^# bianmin: hardware profile' "$config"; then
 fi
 
 systemctl daemon-reload
+# the kiosk takes the display manager's place on tty1 (Raspberry Pi OS desktop images have one)
+systemctl disable display-manager.service 2>/dev/null || true
 systemctl enable bianmin-agent.service bianmin-kiosk.service
+systemctl set-default graphical.target
 echo "installed; reboot to start the window (sudo reboot)"

@@ -3,6 +3,7 @@ compose file's services and what they point at, the Dockerfile templates' base a
 and the start scripts' shell syntax."""
 
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -104,3 +105,27 @@ def test_shell_scripts_parse_and_are_executable_where_run_directly(script):
     subprocess.run(["sh", "-n", str(path)], check=True)
     if "deploy/" in script:
         assert path.stat().st_mode & 0o111, "the image runs it directly"
+
+
+# On a unit these exist; here systemd-analyze says only that they are missing.
+UNIT_ONLY = re.compile(
+    r"Command (/opt/bianmin/venv/bin/bianmin|/usr/bin/cage) is not executable: "
+    r"No such file or directory"
+)
+
+
+def test_the_bundles_systemd_units_pass_systemd_analyze_verify(tmp_path):
+    if shutil.which("systemd-analyze") is None:
+        from tests.conftest import _require
+
+        _require("systemd-analyze", "systemd is not installed")
+    for name in ("bianmin-agent.service", "bianmin-kiosk.service"):
+        (tmp_path / name).write_bytes((ROOT / "provisioning/unit_files" / name).read_bytes())
+    done = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", "bianmin-agent.service", "bianmin-kiosk.service"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    complaints = [
+        line for line in done.stderr.splitlines() if line.strip() and not UNIT_ONLY.search(line)
+    ]
+    assert complaints == []
