@@ -51,7 +51,9 @@ def test_the_broker_admits_provisioned_units_and_refuses_rotated_and_revoked_cre
     first, second, third = (
         store.identity(u) for u in ("qingshui-shequ", "dongjie-cun", "xijie-cun")
     )
-    assert first and second and third
+    assert first is not None
+    assert second is not None
+    assert third is not None
 
     def password(identity):
         return identity.broker_password.get_secret_value()
