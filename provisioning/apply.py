@@ -138,7 +138,11 @@ class Provisioner:
         return result
 
     def status(self, unit: str) -> str:
-        return self.backend.status(unit, self.backend_state.units.get(unit))
+        """What the backend says of one unit; a failure to ask is the answer for that unit."""
+        try:
+            return self.backend.status(unit, self.backend_state.units.get(unit))
+        except Exception as exc:
+            return f"unknown ({_reason(exc)})"
 
 
 def _tell(progress: Progress | None, what: str, unit: str) -> None:

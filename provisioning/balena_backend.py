@@ -104,8 +104,9 @@ class BalenaBackend:
             fleet = models.application.create(
                 self.settings.fleet, self.device_type, self.settings.organization
             )
-        except exceptions.BalenaException as exc:
-            raise BalenaUnavailable(f"balena fleet {self.slug}: {exc}") from None
+        except exceptions.BalenaException as exc:  # its text is in `message`, str() is empty
+            reason = getattr(exc, "message", "") or type(exc).__name__
+            raise BalenaUnavailable(f"balena fleet {self.slug}: {reason}") from None
         if state.fleet_id != fleet["id"]:
             state.fleet_id = int(fleet["id"])
             save()

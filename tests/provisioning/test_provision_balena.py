@@ -255,3 +255,16 @@ def test_a_changed_profile_replaces_the_config_variables_it_set_and_keeps_hand_s
         "BALENA_HOST_CONFIG_hdmi_force_hotplug": "1",  # set by hand: not ours to remove
     }
     assert api.device_pairs("device_tag", uuid)["profile"] == "pi5-usbcam-58mm"
+
+
+def test_status_of_a_device_deleted_in_the_dashboard_says_so_and_goes_on(tmp_path, api):
+    state = balena_state(tmp_path, api, units=2)
+    apply(state)
+    gone = uuids(state)["qingshui-shequ"]
+    api.state.devices = {i: d for i, d in api.state.devices.items() if d["uuid"] != gone}
+
+    shown = json.loads(run("status", "--state-dir", str(state), "--json", env=ENV).output)
+
+    first, second = shown["units"]
+    assert first["balena"].startswith("unknown (DeviceNotFound")
+    assert second["balena"] == "inactive, offline"
