@@ -5,7 +5,9 @@ villages only (elsewhere is not found), in the pages and in the API behind them.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from hub.accounts.auth import current_actor
 from hub.accounts.roles import Actor, Role
 from hub.alerts.store import ALERTS
 from hub.app import create_app
+from hub.cases.project import RECORDS
 from hub.settings import HubSettings
 from tests.support.fleet import (
     DRIFTING,
@@ -243,3 +246,34 @@ def test_a_town_reads_rollouts_that_reached_it_and_changes_only_those_wholly_its
 def _row(html: str, unit: str) -> str:
     start = html.index(f'<tr data-unit="{unit}"')
     return html[start : html.index("</tr>", start)]
+
+
+def test_the_overview_counts_todays_cases_and_good_ratings_in_the_area(hub):
+    client, _ = hub
+    app: Any = client.app
+    noon = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # 12:00 in the county
+    app.state.clock = lambda: noon
+    opened = [
+        (PAPER_OUT, noon - timedelta(hours=1), 5),  # 非常满意: good
+        (PAPER_OUT, noon - timedelta(hours=2), 3),  # 基本满意: rated, not good
+        (PAPER_OUT, noon - timedelta(hours=3), None),  # not rated
+        (PAPER_OUT, noon - timedelta(hours=20), 5),  # yesterday in the county's time
+        (OFFLINE, noon - timedelta(hours=1), 1),  # 石桥镇
+    ]
+    with app.state.engine.begin() as conn:
+        conn.execute(
+            RECORDS.insert(),
+            [
+                {"case_id": uuid.uuid4(), "unit": unit, "opened_at": at, "updated_at": at,
+                 "window_state": "done", "status": "completed", "rating": rating,
+                 "given": [], "waived": [], "owed": [], "missing": [], "times": {}}
+                for unit, at, rating in opened
+            ],
+        )  # fmt: skip
+    county = client.get("/").text
+    assert 'id="today-cases">4<' in county
+    assert 'id="today-good-rate">33.3%<' in county  # 1 good of 3 rated
+    as_actor(client, town_actor(Role.VIEWER))
+    town = client.get("/").text
+    assert 'id="today-cases">3<' in town
+    assert 'id="today-good-rate">50.0%<' in town
