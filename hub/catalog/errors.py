@@ -28,8 +28,9 @@ class Issue:
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"where": self.where, "reason": self.reason}
         if self.sheet is not None:
-            out.update(sheet=self.sheet, row=self.row, column=self.column, cell=self.cell,
-                       code=self.code, reason_zh=self.reason_zh)  # fmt: skip
+            out.update(sheet=self.sheet, row=self.row, column=self.column, cell=self.cell)
+        if self.code is not None:
+            out.update(code=self.code, reason_zh=self.reason_zh)
         return out
 
 

@@ -34,11 +34,11 @@ def with_exclusions(registry: VillageRegistry, exclusions: Exclusions) -> Villag
     """The registry with each village's exclusions replaced by ``exclusions``."""
     if registry_exclusions(registry) == exclusions:
         return registry
-    villages = tuple(
-        v.model_copy(update={"matters_excluded": exclusions.get(v.unit_id, ())})
-        for v in registry.villages
-    )
-    return registry.model_copy(update={"villages": villages})
+    # validated anew rather than model_copy'd: a copy would keep the original's cached lookups
+    data = registry.model_dump(mode="json", by_alias=True)
+    for village in data["villages"]:
+        village["matters_excluded"] = list(exclusions.get(village["unit_id"], ()))
+    return VillageRegistry.model_validate(data)
 
 
 def offering(code: str, exclusions: Exclusions, villages: Iterable[Village]) -> list[Village]:

@@ -9,32 +9,59 @@ from typing import Any
 
 # the cross-field rules of protocol.catalog, by their English message (after "field: ")
 _RULES: tuple[tuple[str, str, str], ...] = (
-    (r"(\d+) exceeds the legal time limit legal_days=(\d+)", "promised_over_legal",
-     "承诺时限{0}个工作日超过了法定时限{1}个工作日"),
-    (r"an instant \(即办\) matter promises 0, not (\d+)", "instant_not_zero",
-     "即办事项的承诺时限应为0，而不是{0}"),
-    (r"a matter promised in 0 days is instant", "zero_not_instant",
-     "承诺时限为0的事项是即办事项，“即办”应为是"),
-    (r"an instant matter is decided at the window", "instant_not_window",
-     "即办事项的审批方式应为窗口直审"),
-    (r"a village-level matter is always handled", "village_not_delegated",
-     "村级事项必须在村级便民服务站办理，“下沉村级”应为是"),
+    (
+        r"(\d+) exceeds the legal time limit legal_days=(\d+)",
+        "promised_over_legal",
+        "承诺时限{0}个工作日超过了法定时限{1}个工作日",
+    ),
+    (
+        r"an instant \(即办\) matter promises 0, not (\d+)",
+        "instant_not_zero",
+        "即办事项的承诺时限应为0，而不是{0}",
+    ),
+    (
+        r"a matter promised in 0 days is instant",
+        "zero_not_instant",
+        "承诺时限为0的事项是即办事项，“即办”应为是",
+    ),
+    (
+        r"an instant matter is decided at the window",
+        "instant_not_window",
+        "即办事项的审批方式应为窗口直审",
+    ),
+    (
+        r"a village-level matter is always handled",
+        "village_not_delegated",
+        "村级事项必须在村级便民服务站办理，“下沉村级”应为是",
+    ),
     (r"duplicate '(.*)'", "duplicate", "“{0}”重复出现"),
     (r"a slip is listed twice", "slip_twice", "同一单据填写了两次"),
-    (r"a matter with a deferrable \(容缺\) material prints", "deficiency_slip_missing",
-     "有可容缺材料的事项必须打印容缺受理单"),
-    (r"deficiency_slip listed, but no material is deferrable", "deficiency_slip_unused",
-     "没有可容缺材料，不应打印容缺受理单"),
-    (r"set, but no material is deferrable", "grace_without_deferrable",
-     "没有可容缺材料，不应填写容缺宽限"),
-    (r"a waived material needs one of the five", "waiver_ground_missing",
-     "已免交的材料必须填写免交依据"),
+    (
+        r"a matter with a deferrable \(容缺\) material prints",
+        "deficiency_slip_missing",
+        "有可容缺材料的事项必须打印容缺受理单",
+    ),
+    (
+        r"deficiency_slip listed, but no material is deferrable",
+        "deficiency_slip_unused",
+        "没有可容缺材料，不应打印容缺受理单",
+    ),
+    (
+        r"set, but no material is deferrable",
+        "grace_without_deferrable",
+        "没有可容缺材料，不应填写容缺宽限",
+    ),
+    (
+        r"a waived material needs one of the five",
+        "waiver_ground_missing",
+        "已免交的材料必须填写免交依据",
+    ),
     (r"set, but the material is not waived", "not_waived", "材料未免交，不应填写此项"),
     (r"a waived material is not supplied at all", "waived_deferrable", "已免交的材料不能容缺"),
     (r"a waived material cannot be critical", "waived_critical", "已免交的材料不能是关键材料"),
     (r"容缺 applies only to non-critical materials", "critical_deferrable", "关键材料不能容缺"),
     (r"the catalog lists no matter", "no_matters", "目录中没有任何事项"),
-)  # fmt: skip
+)
 _COMPILED = tuple((re.compile(p), code, zh) for p, code, zh in _RULES)
 
 

@@ -17,7 +17,7 @@ from hub.catalog.workbook.reasons import explain_error, explain_rule
 from protocol.catalog import Catalog
 from protocol.villages import VillageRegistry
 
-_FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])?)*): ")
+FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])?)*): ")
 # Chinese names of the fields no single column holds
 _LIST_LABELS = {
     "steps_before": "改革前环节",
@@ -87,10 +87,10 @@ def schema_issues(exc: ValidationError, read: WorkbookDocument) -> list[Issue]:
         loc: Path = tuple(err["loc"])
         if err["type"] == "value_error":
             for line in str(err["msg"]).removeprefix("Value error, ").splitlines():
-                match = _FIELD_PREFIX.match(line)
+                match = FIELD_PREFIX.match(line)
                 path, message = loc, line
                 if match:
-                    path = loc + _split(match.group(1))
+                    path = loc + split_field(match.group(1))
                     message = line[match.end() :]
                 code, zh = explain_rule(message)
                 out.append(_at(read, path, code, zh, message))
@@ -118,7 +118,8 @@ def _at(read: WorkbookDocument, path: Path, code: str, zh: str, message: str) ->
     return cell_issue(origin, code, zh, message)
 
 
-def _split(field: str) -> Path:
+def split_field(field: str) -> Path:
+    """'materials[1].name' -> ('materials', 1, 'name')."""
     parts: list[int | str] = []
     for name, index in re.findall(r"([a-z_][a-z0-9_]*)(?:\[(\d+)\])?", field):
         parts.append(name)

@@ -109,8 +109,10 @@ def catalogs(draw):
         data["name"] = name
         data["steps_after"] = draw(st.lists(_texts, min_size=1, max_size=4))
         fees = draw(st.lists(st.integers(1, 10**12), max_size=3))
-        data["fees"] = [{"item": f"收费{i}", "amount_fen": f, "basis": None if i % 2 else "依据"}
-                        for i, f in enumerate(fees)]  # fmt: skip
+        data["fees"] = [
+            {"item": f"收费{i}", "amount_fen": f, "basis": None if i % 2 else "依据"}
+            for i, f in enumerate(fees)
+        ]
         data["result_by_post"] = draw(st.booleans())
         matters.append(data)
     version = draw(st.integers(1, 2**63 - 1))
@@ -134,16 +136,19 @@ def test_every_bad_cell_is_reported_with_its_sheet_row_and_column():
     WHEN it is imported
     THEN exactly those cells are reported, each with a code and a Chinese reason."""
     data = catalog_workbook(SEED, EXCLUSIONS, REGISTRY)
-    bad = edited(data, {
-        ("事项", "G3"): "二十",          # legal_days of the 2nd matter: not a number
-        ("事项", "H4"): 200,             # promised_days of the 3rd: over its legal limit
-        ("事项", "D5"): "省级",          # level: not a choice
-        ("事项", "E6"): "也许",          # delegated: not 是/否
-        ("材料", "B2"): None,            # a material's name left blank
-        ("收费", "C2"): 1.234,           # three decimals of a yuan
-        ("办理环节", "A3"): "ZZZ-999",   # a step of no matter
-        ("村级不办理", "A2"): "nowhere-cun",  # an unknown village
-    })  # fmt: skip
+    bad = edited(
+        data,
+        {
+            ("事项", "G3"): "二十",  # legal_days of the 2nd matter: not a number
+            ("事项", "H4"): 200,  # promised_days of the 3rd: over its legal limit
+            ("事项", "D5"): "省级",  # level: not a choice
+            ("事项", "E6"): "也许",  # delegated: not 是/否
+            ("材料", "B2"): None,  # a material's name left blank
+            ("收费", "C2"): 1.234,  # three decimals of a yuan
+            ("办理环节", "A3"): "ZZZ-999",  # a step of no matter
+            ("村级不办理", "A2"): "nowhere-cun",  # an unknown village
+        },
+    )
     with pytest.raises(WorkbookInvalid) as caught:
         parse_workbook(bad, REGISTRY)
     assert found(caught.value) == {
@@ -167,10 +172,16 @@ def test_a_rule_across_sheets_names_the_cell_it_concerns():
     the rule is the matter's, so the 打印单据 cell of the matter's row is named."""
     data = catalog_workbook(SEED, EXCLUSIONS, REGISTRY)
     wb = load_workbook(io.BytesIO(data))
-    no_slip = {r[0].value: r[10] for r in wb["事项"].iter_rows(min_row=2)
-               if "容缺受理单" not in r[10].value}  # fmt: skip
-    row = next(r for r in wb["材料"].iter_rows(min_row=2)
-               if r[0].value in no_slip and (r[3].value, r[6].value) == ("否", "否"))  # fmt: skip
+    no_slip = {
+        r[0].value: r[10]
+        for r in wb["事项"].iter_rows(min_row=2)
+        if "容缺受理单" not in r[10].value
+    }
+    row = next(
+        r
+        for r in wb["材料"].iter_rows(min_row=2)
+        if r[0].value in no_slip and (r[3].value, r[6].value) == ("否", "否")
+    )
     row[7].value = "是"
     out = io.BytesIO()
     wb.save(out)
@@ -188,8 +199,11 @@ def test_a_renamed_header_and_a_missing_sheet_are_reported():
     wb.save(out)
     with pytest.raises(WorkbookInvalid) as caught:
         parse_workbook(out.getvalue(), REGISTRY)
-    assert {("材料", 1, "材料名", "unknown_column"), ("材料", 1, "材料名称", "missing_column"),
-            ("办理环节", None, None, "missing_sheet")} <= found(caught.value)  # fmt: skip
+    assert {
+        ("材料", 1, "材料名", "unknown_column"),
+        ("材料", 1, "材料名称", "missing_column"),
+        ("办理环节", None, None, "missing_sheet"),
+    } <= found(caught.value)
 
 
 def test_an_oversized_file_is_refused_before_it_is_opened():
