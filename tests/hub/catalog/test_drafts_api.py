@@ -207,3 +207,20 @@ def test_only_a_county_operator_changes_the_catalog_and_a_town_sees_its_own_vill
         county_operator(Actor("town-op", Role.OPERATOR, area=Area(town=town)))
     seen = units_visible(Actor("town-viewer", Role.VIEWER, area=Area(town=town)), registry)
     assert set(seen) == {v.unit_id for v in registry.in_division(town)}
+
+
+def test_the_catalog_page_paginates_and_its_import_form_needs_an_operator(hub):
+    page = hub.get("/catalog", headers=hub.as_("zhao"))
+    assert page.status_code == 200
+    assert "下一页" in page.text
+    assert 'name="csrf_token"' in page.text
+    assert "content-security-policy" in page.headers
+    data = hub.get("/api/catalog/export.xlsx", headers=hub.as_("zhao")).content
+    refused = hub.post("/catalog/import", files={"file": ("清单.xlsx", data)},
+                       headers=hub.as_("zhao"))  # fmt: skip
+    assert refused.status_code == 403
+    made = hub.post("/catalog/import", files={"file": ("清单.xlsx", data)},
+                    headers=hub.as_("wang"), follow_redirects=False)  # fmt: skip
+    assert made.status_code == 303
+    assert made.headers["location"].startswith("/catalog/drafts/")
+    assert "与运行版本相同" in hub.get(made.headers["location"], headers=hub.as_("zhao")).text
