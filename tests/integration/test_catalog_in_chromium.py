@@ -31,7 +31,6 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 SHOTS = os.environ.get("BIANMIN_CATALOG_SCREENSHOTS")
-VIEW = {"width": 1366, "height": 768}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +83,7 @@ def test_an_operator_imports_the_workbook_and_a_second_one_approves_it_in_chromi
 
         def account(name: str):
             context = browser.new_context(
-                viewport=VIEW, locale="zh-CN",
+                viewport={"width": 1366, "height": 768}, locale="zh-CN",
                 extra_http_headers={"Authorization": f"Bearer {tokens[name]}"},
             )  # fmt: skip
             page = context.new_page()

@@ -33,6 +33,12 @@ def registry_for(tmp_path, unit):
     return path
 
 
+def running_config(agent):
+    current = agent.config.current
+    assert current is not None
+    return current
+
+
 def edited_workbook(data: bytes, code: str, new_name: str) -> bytes:
     wb = load_workbook(io.BytesIO(data))
     row = next(r for r in wb["事项"].iter_rows(min_row=2) if r[0].value == code)
@@ -65,7 +71,7 @@ def test_a_change_in_the_county_spreadsheet_reaches_the_unit_after_a_second_appr
             agent.start()
             first = hub.rollout(target={"units": [unit]})
             await eventually(lambda: hub.status(first.id).state == "completed", 30, "v1 applied")
-            matter = next(m for m in agent.config.current.catalog.matters if not m.instant)
+            matter = next(m for m in running_config(agent).catalog.matters if not m.instant)
             async with httpx.AsyncClient(base_url=hub.url, timeout=30) as api:
                 as_wang = {"Authorization": f"Bearer {wang}"}
                 as_li = {"Authorization": f"Bearer {li}"}
@@ -84,9 +90,11 @@ def test_a_change_in_the_county_spreadsheet_reaches_the_unit_after_a_second_appr
                 rollout = approved.json()["rollout_id"]
             await eventually(lambda: hub.status(rollout).state == "completed", 30, "rollout done")
             await eventually(
-                lambda: agent.config.current.catalog.catalog_version == 2, 20, "catalog v2"
+                lambda: running_config(agent).catalog.catalog_version == 2, 20, "catalog v2"
             )
-            running = next(m for m in agent.config.current.catalog.matters if m.code == matter.code)
+            running = next(
+                m for m in running_config(agent).catalog.matters if m.code == matter.code
+            )
             assert running.name == "改名后的事项"
             assert running.promised_days == matter.promised_days + 1
             await agent.close()

@@ -3,6 +3,7 @@ draft with its diff, its author cannot approve it, a second operator's approval 
 next version with its villages and starts the rollout, and every step is audited."""
 
 import io
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,18 +24,27 @@ from hub.settings import HubSettings
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class HubClient(TestClient):
+    """The hub's app with two operators (wang, li) and a viewer (zhao)."""
+
+    tokens: dict[str, str]
+
+    @property
+    def hub_state(self) -> Any:
+        return self.app.state  # type: ignore[attr-defined]
+
+    def as_(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+
 @pytest.fixture
 def hub(database_url, tmp_path):
     app = create_app(HubSettings(database_url=database_url, broker_url=None, data_dir=tmp_path))
-    with TestClient(app) as client:
-        tokens = {}
+    with HubClient(app) as client:
         with Session(app.state.engine) as s:
-            for name in ("wang", "li"):
-                tokens[name] = add_account(s, name=name, role=Role.OPERATOR)
-            tokens["zhao"] = add_account(s, name="zhao", role=Role.VIEWER)
+            client.tokens = {n: add_account(s, name=n, role=Role.OPERATOR) for n in ("wang", "li")}
+            client.tokens["zhao"] = add_account(s, name="zhao", role=Role.VIEWER)
             s.commit()
-        client.app_state = app.state
-        client.as_ = lambda name: {"Authorization": f"Bearer {tokens[name]}"}
         yield client
 
 
@@ -119,7 +129,7 @@ def test_the_author_cannot_approve_their_own_draft_and_a_second_operator_publish
     assert rollout["stages"] == 2  # the canaries, then the rest
     again = hub.post(f"/api/catalog/drafts/{draft['id']}/approve", json={}, headers=hub.as_("li"))
     assert again.json()["detail"]["code"] == "draft_decided"
-    with Session(hub.app_state.engine) as s:
+    with Session(hub.hub_state.engine) as s:
         actions = [r.action for r in s.execute(select(AUDIT).order_by(AUDIT.c.id))]
     assert actions[-5:] == [
         "catalog.draft.create",
@@ -177,8 +187,8 @@ def test_an_edit_names_the_field_it_breaks_and_changes_which_villages_offer_the_
     labels = [f["label"] for f in change["fields"]]
     assert labels == ["法定时限", "不办理的村（社区）"]
     hub.post(f"/api/catalog/drafts/{draft['id']}/approve", json={}, headers=hub.as_("li"))
-    with Session(hub.app_state.engine) as s:
-        registry = current_registry(s, hub.app_state.registry)
+    with Session(hub.hub_state.engine) as s:
+        registry = current_registry(s, hub.hub_state.registry)
     assert "AGR-001" in registry.village(offered[0]).matters_excluded
     after = hub.get("/api/catalog/matters/AGR-001", headers=hub.as_("zhao")).json()
     assert after["offered_by"] == fewer
@@ -201,7 +211,7 @@ def test_json_export_imports_back_as_a_draft_without_changes(hub):
 
 
 def test_only_a_county_operator_changes_the_catalog_and_a_town_sees_its_own_villages(hub):
-    registry = hub.app_state.registry
+    registry = hub.hub_state.registry
     town = registry.divisions[0].code
     with pytest.raises(Forbidden):
         county_operator(Actor("town-op", Role.OPERATOR, area=Area(town=town)))
