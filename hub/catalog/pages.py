@@ -206,15 +206,18 @@ def edit_page(
 ) -> HTMLResponse:
     """The edit form of one matter of the draft (?code=); a new code starts an empty one."""
     draft = drafts.get_draft(session, draft_id)
+    if draft.status != drafts.DraftStatus.DRAFT.value:
+        raise drafts.DraftDecided(f"catalog draft {draft_id} is {draft.status}; it cannot change")
+    code = code.strip().upper()
     catalog = drafts.draft_catalog(draft)
-    matter = catalog.get(code.strip().upper())
+    matter = catalog.get(code)
     exclusions = drafts.draft_exclusions(draft)
     offered = {v.unit_id for v in offering(code, exclusions, registry.villages)}
     divisions = [(d, registry.in_division(d.code)) for d in registry.divisions]
     context = {
         "d": draft,
         "m": matter,
-        "code": code.strip().upper(),
+        "code": code,
         "labels": LABELS,
         "offered": offered,
         "divisions": divisions,
