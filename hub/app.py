@@ -46,6 +46,7 @@ from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.window import api as window_api
+from hub.web import static as web_static
 from hub.window import clerk_api, proposals_api
 from lifecycle import version
 
@@ -156,6 +157,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(case_page.router)
     app.include_router(alerts_api.router)
     app.include_router(apidocs.router)
+    app.include_router(web_static.router)  # the pages' stylesheet and script: public
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

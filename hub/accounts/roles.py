@@ -7,6 +7,8 @@ import getpass
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hub.accounts.area import COUNTY, Area
+
 
 class Role(StrEnum):
     """viewer reads the fleet; auditor also reads the audit log; operator also changes things.
@@ -45,6 +47,7 @@ class Actor:
     name: str
     role: Role
     anonymous: bool = False
+    area: Area = COUNTY  # where the account sees and acts (hub.accounts.area)
 
 
 # the hub's own actions (a threshold pausing a rollout, a rollout completing)
