@@ -26,6 +26,7 @@ from edge.face.landmarks import FaceMesh
 from edge.face.quality import Quality, assess
 from edge.face.runtime import TFLiteModel, runtime_name
 from edge.face.types import Detection, Embedding, Frame
+from edge.face.variant import fastest
 from firmware_config.schema import FaceSettings
 
 VariantChoice = Literal["auto", "fp32", "int8"]
@@ -50,11 +51,14 @@ def load_image(path: str | Path) -> Frame:
     return np.ascontiguousarray(image[:, :, ::-1])
 
 
-def pick_variant(choice: VariantChoice) -> models.Variant:
-    # tflite_runtime 2.14 has no XNNPACK path for int8-weight convs and runs them slower than fp32
-    if choice == "auto":
-        return "int8" if runtime_name() == "ai-edge-litert" else "fp32"
-    return choice
+def pick_variant(choice: VariantChoice, model_dir: Path, threads: int) -> models.Variant:
+    """``auto``: fp32 on tflite_runtime (its int8-weight kernels are slower everywhere), else
+    whichever model measures faster on this CPU (edge.face.variant)."""
+    if choice != "auto":
+        return choice
+    if runtime_name() != "ai-edge-litert":
+        return "fp32"
+    return fastest(model_dir, threads)
 
 
 class FacePipeline:
@@ -68,7 +72,7 @@ class FacePipeline:
         self.settings = settings or FaceSettings()
         self.threads = threads or self.settings.threads
         self.model_dir = model_dir or models.model_dir()
-        self.variant = pick_variant(variant)
+        self.variant = pick_variant(variant, self.model_dir, self.threads)
         self.detector = BlazeFace(self._load(models.DETECTOR), self.settings.detect_min_score)
         try:
             full: BlazeFace | None = BlazeFace(
