@@ -171,10 +171,15 @@ def test_the_service_uses_the_profiles_id_card_threshold(
     from edge.face.service import LocalFaceService
     from edge.face.templates import TemplateStore
 
-    profile = builtin_profiles()["pi5-usbcam-58mm"].face
+    one_thread = {"threads": 1}
+    profile = builtin_profiles()["pi5-usbcam-58mm"].face.model_copy(update=one_thread)
     pipe = FacePipeline(profile, "int8", Path(str(model_dir)), threads=1)
     service = LocalFaceService(pipe, TemplateStore(Path(str(tmp_path)) / "t.db", b"k" * 32))
     assert service.thresholds == Thresholds(0.5, 0.59)
+    # a new signed configuration: the other camera's profile, and the county's override
+    cm3 = builtin_profiles()["pi4-cm3-80mm"].face.model_copy(update=one_thread)
+    assert service.retune(cm3, 0.48)
+    assert service.thresholds == Thresholds(0.48, 0.53)
 
 
 def test_no_match_is_its_own_result_never_the_nearest_person() -> None:
