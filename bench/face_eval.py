@@ -74,7 +74,6 @@ def detectors(pipe: FacePipeline) -> dict[str, Callable[[Frame], list[Detection]
         "short_range": lambda f: pipe.detector.raw(as_rgb(f)),
         "full_range": lambda f: full.raw(as_rgb(f)),
         "per_frame": lambda f: pipe.detect(f),
-        "per_frame_no_exposure_fix": lambda f: plain.detect(f),
         "decision": lambda f: pipe.detect(f, everything=True),
         "decision_no_exposure_fix": lambda f: plain.detect(f, everything=True),
     }

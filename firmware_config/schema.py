@@ -33,9 +33,10 @@ class FaceSettings(_Spec):
     # Decision frames (enrolment, the probe, card photos) also run the full-range model on an
     # n x n grid of overlapping tiles, for faces down to ~24 px; 1 turns tiling off.
     detect_tiles: Annotated[int, Field(ge=1, le=4)] = 2
-    # Retry detection on an exposure-normalised copy (CLAHE) when the frame as taken shows no
-    # face. Off: on bench/face_eval.py's set it found no face the plain passes missed.
-    normalise_exposure: bool = False
+    # Decision frames are also searched on an exposure-normalised copy (CLAHE on the
+    # luminance): bench/face_eval.py measured more faces found under backlight, dimness, glare
+    # and blur, and no false ones. Per frame it found nothing more, so it never runs there.
+    normalise_exposure: bool = True
     # Another face at least this fraction of the applicant's width is a second person at the
     # window (refused); smaller ones are far behind (a passer-by, a poster) and only reported.
     other_face_ratio: Annotated[float, Field(gt=0, le=1)] = 0.3

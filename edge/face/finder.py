@@ -1,11 +1,12 @@
 """Every face in the frame, cheaply: BlazeFace short-range first (faces within ~2 m, 3 ms), the
-full-range model only when the short-range one is unsure, and an exposure-normalised retry only
-when neither finds a face. Then the applicant is chosen deliberately: the largest, most centred
-face; another face big enough to be a second person at the window is reported as such.
+full-range model only when the short-range one is unsure; decision frames also run it on tiles
+and on an exposure-normalised copy. Then the applicant is chosen deliberately: the largest,
+most centred face; another face big enough to be a second person at the window is reported as
+such.
 
-Measured (bench/face_eval.py, docs/face.md): short-range alone misses faces narrower than about
-1/8 of the frame and every face of a gray copy of some photos; full-range finds faces down to
-~32 px in a 640x480 frame and gray faces, at ~3x the cost.
+Measured (bench/face_eval.py, docs/face.md), in 640x480 frames: short-range alone finds no face
+narrower than 64 px and misses some gray faces; full-range on the whole frame finds 75 % at
+40 px and gray faces, at ~3-8x the cost; with 2x2 tiles 92 % at 32 px and 58 % at 24 px.
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ class FaceFinder:
         tiles, to see small faces behind a clearly seen applicant."""
         rgb = as_rgb(frame)
         found = self._pass(rgb, everything)
-        if not found and self.settings.normalise_exposure:
-            found = self._pass(normalise_exposure(rgb), everything)
+        if everything and self.settings.normalise_exposure:
+            # measured: on decision frames a second pass over an exposure-normalised copy
+            # finds faces lost to backlight, dimness, glare and blur, with no false ones;
+            # per frame, even as a retry when nothing was found, it found none
+            found = merge(found, self._pass(normalise_exposure(rgb), everything))
         return by_applicant(found, rgb.shape[1], rgb.shape[0])

@@ -1,6 +1,6 @@
 """Frames as the detector and the embedder want them: 3-channel uint8 RGB, whatever the camera
 gives (gray and infrared sensors give one channel; a PNG may carry alpha), and an exposure
-correction for dim and backlit frames, tried when the frame as taken shows no face."""
+correction for dim and backlit frames, which decision frames are also searched on."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def is_gray(frame: Frame) -> bool:
     return bool((rows[:, :, 0] == rows[:, :, 1]).all() and (rows[:, :, 1] == rows[:, :, 2]).all())
 
 
-_CLAHE_CLIP = 2.0
+_CLAHE_CLIP = 4.0  # measured against 2.0: one more backlit face found, no false ones
 _CLAHE_GRID = 8
 
 
