@@ -45,8 +45,8 @@ from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
-from hub.window import api as window_api
 from hub.web import static as web_static
+from hub.window import api as window_api
 from hub.window import clerk_api, proposals_api
 from lifecycle import version
 
