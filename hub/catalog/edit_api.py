@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlmodel import Session
 
+from hub.accounts.area import units_in
 from hub.accounts.auth import Operator, Viewer
 from hub.accounts.roles import Actor
 from hub.catalog import drafts
@@ -19,6 +21,7 @@ from hub.catalog.loader import parse_catalog_text
 from hub.catalog.matter_form import parse_matter
 from hub.catalog.offered import offering
 from hub.catalog.release import ReleaseOptions, start_rollout
+from hub.catalog.store import CatalogStore
 from hub.catalog.versions import current_catalog, current_exclusions
 from hub.catalog.workbook.validate import parse_workbook
 from hub.catalog.workbook.write import catalog_workbook
@@ -73,8 +76,6 @@ def list_matters(
 
 
 def units_visible(actor: Actor, registry: VillageRegistry) -> list[str]:
-    from hub.accounts.area import units_in
-
     allowed = units_in(actor.area, registry)
     return [u for u in registry.unit_ids() if allowed is None or u in allowed]
 
@@ -120,8 +121,8 @@ def export_json(_: Viewer, session: SessionDep, catalogs: CatalogsDep) -> Respon
 
 
 def import_draft(
-    session: Any,
-    catalogs: Any,
+    session: Session,
+    catalogs: CatalogStore,
     registry: VillageRegistry,
     *,
     data: bytes,
