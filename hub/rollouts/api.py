@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from hub.accounts.area import units_in
 from hub.accounts.auth import Operator, Viewer
-from hub.catalog.versions import current_catalog
+from hub.catalog.versions import current_catalog, current_registry
 from hub.deps import CatalogsDep, RegistryDep, SessionDep, wake_driver
 from hub.errors import OutOfScope
 from hub.rollouts import area, store
@@ -40,6 +40,8 @@ def create_rollout(
         if outside:
             raise OutOfScope(f"{len(outside)} target units are outside your area")
     catalog = current_catalog(session, catalogs)
+    # the villages' exclusions as approved with the newest catalog (hub.catalog.offered)
+    registry = current_registry(session, registry)
     rollout = store.create_rollout(
         session, request=body, actor=actor, catalog=catalog, registry=registry
     )

@@ -17,6 +17,8 @@ _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=ut
 _FILES = (
     "hub.css",
     "hub.js",
+    "catalog.css",
+    "catalog.js",
     "fleet.css",  # the fleet, alert and rollout pages and the overview
     "rollouts.js",
 )
