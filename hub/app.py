@@ -11,7 +11,11 @@ from fastapi import Depends, FastAPI
 
 from hub import apidocs, dashboard
 from hub.accounts import api as accounts_api
+from hub.accounts import login as accounts_login
+from hub.accounts import manage as accounts_manage
+from hub.accounts import pages as accounts_pages
 from hub.accounts.auth import require
+from hub.accounts.defaults import refuse_default_passwords
 from hub.accounts.roles import Role
 from hub.alerts import api as alerts_api
 from hub.alerts.watcher import alert_watcher
@@ -45,8 +49,8 @@ from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
-from hub.window import api as window_api
 from hub.web import static as web_static
+from hub.window import api as window_api
 from hub.window import clerk_api, proposals_api
 from lifecycle import version
 
@@ -55,6 +59,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     engine = make_engine(settings.database_url)
     create_tables(engine)
     signing_key = load_signing_key(settings)  # refuses to start without a usable key
+    if not settings.local:
+        refuse_default_passwords(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -142,6 +148,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(calendar_api.router)
     app.include_router(artifacts_api.router)
     app.include_router(accounts_api.router)
+    app.include_router(accounts_login.router)  # /login, /logout: public
+    app.include_router(accounts_manage.router)
+    app.include_router(accounts_pages.router)
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
