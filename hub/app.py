@@ -36,6 +36,7 @@ from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
 from hub.deps import hub_now
+from hub.errors import SettingsProblem
 from hub.feedback import api as feedback_api
 from hub.fleet import api as fleet_api
 from hub.fleet.retention import dead_letter_sweeper
@@ -60,7 +61,11 @@ def create_app(settings: HubSettings) -> FastAPI:
     create_tables(engine)
     signing_key = load_signing_key(settings)  # refuses to start without a usable key
     if not settings.local:
-        refuse_default_passwords(engine)
+        try:
+            refuse_default_passwords(engine)
+        except SettingsProblem:
+            engine.dispose()
+            raise
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -77,7 +77,9 @@ def test_a_back_office_needs_exactly_one_known_scope(database_url):
     unknown = hub(database_url, "add", "c", "--role", "backoffice", "--town", "nowhere-zhen")
     assert unknown.exit_code != 0
     assert "nowhere-zhen" in unknown.stderr
-    village_office = hub(database_url, "add", "e", "--role", "backoffice", "--village", "dongjie-cun")
+    village_office = hub(
+        database_url, "add", "e", "--role", "backoffice", "--village", "dongjie-cun"
+    )
     assert village_office.exit_code != 0
 
 
