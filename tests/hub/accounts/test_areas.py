@@ -42,7 +42,7 @@ def app(database_url, tmp_path):
                 ("dongjie-cun", INSTANT, {}),
                 ("xinmin-cun", TOWN, {"defer": True, "rating": 2}),
                 ("dongjie-cun", TOWN, {"decline": True}),
-            ]  # fmt: skip
+            ]
         ):
             case = ScriptedCase(unit, matter, start=START + timedelta(hours=i), clerk="c01")
             events += envelopes(unit, case.transitions(**kw), seq0=100 * i + 1)
