@@ -98,8 +98,16 @@ def find_by_token(session: Session, token: str) -> Account | None:
 
 
 def public(account: Account) -> AccountPublic:
-    data = account.model_dump(exclude={"token_hash", "password_hash"})
-    return AccountPublic.model_validate({**data, "has_password": bool(account.password_hash)})
+    # attribute by attribute: after a commit the row is expired and model_dump() reads nothing
+    return AccountPublic(
+        name=account.name,
+        role=account.role,
+        created_at=account.created_at,
+        disabled=account.disabled,
+        area_town=account.area_town,
+        area_village=account.area_village,
+        has_password=bool(account.password_hash),
+    )
 
 
 def list_accounts(session: Session) -> list[AccountPublic]:
