@@ -85,6 +85,15 @@ def clear(db: Session | Connection, key: str) -> None:
     db.execute(delete(GUARDS).where(GUARDS.c.key == key))
 
 
+def sweep(db: Session | Connection, *, now: datetime) -> int:
+    """Forget keys whose last failure is older than a day and that are not locked now."""
+    stmt = delete(GUARDS).where(
+        GUARDS.c.last_failure < now - FORGET_AFTER,
+        (GUARDS.c.locked_until.is_(None)) | (GUARDS.c.locked_until < now),
+    )
+    return int(db.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
 def account_key(name: str) -> str:
     return f"account:{name.strip().lower()[:64]}"
 

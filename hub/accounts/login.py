@@ -149,6 +149,9 @@ def login(
     if passwords.needs_rehash(stored or ""):
         set_password_hash(session, account, passwords.hash_password(password))
     lockout.clear(session, account_key)
+    # sessions nobody came back to and stale failure counts go here: sign-ins are rare enough
+    sessions.sweep(session, now=now, lifetimes=lifetimes(settings))
+    lockout.sweep(session, now=now)
     session_id = sessions.start(session, account=account.name, now=now)
     actor = Actor(account.name, Role(account.role))
     audit.record(session, actor=actor, action="account.sign_in", target=f"account/{account.name}")

@@ -252,3 +252,20 @@ def test_local_mode_reads_anonymously_but_a_signed_in_person_is_themself(databas
         sign_in_client(client, "ops", make_account(client.app.state.engine, "ops", "operator"))
         assert client.get("/api/me").json()["name"] == "ops"
         assert client.post("/api/rollouts", json=ROLLOUT).status_code == 201
+
+
+def test_sessions_nobody_came_back_to_are_swept_at_the_next_sign_in(database_url, tmp_path):
+    settings = settings_for(database_url, tmp_path, session_idle_s=600)
+    with TestClient(create_app(settings)) as client:
+        engine = client.app.state.engine
+        now = datetime.now(UTC)
+        from hub.accounts import sessions
+
+        with Session(engine) as s:
+            sessions.start(s, account="gone-home", now=now - timedelta(hours=1))
+            s.commit()
+        client.app.state.clock = lambda: now
+        sign_in_client(client, "li", make_account(engine, "li", Role.VIEWER))
+        with Session(engine) as s:
+            owners = s.execute(select(SESSIONS.c.account)).scalars().all()
+        assert owners == ["li"]
