@@ -125,7 +125,9 @@ def test_an_admin_signs_in_sees_the_overview_and_a_cross_site_form_is_refused(hu
             trap.goto(f"{attacker}/disable")
         assert "csrf_failed" in trap.content()
         with Session(app.state.engine) as s:
-            assert s.get(Account, "zhang").disabled is False
+            zhang = s.get(Account, "zhang")
+            assert zhang is not None
+            assert zhang.disabled is False
         with trap.expect_navigation(url=f"{base}/logout"):
             trap.goto(f"{attacker}/logout")
         assert "csrf_failed" in trap.content()
@@ -139,7 +141,9 @@ def test_an_admin_signs_in_sees_the_overview_and_a_cross_site_form_is_refused(hu
         wait_until(lambda: "已停用" in page.locator("#accounts tr", has_text="zhang").inner_text(),
                    10, "zhang disabled")  # fmt: skip
         with Session(app.state.engine) as s:
-            assert s.get(Account, "zhang").disabled is True
+            zhang = s.get(Account, "zhang")
+            assert zhang is not None
+            assert zhang.disabled is True
         with page.expect_navigation():
             page.click("header .who button[type=submit]")
         assert page.url.startswith(f"{base}/login")

@@ -5,6 +5,7 @@ pages) sees its own villages' units, cases, exports, counts and follow-ups, and 
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,7 @@ from hub.accounts.roles import Role
 from hub.app import create_app
 from hub.fleet.units import register_units
 from hub.settings import HubSettings
-from protocol.catalog import Approval
+from protocol.catalog import Approval, Matter
 from tests.hub.cases.ingested import drain, ingest
 from tests.hub.window.helpers import REF
 from tests.support.cases import START, ScriptedCase, envelopes, matter_where
@@ -37,13 +38,12 @@ def app(database_url, tmp_path):
             register_units(s, units=[("dongjie-cun", "东街村", "qingshui-zhen"),
                                      ("xinmin-cun", "新民村", "shiqiao-zhen")])  # fmt: skip
         events = []
-        for i, (unit, matter, kw) in enumerate(
-            [
-                ("dongjie-cun", INSTANT, {}),
-                ("xinmin-cun", TOWN, {"defer": True, "rating": 2}),
-                ("dongjie-cun", TOWN, {"decline": True}),
-            ]
-        ):
+        specs: list[tuple[str, Matter, dict[str, Any]]] = [
+            ("dongjie-cun", INSTANT, {}),
+            ("xinmin-cun", TOWN, {"defer": True, "rating": 2}),
+            ("dongjie-cun", TOWN, {"decline": True}),
+        ]
+        for i, (unit, matter, kw) in enumerate(specs):
             case = ScriptedCase(unit, matter, start=START + timedelta(hours=i), clerk="c01")
             events += envelopes(unit, case.transitions(**kw), seq0=100 * i + 1)
         ingest(engine, events)

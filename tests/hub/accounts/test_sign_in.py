@@ -4,6 +4,7 @@ passwords in production)."""
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,6 +25,10 @@ ROLLOUT = {"target": {"units": ["dongjie-cun"]}, "note": "sign-in test"}
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def state(client: TestClient) -> Any:
+    return client.app.state  # type: ignore[attr-defined]
+
+
 def settings_for(database_url, tmp_path, environment="production", **kw):
     if environment != "local" and not (tmp_path / "hub_signing_key.pem").exists():
         create_key_file(tmp_path / "hub_signing_key.pem")
@@ -38,8 +43,9 @@ def hub(database_url, tmp_path):
 
 
 def login_form(client):
-    page = client.get("/login")
-    return TOKEN_FIELD.search(page.text).group(1)
+    found = TOKEN_FIELD.search(client.get("/login").text)
+    assert found is not None
+    return found.group(1)
 
 
 def post_login(client, name, password, next_="/"):
@@ -49,7 +55,7 @@ def post_login(client, name, password, next_="/"):
 
 
 def test_signing_in_opens_a_session_the_pages_and_api_recognise(hub):
-    password = make_account(hub.app.state.engine, "zhang", Role.OPERATOR)
+    password = make_account(state(hub).engine, "zhang", Role.OPERATOR)
     assert hub.get("/api/me").status_code == 401
     resp = post_login(hub, "zhang", password, next_="/account")
     assert (resp.status_code, resp.headers["location"]) == (303, "/account")
@@ -62,7 +68,7 @@ def test_signing_in_opens_a_session_the_pages_and_api_recognise(hub):
     page = hub.get("/account")
     assert page.status_code == 200
     assert 'id="who">zhang<' in page.text
-    with Session(hub.app.state.engine) as s:
+    with Session(state(hub).engine) as s:
         (entry,) = audit.search(s, audit.AuditQuery(action="account.sign_in"))
         stored = s.execute(select(SESSIONS.c.id_hash)).scalars().all()
     assert (entry.actor, entry.target) == ("zhang", "account/zhang")
@@ -72,13 +78,13 @@ def test_signing_in_opens_a_session_the_pages_and_api_recognise(hub):
 def test_the_cookie_is_secure_when_the_hub_is_served_over_https(database_url, tmp_path):
     settings = settings_for(database_url, tmp_path, cookie_secure=True)
     with TestClient(create_app(settings), base_url="https://testserver") as client:
-        password = make_account(client.app.state.engine, "li", Role.VIEWER)
+        password = make_account(state(client).engine, "li", Role.VIEWER)
         resp = post_login(client, "li", password)
         assert "Secure" in resp.headers["set-cookie"]
 
 
 def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(hub):
-    make_account(hub.app.state.engine, "zhang", Role.VIEWER, password="qingshui-2026")
+    make_account(state(hub).engine, "zhang", Role.VIEWER, password="qingshui-2026")
     wrong = post_login(hub, "zhang", "qingshui-2027")
     unknown = post_login(hub, "nobody", "qingshui-2026")
     assert wrong.status_code == unknown.status_code == 401
@@ -88,19 +94,21 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(hub):
 
 
 def test_a_token_only_or_disabled_account_cannot_sign_in(hub):
-    with Session(hub.app.state.engine) as s:
+    with Session(state(hub).engine) as s:
         add_account(s, name="robot", role=Role.OPERATOR)
         s.commit()
     assert post_login(hub, "robot", "").status_code == 401
-    password = make_account(hub.app.state.engine, "gone", Role.VIEWER)
-    with Session(hub.app.state.engine) as s:
-        s.get(Account, "gone").disabled = True
+    password = make_account(state(hub).engine, "gone", Role.VIEWER)
+    with Session(state(hub).engine) as s:
+        gone = s.get(Account, "gone")
+        assert gone is not None
+        gone.disabled = True
         s.commit()
     assert post_login(hub, "gone", password).status_code == 401
 
 
 def test_five_failures_lock_the_name_even_the_right_password_then_it_is_audited(hub):
-    make_account(hub.app.state.engine, "zhang", Role.VIEWER, password="qingshui-2026")
+    make_account(state(hub).engine, "zhang", Role.VIEWER, password="qingshui-2026")
     for _ in range(5):
         assert post_login(hub, "zhang", "guess-guess-1").status_code == 401
     locked = post_login(hub, "zhang", "qingshui-2026")
@@ -110,18 +118,18 @@ def test_five_failures_lock_the_name_even_the_right_password_then_it_is_audited(
     for _ in range(5):
         post_login(hub, "ghost", "guess-guess-1")
     assert post_login(hub, "ghost", "guess-guess-1").status_code == 429
-    with Session(hub.app.state.engine) as s:
+    with Session(state(hub).engine) as s:
         targets = [e.target for e in audit.search(s, audit.AuditQuery(action="account.locked"))]
     assert targets == ["account/ghost", "account/zhang"]
     # time passes: the lock ends and the right password works
-    hub.app.state.clock = lambda: datetime.now(UTC) + timedelta(minutes=16)
+    state(hub).clock = lambda: datetime.now(UTC) + timedelta(minutes=16)
     assert post_login(hub, "zhang", "qingshui-2026").status_code == 303
 
 
 def test_many_failures_from_one_address_lock_it_for_every_name(database_url, tmp_path):
     settings = settings_for(database_url, tmp_path, login_failures_per_address=3)
     with TestClient(create_app(settings)) as client:
-        password = make_account(client.app.state.engine, "zhang", Role.VIEWER)
+        password = make_account(state(client).engine, "zhang", Role.VIEWER)
         for name in ("a1", "a2", "a3"):
             assert post_login(client, name, "guess-guess-1").status_code == 401
         assert post_login(client, "zhang", password).status_code == 429
@@ -131,14 +139,14 @@ def test_a_session_ends_when_idle_too_long_or_too_old(database_url, tmp_path):
     settings = settings_for(database_url, tmp_path, session_idle_s=600, session_lifetime_s=3600)
     with TestClient(create_app(settings)) as client:
         now = datetime.now(UTC)
-        client.app.state.clock = lambda: now
-        sign_in_client(client, "zhang", make_account(client.app.state.engine, "zhang", "viewer"))
+        state(client).clock = lambda: now
+        sign_in_client(client, "zhang", make_account(state(client).engine, "zhang", "viewer"))
         for minutes in (9, 18, 27, 36, 45, 54):  # active: each request within the idle limit
-            client.app.state.clock = lambda m=minutes: now + timedelta(minutes=m)
+            state(client).clock = lambda m=minutes: now + timedelta(minutes=m)
             assert client.get("/api/me").status_code == 200
-        client.app.state.clock = lambda: now + timedelta(minutes=61)  # past the lifetime
+        state(client).clock = lambda: now + timedelta(minutes=61)  # past the lifetime
         assert client.get("/api/me").status_code == 401
-        with Session(client.app.state.engine) as s:
+        with Session(state(client).engine) as s:
             assert s.execute(select(func.count()).select_from(SESSIONS)).scalar_one() == 0
 
 
@@ -146,14 +154,14 @@ def test_a_session_idle_past_its_limit_is_refused(database_url, tmp_path):
     settings = settings_for(database_url, tmp_path, session_idle_s=600)
     with TestClient(create_app(settings)) as client:
         now = datetime.now(UTC)
-        client.app.state.clock = lambda: now
-        sign_in_client(client, "li", make_account(client.app.state.engine, "li", "viewer"))
-        client.app.state.clock = lambda: now + timedelta(minutes=11)
+        state(client).clock = lambda: now
+        sign_in_client(client, "li", make_account(state(client).engine, "li", "viewer"))
+        state(client).clock = lambda: now + timedelta(minutes=11)
         assert client.get("/api/me").status_code == 401
 
 
 def test_changes_with_the_cookie_need_the_sessions_csrf_token(hub):
-    sign_in_client(hub, "ops", make_account(hub.app.state.engine, "ops", Role.OPERATOR))
+    sign_in_client(hub, "ops", make_account(state(hub).engine, "ops", Role.OPERATOR))
     token = hub.headers.pop("X-CSRF-Token")
     missing = hub.post("/api/rollouts", json=ROLLOUT)
     assert (missing.status_code, missing.json()["detail"]["code"]) == (403, "csrf_failed")
@@ -171,7 +179,7 @@ def test_changes_with_the_cookie_need_the_sessions_csrf_token(hub):
 
 
 def test_a_classic_form_post_carries_the_token_as_a_field(hub):
-    sign_in_client(hub, "li", make_account(hub.app.state.engine, "li", Role.VIEWER))
+    sign_in_client(hub, "li", make_account(state(hub).engine, "li", Role.VIEWER))
     token = hub.headers.pop("X-CSRF-Token")
     refused = hub.post("/logout", data={}, follow_redirects=False)
     assert (refused.status_code, refused.json()["detail"]["code"]) == (403, "csrf_failed")
@@ -179,12 +187,12 @@ def test_a_classic_form_post_carries_the_token_as_a_field(hub):
     out = hub.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert (out.status_code, out.headers["location"]) == (303, "/login")
     assert hub.get("/api/me").status_code == 401
-    with Session(hub.app.state.engine) as s:
+    with Session(state(hub).engine) as s:
         assert audit.search(s, audit.AuditQuery(action="account.sign_out"))[0].actor == "li"
 
 
 def test_the_sign_in_form_itself_needs_its_pre_session_token(hub):
-    password = make_account(hub.app.state.engine, "li", Role.VIEWER)
+    password = make_account(state(hub).engine, "li", Role.VIEWER)
     login_form(hub)
     forged = hub.post("/login", data={"name": "li", "password": password, "csrf_token": "forged"},
                       follow_redirects=False)  # fmt: skip
@@ -197,7 +205,7 @@ def test_the_sign_in_form_itself_needs_its_pre_session_token(hub):
 
 
 def test_bearer_tokens_work_without_a_csrf_token_and_basic_never_does(hub):
-    with Session(hub.app.state.engine) as s:
+    with Session(state(hub).engine) as s:
         token = add_account(s, name="robot", role=Role.OPERATOR)
         s.commit()
     ok = hub.post("/api/rollouts", json=ROLLOUT, headers={"Authorization": f"Bearer {token}"})
@@ -249,7 +257,7 @@ def test_local_mode_reads_anonymously_but_a_signed_in_person_is_themself(databas
     with TestClient(create_app(settings_for(database_url, tmp_path, "local"))) as client:
         assert client.get("/api/me").json()["anonymous"] is True
         assert client.post("/api/rollouts", json=ROLLOUT).status_code == 401
-        sign_in_client(client, "ops", make_account(client.app.state.engine, "ops", "operator"))
+        sign_in_client(client, "ops", make_account(state(client).engine, "ops", "operator"))
         assert client.get("/api/me").json()["name"] == "ops"
         assert client.post("/api/rollouts", json=ROLLOUT).status_code == 201
 
@@ -257,14 +265,14 @@ def test_local_mode_reads_anonymously_but_a_signed_in_person_is_themself(databas
 def test_sessions_nobody_came_back_to_are_swept_at_the_next_sign_in(database_url, tmp_path):
     settings = settings_for(database_url, tmp_path, session_idle_s=600)
     with TestClient(create_app(settings)) as client:
-        engine = client.app.state.engine
+        engine = state(client).engine
         now = datetime.now(UTC)
         from hub.accounts import sessions
 
         with Session(engine) as s:
             sessions.start(s, account="gone-home", now=now - timedelta(hours=1))
             s.commit()
-        client.app.state.clock = lambda: now
+        state(client).clock = lambda: now
         sign_in_client(client, "li", make_account(engine, "li", Role.VIEWER))
         with Session(engine) as s:
             owners = s.execute(select(SESSIONS.c.account)).scalars().all()
