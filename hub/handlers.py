@@ -13,7 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hub.catalog.errors import CatalogError, CatalogFileError, CatalogNotNewer
-from hub.errors import HubError, Unauthorized
+from hub.errors import Forbidden, HubError, Unauthorized
+from hub.web.pages import page
 
 # Bearer only: a Basic challenge would make a browser ask for credentials it then replays on
 # every request to the hub, cross-site form posts included. People sign in at /login.
@@ -34,6 +35,8 @@ def _hub_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Unauthorized) and _wants_page(request):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
+    if isinstance(exc, Forbidden) and _wants_page(request):
+        return page(request, "forbidden.html", {}, nav="", status_code=exc.status)
     response = JSONResponse({"detail": {"code": exc.code, "message": str(exc)}}, exc.status)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = _CHALLENGE

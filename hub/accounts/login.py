@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from hub import audit, ratelimit
 from hub.accounts import csrf, lockout, passwords, sessions
-from hub.accounts.auth import lifetimes, signed_in
+from hub.accounts.auth import lifetimes
 from hub.accounts.lockout import Policy
 from hub.accounts.roles import SYSTEM, Actor, Role
 from hub.accounts.store import ACCOUNTS, Account, set_password_hash
@@ -91,11 +91,8 @@ def _form(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(
-    request: Request, session: SessionDep, settings: SettingsDep, next: str | None = None
-) -> Response:
-    if signed_in(request, session, settings) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+def login_page(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
+    # shown even to someone signed in: signing in again (as someone else) replaces the session
     return _form(request, settings, next_=safe_next(next))
 
 
@@ -149,6 +146,9 @@ def login(
     if passwords.needs_rehash(stored or ""):
         set_password_hash(session, account, passwords.hash_password(password))
     lockout.clear(session, account_key)
+    previous = request.cookies.get(sessions.COOKIE)
+    if previous:  # a new id at every sign-in: a session id planted before it is worth nothing
+        sessions.end(session, previous)
     # sessions nobody came back to and stale failure counts go here: sign-ins are rare enough
     sessions.sweep(session, now=now, lifetimes=lifetimes(settings))
     lockout.sweep(session, now=now)

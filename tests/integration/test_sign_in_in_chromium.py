@@ -134,9 +134,14 @@ def test_an_admin_signs_in_sees_the_overview_and_a_cross_site_form_is_refused(hu
         page.goto(f"{base}/account")
         assert page.locator("#who").inner_text() == "admin-li"  # still signed in
 
-        # the page's own form (with the session's token) works: disable zhang, then sign out
-        page.on("dialog", lambda dialog: dialog.accept())
+        # the page's own forms (with the session's token) work: move zhang to a town, disable
+        # zhang, then sign out
         row = page.locator("#accounts tr", has_text="zhang")
+        row.locator('select[name="area"]').select_option("town:qingshui-zhen")
+        with page.expect_navigation():
+            row.locator("button", has_text="改范围").click()
+        assert "清水镇" in page.locator("#accounts tr", has_text="zhang").inner_text()
+        page.on("dialog", lambda dialog: dialog.accept())
         row.locator("button", has_text="停用").click()
         wait_until(lambda: "已停用" in page.locator("#accounts tr", has_text="zhang").inner_text(),
                    10, "zhang disabled")  # fmt: skip

@@ -1,8 +1,23 @@
 // The account page: forms whose answer is a password made by the hub (a new account, a
-// reset), shown once on the page for the admin to hand over, never stored by the page.
+// reset), shown once on the page for the admin to hand over, never stored by the page; and
+// the area of an account, one list of the county, its towns and its villages.
 "use strict";
 (function () {
   const $ = (sel) => document.querySelector(sel);
+  for (const form of document.querySelectorAll("form[data-area]")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const [kind, code] = (form.elements.namedItem("area").value || ":").split(":");
+      const body = { town: kind === "town" ? code : null, village: kind === "village" ? code : null };
+      try {
+        await window.bianmin.api("PATCH", form.dataset.area, body);
+        window.location.reload();
+      } catch (err) {
+        window.bianmin.show("error", err.message);
+      }
+    });
+  }
+
   for (const form of document.querySelectorAll("form[data-issue]")) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -115,3 +115,6 @@ def test_auditors_search_the_audit_log_by_actor_action_target_and_day_in_pages(a
     viewer = person(app, "view", Role.VIEWER)
     assert viewer.get("/api/audit").status_code == 403
     assert viewer.get("/audit").status_code == 403
+    shown = viewer.get("/audit", headers={"accept": "text/html"})
+    assert shown.status_code == 403
+    assert "无权访问" in shown.text  # a page for a browser, not JSON

@@ -75,6 +75,16 @@ def test_signing_in_opens_a_session_the_pages_and_api_recognise(hub):
     assert hub.cookies.get(COOKIE) not in stored  # only its hash is kept
 
 
+def test_signing_in_again_replaces_the_session_so_a_planted_id_is_worthless(hub):
+    password = make_account(state(hub).engine, "zhang", Role.VIEWER)
+    assert post_login(hub, "zhang", password).status_code == 303
+    first = hub.cookies.get(COOKIE)
+    assert post_login(hub, "zhang", password).status_code == 303
+    assert hub.cookies.get(COOKIE) != first
+    stale = TestClient(hub.app, cookies={COOKIE: first})
+    assert stale.get("/api/me").status_code == 401
+
+
 def test_the_cookie_is_secure_when_the_hub_is_served_over_https(database_url, tmp_path):
     settings = settings_for(database_url, tmp_path, cookie_secure=True)
     with TestClient(create_app(settings), base_url="https://testserver") as client:
