@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from hub import audit
 from hub.accounts import passwords, sessions
@@ -100,7 +101,7 @@ def accounts(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AccountPublic]:
-    return list_accounts(session)[offset : offset + limit]
+    return list_accounts(session, limit=limit, offset=offset)
 
 
 @router.post("/accounts", status_code=201)
@@ -202,7 +203,7 @@ def enable(name: str, actor: Admin, session: SessionDep) -> AccountPublic:
     return _set_disabled(name, False, actor, session)
 
 
-def _set_disabled(name: str, disabled: bool, actor: Actor, session: Any) -> AccountPublic:
+def _set_disabled(name: str, disabled: bool, actor: Actor, session: Session) -> AccountPublic:
     account = get_account(session, name)
     account.disabled = disabled
     session.add(account)

@@ -44,12 +44,18 @@ ACTION_LABELS = {
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(
-    request: Request, actor: Person, session: SessionDep, registry: RegistryDep
+    request: Request,
+    actor: Person,
+    session: SessionDep,
+    registry: RegistryDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> HTMLResponse:
     me = get_account(session, actor.name)
     scope = scope_of(session, actor.name)
     admin = actor.role.allows(Role.ADMIN)
-    everyone = list_accounts(session) if admin else []
+    # one more than the page, to know whether there is a next one
+    everyone = list_accounts(session, limit=limit + 1, offset=offset) if admin else []
     context = {
         "me": me,
         "role_label": ROLE_LABELS.get(me.role, me.role),
@@ -57,7 +63,10 @@ def account_page(
         "department": scope.department if scope else None,
         "rule": passwords.RULE_TEXT,
         "is_admin": admin,
-        "accounts": everyone,
+        "accounts": everyone[:limit],
+        "more": len(everyone) > limit,
+        "offset": offset,
+        "limit": limit,
         "area_labels": {
             a.name: Area(town=a.area_town, village=a.area_village).label(registry) for a in everyone
         },

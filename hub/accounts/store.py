@@ -110,8 +110,11 @@ def public(account: Account) -> AccountPublic:
     )
 
 
-def list_accounts(session: Session) -> list[AccountPublic]:
-    rows = session.execute(select(Account).order_by(Account.name)).scalars()
+def list_accounts(
+    session: Session, *, limit: int | None = None, offset: int = 0
+) -> list[AccountPublic]:
+    stmt = select(Account).order_by(Account.name).offset(offset)
+    rows = session.execute(stmt.limit(limit) if limit is not None else stmt).scalars()
     return [public(a) for a in rows]
 
 

@@ -72,6 +72,20 @@ def test_an_admin_resets_moves_and_disables_and_each_ends_or_changes_access(app)
     assert "account.change" in actions
 
 
+def test_the_account_list_is_paged_on_the_page_and_in_the_api(app):
+    admin = person(app, "admin-li", Role.ADMIN)
+    for i in range(3):
+        make_account(app.state.engine, f"v{i}", Role.VIEWER, password="Window-desk-77")
+    names = [a["name"] for a in admin.get("/api/accounts?limit=2&offset=1").json()]
+    assert names == ["v0", "v1"]
+    first = admin.get("/account?limit=2").text
+    assert "下一页" in first
+    assert "上一页" not in first
+    last = admin.get("/account?limit=2&offset=2").text
+    assert "上一页" in last
+    assert "下一页" not in last
+
+
 def test_an_admin_cannot_lock_themself_out(app):
     admin = person(app, "admin-li", Role.ADMIN)
     assert admin.post("/api/accounts/admin-li/disable").status_code == 403
