@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from hub.accounts import passwords
 from hub.accounts.roles import Actor, Role
-from hub.accounts.store import add_account, get_account, set_password_hash
+from hub.accounts.store import add_account, get_account, set_password
 from hub.app import create_app
 from hub.fleet.events import all_event_ids
 from hub.fleet.units import register_units
@@ -100,7 +100,7 @@ async def _run(
             add_account(session, name="demo-admin", role=Role.ADMIN)
             session.flush()
             admin = get_account(session, "demo-admin")
-            set_password_hash(session, admin, passwords.hash_password(admin_password))
+            set_password(session, admin, admin_password)
             kiosk_unit = identities[0].unit_id if identities else None
             kiosk_clerks = _kiosk_clerks(session, app, kiosk_unit)
             kiosk_clerks += seed_registry(session) if kiosk_unit else []

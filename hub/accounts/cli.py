@@ -59,10 +59,9 @@ def add(
     --password-file the account can also sign in to the pages (else: `hub user passwd`).
     A backoffice account serves one town (--town) or one department (--department)."""
     from hub import audit
-    from hub.accounts import passwords
     from hub.accounts.roles import Role, command_line_actor
     from hub.accounts.scope import set_scope
-    from hub.accounts.store import add_account, get_account, set_password_hash
+    from hub.accounts.store import add_account, get_account, set_password
     from hub.db import open_session
     from hub.errors import HubError
 
@@ -79,7 +78,7 @@ def add(
                 set_scope(session, name, scope)
             if password is not None:
                 account = get_account(session, name)
-                set_password_hash(session, account, passwords.hash_password(password))
+                set_password(session, account, password)
         except HubError as exc:
             typer.echo(f"error ({exc.code}): {exc}", err=True)
             raise typer.Exit(1) from None
@@ -171,9 +170,9 @@ def passwd(
 ) -> None:
     """Set an account's password (asked for twice, or --password-file); its sessions end."""
     from hub import audit
-    from hub.accounts import passwords, sessions
+    from hub.accounts import sessions
     from hub.accounts.roles import command_line_actor
-    from hub.accounts.store import Account, set_password_hash
+    from hub.accounts.store import Account, set_password
     from hub.db import open_session
 
     password = _read_password(password_file, name)
@@ -182,7 +181,7 @@ def passwd(
         if account is None:
             typer.echo(f"error (not_found): no account {name!r}", err=True)
             raise typer.Exit(1)
-        set_password_hash(session, account, passwords.hash_password(password))
+        set_password(session, account, password)
         ended = sessions.end_all(session, name)
         audit.record(
             session,

@@ -26,7 +26,7 @@ from hub.accounts import csrf, lockout, passwords, sessions
 from hub.accounts.auth import lifetimes
 from hub.accounts.lockout import Policy
 from hub.accounts.roles import SYSTEM, Actor, Role
-from hub.accounts.store import ACCOUNTS, Account, set_password_hash
+from hub.accounts.store import ACCOUNTS, Account, set_password
 from hub.casepage.guard import client_address, page_secret
 from hub.deps import SessionDep, SettingsDep, hub_now
 from hub.settings import HubSettings
@@ -144,7 +144,7 @@ def login(
         return _form(request, settings, next_=target, name=name, status=401,
                      error="账号或密码错误。")  # fmt: skip
     if passwords.needs_rehash(stored or ""):
-        set_password_hash(session, account, passwords.hash_password(password))
+        set_password(session, account, password)
     lockout.clear(session, account_key)
     previous = request.cookies.get(sessions.COOKIE)
     if previous:  # a new id at every sign-in: a session id planted before it is worth nothing

@@ -23,7 +23,7 @@ from hub.accounts.store import (
     list_accounts,
     public,
     set_area,
-    set_password_hash,
+    set_password,
 )
 from hub.deps import RegistryDep, SessionDep
 from hub.errors import Forbidden, InvalidRequest, UnknownTarget
@@ -86,7 +86,7 @@ def change_own_password(
     problem = passwords.problem(body.new, name=actor.name)
     if problem is not None:
         raise InvalidRequest(problem)
-    set_password_hash(session, account, passwords.hash_password(body.new))
+    set_password(session, account, body.new)
     ended = sessions.end_all(session, actor.name, keep=request.cookies.get(sessions.COOKIE))
     audit.record(session, actor=actor, action="account.password_change",
                  target=f"account/{actor.name}", detail={"sessions_ended": ended})  # fmt: skip
@@ -116,7 +116,7 @@ def create_account(
     if scope is not None:
         set_scope(session, body.name, scope)
     password = passwords.generate()
-    set_password_hash(session, get_account(session, body.name), passwords.hash_password(password))
+    set_password(session, get_account(session, body.name), password)
     detail: dict[str, Any] = {"role": role.value, **_area_detail(area)}
     if scope is not None:
         detail.update(scope.as_dict())
@@ -184,7 +184,7 @@ def reset_password(name: str, actor: Admin, session: SessionDep) -> IssuedPasswo
     """A new random password for someone who forgot theirs; their sessions end."""
     account = get_account(session, name)
     password = passwords.generate()
-    set_password_hash(session, account, passwords.hash_password(password))
+    set_password(session, account, password)
     ended = sessions.end_all(session, name)
     audit.record(session, actor=actor, action="account.password_reset",
                  target=f"account/{name}", detail={"sessions_ended": ended})  # fmt: skip

@@ -24,7 +24,7 @@ RULE_TEXT = (
 )
 
 # Passwords that guessing lists try first, and the defaults shipped by products like this
-# one. The hub refuses to set them and, in production, to start while an account has one
+# one. The rule refuses them, and a production hub does not start while an account has one
 # (hub.accounts.defaults).
 WELL_KNOWN = frozenset(
     {
@@ -50,8 +50,8 @@ WELL_KNOWN = frozenset(
         "a123456789",
     }
 )
-# the ones the production start-up check verifies every account against (each costs one
-# argon2 verification per account): what a hand-made or copied account would most likely hold
+# what the production start-up check verifies a hash written outside the hub against (one
+# argon2 verification each): what a hand-made or copied account would most likely hold
 DEFAULTS_CHECKED_AT_START = ("admin", "bianmin", "changeme")
 
 _CLASSES = (string.digits, string.ascii_lowercase, string.ascii_uppercase)
@@ -72,6 +72,10 @@ def problem(password: str, *, name: str) -> str | None:
     if lowered in WELL_KNOWN:
         return "这是常见密码，容易被猜到，请换一个。"
     return None
+
+
+def well_known(password: str) -> bool:
+    return password.lower() in WELL_KNOWN
 
 
 def _one_class(password: str) -> bool:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlmodel import Field, Session, SQLModel
 
+from hub.accounts import passwords
 from hub.accounts.area import COUNTY, Area
 from hub.accounts.roles import ACCOUNT_ROLES, Role
 from hub.errors import AccountExists, InvalidRequest, NotFound
@@ -37,6 +38,10 @@ class Account(AccountBase, table=True):
     # None: the account has no password and cannot sign in to the pages (an API token only)
     password_hash: str | None = Field(default=None, max_length=256)
     password_changed_at: datetime | None = _utc(nullable=True)
+    # whether the password is a well-known one, seen in plain text when the hub set it; None:
+    # the hash was written outside the hub (by hand, a copied table), so a production hub
+    # verifies it against the well-known defaults at start instead (hub.accounts.defaults)
+    password_known: bool | None = None
     # where the account sees and acts: both None is the county (hub.accounts.area)
     area_town: str | None = Field(default=None, max_length=64)
     area_village: str | None = Field(default=None, max_length=64)
@@ -134,9 +139,11 @@ def set_area(account: Account, area: Area) -> None:
     account.area_town, account.area_village = area.town, area.village
 
 
-def set_password_hash(session: Session, account: Account, password_hash: str) -> None:
-    """Store a new password hash (the caller checked the rule and ends the other sessions)."""
-    account.password_hash = password_hash
+def set_password(session: Session, account: Account, password: str) -> None:
+    """Store ``password``'s argon2 hash and whether it is a well-known one; the caller checked
+    the rule (where a person chose it), ends the other sessions and commits."""
+    account.password_hash = passwords.hash_password(password)
+    account.password_known = passwords.well_known(password)
     account.password_changed_at = datetime.now(UTC)
     session.add(account)
 

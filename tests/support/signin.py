@@ -13,7 +13,7 @@ from hub.accounts import passwords, sessions
 from hub.accounts.area import COUNTY, Area
 from hub.accounts.roles import Role
 from hub.accounts.scope import Scope, set_scope
-from hub.accounts.store import add_account, get_account, set_password_hash
+from hub.accounts.store import add_account, get_account, set_password
 
 _LOGIN_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -30,7 +30,7 @@ def make_account(
         s.flush()
         if role is Role.BACKOFFICE and area.town is not None:
             set_scope(s, name, Scope(town=area.town))
-        set_password_hash(s, get_account(s, name), passwords.hash_password(password))
+        set_password(s, get_account(s, name), password)
         s.commit()
     return password
 

@@ -41,6 +41,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True)
         )
+        batch_op.add_column(sa.Column("password_known", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("area_town", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("area_village", sa.String(length=64), nullable=True))
     # a town's back office sees its own town: its area is its scope's town
@@ -56,6 +57,7 @@ def downgrade() -> None:
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.drop_column("area_village")
         batch_op.drop_column("area_town")
+        batch_op.drop_column("password_known")
         batch_op.drop_column("password_changed_at")
         batch_op.drop_column("password_hash")
 

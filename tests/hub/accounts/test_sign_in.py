@@ -244,20 +244,32 @@ def test_changing_the_password_ends_the_accounts_other_sessions(database_url, tm
         assert post_login(laptop, "zhang", "Qs-2026-新密码").status_code == 303
 
 
-def test_a_production_hub_refuses_to_start_with_a_default_password(database_url, tmp_path):
+@pytest.mark.parametrize("by_hand", [False, True])
+def test_a_production_hub_refuses_to_start_with_a_default_password(database_url, tmp_path, by_hand):
+    """GIVEN an admin account whose password is `changeme`, set by the hub's own code or
+    written into the table by hand (the hub never saw it) WHEN a production hub starts THEN it
+    refuses, naming the account; local mode starts."""
+    from sqlalchemy import update
+
     from hub.accounts.passwords import hash_password
-    from hub.accounts.store import get_account, set_password_hash
+    from hub.accounts.store import ACCOUNTS, get_account, set_password
     from hub.db import create_tables, make_engine
 
     engine = make_engine(database_url)
     create_tables(engine)
     with Session(engine) as s:
         add_account(s, name="admin", role=Role.ADMIN)
+        add_account(s, name="fine", role=Role.VIEWER)
         s.flush()
-        set_password_hash(s, get_account(s, "admin"), hash_password("changeme"))
+        set_password(s, get_account(s, "fine"), "Window-desk-2026")
+        if by_hand:
+            s.execute(update(ACCOUNTS).where(ACCOUNTS.c.name == "admin")
+                      .values(password_hash=hash_password("changeme")))  # fmt: skip
+        else:
+            set_password(s, get_account(s, "admin"), "changeme")
         s.commit()
     engine.dispose()
-    with pytest.raises(SettingsProblem, match="admin have a well-known default password"):
+    with pytest.raises(SettingsProblem, match="accounts admin have a well-known default"):
         create_app(settings_for(database_url, tmp_path))
     with TestClient(create_app(settings_for(database_url, tmp_path, "local"))):
         pass  # local mode starts
