@@ -117,3 +117,25 @@ def test_only_a_county_wide_operator_changes_the_county_wide_blacklist(app):
     county = signed_in(app, "county", Role.OPERATOR, Area())
     assert county.post("/api/blacklist", json=entry).status_code == 201
     assert town.get("/api/blacklist").status_code == 200  # its windows apply it
+
+
+def test_a_town_office_sees_and_acknowledges_its_own_units_alerts_only(app):
+    from datetime import UTC, datetime
+
+    from hub.alerts.store import ALERTS
+
+    now = datetime.now(UTC)
+    with app.state.engine.begin() as conn:
+        for kind, subject in (("unit_offline", "dongjie-cun"), ("unit_offline", "xinmin-cun"),
+                              ("rollout_paused", "rollout:1")):  # fmt: skip
+            conn.execute(ALERTS.insert().values(kind=kind, subject=subject, started_at=now,
+                                                raised_at=now, detail={}))  # fmt: skip
+    county = signed_in(app, "county", Role.OPERATOR, Area())
+    town = signed_in(app, "qs-ops", Role.OPERATOR, QINGSHUI)
+    assert county.get("/api/alerts").json()["total"] == 3
+    page = town.get("/api/alerts").json()
+    assert (page["total"], [a["subject"] for a in page["alerts"]]) == (1, ["dongjie-cun"])
+    ids = {a["subject"]: a["id"] for a in county.get("/api/alerts").json()["alerts"]}
+    assert town.post(f"/api/alerts/{ids['xinmin-cun']}/acknowledge").status_code == 404
+    assert town.post(f"/api/alerts/{ids['rollout:1']}/acknowledge").status_code == 404
+    assert town.post(f"/api/alerts/{ids['dongjie-cun']}/acknowledge").status_code == 200
