@@ -1,5 +1,7 @@
 """Alerts in the API: the list (open ones first) and acknowledging one (an operator's act,
-audited). Alerts name units and rollouts, never people, so viewers may read them."""
+audited in the same transaction). Alerts name units and rollouts, never people, so viewers may
+read them. An account scoped to a town or village sees its own units' alerts and those of the
+rollouts that reached its units; any other alert is not found."""
 
 from __future__ import annotations
 

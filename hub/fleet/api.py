@@ -1,6 +1,7 @@
 """JSON API for the fleet operator and the fleet simulator: units, their events, the totals
 and the dead letters. Routes stay thin; app.py requires the viewer role for all of them, and
-the dead letters need an auditor: what a unit sent may hold personal data."""
+the dead letters need an auditor: what a unit sent may hold personal data. An account scoped
+to a town or village sees its own units only; another unit is answered as not found."""
 
 from __future__ import annotations
 

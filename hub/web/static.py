@@ -21,6 +21,8 @@ _FILES = (
     "catalog.js",
     "fleet.css",  # the fleet, alert and rollout pages and the overview
     "rollouts.js",
+    "account.css",
+    "account.js",
 )
 
 
