@@ -33,7 +33,7 @@ OTHER_TOWN = "shiqiao-zhen"
 
 
 def town_actor(role: Role = Role.OPERATOR, town: str = TOWN) -> Actor:
-    return Actor(f"{town}-office", role, area=Area(town=town))
+    return Actor(f"{town}-{role.value}", role, area=Area(town=town))
 
 
 def _health(*, paper: str = "ok", depth: int = 0, agent: str = "1.4.2") -> dict[str, Any]:

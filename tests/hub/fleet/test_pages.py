@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from hub.accounts.auth import current_actor
 from hub.accounts.roles import Actor, Role
 from hub.alerts.store import ALERTS
 from hub.app import create_app
@@ -32,6 +31,7 @@ from tests.support.fleet import (
     town_actor,
 )
 from tests.support.rollouts import create
+from tests.support.signin import make_account, sign_in_client
 
 
 @pytest.fixture
@@ -41,8 +41,17 @@ def hub(database_url, tmp_path) -> Iterator[tuple[TestClient, Morning]]:
         yield client, county_morning(client.app.state.engine)  # type: ignore[attr-defined]
 
 
-def as_actor(client: TestClient, actor: Actor) -> None:
-    client.app.dependency_overrides[current_actor] = lambda: actor  # type: ignore[attr-defined]
+def as_actor(client: TestClient, actor: Actor) -> TestClient:
+    """A client of the same hub signed in through /login as ``actor`` would be: an account
+    with its role and area, a session cookie and the CSRF header (one account per name)."""
+    app: Any = client.app
+    people = app.state.__dict__.setdefault("test_people", {})
+    if actor.name not in people:
+        person = TestClient(app)
+        password = make_account(app.state.engine, actor.name, actor.role, area=actor.area)
+        sign_in_client(person, actor.name, password)
+        people[actor.name] = person
+    return people[actor.name]  # type: ignore[no-any-return]
 
 
 def units_listed(html: str) -> list[str]:
@@ -152,7 +161,7 @@ def test_the_alerts_page_lists_open_alerts_and_offers_operators_to_acknowledge(h
     viewer = client.get("/alerts").text
     assert len(re.findall(r'<tr data-alert="', viewer)) == 4
     assert "data-api=" not in viewer  # a viewer reads only
-    as_actor(client, Actor("ops", Role.OPERATOR))
+    client = as_actor(client, Actor("ops", Role.OPERATOR))
     operator = client.get("/alerts", params={"kind": "paper_out"}).text
     paper = alert_id(client, "paper_out", PAPER_OUT)
     assert f'data-api="/api/alerts/{paper}/acknowledge"' in operator
@@ -161,7 +170,7 @@ def test_the_alerts_page_lists_open_alerts_and_offers_operators_to_acknowledge(h
 
 def test_the_rollout_page_shows_failures_with_reasons_and_its_buttons(hub):
     client, morning = hub
-    as_actor(client, Actor("ops", Role.OPERATOR))
+    client = as_actor(client, Actor("ops", Role.OPERATOR))
     page = client.get(f"/rollouts/{morning.rollout_id}").text
     assert "签名校验失败" in page
     assert f'data-api="/api/rollouts/{morning.rollout_id}/pause"' in page
@@ -177,7 +186,7 @@ def test_the_rollout_page_shows_failures_with_reasons_and_its_buttons(hub):
 
 def test_a_town_viewer_sees_only_its_own_villages(hub):
     client, _ = hub
-    as_actor(client, town_actor(Role.VIEWER))
+    client = as_actor(client, town_actor(Role.VIEWER))
     page = client.get("/fleet", params={"limit": 500}).text
     listed = units_listed(page)
     assert len(listed) == 12
@@ -198,15 +207,15 @@ def test_a_town_viewer_sees_only_its_own_villages(hub):
 )
 def test_a_unit_outside_the_town_is_not_found(hub, path):
     client, _ = hub
-    as_actor(client, town_actor(Role.VIEWER))
+    client = as_actor(client, town_actor(Role.VIEWER))
     assert client.get(path).status_code == 404
-    as_actor(client, Actor("county", Role.VIEWER))
+    client = as_actor(client, Actor("county", Role.VIEWER))
     assert client.get(path).status_code == 200
 
 
 def test_a_town_sees_and_acknowledges_its_own_alerts_only(hub):
     client, _ = hub
-    as_actor(client, town_actor(Role.OPERATOR))
+    client = as_actor(client, town_actor(Role.OPERATOR))
     page = client.get("/alerts").text
     assert f"/fleet/{PAPER_OUT}" in page
     assert f"/fleet/{OFFLINE}" not in page
@@ -216,12 +225,12 @@ def test_a_town_sees_and_acknowledges_its_own_alerts_only(hub):
     assert client.post(f"/api/alerts/{theirs}/acknowledge").status_code == 404
     mine = alert_id(client, "paper_out", PAPER_OUT)
     done = client.post(f"/api/alerts/{mine}/acknowledge")
-    assert (done.status_code, done.json()["acknowledged_by"]) == (200, "qingshui-zhen-office")
+    assert (done.status_code, done.json()["acknowledged_by"]) == (200, "qingshui-zhen-operator")
 
 
 def test_a_town_reads_rollouts_that_reached_it_and_changes_only_those_wholly_its_own(hub):
     client, morning = hub
-    as_actor(client, town_actor(Role.OPERATOR, town=OTHER_TOWN))
+    client = as_actor(client, town_actor(Role.OPERATOR, town=OTHER_TOWN))
     assert client.get(f"/rollouts/{morning.rollout_id}").status_code == 404
     assert client.get(f"/api/rollouts/{morning.rollout_id}").status_code == 404
     assert client.post(f"/api/rollouts/{morning.rollout_id}/pause").status_code == 404
@@ -229,12 +238,12 @@ def test_a_town_reads_rollouts_that_reached_it_and_changes_only_those_wholly_its
     refused = client.post("/api/rollouts", json={"target": {"division": "qingshui-zhen"}})
     assert (refused.status_code, refused.json()["detail"]["code"]) == (403, "out_of_scope")
 
-    as_actor(client, town_actor(Role.OPERATOR))  # 清水镇: the rollout is wholly its own
+    client = as_actor(client, town_actor(Role.OPERATOR))  # 清水镇: the rollout is wholly its own
     assert client.post(f"/api/rollouts/{morning.rollout_id}/pause").json()["state"] == "paused"
     engine = client.app.state.engine
     county = create(engine, target={"units": [OFFLINE, "linchang-cun"]})
     client.app.dependency_overrides.clear()
-    as_actor(client, town_actor(Role.OPERATOR, town=OTHER_TOWN))  # reaches 新民村 only
+    client = as_actor(client, town_actor(Role.OPERATOR, town=OTHER_TOWN))  # reaches 新民村 only
     seen: Any = client.get(f"/api/rollouts/{county.id}").json()
     assert (seen["units"], seen["counts"]["pending"]) == (1, 1)  # counted over its own
     assert [u["unit"] for u in client.get(f"/api/rollouts/{county.id}/units").json()] == [OFFLINE]
@@ -273,7 +282,7 @@ def test_the_overview_counts_todays_cases_and_good_ratings_in_the_area(hub):
     county = client.get("/").text
     assert 'id="today-cases">4<' in county
     assert 'id="today-good-rate">33.3%<' in county  # 1 good of 3 rated
-    as_actor(client, town_actor(Role.VIEWER))
+    client = as_actor(client, town_actor(Role.VIEWER))
     town = client.get("/").text
     assert 'id="today-cases">3<' in town
     assert 'id="today-good-rate">50.0%<' in town

@@ -16,10 +16,8 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import select
-from sqlmodel import Session
 
 from hub.accounts.roles import Role
-from hub.accounts.store import add_account
 from hub.alerts.store import ALERTS
 from hub.app import create_app
 from hub.audit import AUDIT
@@ -27,6 +25,7 @@ from hub.settings import HubSettings
 from provisioning.mosquitto import free_port, wait_for_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.fleet import OFFLINE, PAPER_OUT, Morning, county_morning
+from tests.support.signin import make_account, sign_in_page
 
 pytestmark = pytest.mark.integration
 SCREEN: Any = {"width": 1366, "height": 768}
@@ -37,7 +36,7 @@ SHOTS = os.environ.get("BIANMIN_FLEET_SCREENSHOTS")
 class Hub:
     url: str
     app: Any
-    token: str
+    password: str  # the operator's
     morning: Morning
 
 
@@ -49,16 +48,14 @@ def hub(database_url, tmp_path) -> Iterator[Hub]:
     settings = HubSettings(database_url=database_url, broker_url=None, data_dir=tmp_path)
     app = create_app(settings)
     morning = county_morning(app.state.engine)
-    with Session(app.state.engine) as s:
-        token = add_account(s, name="ops", role=Role.OPERATOR)
-        s.commit()
+    password = make_account(app.state.engine, "ops", Role.OPERATOR)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for_port("127.0.0.1", port, timeout=20)
     try:
-        yield Hub(f"http://127.0.0.1:{port}", app, token, morning)
+        yield Hub(f"http://127.0.0.1:{port}", app, password, morning)
     finally:
         server.should_exit = True
         thread.join(10)
@@ -66,19 +63,19 @@ def hub(database_url, tmp_path) -> Iterator[Hub]:
 
 @pytest.fixture
 def page(hub) -> Iterator[Any]:
-    """An operator's browser page. Until people sign in with a session, the operator's API
-    token rides in a header as automation's does."""
+    """An operator's browser page, signed in at /login: the forms send the session's CSRF
+    token (hub.js reads it from the layout)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:
             context = browser.new_context(
-                viewport=SCREEN, locale="zh-CN", timezone_id="Asia/Shanghai",
-                extra_http_headers={"authorization": f"Bearer {hub.token}"},
-            )  # fmt: skip
+                viewport=SCREEN, locale="zh-CN", timezone_id="Asia/Shanghai"
+            )
             page = context.new_page()
             page.on("dialog", lambda dialog: dialog.accept())  # the forms' 确定…？
+            sign_in_page(page, hub.url, "ops", hub.password)
             yield page
         finally:
             browser.close()
@@ -104,6 +101,7 @@ def no_horizontal_scroll(page: Any) -> bool:
 
 def test_an_operator_runs_the_fleet_from_the_pages(hub, page):
     page.goto(hub.url + "/")
+    assert page.locator("#who").inner_text() == "ops"
     assert page.locator("#total-units").inner_text() == "76"
     assert page.locator("#offline-units").inner_text() == "1"
     assert "打印机缺纸" in page.locator("#open-alerts").inner_text()
