@@ -51,7 +51,8 @@ def as_actor(client: TestClient, actor: Actor) -> TestClient:
         password = make_account(app.state.engine, actor.name, actor.role, area=actor.area)
         sign_in_client(person, actor.name, password)
         people[actor.name] = person
-    return people[actor.name]  # type: ignore[no-any-return]
+    found: TestClient = people[actor.name]
+    return found
 
 
 def units_listed(html: str) -> list[str]:
@@ -240,9 +241,8 @@ def test_a_town_reads_rollouts_that_reached_it_and_changes_only_those_wholly_its
 
     client = as_actor(client, town_actor(Role.OPERATOR))  # 清水镇: the rollout is wholly its own
     assert client.post(f"/api/rollouts/{morning.rollout_id}/pause").json()["state"] == "paused"
-    engine = client.app.state.engine
-    county = create(engine, target={"units": [OFFLINE, "linchang-cun"]})
-    client.app.dependency_overrides.clear()
+    app: Any = client.app
+    county = create(app.state.engine, target={"units": [OFFLINE, "linchang-cun"]})
     client = as_actor(client, town_actor(Role.OPERATOR, town=OTHER_TOWN))  # reaches 新民村 only
     seen: Any = client.get(f"/api/rollouts/{county.id}").json()
     assert (seen["units"], seen["counts"]["pending"]) == (1, 1)  # counted over its own
