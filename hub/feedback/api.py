@@ -9,9 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from hub.accounts.area import covers, units_in
 from hub.accounts.auth import Auditor, Operator
 from hub.cases.query import UnitId
-from hub.errors import UnknownTarget
+from hub.errors import NotFound, UnknownTarget
 from hub.feedback.service import (
     FeedbackPage,
     FeedbackPublic,
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api/feedback")
 
 @router.get("")
 def feedback(
-    _: Auditor,
+    actor: Auditor,
     request: Request,
     source: FeedbackSource | None = None,
     topic: FeedbackTopic | None = None,
@@ -46,6 +47,9 @@ def feedback(
             units = [v.unit_id for v in request.app.state.registry.in_division(town)]
         except RegistryLookupError:
             raise UnknownTarget(f"no town or subdistrict {town!r}") from None
+    area = units_in(actor.area, request.app.state.registry)
+    if area is not None:  # the asking account's area limits every list
+        units = [u for u in units if u in area] if units is not None else sorted(area)
     with request.app.state.engine.connect() as conn:
         return list_feedback(
             conn, source=source, topic=topic, unit=village, units=units, handled=handled,
@@ -59,6 +63,11 @@ def handle_feedback(
 ) -> FeedbackPublic:
     engine = request.app.state.engine
     with engine.begin() as conn:
+        unit = get_feedback(conn, feedback_id).unit
+        if not (
+            actor.area.county or (unit and covers(actor.area, request.app.state.registry, unit))
+        ):
+            raise NotFound(f"no feedback {feedback_id}")  # outside the area: never leaked
         handle(conn, feedback_id, body.reply, actor)
     with engine.connect() as conn:
         return get_feedback(conn, feedback_id)

@@ -8,9 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from hub.accounts.area import covers, units_in
 from hub.accounts.auth import Auditor, Operator
+from hub.accounts.roles import Actor
 from hub.cases.api import today
 from hub.cases.query import UnitId
+from hub.errors import NotFound
 from hub.followups.service import (
     FollowupDetail,
     FollowupPage,
@@ -31,7 +34,7 @@ def _owners(request: Request) -> Owners:
 
 @router.get("")
 def followups(
-    _: Auditor,
+    actor: Auditor,
     request: Request,
     status: FollowupStatus | None = None,
     overdue: bool | None = None,
@@ -46,13 +49,22 @@ def followups(
         return list_followups(
             conn, _owners(request), today(request), status=status, overdue=overdue,
             owner=owner, village=village, limit=limit, offset=offset,
+            units=units_in(actor.area, request.app.state.registry),
         )  # fmt: skip
 
 
 @router.get("/{followup_id}")
-def followup(followup_id: uuid.UUID, _: Auditor, request: Request) -> FollowupDetail:
+def followup(followup_id: uuid.UUID, actor: Auditor, request: Request) -> FollowupDetail:
     with request.app.state.engine.connect() as conn:
-        return get_followup(conn, followup_id, _owners(request), today(request))
+        found = get_followup(conn, followup_id, _owners(request), today(request))
+    _in_area(found, actor, request)
+    return found
+
+
+def _in_area(found: FollowupDetail, actor: Actor, request: Request) -> None:
+    """A follow-up outside the actor's area is answered as missing (never leaked)."""
+    if not covers(actor.area, request.app.state.registry, found.unit):
+        raise NotFound(f"no follow-up {found.id}")
 
 
 @router.post("/{followup_id}/{step}")
@@ -64,6 +76,7 @@ def followup_step(
     (assign, with ``owner``); a retry with the same ``id`` records the step once."""
     engine = request.app.state.engine
     with engine.begin() as conn:
+        _in_area(get_followup(conn, followup_id, _owners(request), today(request)), actor, request)
         act(conn, followup_id, step, body, actor)
     with engine.connect() as conn:
         return get_followup(conn, followup_id, _owners(request), today(request))

@@ -9,6 +9,7 @@ result after the revisit. 转办 (assign) hands it to another owner at any time 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -140,9 +141,12 @@ def _where(
     overdue: bool | None,
     owner: str | None,
     village: str | None,
+    units: Iterable[str] | None = None,
 ) -> list[ColumnElement[bool]]:
     c = FOLLOWUPS.c
     where: list[ColumnElement[bool]] = []
+    if units is not None:  # the asking account's area (hub.accounts.area)
+        where.append(c.unit.in_(sorted(units)))
     if status is not None:
         where.append(c.status == status.value)
     if overdue is not None:
@@ -168,11 +172,15 @@ def list_followups(
     overdue: bool | None = None,
     owner: str | None = None,
     village: str | None = None,
+    units: Iterable[str] | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> FollowupPage:
-    """Matching follow-ups, the ones due first; with how many of them are open and overdue."""
-    where = _where(owners, today, status=status, overdue=overdue, owner=owner, village=village)
+    """Matching follow-ups, the ones due first; with how many of them are open and overdue.
+    ``units`` limits them to an area (None: the whole county)."""
+    where = _where(
+        owners, today, status=status, overdue=overdue, owner=owner, village=village, units=units
+    )
     c = FOLLOWUPS.c
     counts = conn.execute(
         select(

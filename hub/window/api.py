@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from hub import audit
+from hub.accounts.area import units_in
 from hub.accounts.auth import Auditor, Operator
-from hub.accounts.roles import unit_actor
+from hub.accounts.roles import Actor, unit_actor
 from hub.deps import SessionDep
-from hub.errors import Unauthorized
+from hub.errors import Forbidden, Unauthorized
 from hub.window.blacklist import (
     BlacklistEntryCreate,
     BlacklistEntryPublic,
@@ -24,6 +25,7 @@ from hub.window.blacklist import (
     list_blacklist,
     remove_from_blacklist,
 )
+from hub.window.blacklist_view import refs_in
 from hub.window.registry import query_registry
 from hub.window.tokens import unit_for_token
 from protocol.case import RegistryAnswer, RegistryQuery
@@ -63,8 +65,20 @@ def registry_query(query: RegistryQuery, unit: UnitDep, session: SessionDep) -> 
 
 
 @router.get("/api/blacklist")
-def blacklist(_: Auditor, session: SessionDep) -> list[BlacklistEntryPublic]:
-    return list_blacklist(session)
+def blacklist(actor: Auditor, session: SessionDep, request: Request) -> list[BlacklistEntryPublic]:
+    """The listed applicants; an account that sees a town or a village reads only those its
+    villages' cases proposed (hub.window.blacklist_view)."""
+    entries = list_blacklist(session)
+    units = units_in(actor.area, request.app.state.registry)
+    if units is None:
+        return entries
+    mine = set(refs_in(session.connection(), units))
+    return [e for e in entries if e.applicant_ref in mine]
+
+
+def _county_only(actor: Actor) -> None:
+    if not actor.area.county:
+        raise Forbidden("the blacklist is the county's: only a county account changes it")
 
 
 @router.post("/api/blacklist", status_code=201)
@@ -73,6 +87,7 @@ def blacklist_add(
 ) -> dict[str, str]:
     """List an applicant; units refuse them every green channel once the blacklist rollout
     the hub starts by itself has reached them."""
+    _county_only(actor)
     add_to_blacklist(session, entry=entry, actor=actor)
     audit.record(
         session, actor=actor, action="blacklist.add",
@@ -84,6 +99,7 @@ def blacklist_add(
 
 @router.delete("/api/blacklist/{applicant_ref}")
 def blacklist_remove(applicant_ref: str, actor: Operator, session: SessionDep) -> dict[str, str]:
+    _county_only(actor)
     remove_from_blacklist(session, applicant_ref=applicant_ref)
     audit.record(
         session, actor=actor, action="blacklist.remove",
