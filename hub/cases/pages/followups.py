@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 
 from hub.accounts.auth import Auditor
 from hub.cases.pages.common import common, given, pager, paging, tri_state, viewing
+from hub.cases.project import RECORDS
 from hub.errors import InvalidRequest
 from hub.followups.service import ORDER, Owners, list_followups
 from hub.followups.tables import STATUS_LABELS, STEP_LABELS, FollowupStatus, FollowupStep
@@ -43,10 +45,17 @@ def followups_page(actor: Auditor, request: Request) -> HTMLResponse:
             status=FollowupStatus(status) if status else None, overdue=overdue,
             units=view.units, limit=limit, offset=offset,
         )  # fmt: skip
+        ids = [f.case_id for f in found.followups]
+        refs = {
+            r.case_id: r.case_ref
+            for r in conn.execute(
+                select(RECORDS.c.case_id, RECORDS.c.case_ref).where(RECORDS.c.case_id.in_(ids))
+            )
+        }
     context = {
         **common(view, "/cases/followups"), "page": found, "fields": fields,
         "statuses": STATUS_LABELS, "allowed": allowed, "step_labels": STEP_LABELS,
-        "prompts": NOTE_PROMPTS, "divisions": view.registry.divisions,
+        "prompts": NOTE_PROMPTS, "refs": refs, "divisions": view.registry.divisions,
         "pager": pager(request, found.total, limit, offset),
     }  # fmt: skip
     return page(request, "cases_followups.html", context, nav="/cases")

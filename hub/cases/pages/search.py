@@ -30,6 +30,7 @@ from hub.followups.service import Owners, get_followup
 from hub.followups.tables import FOLLOWUPS
 from hub.notices.outbox import for_case
 from hub.web.pages import page
+from protocol.catalog import WAIVER_GROUND_LABELS, WaiverGround
 from protocol.feedback import FEEDBACK_TOPIC_LABELS, FeedbackTopic
 
 router = APIRouter()
@@ -37,6 +38,13 @@ router = APIRouter()
 # same query)
 FIELDS = ("ref", "status", "matter", "town", "village", "from", "to", "deferred", "forwarded",
           "overdue")  # fmt: skip
+
+
+def waiver_label(ground: str) -> str:
+    try:
+        return WAIVER_GROUND_LABELS[WaiverGround(ground)]
+    except ValueError:
+        return ground
 
 
 def topic_label(topic: str) -> str:
@@ -147,6 +155,6 @@ def case_page(case_id: str, actor: Auditor, request: Request) -> HTMLResponse:
             "village_name": view.village_name(row.unit), "step_label":
             lambda s: STEP_LABELS.get(s, s), "step_detail": step_detail,
             "notice_label": notice_label, "unit_name": view.village_name,
-            "topic_label": topic_label,
+            "topic_label": topic_label, "waiver_label": waiver_label,
         }  # fmt: skip
     return page(request, "case.html", context, nav="/cases")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from hub.accounts.area import COUNTY, Area
 from hub.accounts.auth import current_actor
@@ -38,8 +38,7 @@ class Seeded:
     refs: dict[uuid.UUID, str]
 
 
-def seed(client: TestClient) -> Seeded:
-    engine = client.app.state.engine  # type: ignore[attr-defined]
+def seed(engine: Engine) -> Seeded:
     specs: list[tuple[str, Any, dict[str, Any]]] = [
         (DONGJIE, INSTANT, {}),
         (DONGJIE, TOWN_OWING, {"defer": True}),
@@ -75,3 +74,24 @@ def act_as(client: TestClient, role: Role = Role.OPERATOR, area: Area = COUNTY) 
     actor = Actor(f"{role.value}-{area.town or area.village or 'county'}", role, area=area)
     client.app.dependency_overrides[current_actor] = lambda: actor  # type: ignore[attr-defined]
     return actor
+
+
+def seed_more(engine: Engine, count: int = 14) -> None:
+    """More cases across the county (instant, forwarded, 容缺, a few rated badly), so a page
+    looks as it does on a working day."""
+    units = ["qingshui-shequ", "xijie-cun", "liutang-cun", "daping-cun", "fenglin-cun", XINMIN]
+    kinds: list[tuple[Any, dict[str, Any]]] = [
+        (INSTANT, {}), (TOWN_OWING, {"defer": True}), (TOWN_OWING, {}),
+        (TOWN_OWING, {"rating": 1}), (INSTANT, {"decline": True}),
+    ]  # fmt: skip
+    events = []
+    for i in range(count):
+        unit = units[i % len(units)]
+        matter, kw = kinds[i % len(kinds)]
+        case = ScriptedCase(
+            unit, matter, start=START + timedelta(hours=3 + i * 5), clerk="c02",
+            id_number=f"34112219850505{2000 + i}",
+        )  # fmt: skip
+        events += envelopes(unit, case.transitions(**kw), seq0=10_000 + 100 * i)
+    ingest(engine, events)
+    drain(engine)

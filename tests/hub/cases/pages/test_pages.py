@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from tests.hub.cases.pages.seeded import (
     DONGJIE,
     QINGSHUI,
     SHIQIAO,
+    TODAY,
     XINMIN,
     act_as,
     seed,
@@ -27,7 +29,7 @@ def _rows(html: str) -> list[str]:
 
 
 def test_a_town_account_sees_only_its_villages_cases_and_the_county_sees_all(client):
-    s = seed(client)
+    s = seed(client.app.state.engine)
     act_as(client, Role.AUDITOR)
     assert set(_rows(client.get("/cases").text)) == {str(s.instant), str(s.owing),
                                                      str(s.badly_rated)}  # fmt: skip
@@ -44,7 +46,7 @@ def test_a_town_account_sees_only_its_villages_cases_and_the_county_sees_all(cli
 
 
 def test_a_case_is_found_by_its_number_or_its_tail_and_by_the_filters(client):
-    s = seed(client)
+    s = seed(client.app.state.engine)
     act_as(client, Role.AUDITOR)
     ref = s.refs[s.owing]
     assert _rows(client.get("/cases", params={"ref": ref}).text) == [str(s.owing)]
@@ -62,7 +64,7 @@ def test_a_case_is_found_by_its_number_or_its_tail_and_by_the_filters(client):
 
 
 def test_the_csv_link_carries_the_search_and_the_export_honours_the_area(client):
-    s = seed(client)
+    s = seed(client.app.state.engine)
     act_as(client, Role.AUDITOR, Area(town=QINGSHUI))
     page = client.get("/cases?deferred=true&status=")
     link = re.search(r'id="csv" href="([^"]+)"', page.text)
@@ -77,7 +79,7 @@ def test_the_csv_link_carries_the_search_and_the_export_honours_the_area(client)
 
 
 def test_the_case_page_has_its_timeline_materials_limits_and_only_the_masked_id(client):
-    s = seed(client)
+    s = seed(client.app.state.engine)
     act_as(client, Role.AUDITOR)
     got = client.get(f"/cases/{s.badly_rated}")
     assert got.status_code == 200
@@ -102,7 +104,7 @@ def test_the_case_page_has_its_timeline_materials_limits_and_only_the_masked_id(
 
 
 def test_a_case_outside_the_area_or_unknown_is_not_found(client):
-    s = seed(client)
+    s = seed(client.app.state.engine)
     act_as(client, Role.OPERATOR, Area(town=QINGSHUI))
     for path in (f"/cases/{s.badly_rated}", f"/cases/{uuid.uuid4()}", "/cases/not-a-case"):
         got = client.get(path)
@@ -114,15 +116,26 @@ def test_a_case_outside_the_area_or_unknown_is_not_found(client):
 
 
 def test_work_lists_show_owed_materials_due_cases_and_the_back_office_queue(client):
-    s = seed(client)
+    s = seed(client.app.state.engine)
     act_as(client, Role.OPERATOR)
     deficient = client.get("/cases/deficient").text
     assert set(_rows(deficient)) == {str(s.owing), str(s.badly_rated)}
     assert '<td class="owed">' in deficient
     assert "剩" in deficient
     assert _rows(client.get("/cases/deficient?state=lapsed").text) == []
-    due = client.get("/cases/due").text
-    assert 'id="count-overdue"' in due
+    assert _rows(client.get("/cases/due").text) == []  # nothing is near its limit yet
+    client.app.state.clock = lambda: datetime(2026, 12, 8, 2, tzinfo=UTC)  # the day before
+    near = client.get("/cases/due?which=near").text
+    assert set(_rows(near)) == {str(s.owing), str(s.badly_rated)}
+    assert "剩 1 个工作日" in near
+    assert _rows(client.get("/cases/due?which=overdue").text) == []
+    client.app.state.clock = lambda: datetime(2026, 12, 10, 2, tzinfo=UTC)  # the day after
+    late = client.get("/cases/due?which=overdue").text
+    assert set(_rows(late)) == {str(s.owing), str(s.badly_rated)}
+    assert "超期 1 个工作日" in late
+    assert _rows(client.get("/cases/due?which=legal_overdue").text) == []
+    # the 容缺 supply dates have passed meanwhile, but only the hub's timers lapse a case
+    client.app.state.clock = lambda: TODAY
     forwarded = client.get("/cases/forwarded").text
     assert set(_rows(forwarded)) == {str(s.owing), str(s.badly_rated)}
     assert f'href="/backoffice/cases/{s.owing}"' in forwarded  # operators go and act
@@ -135,7 +148,7 @@ def test_work_lists_show_owed_materials_due_cases_and_the_back_office_queue(clie
 
 
 def test_lists_are_paginated_with_previous_and_next_links(client):
-    seed(client)
+    seed(client.app.state.engine)
     act_as(client, Role.AUDITOR)
     first = client.get("/cases?limit=1&deferred=true")
     assert len(_rows(first.text)) == 1
@@ -148,7 +161,7 @@ def test_lists_are_paginated_with_previous_and_next_links(client):
 
 
 def test_followups_list_the_area_and_offer_their_steps_to_operators_only(client):
-    s = seed(client)
+    s = seed(client.app.state.engine)
     act_as(client, Role.OPERATOR)
     page = client.get("/cases/followups").text
     (fid,) = re.findall(r'data-followup="([0-9a-f-]{36})"', page)
@@ -176,7 +189,7 @@ def test_followups_list_the_area_and_offer_their_steps_to_operators_only(client)
 
 
 def test_the_feedback_book_lists_the_area_and_operators_reply(client):
-    seed(client)
+    seed(client.app.state.engine)
     act_as(client, Role.OPERATOR, Area(town=SHIQIAO))
     page = client.get("/cases/feedback").text
     assert "希望多开一个窗口" in page
@@ -198,7 +211,7 @@ def test_the_feedback_book_lists_the_area_and_operators_reply(client):
 
 
 def test_the_blacklist_shows_proposals_listings_and_their_audited_history(client):
-    s = seed(client)
+    s = seed(client.app.state.engine)
     act_as(client, Role.VIEWER)
     assert client.get("/cases/blacklist").status_code == 403
     act_as(client, Role.OPERATOR, Area(town=QINGSHUI))
@@ -247,7 +260,7 @@ def test_the_blacklist_shows_proposals_listings_and_their_audited_history(client
 
 
 def test_the_pages_need_an_auditor(client):
-    seed(client)
+    seed(client.app.state.engine)
     assert client.get("/cases").status_code == 401  # the anonymous local viewer
     act_as(client, Role.VIEWER)
     for path in ("/cases", "/cases/due", "/cases/feedback", "/cases/followups"):
