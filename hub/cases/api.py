@@ -1,7 +1,8 @@
 """The case API: list with filters (paged, or all as CSV), one case with its timeline and
 time limits, and the county's counts. Cases hold personal references (a keyed hash and a
 masked ID number), so reading them needs the auditor role or above; the anonymous local
-viewer sees none."""
+viewer sees none. An account scoped to a town or village reaches its own units' cases only
+(in the list, the counts and the CSV); another case is answered as not found."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, select
 
-from hub.accounts.area import covers, units_in
+from hub.accounts.area import covers, within
 from hub.accounts.auth import Auditor
 from hub.accounts.roles import Actor
 from hub.calendar import current_calendar
@@ -29,7 +30,6 @@ from hub.cases.views import CaseDetail, CaseSummary, Names, detail, summary
 from hub.deps import hub_now
 from hub.errors import CaseNotFound, InvalidRequest, UnknownTarget
 from protocol.calendar import local_date
-from protocol.villages import VillageRegistry
 
 router = APIRouter(prefix="/api")
 
@@ -66,8 +66,7 @@ def _filters(
     forwarded: bool | None = None,
 ) -> CaseFilter:
     """The query's filters as a CaseFilter: a town becomes its villages' units (from the
-    registry), a department its matters (from the current catalog); the asking account's area
-    limits them all."""
+    registry), a department its matters (from the current catalog)."""
     units = None
     if town is not None:
         try:
@@ -76,6 +75,7 @@ def _filters(
             raise UnknownTarget(
                 f"no town or subdistrict {town!r} in the village registry"
             ) from None
+    units = within(actor.area, request.app.state.registry, units)
     matters: tuple[str, ...] | None = (matter,) if matter is not None else None
     if department is not None:
         catalog = request.app.state.catalogs.current
@@ -87,7 +87,6 @@ def _filters(
             near_due=near_due, owed=owed, forwarded_to=forwarded_to,
             rating_at_most=rating_at_most, opened_from=opened_from, opened_to=opened_to,
             ref=ref, deferred=deferred, forwarded=forwarded,
-            area_units=area_units(actor, request.app.state.registry),
         )  # fmt: skip
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -96,12 +95,6 @@ def _filters(
 
 
 Filters = Annotated[CaseFilter, Depends(_filters)]
-
-
-def area_units(actor: Actor, registry: VillageRegistry) -> tuple[str, ...] | None:
-    """The units the actor's area covers, sorted (a stable filter); None for the county."""
-    units = units_in(actor.area, registry)
-    return None if units is None else tuple(sorted(units))
 
 
 def case_in_area(conn: Connection, case_id: uuid.UUID, actor: Actor, request: Request) -> Any:

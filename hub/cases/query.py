@@ -44,8 +44,6 @@ class CaseFilter(BaseModel):
     ref: CaseRefQuery | None = None  # the whole case number, or its last characters
     deferred: bool | None = None  # accepted with 容缺 (whatever became of what was owed)
     forwarded: bool | None = None  # sent to a town or a department
-    # where the asking account sees (hub.accounts.area.units_in); None: the whole county
-    area_units: tuple[UnitId, ...] | None = None
 
 
 def _day_start(day: date) -> datetime:
@@ -84,8 +82,6 @@ def conditions(f: CaseFilter, cal: WorkCalendar, today: date) -> list[ColumnElem
         where.append(deferred if f.deferred else ~deferred)
     if f.forwarded is not None:
         where.append(c.forwarded_to.is_not(None) if f.forwarded else c.forwarded_to.is_(None))
-    if f.area_units is not None:
-        where.append(c.unit.in_(f.area_units))
     if f.opened_from is not None:
         where.append(c.opened_at >= _day_start(f.opened_from))
     if f.opened_to is not None:

@@ -9,7 +9,6 @@ result after the revisit. 转办 (assign) hands it to another owner at any time 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -141,12 +140,12 @@ def _where(
     overdue: bool | None,
     owner: str | None,
     village: str | None,
-    units: Iterable[str] | None = None,
+    area_units: tuple[str, ...] | None = None,
 ) -> list[ColumnElement[bool]]:
     c = FOLLOWUPS.c
     where: list[ColumnElement[bool]] = []
-    if units is not None:  # the asking account's area (hub.accounts.area)
-        where.append(c.unit.in_(sorted(units)))
+    if area_units is not None:  # the asking account's area (hub.accounts.area)
+        where.append(c.unit.in_(area_units))
     if status is not None:
         where.append(c.status == status.value)
     if overdue is not None:
@@ -172,15 +171,13 @@ def list_followups(
     overdue: bool | None = None,
     owner: str | None = None,
     village: str | None = None,
-    units: Iterable[str] | None = None,
+    area_units: tuple[str, ...] | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> FollowupPage:
-    """Matching follow-ups, the ones due first; with how many of them are open and overdue.
-    ``units`` limits them to an area (None: the whole county)."""
-    where = _where(
-        owners, today, status=status, overdue=overdue, owner=owner, village=village, units=units
-    )
+    """Matching follow-ups, the ones due first; with how many of them are open and overdue."""
+    where = _where(owners, today, status=status, overdue=overdue, owner=owner, village=village,
+                   area_units=area_units)  # fmt: skip
     c = FOLLOWUPS.c
     counts = conn.execute(
         select(

@@ -1,5 +1,7 @@
 """Routes for village windows: the data registry query units make (authenticated as a unit),
-and the integrity blacklist the auditors read and operators change (audited).
+and the integrity blacklist the auditors read and operators change (audited). The blacklist
+holds at every window of the county, so only a county-wide account changes it
+(:func:`county_only`); a town's or village's office reads it as its windows apply it.
 
 Units authenticate with their own API token (``Authorization: Bearer bmu_...``), issued by
 `bianmin hub unit-token UNIT`; it grants nothing but the unit routes, and the unit it names
@@ -13,7 +15,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from hub import audit
-from hub.accounts.area import units_in
 from hub.accounts.auth import Auditor, Operator
 from hub.accounts.roles import Actor, unit_actor
 from hub.deps import SessionDep
@@ -25,7 +26,6 @@ from hub.window.blacklist import (
     list_blacklist,
     remove_from_blacklist,
 )
-from hub.window.blacklist_view import refs_in
 from hub.window.registry import query_registry
 from hub.window.tokens import unit_for_token
 from protocol.case import RegistryAnswer, RegistryQuery
@@ -48,6 +48,12 @@ def current_unit(request: Request, session: SessionDep) -> str:
 UnitDep = Annotated[str, Depends(current_unit)]
 
 
+def county_only(actor: Actor) -> None:
+    """Refuse a blacklist decision from an account scoped to a town or village."""
+    if not actor.area.county:
+        raise Forbidden(f"{actor.name} acts for part of the county; the blacklist is county-wide")
+
+
 @router.post("/api/unit/registry/query")
 def registry_query(query: RegistryQuery, unit: UnitDep, session: SessionDep) -> RegistryAnswer:
     """Which of these materials the county database confirms for this applicant."""
@@ -65,20 +71,8 @@ def registry_query(query: RegistryQuery, unit: UnitDep, session: SessionDep) -> 
 
 
 @router.get("/api/blacklist")
-def blacklist(actor: Auditor, session: SessionDep, request: Request) -> list[BlacklistEntryPublic]:
-    """The listed applicants; an account that sees a town or a village reads only those its
-    villages' cases proposed (hub.window.blacklist_view)."""
-    entries = list_blacklist(session)
-    units = units_in(actor.area, request.app.state.registry)
-    if units is None:
-        return entries
-    mine = set(refs_in(session.connection(), units))
-    return [e for e in entries if e.applicant_ref in mine]
-
-
-def _county_only(actor: Actor) -> None:
-    if not actor.area.county:
-        raise Forbidden("the blacklist is the county's: only a county account changes it")
+def blacklist(_: Auditor, session: SessionDep) -> list[BlacklistEntryPublic]:
+    return list_blacklist(session)
 
 
 @router.post("/api/blacklist", status_code=201)
@@ -87,7 +81,7 @@ def blacklist_add(
 ) -> dict[str, str]:
     """List an applicant; units refuse them every green channel once the blacklist rollout
     the hub starts by itself has reached them."""
-    _county_only(actor)
+    county_only(actor)
     add_to_blacklist(session, entry=entry, actor=actor)
     audit.record(
         session, actor=actor, action="blacklist.add",
@@ -99,7 +93,7 @@ def blacklist_add(
 
 @router.delete("/api/blacklist/{applicant_ref}")
 def blacklist_remove(applicant_ref: str, actor: Operator, session: SessionDep) -> dict[str, str]:
-    _county_only(actor)
+    county_only(actor)
     remove_from_blacklist(session, applicant_ref=applicant_ref)
     audit.record(
         session, actor=actor, action="blacklist.remove",

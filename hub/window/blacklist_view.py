@@ -1,21 +1,16 @@
 """The integrity blacklist as people read it: each listed applicant with the case that put
 them there (its number, village and masked ID number), and its history from the audit log
-(every proposal decided, every listing and removal, who and when).
-
-The list is county-wide (every window applies it), but an account that sees a town or a
-village (hub.accounts.area) reads only what came from there: the proposals of its villages'
-cases and the applicants they named. A listing made by hand names no village, so only the
-county sees it.
+(every proposal decided, every listing and removal, who and when). The list holds at every
+window of the county, so it is read whole, whatever the reader's area.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import Connection, func, select
 
 from hub.audit import AUDIT
 from hub.cases.project import RECORDS
@@ -47,27 +42,13 @@ class HistoryEntry(BaseModel):
     detail: dict[str, Any]
 
 
-def refs_in(conn: Connection, units: Iterable[str]) -> list[str]:
-    """Applicants proposed from cases of these units."""
-    rows = conn.execute(
-        select(PROPOSALS.c.applicant_ref).where(PROPOSALS.c.unit.in_(sorted(units))).distinct()
-    )
-    return sorted(r.applicant_ref for r in rows)
-
-
-def _entry_where(conn: Connection, units: Iterable[str] | None) -> list[ColumnElement[bool]]:
-    return [] if units is None else [ENTRIES.c.applicant_ref.in_(refs_in(conn, units))]
-
-
 def listed(
-    conn: Connection, units: Iterable[str] | None, *, limit: int = 50, offset: int = 0
+    conn: Connection, *, limit: int = 50, offset: int = 0
 ) -> tuple[int, list[ListedApplicant]]:
-    """(how many, a page of) listed applicants in the area, the latest listed first."""
-    where = _entry_where(conn, units)
-    total = conn.execute(select(func.count()).select_from(ENTRIES).where(*where)).scalar_one()
+    """(how many, a page of) listed applicants, the latest listed first."""
+    total = conn.execute(select(func.count()).select_from(ENTRIES)).scalar_one()
     rows = conn.execute(
         select(ENTRIES)
-        .where(*where)
         .order_by(ENTRIES.c.listed_at.desc(), ENTRIES.c.applicant_ref)
         .limit(limit)
         .offset(offset)
@@ -97,12 +78,10 @@ def _confirmed_cases(conn: Connection, refs: list[str]) -> dict[str, dict[str, A
 
 
 def history(
-    conn: Connection, units: Iterable[str] | None, *, limit: int = 50, offset: int = 0
+    conn: Connection, *, limit: int = 50, offset: int = 0
 ) -> tuple[int, list[HistoryEntry]]:
     """(how many, a page of) blacklist changes from the audit log, the latest first."""
-    where: list[ColumnElement[bool]] = [AUDIT.c.action.in_(HISTORY_ACTIONS)]
-    if units is not None:
-        where.append(AUDIT.c.target.in_([TARGET + ref for ref in refs_in(conn, units)]))
+    where = [AUDIT.c.action.in_(HISTORY_ACTIONS)]
     total = conn.execute(select(func.count()).select_from(AUDIT).where(*where)).scalar_one()
     rows = conn.execute(
         select(AUDIT).where(*where).order_by(AUDIT.c.id.desc()).limit(limit).offset(offset)

@@ -5,7 +5,6 @@ period is proposed (by the hub's timers, once per case), and an operator confirm
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -95,14 +94,14 @@ def list_proposals(
     db: Session | Connection,
     *,
     state: ProposalState | None = None,
-    units: Iterable[str] | None = None,
+    units: tuple[str, ...] | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[int, list[ProposalPublic]]:
-    """Proposals, the latest first; ``units`` limits them to an area (None: the county)."""
+    """Proposals, newest first; ``units``: only those of these units (an account's area)."""
     where = [] if state is None else [PROPOSALS.c.state == state.value]
     if units is not None:
-        where.append(PROPOSALS.c.unit.in_(sorted(units)))
+        where.append(PROPOSALS.c.unit.in_(units))
     total = db.execute(select(func.count()).select_from(PROPOSALS).where(*where)).scalar_one()
     rows = db.execute(
         select(PROPOSALS, RECORDS.c.deficiency.label("case_deficiency"))

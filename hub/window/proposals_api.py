@@ -1,5 +1,6 @@
 """Routes for blacklist proposals and the blacklist's delivery: auditors read, operators
-confirm or reject (each audited)."""
+confirm or reject (each audited). A town's or village's account sees its own units' proposals;
+deciding one changes the county-wide blacklist, so it takes a county-wide account."""
 
 from __future__ import annotations
 
@@ -9,18 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from hub.accounts.area import covers, units_in
+from hub.accounts.area import units_in
 from hub.accounts.auth import Auditor, Operator
-from hub.accounts.roles import Actor
-from hub.deps import SessionDep
-from hub.errors import NotFound
+from hub.deps import RegistryDep, SessionDep
+from hub.window.api import county_only
 from hub.window.blacklist_sync import BlacklistDeliveryPublic, delivery_state
 from hub.window.proposals import (
     Decision,
     ProposalPublic,
     ProposalState,
     decide,
-    get_proposal,
     list_proposals,
 )
 
@@ -38,24 +37,20 @@ def _wake_timers(request: Request) -> None:
         timers.wake()
 
 
-def _in_area(session: SessionDep, proposal_id: uuid.UUID, actor: Actor, request: Request) -> None:
-    """A proposal from a case outside the actor's area is answered as missing."""
-    found = get_proposal(session, proposal_id)
-    if not covers(actor.area, request.app.state.registry, found.unit):
-        raise NotFound(f"no blacklist proposal {proposal_id}")
-
-
 @router.get("/proposals")
 def proposals(
     actor: Auditor,
     session: SessionDep,
-    request: Request,
+    registry: RegistryDep,
     state: ProposalState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ProposalPage:
-    units = units_in(actor.area, request.app.state.registry)
-    total, found = list_proposals(session, state=state, units=units, limit=limit, offset=offset)
+    units = units_in(actor.area, registry)
+    total, found = list_proposals(
+        session, state=state, units=None if units is None else tuple(sorted(units)),
+        limit=limit, offset=offset,
+    )  # fmt: skip
     return ProposalPage(total=total, proposals=found)
 
 
@@ -64,7 +59,7 @@ def confirm(
     proposal_id: uuid.UUID, body: Decision, actor: Operator, session: SessionDep, request: Request
 ) -> ProposalPublic:
     """List the applicant (the blacklist then reaches every unit by itself)."""
-    _in_area(session, proposal_id, actor, request)
+    county_only(actor)
     decided = decide(session, proposal_id=proposal_id, confirm=True, actor=actor, note=body.note)
     _wake_timers(request)
     return decided
@@ -72,9 +67,9 @@ def confirm(
 
 @router.post("/proposals/{proposal_id}/reject")
 def reject(
-    proposal_id: uuid.UUID, body: Decision, actor: Operator, session: SessionDep, request: Request
+    proposal_id: uuid.UUID, body: Decision, actor: Operator, session: SessionDep
 ) -> ProposalPublic:
-    _in_area(session, proposal_id, actor, request)
+    county_only(actor)
     return decide(session, proposal_id=proposal_id, confirm=False, actor=actor, note=body.note)
 
 

@@ -1,7 +1,11 @@
 """``/cases/blacklist``: the integrity blacklist (失信名单) for auditors and operators, as the
 API decides: the listed applicants with the case that put them there, the proposals from
-lapsed 容缺 cases (operators confirm or reject them through the existing, audited API), and
-the history of every change from the audit log (who and when)."""
+lapsed 容缺 cases (county operators confirm or reject them through the existing, audited
+API), and the history of every change from the audit log (who and when).
+
+The list holds at every window of the county, so every auditor reads it and its history
+whole (as ``GET /api/blacklist`` answers); the proposals are the area's own, and only a
+county-wide operator changes the list or decides a proposal (hub.window.api.county_only)."""
 
 from __future__ import annotations
 
@@ -35,22 +39,22 @@ def blacklist_page(actor: Auditor, request: Request) -> HTMLResponse:
     if show not in SHOW or (state is not None and state not in PROPOSAL_STATES):
         raise InvalidRequest("show: entries, proposals or history; state: a proposal's state")
     limit, offset = paging(request.query_params)
-    units = view.units
     rows: list[Any]
     with request.app.state.engine.connect() as conn:
         if show == "entries":
-            total, rows = listed(conn, units, limit=limit, offset=offset)
+            total, rows = listed(conn, limit=limit, offset=offset)
         elif show == "proposals":
             total, rows = list_proposals(
-                conn, state=ProposalState(state) if state else None, units=units, limit=limit,
-                offset=offset,
+                conn, state=ProposalState(state) if state else None, units=view.unit_tuple,
+                limit=limit, offset=offset,
             )  # fmt: skip
         else:
-            total, rows = history(conn, units, limit=limit, offset=offset)
+            total, rows = history(conn, limit=limit, offset=offset)
     context = {
         **common(view, "/cases/blacklist"), "show": show, "shows": SHOW, "state": state,
         "states": PROPOSAL_STATES, "rows": rows, "actions": ACTIONS,
-        "county": actor.area.county, "village_name": view.village_name,
+        "may_decide": view.may_act and actor.area.county, "village_name": view.village_name,
+        "sees": view.sees,
         "pager": pager(request, total, limit, offset),
     }  # fmt: skip
     return page(request, "cases_blacklist.html", context, nav="/cases")

@@ -132,6 +132,12 @@ class Viewing:
         return units_in(self.actor.area, self.registry)
 
     @property
+    def unit_tuple(self) -> tuple[str, ...] | None:
+        """The area's units sorted (a stable SQL filter); None for the whole county."""
+        units = self.units
+        return None if units is None else tuple(sorted(units))
+
+    @property
     def area_label(self) -> str:
         return self.actor.area.label(self.registry)
 

@@ -43,7 +43,7 @@ def followups_page(actor: Auditor, request: Request) -> HTMLResponse:
         found = list_followups(
             conn, Owners(view.registry), view.today,
             status=FollowupStatus(status) if status else None, overdue=overdue,
-            units=view.units, limit=limit, offset=offset,
+            area_units=view.unit_tuple, limit=limit, offset=offset,
         )  # fmt: skip
         ids = [f.case_id for f in found.followups]
         refs = {

@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import Connection, or_, select
 
+from hub.accounts.area import within
 from hub.accounts.auth import Auditor
 from hub.backoffice.labels import STEP_LABELS, notice_label, step_detail
 from hub.calendar import current_calendar
-from hub.cases.api import area_units, case_in_area
+from hub.cases.api import case_in_area
 from hub.cases.fold import Status
 from hub.cases.owed import still_owed
 from hub.cases.pages.common import Viewing, common, given, pager, paging, tri_state, viewing
@@ -70,13 +71,13 @@ def search_filter(fields: dict[str, str], view: Viewing) -> CaseFilter:
         return CaseFilter.model_validate(
             {
                 "ref": fields.get("ref"), "status": fields.get("status"),
-                "village": fields.get("village"), "units": units,
+                "village": fields.get("village"),
+                "units": within(view.actor.area, view.registry, units),
                 "matters": (fields["matter"],) if "matter" in fields else None,
                 "opened_from": fields.get("from"), "opened_to": fields.get("to"),
                 "deferred": tri_state(fields, "deferred"),
                 "forwarded": tri_state(fields, "forwarded"),
                 "overdue": tri_state(fields, "overdue"),
-                "area_units": area_units(view.actor, view.registry),
             }
         )  # fmt: skip
     except ValidationError as exc:
