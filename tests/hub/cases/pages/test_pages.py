@@ -211,6 +211,9 @@ def test_the_feedback_book_lists_the_area_and_operators_reply(client):
         == 200
     )
     assert "已增加叫号" in client.get("/cases/feedback?handled=true").text
+    by_day = client.get("/cases/feedback?source=kiosk&from=2026-11-26&to=2026-11-26").text
+    assert len(re.findall(r"data-feedback=", by_day)) == 2
+    assert "data-feedback=" not in client.get("/cases/feedback?from=2026-11-27").text
 
 
 def test_the_blacklist_shows_proposals_listings_and_their_audited_history(client):
