@@ -103,6 +103,22 @@ def test_the_case_page_has_its_timeline_materials_limits_and_only_the_masked_id(
     assert "style=" not in html
 
 
+def test_the_case_page_shows_the_back_office_steps_and_the_notice_to_the_window(client):
+    s = seed(client.app.state.engine)
+    officer = act_as(client, Role.OPERATOR)
+    assert client.post(f"/api/cases/{s.owing}/receive", json={}).status_code == 200
+    done = client.post(f"/api/cases/{s.owing}/complete", json={"result": "准予建房"})
+    assert done.status_code == 200
+    html = client.get(f"/cases/{s.owing}").text
+    hub_steps = re.findall(r'<tr data-step="([a-z_]+)" data-source="hub">', html)
+    assert hub_steps == ["received", "completed"]
+    assert officer.name in html  # who took them
+    assert "准予建房" in html
+    assert "办结通知" in html
+    assert "待送达" in html
+    assert "已办结" in html
+
+
 def test_a_case_outside_the_area_or_unknown_is_not_found(client):
     s = seed(client.app.state.engine)
     act_as(client, Role.OPERATOR, Area(town=QINGSHUI))
