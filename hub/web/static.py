@@ -17,6 +17,8 @@ _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=ut
 _FILES = (
     "hub.css",
     "hub.js",
+    "account.css",
+    "account.js",
     "catalog.css",
     "catalog.js",
     "cases.css",

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from hub.accounts.area import COUNTY, Area
-from hub.accounts.auth import current_actor
 from hub.accounts.roles import Actor, Role
 from hub.cases.project import RECORDS
 from hub.feedback.service import add as add_feedback
@@ -22,6 +21,7 @@ from protocol.catalog import Approval
 from protocol.feedback import FeedbackSource, FeedbackTopic
 from tests.hub.cases.ingested import drain, ingest
 from tests.support.cases import START, ScriptedCase, envelopes, matter_where
+from tests.support.signin import make_account, sign_in_client
 
 INSTANT = matter_where(approval=Approval.WINDOW, instant=True)
 TOWN_OWING = matter_where(approval=Approval.TOWN, deferrable=True)
@@ -69,10 +69,16 @@ def seed(engine: Engine) -> Seeded:
 
 
 def act_as(client: TestClient, role: Role = Role.OPERATOR, area: Area = COUNTY) -> Actor:
-    """Every request of ``client`` comes from this account (before sign-in by sessions, the
-    only way to give a test account an area)."""
+    """Sign ``client`` in (through /login, as a browser does) as an account of ``role`` in
+    ``area``, made on first use."""
     actor = Actor(f"{role.value}-{area.town or area.village or 'county'}", role, area=area)
-    client.app.dependency_overrides[current_actor] = lambda: actor  # type: ignore[attr-defined]
+    passwords: dict[str, str] = client.__dict__.setdefault("test_passwords", {})
+    if actor.name not in passwords:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        passwords[actor.name] = make_account(engine, actor.name, role, area=area)
+    client.cookies.clear()
+    client.headers.pop("X-CSRF-Token", None)
+    sign_in_client(client, actor.name, passwords[actor.name])
     return actor
 
 

@@ -141,7 +141,7 @@ def test_work_lists_show_owed_materials_due_cases_and_the_back_office_queue(clie
     assert _rows(client.get("/cases/deficient?state=lapsed").text) == []
     assert _rows(client.get("/cases/due").text) == []  # nothing is near its limit yet
     client.app.state.clock = lambda: datetime(2026, 12, 8, 2, tzinfo=UTC)  # the day before
-    act_as(client, Role.OPERATOR)  # again: a session of 11 days ago would have expired
+    act_as(client, Role.OPERATOR)  # again: a session of 11 days ago has expired
     near = client.get("/cases/due?which=near").text
     assert set(_rows(near)) == {str(s.owing), str(s.badly_rated)}
     assert "剩 1 个工作日" in near
@@ -274,6 +274,9 @@ def test_the_blacklist_shows_proposals_listings_and_their_audited_history(client
 def test_the_pages_need_an_auditor(client):
     seed(client.app.state.engine)
     assert client.get("/cases").status_code == 401  # the anonymous local viewer
+    browser = client.get("/cases?ref=X", headers={"accept": "text/html"}, follow_redirects=False)
+    assert browser.status_code == 303
+    assert browser.headers["location"] == "/login?next=%2Fcases%3Fref%3DX"
     act_as(client, Role.VIEWER)
     for path in ("/cases", "/cases/due", "/cases/feedback", "/cases/followups"):
         assert client.get(path).status_code == 403, path

@@ -16,15 +16,14 @@ from typing import Any
 
 import pytest
 import uvicorn
-from sqlmodel import Session
 
 from hub.accounts.roles import Role
-from hub.accounts.store import add_account
 from hub.app import create_app
 from hub.settings import HubSettings
 from provisioning.mosquitto import free_port, wait_for_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
 from tests.hub.cases.pages.seeded import TODAY, Seeded, seed, seed_more
+from tests.support.signin import make_account, sign_in_page
 
 pytestmark = pytest.mark.integration
 SCREEN: Any = {"width": 1366, "height": 768}
@@ -34,7 +33,7 @@ LATER = TODAY + timedelta(days=11)  # Monday 2026-12-07
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[tuple[str, str, Seeded, Any]]:
-    """(the hub's URL, an operator's token, the seeded cases, the app), SQLite."""
+    """(the hub's URL, an operator's password, the seeded cases, the app), SQLite."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
     settings = HubSettings(
@@ -44,16 +43,14 @@ def hub(tmp_path: Path) -> Iterator[tuple[str, str, Seeded, Any]]:
     app.state.clock = lambda: TODAY
     seeded = seed(app.state.engine)
     seed_more(app.state.engine)
-    with Session(app.state.engine) as s:
-        token = add_account(s, name="county-ops", role=Role.OPERATOR)
-        s.commit()
+    password = make_account(app.state.engine, "county-ops", Role.OPERATOR)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for_port("127.0.0.1", port, timeout=20)
     try:
-        yield f"http://127.0.0.1:{port}", token, seeded, app
+        yield f"http://127.0.0.1:{port}", password, seeded, app
     finally:
         server.should_exit = True
         thread.join(10)
@@ -68,18 +65,14 @@ def _shot(page: Any, name: str, *, whole: bool = False) -> None:
 def test_an_operator_finds_a_case_reads_its_timeline_and_exports_the_search(hub, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    url, token, seeded, app = hub
+    url, password, seeded, app = hub
     ref = seeded.refs[seeded.owing]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:
-            # until sessions arrive (issue 12, sign-in), the token rides in a header, as
-            # automation sends it
-            context = browser.new_context(
-                viewport=SCREEN, locale="zh-CN", accept_downloads=True,
-                extra_http_headers={"authorization": f"Bearer {token}"},
-            )  # fmt: skip
+            context = browser.new_context(viewport=SCREEN, locale="zh-CN", accept_downloads=True)
             page = context.new_page()
+            sign_in_page(page, url, "county-ops", password)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))  # the pages' script
             page.goto(f"{url}/cases")
@@ -119,11 +112,13 @@ def test_an_operator_finds_a_case_reads_its_timeline_and_exports_the_search(hub,
 
             # a week on, limits run out: the due list fills
             app.state.clock = lambda: LATER
+            sign_in_page(page, url, "county-ops", password)  # the session ran out meanwhile
             page.goto(f"{url}/cases/due")
             assert page.locator("#results tbody tr").count() > 0
             assert "超期" in page.locator("#results").inner_text()
             _shot(page, "due")
             app.state.clock = lambda: TODAY
+            sign_in_page(page, url, "county-ops", password)
 
             # a blacklist proposal decided through its form (its case was supplied after all)
             page.goto(f"{url}/cases/blacklist?show=proposals")
