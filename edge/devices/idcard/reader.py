@@ -35,8 +35,9 @@ NO_DECODER = "本读卡器未配置照片解码库，无法比对证件照片"
 class IdCardReader(Protocol):
     """What the window uses; the serial driver implements it (the simulator is the hardware)."""
 
-    def read(self, timeout_s: float, stop: threading.Event | None = None) -> CardRead:
-        """Wait up to ``timeout_s`` for a card and read it; DeviceTimeout when none came."""
+    def read(self, timeout_s: float | None = None, stop: threading.Event | None = None) -> CardRead:
+        """Wait up to ``timeout_s`` (default: the profile's ``wait_s``) for a card and read it;
+        DeviceTimeout when none came."""
         ...
 
     def status(self) -> DeviceStatus: ...
@@ -102,7 +103,8 @@ class SerialIdCardReader:
         except OSError as exc:
             raise from_os_error(exc, READER, device=self.spec.device) from None
 
-    def read(self, timeout_s: float, stop: threading.Event | None = None) -> CardRead:
+    def read(self, timeout_s: float | None = None, stop: threading.Event | None = None) -> CardRead:
+        timeout_s = self.spec.wait_s if timeout_s is None else timeout_s
         deadline = time.monotonic() + timeout_s
         with self._lock:
             port = self._port()
