@@ -200,3 +200,34 @@ class SimulatedIdCardReader:
             sizes = (256).to_bytes(2, "big") + len(photo).to_bytes(2, "big")
             return f.response((0, 0, f.Status.OK), sizes + card.text() + photo)
         return f.response((0, 0, f.Status.COMMAND_ERROR))
+
+
+# The demo's card: the second of the demo registry's residents (simulators.demo_window), so a
+# card read there also gets its 信息一库 waivers; 王小明 signs on the simulated pad too.
+DEMO_NUMBER_17 = "33012219800704002"
+
+
+def demo_card(face_photo: str | None) -> SimCard:
+    """The card the demo's reader holds, its chip photo made from ``face_photo`` (the photo the
+    simulated camera starts with) when the face models can find the face in it; else a card
+    without a photo (the kiosk then says so and the clerk compares by eye)."""
+    from protocol import identity
+
+    number = DEMO_NUMBER_17 + identity.check_digit(DEMO_NUMBER_17)
+    return SimCard(number=number, name="王小明", chip=_demo_chip(face_photo))
+
+
+def _demo_chip(face_photo: str | None) -> bytes | None:
+    if not face_photo or not os.path.isfile(face_photo):
+        return None
+    from edge.face.errors import FaceError
+    from edge.face.pipeline import FacePipeline, load_image
+
+    try:
+        pipe = FacePipeline(threads=1)
+        frame = load_image(face_photo)
+        d = pipe.single_face(frame)
+    except (FaceError, OSError) as exc:
+        log.info("the demo card has no chip photo: %s", exc)
+        return None
+    return encode_chip(chip_photo(frame, (d.x0, d.y0, d.width, d.height)))
