@@ -1,4 +1,5 @@
-"""A unit's kit made of simulated parts (edge.kit.UnitKit): a simulated pad and rating keys, a
+"""A unit's kit made of simulated parts (edge.kit.UnitKit): a simulated pad and rating keys, an
+ID-card reader on a pty holding the demo card (where the profile has a reader), a
 virtual printer per paper width its configurations ask for (or one at tcp:HOST:PORT), the file
 camera, demo keys when provisioning gave none, and for a unit without a window, simulated cases
 and healthy device statuses."""
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 
 from edge.camera.file import FileCamera
 from edge.devices.bundle import Devices
+from edge.devices.idcard.reader import SerialIdCardReader
 from edge.devices.printer.driver import EscposPrinter
 from edge.eventlog import EventLog
 from edge.health import DeviceProbe
@@ -21,7 +23,6 @@ from firmware_config import builtin_profiles
 from firmware_config.schema import HardwareProfile, NetworkTransport
 from protocol.messages import DeviceStatus
 from simulators.cases import DEMO_ID_KEY, CaseSimulator, generate_events
-from edge.devices.idcard.reader import SerialIdCardReader
 from simulators.devices.idcard import SimulatedIdCardReader, SimulatedWltDecoder, demo_card
 from simulators.devices.pad import SimulatedSignaturePad
 from simulators.devices.rating import SimulatedRatingDevice

@@ -43,12 +43,12 @@ def test_a_card_read_whose_chip_photo_does_not_match_is_left_to_the_clerk(stack,
     finally:
         stack.show(photo_dir / "obama2.jpg")  # the photo the package's other tests start with
 
-    def identified() -> dict | None:
+    def identified() -> dict:
         for e in stack.events():
-            data = e["body"]["data"]  # type: ignore[index]
+            data = e["body"]["data"]
             if e["state"] == "identified" and data.get("applicant") == ref(NUMBER):
-                return data  # type: ignore[no-any-return]
-        return None
+                return dict(data)
+        return {}
 
     data = wait_until(identified, 30, "the identification in the hub's database")
     assert (data["method"], data["card_read"], data["chip_photo"]) == ("id_card", True, "no_match")
