@@ -16,6 +16,7 @@ from typing import Any
 
 from edge.devices.errors import DeviceError
 from edge.devices.idcard.card import masked_name
+from edge.devices.idcard.frames import FrameError
 from edge.face.service import Consent
 from edge.window import face_steps
 from edge.window.base import WindowBase
@@ -88,6 +89,9 @@ class CardActions(WindowBase):
         d.card_busy, d.card_error, d.card = True, None, None
         try:
             read = await asyncio.to_thread(reader.read, None, d.stop)
+        except FrameError as exc:  # bytes that are not the reader's frames: say so plainly
+            d.card_error = f"{READER}通信出错，请重新放置身份证后重试（{exc}）"
+            return
         except DeviceError as exc:
             d.card_error = f"读卡未成功：{exc}"
             return

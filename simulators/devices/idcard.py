@@ -88,6 +88,9 @@ def encode_chip(photo: NDArray[np.uint8]) -> bytes:
 class SimulatedWltDecoder:
     """Decodes the simulator's chip blobs (JPEGs), standing in for the vendor's library."""
 
+    def problem(self) -> str | None:
+        return None
+
     def decode(self, wlt: bytes) -> NDArray[np.uint8]:
         from PIL import Image, UnidentifiedImageError
 

@@ -154,7 +154,8 @@ class SerialIdCardReader:
             return DeviceStatus.report(present=False, ok=False, detail=str(exc))
         try:
             self._ask(port, f.Command.SAM_STATUS)
-            detail = None if self.decoder else NO_DECODER
+            # the reader works either way; the note says when photos cannot be compared
+            detail = self.decoder.problem() if self.decoder else NO_DECODER
             return DeviceStatus.report(present=True, ok=True, detail=detail)
         except DeviceError as exc:
             return DeviceStatus.report(present=True, ok=False, detail=str(exc))

@@ -40,6 +40,10 @@ class WltDecoder(Protocol):
         """The chip photo as 126x102x3 RGB; DecoderUnavailable when it cannot be had."""
         ...
 
+    def problem(self) -> str | None:
+        """None when photos can be decoded; else why not, in Chinese (for the device bar)."""
+        ...
+
 
 def bmp_to_rgb(bmp: bytes) -> NDArray[np.uint8]:
     """A decoder's BMP as RGB, checked to be the chip photo's size."""
@@ -82,6 +86,14 @@ class VendorWltDecoder:
             fn.restype = ctypes.c_int
             self._fn = fn
         return self._fn
+
+    def problem(self) -> str | None:
+        try:
+            with self._lock:
+                self._load()
+        except DecoderUnavailable as exc:
+            return str(exc)
+        return None
 
     def decode(self, wlt: bytes) -> NDArray[np.uint8]:
         if len(wlt) != 1024:

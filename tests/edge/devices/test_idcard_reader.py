@@ -176,6 +176,14 @@ def test_the_profiles_decoder_decodes_a_card_read_from_the_reader(sim, vendor_li
     assert set(np.unique(read.photo)) == {90}
 
 
+def test_status_says_when_the_profiles_decoder_cannot_be_loaded(sim, tmp_path):
+    spec = sim.spec(decoder=WltDecoderSpec(library=str(tmp_path / "missing.so")))
+    status = SerialIdCardReader(spec).status()
+    assert (status.present, status.ok) == (True, True)  # cards are still read
+    assert status.detail is not None
+    assert "照片解码库无法加载" in status.detail
+
+
 def test_a_decoder_that_cannot_load_leaves_the_card_readable(sim, tmp_path):
     sim.place(card())
     spec = sim.spec(decoder=WltDecoderSpec(library=str(tmp_path / "missing.so")))
