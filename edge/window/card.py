@@ -151,7 +151,7 @@ class CardActions(WindowBase):
             card.compare, card.note = "error", f"{outcome.error}，请工作人员核对证件照片与本人"
         elif not outcome.match:
             card.compare = "no_match"
-            card.note = "现场人脸与证件照片比对不一致，请工作人员核验身份"
+            card.note = "不能以证件照片核验身份，请工作人员核对身份证原件与本人"
         else:
             card.compare = "match"
             if outcome.liveness == "passed":
