@@ -17,12 +17,13 @@ _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=ut
 _FILES = (
     "hub.css",
     "hub.js",
-    "catalog.css",
-    "catalog.js",
-    "fleet.css",  # the fleet, alert and rollout pages and the overview
-    "rollouts.js",
     "account.css",
     "account.js",
+    "catalog.css",
+    "catalog.js",
+    "cases.css",
+    "fleet.css",  # the fleet, alert and rollout pages and the overview
+    "rollouts.js",
 )
 
 
