@@ -22,7 +22,7 @@ from hub.web.vendor import available
 from protocol.calendar import local_date
 
 router = APIRouter(include_in_schema=False)
-TOP_MATTERS = 12  # matters in the on-time chart: the most cases first, so bars stay readable
+TOP_MATTERS = 10  # matters in the on-time chart: the most cases first, so bars stay readable
 
 
 def quick_periods(today: date) -> list[tuple[str, date, date]]:

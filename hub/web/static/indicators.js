@@ -59,7 +59,7 @@
       .slice(0, top)
       .reverse(); // ECharts lists a category axis bottom-up: the most cases on top
     const bar = (name, key) => ({
-      name, type: "bar", barMaxWidth: 16, data: matters.map((m) => m[key].rate),
+      name, type: "bar", barMaxWidth: 14, barGap: "10%", data: matters.map((m) => m[key].rate),
       label: { show: true, position: "right", fontSize: 12, formatter: (p) => pct(p.value) },
     });
     return base({
@@ -73,14 +73,16 @@
 
   function deficiency(r) {
     const towns = r.by_town;
-    const part = (name, f) => ({ name, type: "bar", stack: "owed", barMaxWidth: 48, data: towns.map(f) });
+    const part = (name, color, f) => ({
+      name, type: "bar", stack: "owed", barMaxWidth: 48, itemStyle: { color }, data: towns.map(f),
+    });
     return base({
       xAxis: { type: "category", data: towns.map((t) => t.name), axisLabel: { fontSize: 13, interval: 0, rotate: towns.length > 6 ? 30 : 0 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        part("未补齐（未逾期）", (t) => t.deficiency.open - t.deficiency.lapsed),
-        part("已逾期未补齐", (t) => t.deficiency.lapsed),
-        part("逾期撤回", (t) => t.deficiency.withdrawn),
+        part("未补齐（未逾期）", "#d4a72c", (t) => t.deficiency.open - t.deficiency.lapsed),
+        part("已逾期未补齐", "#b42318", (t) => t.deficiency.lapsed),
+        part("逾期撤回", "#8c959f", (t) => t.deficiency.withdrawn),
       ],
     });
   }

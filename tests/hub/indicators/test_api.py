@@ -105,9 +105,9 @@ def test_a_town_account_sees_its_own_villages_only(client):
         "levels": {"1": 1, "2": 0, "3": 0, "4": 0, "5": 3},
     }  # fmt: skip
     assert [t["town"] for t in report["by_town"]] == ["qingshui-zhen"]
+    registry = client.app.state.registry
     assert {v["village"] for v in report["by_village"]} <= {
-        v.unit_id
-        for v in client.app.state.registry.in_division("qingshui-zhen")  # type: ignore[attr-defined]
+        v.unit_id for v in registry.in_division("qingshui-zhen")
     }
     assert report["scope"]["area"] == "清水镇"
     # another town's village or the other town itself: not found, as if they did not exist
