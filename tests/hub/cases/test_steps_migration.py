@@ -27,7 +27,8 @@ def test_records_from_before_0008_are_queued_and_projected_with_their_steps(data
             assert set(conn.execute(select(RECORDS.c.steps_taken)).scalars()) == {None}
         drain(engine)
         with engine.connect() as conn:
-            steps = dict(conn.execute(select(RECORDS.c.case_id, RECORDS.c.steps_taken)).all())
+            rows = conn.execute(select(RECORDS.c.case_id, RECORDS.c.steps_taken)).all()
+        steps = {r.case_id: r.steps_taken for r in rows}
         assert steps[ids["A"]] == 2
         assert steps[ids["H"]] == 4  # 窗口受理, then the town's 受理, 补正 and 办结
         assert runner.drift(engine) == []

@@ -76,7 +76,9 @@ def _back_office(
     some 容缺 cases lapse."""
     took = m.promised_days + (rng.randint(1, 3) if rng.random() < 0.1 else -rng.randint(0, 1))
     done = cal.add_working_days(opened, max(1, took))
-    steps = [(ActionKind.RECEIVED, _at(cal.add_working_days(opened, 1), 9), {})]
+    steps: list[tuple[ActionKind, datetime, dict[str, Any]]] = [
+        (ActionKind.RECEIVED, _at(cal.add_working_days(opened, 1), 9), {})
+    ]
     if rng.random() < 0.1:
         steps.append((ActionKind.CORRECTION, _at(cal.add_working_days(opened, 1), 15),
                       {"asked": ["补充说明"]}))  # fmt: skip
