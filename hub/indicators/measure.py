@@ -50,6 +50,9 @@ from protocol.labels import BAD_RATINGS, GOOD_RATINGS
 DECIDED = frozenset({Status.COMPLETED, Status.REJECTED})
 _PENDING = frozenset(s.value for s in PENDING_DECISION)
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
+_DEFICIENCY_STATES = frozenset(
+    {Deficiency.LAPSED, Deficiency.SUPPLIED, Deficiency.WITHDRAWN}
+)  # each has its own counter; "owed" is counted as open only
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +116,33 @@ def _timeliness(f: CaseFacts, due: date | None, today: date) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """A matter's before/after figures, computed once (the catalog's are properties)."""
+
+    materials_before: int
+    materials_after: int
+    steps_before: int
+    steps_after: int
+    legal_days: int
+    promised_days: int
+
+
+Sparse = list[tuple[int, int]]  # (field index, value) for the counters a case moves
+
+
 class Measure:
     """Turns cases into tallies: ``matters`` is the current catalog by code, ``cal`` the
     county's working-day calendar, ``today`` the day open cases are judged on."""
 
     def __init__(self, matters: Mapping[str, Matter], cal: WorkCalendar, today: date) -> None:
-        self.matters = matters
+        self.matters = {
+            code: _Before(
+                m.materials_before, m.materials_after, len(m.steps_before), len(m.steps_after),
+                m.legal_days, m.promised_days,
+            )
+            for code, m in matters.items()
+        }  # fmt: skip
         self.today = today
         self.days_between: Callable[[date, date], int] = lru_cache(maxsize=4096)(
             cal.working_days_between
@@ -126,54 +150,69 @@ class Measure:
 
     def tally(self, f: CaseFacts) -> Tally:
         t = empty()
-        t[AT["cases"]] = 1
+        for i, v in self.sparse(f):
+            t[i] += v
+        return t
+
+    def sparse(self, f: CaseFacts) -> Sparse:
+        """The counters this case moves, and by how much."""
+        out: Sparse = [(AT["cases"], 1)]
+        on = out.append
         status = f.status
         accepted = f.accepted_on is not None
         completed = status == Status.COMPLETED
-        t[AT["accepted"]] = accepted
-        t[AT["not_accepted"]] = status == Status.NOT_ACCEPTED
-        t[AT["cancelled"]] = status == Status.CANCELLED
-        t[AT["completed"]] = completed
-        t[AT["open"]] = status in _OPEN
-        at_window = completed and f.forwarded_to is None
-        t[AT["done_at_window"]] = at_window
-        t[AT["instant"]] = at_window and f.instant
+        if accepted:
+            on((AT["accepted"], 1))
+        if status == Status.NOT_ACCEPTED:
+            on((AT["not_accepted"], 1))
+        elif status == Status.CANCELLED:
+            on((AT["cancelled"], 1))
+        elif completed:
+            on((AT["completed"], 1))
+            if f.forwarded_to is None:
+                on((AT["done_at_window"], 1))
+                if f.instant:
+                    on((AT["instant"], 1))
+        if status in _OPEN:
+            on((AT["open"], 1))
         for limit, due in (("promised", f.promised_due), ("legal", f.legal_due)):
             kind = _timeliness(f, due, self.today)
             if kind is not None:
-                t[AT[f"{limit}_{kind}"]] = 1
+                on((AT[f"{limit}_{kind}"], 1))
         if f.rating is not None and 1 <= f.rating <= 5:
-            t[AT["rated"]] = 1
-            t[AT[f"level_{f.rating}"]] = 1
-            t[AT["good"]] = f.rating in GOOD_RATINGS
-            t[AT["bad"]] = f.rating in BAD_RATINGS
+            on((AT["rated"], 1))
+            on((AT[f"level_{f.rating}"], 1))
+            if f.rating in GOOD_RATINGS:
+                on((AT["good"], 1))
+            elif f.rating in BAD_RATINGS:
+                on((AT["bad"], 1))
         if f.deficiency != Deficiency.NONE:
-            t[AT["deficiency_accepted"]] = 1
-            t[AT["deficiency_open"]] = f.deficiency in (Deficiency.OWED, Deficiency.LAPSED)
-            t[AT["deficiency_lapsed"]] = f.deficiency == Deficiency.LAPSED
-            t[AT["deficiency_supplied"]] = f.deficiency == Deficiency.SUPPLIED
-            t[AT["deficiency_withdrawn"]] = f.deficiency == Deficiency.WITHDRAWN
+            on((AT["deficiency_accepted"], 1))
+            if f.deficiency in (Deficiency.OWED, Deficiency.LAPSED):
+                on((AT["deficiency_open"], 1))
+            if f.deficiency in _DEFICIENCY_STATES:
+                on((AT[f"deficiency_{f.deficiency}"], 1))
         matter = self.matters.get(f.matter_code) if f.matter_code else None
         if completed and accepted and matter is not None:
-            self._reductions(t, f, matter)
-        return t
+            self._reductions(on, f, matter)
+        return out
 
-    def _reductions(self, t: Tally, f: CaseFacts, m: Matter) -> None:
+    def _reductions(self, on: Callable[[tuple[int, int]], None], f: CaseFacts, m: _Before) -> None:
         if f.materials_received is not None:
-            t[AT["material_cases"]] = 1
-            t[AT["materials_before"]] = m.materials_before
-            t[AT["materials_asked"]] = f.materials_received + f.owed
-            t[AT["materials_declared"]] = m.materials_after
+            on((AT["material_cases"], 1))
+            on((AT["materials_before"], m.materials_before))
+            on((AT["materials_asked"], f.materials_received + f.owed))
+            on((AT["materials_declared"], m.materials_after))
         if f.steps_taken is not None:
-            t[AT["step_cases"]] = 1
-            t[AT["steps_before"]] = len(m.steps_before)
-            t[AT["steps_taken"]] = f.steps_taken
-            t[AT["steps_declared"]] = len(m.steps_after)
+            on((AT["step_cases"], 1))
+            on((AT["steps_before"], m.steps_before))
+            on((AT["steps_taken"], f.steps_taken))
+            on((AT["steps_declared"], m.steps_after))
         if f.accepted_on is not None and f.ended_on is not None:
-            t[AT["time_cases"]] = 1
-            t[AT["legal_days"]] = m.legal_days
-            t[AT["days_taken"]] = self.days_between(f.accepted_on, f.ended_on)
-            t[AT["promised_days"]] = m.promised_days
+            on((AT["time_cases"], 1))
+            on((AT["legal_days"], m.legal_days))
+            on((AT["days_taken"], self.days_between(f.accepted_on, f.ended_on)))
+            on((AT["promised_days"], m.promised_days))
 
 
 K = TypeVar("K", bound=Hashable)
@@ -197,20 +236,17 @@ class Sums:
 
 
 def measure(facts: Iterable[CaseFacts], m: Measure) -> Sums:
-    """One pass over the cases. Cases of one (unit, matter, day) are summed first, so the
-    roll-ups touch each combination once rather than each case four times."""
-    cells: dict[tuple[str, str | None, date], Tally] = {}
-    for f in facts:
-        key = (f.unit, f.matter_code, f.opened_on)
-        cell = cells.get(key)
-        if cell is None:
-            cells[key] = m.tally(f)
-        else:
-            add(cell, m.tally(f))
+    """One pass over the cases, each adding the few counters it moves to its village's,
+    matter's and opening day's tallies and the total."""
     sums = Sums(empty(), {}, {}, {})
-    for (unit, matter, day), t in cells.items():
-        add(sums.total, t)
-        add(sums.by_unit.setdefault(unit, empty()), t)
-        add(sums.by_matter.setdefault(matter, empty()), t)
-        add(sums.by_day.setdefault(day, empty()), t)
+    total, by_unit, by_matter, by_day = sums.total, sums.by_unit, sums.by_matter, sums.by_day
+    for f in facts:
+        unit = by_unit.get(f.unit) or by_unit.setdefault(f.unit, empty())
+        matter = by_matter.get(f.matter_code) or by_matter.setdefault(f.matter_code, empty())
+        day = by_day.get(f.opened_on) or by_day.setdefault(f.opened_on, empty())
+        for i, v in m.sparse(f):
+            total[i] += v
+            unit[i] += v
+            matter[i] += v
+            day[i] += v
     return sums
