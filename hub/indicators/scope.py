@@ -12,6 +12,9 @@ from hub.errors import InvalidRequest, NotFound, UnitNotFound
 from protocol.villages import RegistryLookupError, VillageRegistry
 
 MAX_PERIOD_DAYS = 3 * 365 + 1  # three years, a leap day included
+# the days a period may name: far enough for any record, near enough that a day's start in
+# China converts to UTC (and the day after the last one exists)
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 DEFAULT_PERIOD_DAYS = 30
 
 
@@ -34,6 +37,9 @@ def period(start: date | None, end: date | None, today: date) -> tuple[date, dat
     """The period asked for: ``to`` defaults to today, ``from`` to 30 days before ``to``."""
     end = end or today
     start = start or end - timedelta(DEFAULT_PERIOD_DAYS - 1)
+    for name, day in (("from", start), ("to", end)):
+        if not EARLIEST <= day <= LATEST:
+            raise InvalidRequest(f"{name}: {day} is outside {EARLIEST} to {LATEST}")
     if start > end:
         raise InvalidRequest(f"from: {start} is after to: {end}")
     days = (end - start).days + 1

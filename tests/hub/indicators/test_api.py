@@ -163,3 +163,9 @@ def test_production_needs_a_viewer_token(database_url, tmp_path):
     with TestClient(create_app(settings)) as c:
         assert c.get("/api/indicators").status_code == 401
         assert c.get("/indicators").status_code == 401
+
+
+def test_the_edges_of_the_calendar_are_a_422_not_a_crash(client):
+    for params in ({"from": "0001-01-01", "to": "0001-01-02"}, {"to": "9999-12-31"}):
+        got = client.get("/api/indicators", params=params)
+        assert got.status_code == 422, got.text

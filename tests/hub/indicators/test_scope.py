@@ -33,6 +33,14 @@ def test_a_period_is_at_most_three_years_and_never_backwards():
         period(date(2026, 11, 2), date(2026, 11, 1), TODAY)
 
 
+@pytest.mark.parametrize(
+    ("start", "end"), [(date(1, 1, 1), date(1, 1, 2)), (date(9999, 12, 30), date(9999, 12, 31))]
+)
+def test_days_out_of_any_records_range_are_refused_not_overflowed(start, end):
+    with pytest.raises(InvalidRequest, match="is outside"):
+        period(start, end, TODAY)
+
+
 def scope(area: Area = COUNTY, **kw: str) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
     s = resolve(area, REGISTRY, start=TODAY, end=TODAY, **kw)
     return s.units, s.villages
