@@ -130,6 +130,9 @@ async def _run(
             typer.echo(line, err=True)
         if kiosk_unit:  # the virtual printer's slips of the real window, as PNG files
             typer.echo(f"kiosk slips: {root / 'units' / kiosk_unit / 'slips'}/", err=True)
+        typer.echo(
+            f"indicators (measured from the cases): http://127.0.0.1:{port}/indicators", err=True
+        )
         typer.echo(f"dashboard: http://127.0.0.1:{port}/")
 
         await _wait(duration)
