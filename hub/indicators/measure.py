@@ -104,7 +104,8 @@ def add(into: Tally, other: Tally) -> None:
 
 
 def _timeliness(f: CaseFacts, due: date | None, today: date) -> str | None:
-    """ "on_time", "late", "overdue", or None while the case is within its limit (or has none)."""
+    """Whether the case met ``due``: on_time, late, overdue (undecided past it), or None while
+    it is within its limit or has none."""
     if due is None or f.accepted_on is None:
         return None
     if f.status in DECIDED:
