@@ -15,8 +15,8 @@ def test_the_county_covers_every_unit():
 def test_a_town_covers_its_own_villages_only():
     registry = _registry()
     town = registry.divisions[0].code
-    mine = frozenset(v.unit_id for v in registry.in_division(town))
-    assert units_in(Area(town=town), registry) == mine
+    mine = {v.unit_id for v in registry.in_division(town)}
+    assert units_in(Area(town=town), registry) == frozenset(mine)
     other = next(u for u in registry.unit_ids() if u not in mine)
     assert not covers(Area(town=town), registry, other)
 
