@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from hub.accounts.auth import Operator, Viewer
-from hub.catalog.versions import current_catalog
+from hub.catalog.versions import current_catalog, current_registry
 from hub.deps import CatalogsDep, RegistryDep, SessionDep, wake_driver
 from hub.rollouts import store
 from hub.rollouts.models import (
@@ -31,6 +31,8 @@ def create_rollout(
     request: Request,
 ) -> RolloutPublic:
     catalog = current_catalog(session, catalogs)
+    # the villages' exclusions as approved with the newest catalog (hub.catalog.offered)
+    registry = current_registry(session, registry)
     rollout = store.create_rollout(
         session, request=body, actor=actor, catalog=catalog, registry=registry
     )
