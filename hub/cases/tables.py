@@ -68,7 +68,7 @@ class CaseRecord(SQLModel, table=True):
     # None when the unit did not say (hub.indicators measures the material reduction with it)
     materials_received: int | None = None
     # the procedure's steps so far (hub.cases.fold.steps_taken); None only on a record
-    # projected before the column existed (migration 0009 queues those to be projected again)
+    # projected before the column existed (migration 0010 queues those to be projected again)
     steps_taken: int | None = None
     signature_sha256: str | None = Field(default=None, max_length=64)
     status_token_sha256: str | None = Field(default=None, max_length=64)

@@ -1,6 +1,7 @@
 """JSON API for the fleet operator and the fleet simulator: units, their events, the totals
 and the dead letters. Routes stay thin; app.py requires the viewer role for all of them, and
-the dead letters need an auditor: what a unit sent may hold personal data."""
+the dead letters need an auditor: what a unit sent may hold personal data. An account scoped
+to a town or village sees its own units only; another unit is answered as not found."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from hub.accounts.auth import Auditor
-from hub.deps import SessionDep, SettingsDep
+from hub.accounts.area import covers
+from hub.accounts.auth import Auditor, Viewer
+from hub.deps import RegistryDep, SessionDep, SettingsDep
+from hub.errors import UnitNotFound
 from hub.fleet import events, units
 from hub.models import DeadLetterPublic, EventRef, UnitDetail, UnitPublic
 
@@ -18,23 +21,37 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/units")
-def list_units(session: SessionDep, settings: SettingsDep) -> list[UnitPublic]:
-    return units.list_units(session, stale_after_s=settings.stale_after_s)
+def list_units(
+    actor: Viewer, session: SessionDep, settings: SettingsDep, registry: RegistryDep
+) -> list[UnitPublic]:
+    found = units.list_units(session, stale_after_s=settings.stale_after_s)
+    return [u for u in found if covers(actor.area, registry, u.id)]
+
+
+def _reachable(actor: Viewer, registry: RegistryDep, unit_id: str) -> None:
+    if not covers(actor.area, registry, unit_id):
+        raise UnitNotFound(f"no unit {unit_id!r}")
 
 
 @router.get("/units/{unit_id}")
-def get_unit(unit_id: str, session: SessionDep, settings: SettingsDep) -> UnitDetail:
+def get_unit(
+    unit_id: str, actor: Viewer, session: SessionDep, settings: SettingsDep, registry: RegistryDep
+) -> UnitDetail:
+    _reachable(actor, registry, unit_id)
     return units.get_unit(session, unit_id=unit_id, stale_after_s=settings.stale_after_s)
 
 
 @router.get("/units/{unit_id}/events")
 def unit_events(
     unit_id: str,
+    actor: Viewer,
+    registry: RegistryDep,
     session: SessionDep,
     after_seq: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
 ) -> list[EventRef]:
     """Event ids and sequence numbers of one unit, in seq order (paged by after_seq)."""
+    _reachable(actor, registry, unit_id)
     return events.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
 
 
@@ -51,6 +68,11 @@ def stats(session: SessionDep, request: Request) -> dict[str, Any]:
 
 @router.get("/dead-letters")
 def dead_letters(
-    _: Auditor, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    actor: Auditor,
+    session: SessionDep,
+    registry: RegistryDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[DeadLetterPublic]:
-    return events.recent_dead_letters(session, limit=limit)
+    """The newest dead letters; a scoped account gets those of its units among them."""
+    found = events.recent_dead_letters(session, limit=limit)
+    return [d for d in found if covers(actor.area, registry, d.unit)]

@@ -1,4 +1,4 @@
-"""Migration 0009 adds the facts the indicators measure to case_record and queues every
+"""Migration 0010 adds the facts the indicators measure to case_record and queues every
 existing record to be projected again, so the hub fills them in by itself (SQLite and
 PostgreSQL)."""
 
@@ -12,14 +12,14 @@ from tests.hub.cases.ingested import drain
 from tests.hub.indicators.county import seed
 
 
-def test_records_from_before_0009_are_queued_and_projected_with_their_steps(database_url):
+def test_records_from_before_0010_are_queued_and_projected_with_their_steps(database_url):
     engine = make_engine(database_url)
     try:
         create_tables(engine)
         ids = seed(engine)
         with engine.begin() as conn:
             assert conn.execute(select(PENDING)).all() == []
-            command.downgrade(runner.config(conn), "0008")
+            command.downgrade(runner.config(conn), "0009")
         runner.upgrade(engine)
         with engine.begin() as conn:
             queued = set(conn.execute(select(PENDING.c.case_id)).scalars())

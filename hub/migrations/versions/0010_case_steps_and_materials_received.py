@@ -6,8 +6,8 @@ projected before this revision lack them, so every case is queued for projection
 projector in `hub serve` recomputes them from their events and actions (as `hub cases
 rebuild` would), and until then the indicators leave them out of the reductions.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-28 10:57:28.527926
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
