@@ -11,8 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.accounts.area import Area
-from hub.accounts.auth import current_actor
-from hub.accounts.roles import Actor, Role
+from hub.accounts.roles import Role
 from hub.app import create_app
 from hub.settings import HubSettings
 from tests.hub.indicators.county import (
@@ -24,6 +23,7 @@ from tests.hub.indicators.county import (
     TODAY,
     seed,
 )
+from tests.support.signin import make_account, sign_in_client
 
 PERIOD = {"from": FROM.isoformat(), "to": TO.isoformat()}
 
@@ -38,9 +38,9 @@ def client(database_url, tmp_path) -> Iterator[TestClient]:
 
 
 def as_area(client: TestClient, area: Area) -> None:
-    """Every request from now on is a viewer account of ``area``."""
-    actor = Actor("town-viewer", Role.VIEWER, area=area)
-    client.app.dependency_overrides[current_actor] = lambda: actor  # type: ignore[attr-defined]
+    """Sign ``client`` in as a viewer account of ``area`` (hub.accounts, a session cookie)."""
+    password = make_account(client.app.state.engine, "area-viewer", Role.VIEWER, area=area)  # type: ignore[attr-defined]
+    sign_in_client(client, "area-viewer", password)
 
 
 def get(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -163,6 +163,12 @@ def test_production_needs_a_viewer_token(database_url, tmp_path):
     with TestClient(create_app(settings)) as c:
         assert c.get("/api/indicators").status_code == 401
         assert c.get("/indicators").status_code == 401
+        page = c.get("/indicators", headers={"accept": "text/html"}, follow_redirects=False)
+        assert (page.status_code, page.headers["location"]) == (303, "/login?next=%2Findicators")
+        password = make_account(c.app.state.engine, "viewer", Role.VIEWER)  # type: ignore[attr-defined]
+        sign_in_client(c, "viewer", password)
+        assert c.get("/api/indicators").status_code == 200
+        assert c.get("/indicators").status_code == 200
 
 
 def test_the_edges_of_the_calendar_are_a_422_not_a_crash(client):

@@ -1,7 +1,8 @@
 """The indicators page in Debian's Chromium at 1366x768, on SQLite and PostgreSQL: its four
 ECharts charts are drawn (instances exist, their canvases hold pixels) from exactly the
 figures /api/indicators answers, the headline figures are the ones worked out by hand, the
-page's CSP is never violated, and a town's account sees its own town only. Set
+page's CSP is never violated, and a town's account, signed in at /login, sees its own town
+only. Set
 BIANMIN_HUB_SCREENSHOTS=DIR to keep the screenshots (docs/hub/indicators.png is one)."""
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ import pytest
 import uvicorn
 
 from hub.accounts.area import Area
-from hub.accounts.auth import current_actor
-from hub.accounts.roles import Actor, Role
+from hub.accounts.roles import Role
 from hub.app import create_app
 from hub.settings import HubSettings
 from provisioning.mosquitto import free_port, wait_for_port
@@ -26,9 +26,11 @@ from tests.conftest import _postgres_schema_url
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
 from tests.hub.indicators.busy import MONTH, seed_month
 from tests.hub.indicators.county import EXPECTED_TOTALS, FROM, TO, TODAY, seed
+from tests.support.signin import make_account, sign_in_page
 
 pytestmark = pytest.mark.integration
 SHOTS = os.environ.get("BIANMIN_HUB_SCREENSHOTS")
+QINGSHUI = Area(town="qingshui-zhen")
 CHARTS = ("chart-daily", "chart-rating", "chart-ontime", "chart-deficiency")
 # every CSP violation and script error the page causes, recorded before any of its scripts run
 WATCH = """
@@ -86,7 +88,6 @@ def hub(database, tmp_path_factory) -> Iterator[tuple[str, Any]]:
     try:
         yield f"http://127.0.0.1:{port}", app
     finally:
-        app.dependency_overrides.clear()
         server.should_exit = True
         thread.join(10)
 
@@ -103,11 +104,13 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-def open_page(browser: Any, url: str) -> Any:
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    page = context.new_page()
+def open_page(browser: Any, url: str, page: Any = None) -> Any:
+    """``url`` in a new 1366x768 page (or in ``page``), once its four charts are drawn."""
+    if page is None:
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page = context.new_page()
+        page.add_init_script(WATCH)
     page.set_default_timeout(20_000)
-    page.add_init_script(WATCH)
     page.goto(url)
     page.locator('#charts[data-ready="1"]').wait_for(state="attached")
     for chart in CHARTS:
@@ -189,10 +192,13 @@ def test_a_busy_month_fits_the_office_screen_and_prints(hub, browser):
 
 def test_a_town_account_sees_its_own_town_in_the_picker_tables_and_charts(hub, browser):
     url, app = hub
-    actor = Actor("qingshui", Role.VIEWER, area=Area(town="qingshui-zhen"))
-    app.dependency_overrides[current_actor] = lambda: actor
+    password = make_account(app.state.engine, "qingshui", Role.VIEWER, area=QINGSHUI)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     try:
-        page = open_page(browser, f"{url}/indicators?from={FROM}&to={TO}")
+        page = context.new_page()
+        page.add_init_script(WATCH)
+        sign_in_page(page, url, "qingshui", password)
+        page = open_page(browser, f"{url}/indicators?from={FROM}&to={TO}", page)
         assert "清水镇" in page.locator("h1").inner_text()
         assert page.locator('select[name="town"]').count() == 0  # one town: nothing to pick
         villages = page.locator('select[name="village"] option').all_inner_texts()
@@ -202,8 +208,8 @@ def test_a_town_account_sees_its_own_town_in_the_picker_tables_and_charts(hub, b
         assert rating["categories"] == ["清水镇"]
         assert rating["series"][0]["data"] == [0.75]
         assert page.locator("#by-village tr[data-village=xinmin-cun]").count() == 0
+        assert page.locator("#who").inner_text() == "qingshui"
         page.goto(f"{url}/indicators?village=xinmin-cun")
         assert "no village" in page.locator("#error").inner_text()
-        page.context.close()
     finally:
-        app.dependency_overrides.clear()
+        context.close()
