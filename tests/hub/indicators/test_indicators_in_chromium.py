@@ -172,9 +172,14 @@ def test_the_charts_draw_the_apis_figures_and_the_headline_is_the_hand_worked_on
 
 
 def test_a_busy_month_fits_the_office_screen_and_prints(hub, browser):
-    url, _ = hub
+    url, app = hub
     query = f"from={MONTH[0]}&to={MONTH[1]}"
-    page = open_page(browser, f"{url}/indicators?{query}")
+    password = make_account(app.state.engine, "county-viewer", Role.VIEWER)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    page.add_init_script(WATCH)
+    sign_in_page(page, url, "county-viewer", password)
+    page = open_page(browser, f"{url}/indicators?{query}", page)
     api = httpx.get(f"{url}/api/indicators?{query}", timeout=30).json()
     assert api["totals"]["cases"] > 300
     charts_match_the_api(page, api)
