@@ -21,6 +21,9 @@ _FILES = (
     "account.js",
     "catalog.css",
     "catalog.js",
+    "cases.css",
+    "indicators.css",
+    "indicators.js",
 )
 
 
