@@ -47,6 +47,8 @@ from hub.fleet import pages as fleet_pages
 from hub.fleet.retention import dead_letter_sweeper
 from hub.followups import api as followups_api
 from hub.handlers import install_handlers
+from hub.indicators import api as indicators_api
+from hub.indicators import page as indicators_page
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.limits import hub_body_limits
@@ -57,6 +59,7 @@ from hub.rollouts import pages as rollout_pages
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.web import static as web_static
+from hub.web import vendor as web_vendor
 from hub.window import api as window_api
 from hub.window import clerk_api, proposals_api
 from lifecycle import version
@@ -185,6 +188,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(apidocs.router)
     app.include_router(web_static.router)  # the pages' stylesheet and script: public
     app.include_router(case_pages)  # /cases and its work lists (hub.cases.pages)
+    app.include_router(web_vendor.router)  # front-end libraries from npm (ECharts): public
+    app.include_router(indicators_api.router)
+    app.include_router(indicators_page.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

@@ -22,6 +22,8 @@ _FILES = (
     "catalog.css",
     "catalog.js",
     "cases.css",
+    "indicators.css",
+    "indicators.js",
     "fleet.css",  # the fleet, alert and rollout pages and the overview
     "rollouts.js",
 )
