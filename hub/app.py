@@ -9,7 +9,7 @@ from datetime import datetime
 
 from fastapi import Depends, FastAPI
 
-from hub import apidocs, dashboard
+from hub import apidocs, overview
 from hub.accounts import api as accounts_api
 from hub.accounts import login as accounts_login
 from hub.accounts import manage as accounts_manage
@@ -18,6 +18,7 @@ from hub.accounts.auth import require
 from hub.accounts.defaults import refuse_default_passwords
 from hub.accounts.roles import Role
 from hub.alerts import api as alerts_api
+from hub.alerts import pages as alert_pages
 from hub.alerts.watcher import alert_watcher
 from hub.artifacts import api as artifacts_api
 from hub.artifacts import serving as artifact_serving
@@ -42,6 +43,7 @@ from hub.deps import hub_now
 from hub.errors import SettingsProblem
 from hub.feedback import api as feedback_api
 from hub.fleet import api as fleet_api
+from hub.fleet import pages as fleet_pages
 from hub.fleet.retention import dead_letter_sweeper
 from hub.followups import api as followups_api
 from hub.handlers import install_handlers
@@ -53,6 +55,7 @@ from hub.limits import hub_body_limits
 from hub.metrics import install_metrics
 from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
+from hub.rollouts import pages as rollout_pages
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.web import static as web_static
@@ -154,7 +157,11 @@ def create_app(settings: HubSettings) -> FastAPI:
     install_metrics(app)
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(fleet_api.router, dependencies=viewer)
-    app.include_router(dashboard.router, dependencies=viewer)
+    # the county's pages: overview, fleet, alerts, rollouts (each route checks its role)
+    app.include_router(overview.router)
+    app.include_router(fleet_pages.router)
+    app.include_router(alert_pages.router)
+    app.include_router(rollout_pages.router)
     app.include_router(catalog_api.router)
     app.include_router(catalog_edit_api.router)
     app.include_router(catalog_pages.router)

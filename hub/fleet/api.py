@@ -10,12 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from hub.accounts.area import covers
+from hub.accounts.area import covers, units_in
 from hub.accounts.auth import Auditor, Viewer
+from hub.accounts.roles import Actor
 from hub.deps import RegistryDep, SessionDep, SettingsDep
 from hub.errors import UnitNotFound
 from hub.fleet import events, units
 from hub.models import DeadLetterPublic, EventRef, UnitDetail, UnitPublic
+from protocol.villages import VillageRegistry
 
 router = APIRouter(prefix="/api")
 
@@ -24,11 +26,12 @@ router = APIRouter(prefix="/api")
 def list_units(
     actor: Viewer, session: SessionDep, settings: SettingsDep, registry: RegistryDep
 ) -> list[UnitPublic]:
-    found = units.list_units(session, stale_after_s=settings.stale_after_s)
-    return [u for u in found if covers(actor.area, registry, u.id)]
+    """The units of the caller's area."""
+    area_units = units_in(actor.area, registry)
+    return units.list_units(session, stale_after_s=settings.stale_after_s, units=area_units)
 
 
-def _reachable(actor: Viewer, registry: RegistryDep, unit_id: str) -> None:
+def _in_area(actor: Actor, registry: VillageRegistry, unit_id: str) -> None:
     if not covers(actor.area, registry, unit_id):
         raise UnitNotFound(f"no unit {unit_id!r}")
 
@@ -37,7 +40,7 @@ def _reachable(actor: Viewer, registry: RegistryDep, unit_id: str) -> None:
 def get_unit(
     unit_id: str, actor: Viewer, session: SessionDep, settings: SettingsDep, registry: RegistryDep
 ) -> UnitDetail:
-    _reachable(actor, registry, unit_id)
+    _in_area(actor, registry, unit_id)
     return units.get_unit(session, unit_id=unit_id, stale_after_s=settings.stale_after_s)
 
 
@@ -45,22 +48,24 @@ def get_unit(
 def unit_events(
     unit_id: str,
     actor: Viewer,
-    registry: RegistryDep,
     session: SessionDep,
+    registry: RegistryDep,
     after_seq: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
 ) -> list[EventRef]:
     """Event ids and sequence numbers of one unit, in seq order (paged by after_seq)."""
-    _reachable(actor, registry, unit_id)
+    _in_area(actor, registry, unit_id)
     return events.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
 
 
 @router.get("/stats")
-def stats(session: SessionDep, request: Request) -> dict[str, Any]:
+def stats(
+    actor: Viewer, session: SessionDep, registry: RegistryDep, request: Request
+) -> dict[str, Any]:
     consumer = getattr(request.app.state, "consumer", None)
     driver = getattr(request.app.state, "driver", None)
     return {
-        **events.totals(session),
+        **events.totals(session, units=units_in(actor.area, registry)),
         "ingest": consumer.snapshot() if consumer is not None else None,
         "rollout_driver": asdict(driver.stats) if driver is not None else None,
     }
@@ -72,7 +77,8 @@ def dead_letters(
     session: SessionDep,
     registry: RegistryDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[DeadLetterPublic]:
-    """The newest dead letters; a scoped account gets those of its units among them."""
-    found = events.recent_dead_letters(session, limit=limit)
-    return [d for d in found if covers(actor.area, registry, d.unit)]
+    return events.recent_dead_letters(
+        session, limit=limit, offset=offset, units=units_in(actor.area, registry)
+    )

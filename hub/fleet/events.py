@@ -39,15 +39,26 @@ def all_event_ids(
     return [(r.unit, r.id, r.seq) for r in conn.execute(stmt)]
 
 
-def totals(session: Session) -> dict[str, int]:
-    units, online = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((UNITS.c.online, 1), else_=0)), 0))
+def totals(session: Session, *, units: frozenset[str] | None = None) -> dict[str, int]:
+    """Units, online, events, cases and dead letters; of ``units`` only when given (an account's
+    area: dead letters naming no unit are the county's)."""
+    unit_where = [] if units is None else [UNITS.c.id.in_(sorted(units))]
+    event_where = [] if units is None else [EVENTS.c.unit.in_(sorted(units))]
+    dead_where = [] if units is None else [DEAD.c.unit.in_(sorted(units))]
+    units_n, online = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((UNITS.c.online, 1), else_=0)), 0)).where(
+            *unit_where
+        )
     ).one()
-    events = session.execute(select(func.count()).select_from(EVENTS)).scalar_one()
-    cases = session.execute(select(func.coalesce(func.sum(UNITS.c.cases), 0))).scalar_one()
-    dead = session.execute(select(func.count()).select_from(DEAD)).scalar_one()
+    events = session.execute(
+        select(func.count()).select_from(EVENTS).where(*event_where)
+    ).scalar_one()
+    cases = session.execute(
+        select(func.coalesce(func.sum(UNITS.c.cases), 0)).where(*unit_where)
+    ).scalar_one()
+    dead = session.execute(select(func.count()).select_from(DEAD).where(*dead_where)).scalar_one()
     return {
-        "units": int(units),
+        "units": int(units_n),
         "online": int(online),
         "events": int(events),
         "cases": int(cases),
@@ -55,9 +66,15 @@ def totals(session: Session) -> dict[str, int]:
     }
 
 
-def recent_dead_letters(session: Session, *, limit: int = 50) -> list[DeadLetterPublic]:
-    """The newest dead letters, for auditors only: a prefix may hold personal data."""
-    rows = session.execute(select(DEAD).order_by(DEAD.c.id.desc()).limit(limit))
+def recent_dead_letters(
+    session: Session, *, limit: int = 50, offset: int = 0, units: frozenset[str] | None = None
+) -> list[DeadLetterPublic]:
+    """The newest dead letters, for auditors only: a prefix may hold personal data. Of
+    ``units`` only when given (an account's area)."""
+    where = [] if units is None else [DEAD.c.unit.in_(sorted(units))]
+    rows = session.execute(
+        select(DEAD).where(*where).order_by(DEAD.c.id.desc()).limit(limit).offset(offset)
+    )
     return [
         DeadLetterPublic.model_validate(
             {**row._mapping, "payload_preview": preview(row.payload_prefix)}

@@ -26,9 +26,15 @@ def _public(unit: Unit, now: datetime, stale_after: timedelta) -> dict[str, Any]
     }
 
 
-def list_units(session: Session, *, stale_after_s: float) -> list[UnitPublic]:
+def list_units(
+    session: Session, *, stale_after_s: float, units: frozenset[str] | None = None
+) -> list[UnitPublic]:
+    """The units the hub holds rows for; only ``units`` when given (an account's area)."""
     now = datetime.now(UTC)
-    rows = session.execute(select(Unit).order_by(UNITS.c.id)).scalars()
+    stmt = select(Unit).order_by(UNITS.c.id)
+    if units is not None:
+        stmt = stmt.where(UNITS.c.id.in_(sorted(units)))
+    rows = session.execute(stmt).scalars()
     return [
         UnitPublic.model_validate(_public(u, now, timedelta(seconds=stale_after_s))) for u in rows
     ]

@@ -24,6 +24,8 @@ _FILES = (
     "cases.css",
     "indicators.css",
     "indicators.js",
+    "fleet.css",  # the fleet, alert and rollout pages and the overview
+    "rollouts.js",
 )
 
 
