@@ -17,6 +17,9 @@ from functools import reduce
 from typing import Final
 
 from edge.devices.errors import DeviceError
+from protocol.labels import DEVICE_LABELS
+
+READER = DEVICE_LABELS["idcard"]
 
 PREAMBLE: Final = b"\xaa\xaa\xaa\x96\x69"
 HEADER: Final = len(PREAMBLE) + 2  # preamble + LEN
@@ -59,11 +62,11 @@ class Status(IntEnum):
 
 # what the clerk is told for each refusal
 STATUS_ZH: Final[dict[int, str]] = {
-    Status.CHECKSUM_ERROR: "读卡器收到的数据校验错误",
-    Status.LENGTH_ERROR: "读卡器收到的数据长度错误",
-    Status.COMMAND_ERROR: "读卡器不支持该指令",
+    Status.CHECKSUM_ERROR: f"{READER}收到的数据校验错误",
+    Status.LENGTH_ERROR: f"{READER}收到的数据长度错误",
+    Status.COMMAND_ERROR: f"{READER}不支持该指令",
     Status.UNAUTHORISED: "越权操作",
-    Status.UNRECOGNISED: "读卡器无法识别的错误",
+    Status.UNRECOGNISED: f"{READER}无法识别的错误",
     Status.CARD_AUTH_FAILED: "证件认证读卡模块失败",
     Status.SAM_AUTH_FAILED: "读卡模块认证证件失败，可能不是真实的居民身份证",
     Status.INFO_CHECK_FAILED: "证件信息校验失败",
@@ -91,7 +94,7 @@ class ReaderRefused(DeviceError):
 
     def __init__(self, status: int) -> None:
         self.status = status
-        super().__init__(STATUS_ZH.get(status, f"读卡器返回未知状态 0x{status:02X}"))
+        super().__init__(STATUS_ZH.get(status, f"{READER}返回未知状态 0x{status:02X}"))
 
 
 def checksum(body: bytes) -> int:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 POLL_S = 0.3  # between two FIND_CARD requests while no card lies on the reader
 ANSWER_S = 2.0  # a reader answers within this (read-base-message takes ~1 s at 115200 baud)
-NO_DECODER = "本读卡器未配置照片解码库，无法比对证件照片"
+NO_DECODER = f"本{READER}未配置照片解码库，无法比对证件照片"
 
 
 class IdCardReader(Protocol):
