@@ -53,7 +53,7 @@ def list_alerts(
     _: Viewer,
     request: Request,
     open_only: Annotated[bool, Query(alias="open")] = True,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AlertPage:
     where = [ALERTS.c.cleared_at.is_(None)] if open_only else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +16,7 @@ from hub.accounts.roles import Actor
 from hub.artifacts.store import ArtifactPublic, artifact_ref, list_artifacts, put_artifact
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import InvalidRequest
+from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.uploads import Spooled, spooled
 from protocol.config import ArtifactKind, ArtifactRef, Sha256
 
@@ -57,9 +58,13 @@ def _store(
     return ref
 
 
-@router.get("/api/artifacts")
-def artifacts(_: Viewer, session: SessionDep) -> list[ArtifactPublic]:
-    return list_artifacts(session)
+@router.get("/api/artifacts", responses=PAGE_HEADERS)
+def artifacts(
+    _: Viewer, session: SessionDep, page: PageDep, request: Request, response: Response
+) -> list[ArtifactPublic]:
+    found = list_artifacts(session, page=page)
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.get("/api/artifacts/{sha256}")

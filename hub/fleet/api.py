@@ -7,19 +7,24 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from hub.accounts.auth import Auditor
 from hub.deps import SessionDep, SettingsDep
 from hub.fleet import events, units
 from hub.models import DeadLetterPublic, EventRef, UnitDetail, UnitPublic
+from hub.paging import MAX_LIMIT, PAGE_HEADERS, PageDep, send_cursor_link, send_headers
 
 router = APIRouter(prefix="/api")
 
 
-@router.get("/units")
-def list_units(session: SessionDep, settings: SettingsDep) -> list[UnitPublic]:
-    return units.list_units(session, stale_after_s=settings.stale_after_s)
+@router.get("/units", responses=PAGE_HEADERS)
+def list_units(
+    session: SessionDep, settings: SettingsDep, page: PageDep, request: Request, response: Response
+) -> list[UnitPublic]:
+    found = units.list_units(session, stale_after_s=settings.stale_after_s, page=page)
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.get("/units/{unit_id}")
@@ -31,11 +36,19 @@ def get_unit(unit_id: str, session: SessionDep, settings: SettingsDep) -> UnitDe
 def unit_events(
     unit_id: str,
     session: SessionDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
+    request: Request,
+    response: Response,
+    after_seq: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> list[EventRef]:
-    """Event ids and sequence numbers of one unit, in seq order (paged by after_seq)."""
-    return events.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
+    """Event ids and sequence numbers of one unit, in seq order (paged by the cursor
+    ``after_seq``: pass the last seq of a page to get the next)."""
+    found = events.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
+    after = found[-1].seq if found else after_seq
+    send_cursor_link(
+        response, request, name="after_seq", after=after, limit=limit, returned=len(found)
+    )
+    return found
 
 
 @router.get("/stats")
@@ -49,8 +62,11 @@ def stats(session: SessionDep, request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/dead-letters")
+@router.get("/dead-letters", responses=PAGE_HEADERS)
 def dead_letters(
-    _: Auditor, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    _: Auditor, session: SessionDep, page: PageDep, request: Request, response: Response
 ) -> list[DeadLetterPublic]:
-    return events.recent_dead_letters(session, limit=limit)
+    """The newest first."""
+    found = events.recent_dead_letters(session, page=page)
+    send_headers(response, request, page, len(found))
+    return found

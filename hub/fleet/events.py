@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from hub.ingest.deadletter import preview
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit
+from hub.paging import Page, fetch
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
@@ -55,9 +56,12 @@ def totals(session: Session) -> dict[str, int]:
     }
 
 
-def recent_dead_letters(session: Session, *, limit: int = 50) -> list[DeadLetterPublic]:
+def recent_dead_letters(
+    session: Session, *, limit: int = 50, page: Page | None = None
+) -> list[DeadLetterPublic]:
     """The newest dead letters, for auditors only: a prefix may hold personal data."""
-    rows = session.execute(select(DEAD).order_by(DEAD.c.id.desc()).limit(limit))
+    stmt = select(DEAD).order_by(DEAD.c.id.desc())
+    rows = fetch(session, stmt if page else stmt.limit(limit), page)
     return [
         DeadLetterPublic.model_validate(
             {**row._mapping, "payload_preview": preview(row.payload_prefix)}

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from hub.errors import UnitNotFound
 from hub.fleet.health import health_summary
 from hub.models import Unit, UnitDetail, UnitPublic
+from hub.paging import Page, fetch
 
 UNITS = Unit.__table__  # type: ignore[attr-defined]
 
@@ -26,11 +27,14 @@ def _public(unit: Unit, now: datetime, stale_after: timedelta) -> dict[str, Any]
     }
 
 
-def list_units(session: Session, *, stale_after_s: float) -> list[UnitPublic]:
+def list_units(
+    session: Session, *, stale_after_s: float, page: Page | None = None
+) -> list[UnitPublic]:
     now = datetime.now(UTC)
-    rows = session.execute(select(Unit).order_by(UNITS.c.id)).scalars()
+    rows = fetch(session, select(Unit).order_by(UNITS.c.id), page)
     return [
-        UnitPublic.model_validate(_public(u, now, timedelta(seconds=stale_after_s))) for u in rows
+        UnitPublic.model_validate(_public(r[0], now, timedelta(seconds=stale_after_s)))
+        for r in rows
     ]
 
 

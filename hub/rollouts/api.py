@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request, Response
 
 from hub.accounts.auth import Operator, Viewer
 from hub.catalog.versions import current_catalog
 from hub.deps import CatalogsDep, RegistryDep, SessionDep, wake_driver
+from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.rollouts import store
 from hub.rollouts.models import (
     RolloutCreate,
@@ -38,11 +37,14 @@ def create_rollout(
     return rollout
 
 
-@router.get("/rollouts")
+@router.get("/rollouts", responses=PAGE_HEADERS)
 def list_rollouts(
-    _: Viewer, session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    _: Viewer, session: SessionDep, page: PageDep, request: Request, response: Response
 ) -> list[RolloutPublic]:
-    return store.list_rollouts(session, limit=limit)
+    """The newest first."""
+    found = store.list_rollouts(session, page=page)
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.get("/rollouts/{rollout_id}")
@@ -50,11 +52,19 @@ def get_rollout(rollout_id: int, _: Viewer, session: SessionDep) -> RolloutPubli
     return store.get_rollout(session, rollout_id=rollout_id)
 
 
-@router.get("/rollouts/{rollout_id}/units")
+@router.get("/rollouts/{rollout_id}/units", responses=PAGE_HEADERS)
 def rollout_units(
-    rollout_id: int, _: Viewer, session: SessionDep, state: UnitState | None = None
+    rollout_id: int,
+    _: Viewer,
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    state: UnitState | None = None,
 ) -> list[RolloutUnitPublic]:
-    return store.rollout_units(session, rollout_id=rollout_id, state=state)
+    found = store.rollout_units(session, rollout_id=rollout_id, state=state, page=page)
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.post("/rollouts/{rollout_id}/pause")
@@ -81,7 +91,11 @@ def rollback_rollout(
     return rollout
 
 
-@router.get("/config/units")
-def unit_configs(_: Viewer, session: SessionDep) -> list[UnitConfigPublic]:
+@router.get("/config/units", responses=PAGE_HEADERS)
+def unit_configs(
+    _: Viewer, session: SessionDep, page: PageDep, request: Request, response: Response
+) -> list[UnitConfigPublic]:
     """Desired, reported and running configuration versions of every unit."""
-    return store.unit_configs(session)
+    found = store.unit_configs(session, page=page)
+    send_headers(response, request, page, len(found))
+    return found

@@ -39,7 +39,7 @@ def proposals(
     _: Auditor,
     session: SessionDep,
     state: ProposalState | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ProposalPage:
     total, found = list_proposals(session, state=state, limit=limit, offset=offset)
