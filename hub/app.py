@@ -40,20 +40,25 @@ from hub.handlers import install_handlers
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.limits import hub_body_limits
+from hub.logs import RequestLog
 from hub.metrics import install_metrics
 from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
-from hub.window import api as window_api
 from hub.web import static as web_static
+from hub.window import api as window_api
 from hub.window import clerk_api, proposals_api
 from lifecycle import version
 
 
 def create_app(settings: HubSettings) -> FastAPI:
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    try:
+        create_tables(engine)  # only upgrades that are safe at start (hub.migrations.safety)
+    except BaseException:
+        engine.dispose()
+        raise
     signing_key = load_signing_key(settings)  # refuses to start without a usable key
 
     @contextlib.asynccontextmanager
@@ -135,6 +140,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     # authentication spend anything on it
     app.add_middleware(BodyLimitMiddleware, limit=hub_body_limits(settings))
     install_metrics(app)
+    # outermost: every answer, a refused body's too, carries a request id and is logged once
+    app.add_middleware(RequestLog)
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(fleet_api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)
