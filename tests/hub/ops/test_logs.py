@@ -73,7 +73,8 @@ def test_an_unusable_request_id_is_replaced_by_a_fresh_one(captured, client, giv
     resp = client.get("/healthz", headers={"X-Request-ID": given.encode()})
     rid = resp.headers["X-Request-ID"]
     assert rid != given
-    assert len(rid) == 32 and rid.isalnum()
+    assert len(rid) == 32
+    assert rid.isalnum()
     assert http_lines(captured)[-1]["request_id"] == rid
 
 

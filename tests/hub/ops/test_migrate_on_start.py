@@ -117,7 +117,7 @@ def test_processes_starting_together_on_postgresql_upgrade_once(postgres_databas
         engines = [make_engine(url) for _ in range(4)]
         errors: list[BaseException] = []
 
-        def start(engine) -> None:
+        def start(engine, errors=errors) -> None:
             try:
                 create_tables(engine)
             except BaseException as exc:
