@@ -15,6 +15,7 @@ from hub.accounts.auth import Operator, Viewer
 from hub.alerts.conditions import ALERT_LABELS, AlertKind
 from hub.alerts.store import ALERTS
 from hub.alerts.watcher import acknowledge
+from hub.deps import RowId
 from hub.errors import NotFound
 
 router = APIRouter(prefix="/api")
@@ -70,7 +71,7 @@ def list_alerts(
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge_alert(alert_id: int, actor: Operator, request: Request) -> AlertPublic:
+def acknowledge_alert(alert_id: RowId, actor: Operator, request: Request) -> AlertPublic:
     engine = request.app.state.engine
     now = datetime.now(UTC)
     with engine.connect() as conn:

@@ -23,6 +23,10 @@ from protocol.config import ArtifactKind, ArtifactRef, Sha256
 router = APIRouter()
 
 
+# type/subtype as RFC 6838 spells registered names (no parameters, nothing a header could carry)
+MEDIA_TYPE = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}$"
+
+
 @router.post("/api/artifacts", status_code=201)
 async def upload_artifact(
     request: Request,
@@ -30,7 +34,9 @@ async def upload_artifact(
     session: SessionDep,
     settings: SettingsDep,
     kind: ArtifactKind = ArtifactKind.MODEL_BUNDLE,
-    media_type: Annotated[str, Query(max_length=100)] = "application/octet-stream",
+    media_type: Annotated[
+        str, Query(max_length=100, pattern=MEDIA_TYPE)
+    ] = "application/octet-stream",
 ) -> ArtifactRef:
     if kind is ArtifactKind.CATALOG_SLICE:
         raise InvalidRequest("catalog slices are made by the hub from the catalog")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from hub.accounts.auth import Operator, Viewer
 from hub.catalog.versions import current_catalog
-from hub.deps import CatalogsDep, RegistryDep, SessionDep, wake_driver
+from hub.deps import CatalogsDep, RegistryDep, RowId, SessionDep, wake_driver
 from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.rollouts import store
 from hub.rollouts.models import (
@@ -48,13 +48,13 @@ def list_rollouts(
 
 
 @router.get("/rollouts/{rollout_id}")
-def get_rollout(rollout_id: int, _: Viewer, session: SessionDep) -> RolloutPublic:
+def get_rollout(rollout_id: RowId, _: Viewer, session: SessionDep) -> RolloutPublic:
     return store.get_rollout(session, rollout_id=rollout_id)
 
 
 @router.get("/rollouts/{rollout_id}/units", responses=PAGE_HEADERS)
 def rollout_units(
-    rollout_id: int,
+    rollout_id: RowId,
     _: Viewer,
     session: SessionDep,
     page: PageDep,
@@ -68,13 +68,13 @@ def rollout_units(
 
 
 @router.post("/rollouts/{rollout_id}/pause")
-def pause_rollout(rollout_id: int, actor: Operator, session: SessionDep) -> RolloutPublic:
+def pause_rollout(rollout_id: RowId, actor: Operator, session: SessionDep) -> RolloutPublic:
     return store.pause_rollout(session, rollout_id=rollout_id, actor=actor)
 
 
 @router.post("/rollouts/{rollout_id}/resume")
 def resume_rollout(
-    rollout_id: int, actor: Operator, session: SessionDep, request: Request
+    rollout_id: RowId, actor: Operator, session: SessionDep, request: Request
 ) -> RolloutPublic:
     rollout = store.resume_rollout(session, rollout_id=rollout_id, actor=actor)
     wake_driver(request)
@@ -83,7 +83,7 @@ def resume_rollout(
 
 @router.post("/rollouts/{rollout_id}/rollback", status_code=201)
 def rollback_rollout(
-    rollout_id: int, actor: Operator, session: SessionDep, request: Request
+    rollout_id: RowId, actor: Operator, session: SessionDep, request: Request
 ) -> RolloutPublic:
     """Returns the new rollout that carries the old content."""
     rollout = store.rollback_rollout(session, rollout_id=rollout_id, actor=actor)
