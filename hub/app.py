@@ -9,7 +9,7 @@ from datetime import datetime
 
 from fastapi import Depends, FastAPI
 
-from hub import apidocs, dashboard
+from hub import apidocs, dashboard, openapi_doc
 from hub.accounts import api as accounts_api
 from hub.accounts.auth import require
 from hub.accounts.roles import Role
@@ -164,6 +164,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(case_page.router)
     app.include_router(alerts_api.router)
     app.include_router(apidocs.router)
+    openapi_doc.install(app)  # the hub's errors, security and tags in the document
     app.include_router(web_static.router)  # the pages' stylesheet and script: public
 
     @app.get("/healthz")
