@@ -141,7 +141,7 @@ def routes(app) -> list[tuple[str, str]]:
     found = []
     for route in iter_route_contexts(app.routes):
         for method in sorted((route.methods or set()) - {"HEAD", "OPTIONS"}):
-            found.append((method, route.path))
+            found.append((method, str(route.path)))
     return found
 
 

@@ -60,12 +60,13 @@ def test_a_page_says_the_total_and_links_the_next(client):
 
 
 def test_walking_the_links_visits_every_item_once(client):
-    seen, url = [], "/api/units?limit=2"
-    while url:
+    seen: list[str] = []
+    url: str | None = "/api/units?limit=2"
+    while url is not None:
         resp = client.get(url)
         seen += [u["id"] for u in resp.json()]
         link = resp.headers.get("Link")
-        url = link.split(">")[0].lstrip("<") if link else None
+        url = link.split(">")[0].lstrip("<") if link is not None else None
     assert seen == [u for u, _, _ in UNITS]
 
 

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
+from schemathesis.core.result import Err
 from sqlmodel import Session
 
 from hub.accounts.roles import Role
@@ -76,6 +77,9 @@ def test_the_api_answers_as_its_document_says(operator_app):
     schema = schemathesis.openapi.from_asgi("/openapi.json", operator_app, headers=headers)
     failures, exercised = [], 0
     for result in schema.get_all_operations():
+        if isinstance(result, Err):  # an operation the document describes unusably
+            failures.append(f"invalid operation: {result.err()}")
+            continue
         operation = result.ok()
         exercised += 1
         for mode in GenerationMode:  # schema-shaped input, then schema-breaking input
