@@ -33,6 +33,21 @@ def _command_line(*args: str, cwd: Path | None = None) -> str | None:
     return lines[0] if lines else None
 
 
+# The CPU features the inference kernels depend on (x86 vector extensions, ARM dot product):
+# int8-weight and fp32 kernels trade places between CPUs with and without them.
+_VECTOR_FLAGS = (
+    "sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+    "avx_vnni", "avx512_bf16", "amx_int8", "neon", "asimd", "asimddp", "i8mm", "sve",
+)  # fmt: skip
+
+
+def cpu_flags() -> list[str]:
+    """The vector-relevant flags of this CPU (x86 ``flags`` or ARM ``Features``)."""
+    flags = _first("/proc/cpuinfo", "flags") or _first("/proc/cpuinfo", "Features") or ""
+    have = set(flags.split())
+    return [f for f in _VECTOR_FLAGS if f in have]
+
+
 def describe(packages: Iterable[str]) -> dict[str, Any]:
     """The machine, its load when the run started, and the versions of ``packages``."""
     mem = _first("/proc/meminfo", "MemTotal")
@@ -46,6 +61,7 @@ def describe(packages: Iterable[str]) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _command_line("git", "rev-parse", "--short", "HEAD", cwd=ROOT),
         "cpu": _first("/proc/cpuinfo", "model name") or "unknown",
+        "cpu_flags": cpu_flags(),
         "arch": platform.machine(),
         "cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)),

@@ -18,6 +18,7 @@ from hub.cli import app as hub_app
 from hub.rollouts.cli import app as rollout_app
 from lifecycle import version as installed_version
 from provisioning.cli import broker
+from provisioning.provision_cli import app as provision_app
 from simulators.cli import app as simulate_app
 from simulators.cli import demo
 
@@ -50,6 +51,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(face_app, name="face")
 app.add_typer(rollout_app, name="rollout")
 app.add_typer(profile_app, name="profile")
+app.add_typer(provision_app, name="provision")
 
 
 @app.command()

@@ -34,9 +34,23 @@ def create_app(simulated_kit: KitFactory | None = None) -> typer.Typer:
 
 def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
     def run(
-        unit: Annotated[str, typer.Option(help="this unit's id (also its broker username)")],
-        broker: Annotated[str, typer.Option(help="mqtt://HOST:PORT or mqtts://HOST:PORT")],
-        data_dir: Annotated[Path, typer.Option(help="outbox, configuration and secrets")],
+        unit: Annotated[
+            str | None, typer.Option(help="this unit's id (also its broker username)")
+        ] = None,
+        broker: Annotated[
+            str | None, typer.Option(help="mqtt://HOST:PORT or mqtts://HOST:PORT")
+        ] = None,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option(help="outbox, configuration and secrets [with --bundle: DIR/data]"),
+        ] = None,
+        bundle: Annotated[
+            Path | None,
+            typer.Option(
+                help="start from a provisioning bundle (its identity.json): unit, broker, "
+                "password, hub URL, key and token, window keys (docs/provisioning.md)"
+            ),
+        ] = None,
         password: Annotated[
             str | None, typer.Option(envvar="BIANMIN_UNIT_PASSWORD", help="broker password")
         ] = None,
@@ -87,10 +101,13 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             str | None, typer.Option(help="simulated devices: camera images (file, glob or video)")
         ] = None,
         face: Annotated[bool, typer.Option(help="load the face models for the window")] = True,
-        window_name: Annotated[str, typer.Option(help="the window's name on slips")] = "便民服务站",
+        window_name: Annotated[
+            str | None, typer.Option(help="the window's name on slips [default: 便民服务站]")
+        ] = None,
     ) -> None:
         """Run the unit agent until SIGTERM or Ctrl-C."""
         from edge.agent import build_agent
+        from edge.bundle import identity_settings, load_identity
         from edge.link import LinkSettings
         from edge.settings import EdgeSettings
 
@@ -99,26 +116,46 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
         logging.getLogger().handlers[0].addFilter(
             lambda record: record.levelno >= logging.WARNING or "escpos" not in record.pathname
         )
-        settings = EdgeSettings(
-            unit_id=unit,
-            broker_url=broker,
-            broker_password=password,
-            data_dir=data_dir,
-            event_rate=rate,
-            max_events=max_events,
-            health_interval_s=health_interval,
-            durable=durable,
-            hub_url=hub_url,
-            hub_public_key=hub_key,
-            hub_public_key_file=hub_key_file,
-            hub_token=hub_token,
-            kiosk_port=kiosk_port,
-            id_key_file=id_key_file,
-            template_key_file=template_key_file,
-            printer=printer,
-            camera=camera,
-            face=face,
-            window_name=window_name,
+        given: dict[str, object] = {}
+        if bundle is not None:
+            identity = load_identity(bundle)
+            for name, option in (("--unit", unit), ("--broker", broker)):
+                if option is not None:
+                    raise typer.BadParameter(
+                        "comes from the bundle; leave it out with --bundle", param_hint=name
+                    )
+            data_dir = data_dir or (bundle if bundle.is_dir() else bundle.parent) / "data"
+            given = identity_settings(identity, data_dir)
+        else:
+            for name, needed in (("--unit", unit), ("--broker", broker), ("--data-dir", data_dir)):
+                if needed is None:
+                    raise typer.BadParameter("needed (or --bundle DIR)", param_hint=name)
+            given = {
+                "unit_id": unit,
+                "broker_url": broker,
+                "broker_password": password,
+                "hub_url": hub_url,
+                "hub_public_key": hub_key,
+                "hub_public_key_file": hub_key_file,
+                "hub_token": hub_token,
+                "id_key_file": id_key_file,
+                "template_key_file": template_key_file,
+            }
+        if window_name is not None:
+            given["window_name"] = window_name
+        settings = EdgeSettings.model_validate(
+            {
+                **given,
+                "data_dir": data_dir,
+                "event_rate": rate,
+                "max_events": max_events,
+                "health_interval_s": health_interval,
+                "durable": durable,
+                "kiosk_port": kiosk_port,
+                "printer": printer,
+                "camera": camera,
+                "face": face,
+            }
         )
         link = LinkSettings(
             ack_timeout_s=ack_timeout,

@@ -80,10 +80,12 @@ class RealKit:
 
     def keys(self) -> WindowKeys:
         s = self.settings
-        id_key = s.secret_file(s.id_key_file, "id_key_file", 16)
-        template_key = s.secret_file(s.template_key_file, "template_key_file", 32)
+        id_key = s.window_id_key()
+        template_key = s.window_template_key()
         if id_key is None or template_key is None:
-            raise SettingsError("the window needs --id-key-file and --template-key-file")
+            raise SettingsError(
+                "the window needs its keys: --bundle DIR, or --id-key-file and --template-key-file"
+            )
         return WindowKeys(id_key, template_key[:32])
 
     def device_probe(self) -> DeviceProbe | None:

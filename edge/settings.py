@@ -46,6 +46,11 @@ class EdgeSettings(BaseModel):
     id_key_file: Path | None = None
     # the 32-byte AES key of enrolled face templates (raw or 64 hex digits), from provisioning
     template_key_file: Path | None = None
+    # the same two keys as hex, when the unit starts from its identity (`edge run --bundle`)
+    id_key: SecretStr | None = None
+    template_key: SecretStr | None = None
+    # the firmware_config profile provisioning named for this unit (its identity); informative
+    hardware_profile: str | None = None
     # simulated kit only: the printer (tcp:HOST:PORT; default an in-process virtual printer
     # writing PNGs to DATA_DIR/slips) and the camera (an image file, glob or video)
     printer: str | None = None
@@ -83,6 +88,15 @@ class EdgeSettings(BaseModel):
             public_key_from_text(value)  # SignatureError is a ValueError: pydantic reports it
         return value
 
+    @field_validator("id_key", "template_key")
+    @classmethod
+    def _hex_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            text = value.get_secret_value()
+            if len(text) < 32 or len(text) % 2 or any(c not in "0123456789abcdef" for c in text):
+                raise ValueError("a key given inline must be at least 16 bytes as lower-case hex")
+        return value
+
     @field_validator("printer")
     @classmethod
     def _printer(cls, value: str | None) -> str | None:
@@ -105,6 +119,18 @@ class EdgeSettings(BaseModel):
         if len(data) < min_bytes:
             raise SettingsError(f"{what} {path}: needs at least {min_bytes} bytes")
         return data
+
+    def window_id_key(self) -> bytes | None:
+        """The county's ID-reference key: from the identity, else from its file."""
+        if self.id_key is not None:
+            return bytes.fromhex(self.id_key.get_secret_value())
+        return self.secret_file(self.id_key_file, "id_key_file", 16)
+
+    def window_template_key(self) -> bytes | None:
+        """This unit's face-template key: from the identity, else from its file."""
+        if self.template_key is not None:
+            return bytes.fromhex(self.template_key.get_secret_value())
+        return self.secret_file(self.template_key_file, "template_key_file", 32)
 
     def pinned_key(self) -> Ed25519PublicKey | None:
         """The hub key this unit trusts; a file that cannot be read or parsed stops the unit."""

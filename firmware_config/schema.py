@@ -27,6 +27,25 @@ class FaceSettings(_Spec):
     min_face_px: Annotated[int, Field(ge=40)] = 80
     min_sharpness: Annotated[float, Field(ge=0)] = 40.0
     max_yaw_deg: Annotated[float, Field(gt=0, le=60)] = 25.0
+    # The full-range detector runs when the short-range one is unsure: no face, or a face
+    # scoring below this (gray and infrared frames, small or distant faces).
+    detect_sure_score: Annotated[float, Field(gt=0, le=1)] = 0.75
+    # Decision frames (enrolment, the probe, card photos) also run the full-range model on an
+    # n x n grid of overlapping tiles, for faces down to ~24 px; 1 turns tiling off.
+    detect_tiles: Annotated[int, Field(ge=1, le=4)] = 2
+    # Decision frames are also searched on an exposure-normalised copy (CLAHE on the
+    # luminance): bench/face_eval.py measured more faces found under backlight, dimness, glare
+    # and blur, and no false ones. Per frame it found nothing more, so it never runs there.
+    normalise_exposure: bool = True
+    # Another face at least this fraction of the applicant's width is a second person at the
+    # window (refused); smaller ones are far behind (a passer-by, a poster) and only reported.
+    other_face_ratio: Annotated[float, Field(gt=0, le=1)] = 0.3
+    # Mean luminance (0-255) of the face below this: too dark to verify.
+    min_face_luma: Annotated[float, Field(ge=0, le=255)] = 45.0
+    # Surroundings brighter than the face by this much (luminance) with a face below
+    # backlit_face_luma: a window or doorway behind the applicant.
+    backlit_contrast: Annotated[float, Field(ge=0, le=255)] = 70.0
+    backlit_face_luma: Annotated[float, Field(ge=0, le=255)] = 100.0
     # Euclidean distance between 128-d embeddings; below it, the same person
     verify_threshold: Annotated[float, Field(gt=0, lt=2)] = 0.5
     id_photo_threshold: Annotated[float, Field(gt=0, lt=2)] = 0.55

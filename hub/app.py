@@ -28,6 +28,8 @@ from hub.cases import supply_api
 from hub.cases.projector import CaseProjector
 from hub.cases.timers import CaseTimers
 from hub.catalog import api as catalog_api
+from hub.catalog import edit_api as catalog_edit_api
+from hub.catalog import pages as catalog_pages
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
@@ -146,6 +148,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(fleet_api.router, dependencies=viewer)
     app.include_router(dashboard.router, dependencies=viewer)
     app.include_router(catalog_api.router)
+    app.include_router(catalog_edit_api.router)
+    app.include_router(catalog_pages.router)
     app.include_router(calendar_api.router)
     app.include_router(artifacts_api.router)
     app.include_router(accounts_api.router)

@@ -15,7 +15,7 @@ from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
 from hub.window import proposals_cli
 from hub.window.clerk_cli import clerks_app
-from hub.window.cli import blacklist_app, registry_app, unit_token
+from hub.window.cli import blacklist_app, registry_app, unit_token, unit_token_import
 from lifecycle import stop_on_signals
 
 app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_help=True)
@@ -26,6 +26,7 @@ app.add_typer(clerks_app, name="clerks")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.command("unit-token")(unit_token)
+app.command("unit-token-import")(unit_token_import)
 blacklist_app.command("proposals")(proposals_cli.proposals)
 blacklist_app.command("confirm")(proposals_cli.confirm)
 blacklist_app.command("reject")(proposals_cli.reject)

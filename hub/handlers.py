@@ -34,7 +34,7 @@ def _catalog_error(request: Request, exc: Exception) -> JSONResponse:
     status = 422
     if isinstance(exc, CatalogFileError):
         detail["file"] = exc.file
-        detail["issues"] = [{"where": i.where, "reason": i.reason} for i in exc.issues]
+        detail["issues"] = [i.as_json() for i in exc.issues]
     elif isinstance(exc, CatalogNotNewer):
         status = 409
     return JSONResponse({"detail": detail}, status)

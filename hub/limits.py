@@ -29,6 +29,9 @@ HANDOVER_BODY_BYTES = 256 * KiB
 STATUS_FORM_BYTES = 8 * KiB
 # The matter catalog file (the seed is 280 KB); it is parsed whole, so it is read whole.
 CATALOG_BODY_BYTES = 8 * MiB
+# A catalog imported as a draft: the workbook (hub.catalog.workbook.guard refuses one over
+# 4 MiB) or the JSON file, through the API or the catalog page's multipart form.
+CATALOG_IMPORT_BYTES = 8 * MiB + 64 * KiB
 # The working-day calendar: the seed's two years are 2.1 KB as typed; the schema's hundred
 # years (protocol.holidays.MAX_YEARS), indented as the seed, stay under 150 KiB.
 CALENDAR_BODY_BYTES = 256 * KiB
@@ -73,6 +76,8 @@ def hub_body_limits(settings: HubSettings) -> BodyLimits:
             RouteLimit("POST", "/c/", STATUS_FORM_BYTES),
             RouteLimit("POST", "/api/rollouts", ROLLOUT_BODY_BYTES),
             RouteLimit("POST", "/api/catalog", CATALOG_BODY_BYTES),
+            RouteLimit("POST", "/api/catalog/drafts", CATALOG_IMPORT_BYTES),
+            RouteLimit("POST", "/catalog/import", CATALOG_IMPORT_BYTES),
             RouteLimit("POST", "/api/cases/*/handover", HANDOVER_BODY_BYTES),
             RouteLimit("POST", "/api/calendar", CALENDAR_BODY_BYTES),
             # spooled to disk as it arrives (hub.uploads), read after the operator's token

@@ -93,3 +93,23 @@ def fleet(
     typer.echo(summary.json_line())
     if not summary.exact:
         raise typer.Exit(1)
+
+
+@app.command("balena-api")
+def balena_api(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1 (0: any free one)")] = 0,
+    api_key: Annotated[str, typer.Option(help="the key clients must send")] = "fake-balena-api-key",
+    organization: Annotated[str, typer.Option(help="the one organization it knows")] = "county",
+) -> None:
+    """A fake balena API on 127.0.0.1 (the endpoints balena-sdk calls for provisioning), to
+    try `bianmin provision` with the balena backend without an account. Runs until Ctrl-C."""
+    import json
+    import signal
+
+    from simulators.balena_api import FakeBalenaApi
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    with FakeBalenaApi(api_key=api_key, organization=organization, port=port) as api:
+        line = {"api_url": api.url, "api_key": api_key, "organization": organization}
+        typer.echo(json.dumps(line), nl=True)
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})

@@ -93,9 +93,9 @@ class SimulatedKit:
 
     def keys(self) -> WindowKeys:
         s = self.settings
-        id_key = s.secret_file(s.id_key_file, "id_key_file", 16) or DEMO_ID_KEY
+        id_key = s.window_id_key() or DEMO_ID_KEY
         seed = f"bianmin-demo-template-key/{s.unit_id}".encode()
-        template_key = s.secret_file(s.template_key_file, "template_key_file", 32)
+        template_key = s.window_template_key()
         return WindowKeys(id_key, (template_key or hashlib.sha256(seed).digest())[:32])
 
     def device_probe(self) -> DeviceProbe | None:

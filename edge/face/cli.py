@@ -81,7 +81,8 @@ def detect(
         from edge.face.pipeline import load_image
 
         frame = load_image(image)
-        found = _pipeline(models, threads, Variant.auto).detect(frame)
+        # every face, down to ~24-32 px: both detectors and the tiles, applicant first
+        found = _pipeline(models, threads, Variant.auto).detect(frame, everything=True)
         out = {
             "image": str(image),
             "width": frame.shape[1],
@@ -104,6 +105,10 @@ def verify(
     threshold: Annotated[
         float | None, typer.Option(help="Distance threshold (default: the profile's).")
     ] = None,
+    id_card: Annotated[
+        bool,
+        typer.Option("--id-card", help="IMAGE2 is an ID-card chip photo: use id_photo_threshold."),
+    ] = False,
 ) -> None:
     """Compare the one face in IMAGE1 with the one face in IMAGE2: {"match", "distance"}."""
 
@@ -115,10 +120,13 @@ def verify(
         frames = [load_image(image1), load_image(image2)]
         # stored photos: one face each, but no live-capture gates (pose, blur) on them
         obs = [pipe.observe(f, gates=False) for f in frames]
-        limit = threshold if threshold is not None else pipe.settings.verify_threshold
+        profile = pipe.settings.id_photo_threshold if id_card else pipe.settings.verify_threshold
+        limit = threshold if threshold is not None else profile
         d = distance(obs[0].embedding, obs[1].embedding)
         out = {
             "match": d < limit,
+            "result": "match" if d < limit else "no_match",
+            "reference": "id_card_photo" if id_card else "photo",
             "distance": round(d, 4),
             "threshold": limit,
             "model": pipe.variant,

@@ -1,7 +1,9 @@
-"""BlazeFace short-range: letterbox to 128x128, decode 896 anchors, weighted NMS.
+"""BlazeFace, short-range (128x128, faces within ~2 m) and full-range (192x192, faces up to ~5 m):
+letterbox, decode the anchors, weighted NMS.
 
-Anchors and decoding follow MediaPipe's face_detection_short_range graph: strides 8 and 16 with
-2 and 6 anchors per cell, unit anchor size, offsets scaled by the 128 px input.
+Anchors and decoding follow MediaPipe's face_detection graphs: short-range has strides 8 and 16
+with 2 and 6 anchors per cell (896), full-range one stride of 4 with one anchor per cell (2304);
+both use unit anchor sizes and offsets scaled by the input size.
 """
 
 from __future__ import annotations
@@ -12,46 +14,55 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from edge.face.frames import as_rgb
 from edge.face.runtime import TFLiteModel
 from edge.face.types import Detection, Frame
 
-INPUT = 128
+INPUT = 128  # short-range; full-range takes 192
+# input side -> (grid side, anchors per cell) per layer, from MediaPipe's SsdAnchorsCalculator
+LAYOUTS: dict[int, tuple[tuple[int, int], ...]] = {
+    128: ((16, 2), (8, 6)),
+    192: ((48, 1),),
+}
 _SCORE_CLIP = 100.0  # MediaPipe clips raw logits before the sigmoid
 _NMS_IOU = 0.3
 
 
 @cache
-def anchors() -> NDArray[np.float64]:
-    """(896, 2) anchor centres in [0, 1]: a 16x16 grid x2, then an 8x8 grid x6."""
+def anchors(size: int = INPUT) -> NDArray[np.float64]:
+    """(n, 2) anchor centres in [0, 1] for a model with a ``size`` x ``size`` input."""
     out = []
-    for grid, per_cell in ((16, 2), (8, 6)):
+    for grid, per_cell in LAYOUTS[size]:
         ys, xs = np.mgrid[0:grid, 0:grid]
         centres = np.stack([(xs + 0.5) / grid, (ys + 0.5) / grid], axis=-1).reshape(-1, 2)
         out.append(np.repeat(centres, per_cell, axis=0))
     return np.concatenate(out)
 
 
-def letterbox(frame: Frame) -> tuple[NDArray[np.float32], float, float, float]:
-    """Pad to a centred square, resize to 128; returns input, side, pad_x, pad_y."""
+def letterbox(frame: Frame, size: int = INPUT) -> tuple[NDArray[np.float32], float, float, float]:
+    """Pad to a centred square, resize to ``size``; returns input, side, pad_x, pad_y."""
     h, w = frame.shape[:2]
     side = max(h, w)
     pad_x, pad_y = (side - w) / 2, (side - h) / 2
     square = np.zeros((side, side, 3), np.uint8)
     square[int(pad_y) : int(pad_y) + h, int(pad_x) : int(pad_x) + w] = frame
-    small = cv2.resize(square, (INPUT, INPUT), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(square, (size, size), interpolation=cv2.INTER_AREA)
     x = small.astype(np.float32) / 127.5 - 1.0
     return x[None], float(side), float(int(pad_x)), float(int(pad_y))
 
 
 def decode(
-    regressors: NDArray[np.float32], logits: NDArray[np.float32], min_score: float
+    regressors: NDArray[np.float32],
+    logits: NDArray[np.float32],
+    min_score: float,
+    size: int = INPUT,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Raw outputs -> (n, 16) boxes+keypoints as [x0, y0, x1, y1, kx, ky, ...] in [0, 1], scores."""
     raw = regressors.reshape(-1, 16).astype(np.float64)
     clipped = np.clip(logits.reshape(-1).astype(np.float64), -_SCORE_CLIP, _SCORE_CLIP)
     scores = 1.0 / (1.0 + np.exp(-clipped))
     keep = scores >= min_score
-    raw, sc, anc = raw[keep] / INPUT, scores[keep], anchors()[keep]
+    raw, sc, anc = raw[keep] / size, scores[keep], anchors(size)[keep]
     cx, cy = raw[:, 0] + anc[:, 0], raw[:, 1] + anc[:, 1]
     w, h = raw[:, 2], raw[:, 3]
     boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
@@ -89,22 +100,31 @@ def weighted_nms(
 
 
 class BlazeFace:
+    """Either BlazeFace model; which one is read from its input size."""
+
     def __init__(self, model: TFLiteModel, min_score: float = 0.6) -> None:
-        if model.input_shapes[0] != (1, INPUT, INPUT, 3):
-            raise ValueError(f"{model.path} is not BlazeFace short-range (input {INPUT}x{INPUT})")
+        shape = model.input_shapes[0]
+        if len(shape) != 4 or shape[1] != shape[2] or shape[1] not in LAYOUTS or shape[3] != 3:
+            raise ValueError(f"{model.path} is not a BlazeFace model (input {shape})")
         self.model = model
+        self.size = shape[1]
         self.min_score = min_score
         names = model.output_names
+        # short-range names its outputs; full-range calls them Identity / Identity_1
         self._reg = names.index("regressors") if "regressors" in names else 0
         self._cls = 1 - self._reg
 
-    def detect(self, frame: Frame) -> list[Detection]:
-        """Faces in frame pixels, best first."""
-        x, side, pad_x, pad_y = letterbox(frame)
+    def raw(self, frame: Frame, min_score: float | None = None) -> list[Detection]:
+        """Faces in frame pixels, best first, above ``min_score`` (default: the detector's)."""
+        x, side, pad_x, pad_y = letterbox(as_rgb(frame), self.size)
         outputs = self.model.run(x)
-        dets, scores = decode(outputs[self._reg], outputs[self._cls], self.min_score)
+        reg, cls = outputs[self._reg], outputs[self._cls]
+        if reg.shape[-1] != 16:  # outputs not named: the regressors are the 16-wide one
+            reg, cls = cls, reg
+        score = self.min_score if min_score is None else min_score
+        dets, scores = decode(reg, cls, score, self.size)
         found = []
-        for det, score in weighted_nms(dets, scores):
+        for det, s in weighted_nms(dets, scores):
             px = det * side
             px[0::2] -= pad_x
             px[1::2] -= pad_y
@@ -114,8 +134,11 @@ class BlazeFace:
                     float(px[1]),
                     float(px[2]),
                     float(px[3]),
-                    score,
+                    s,
                     px[4:].reshape(6, 2),
                 )
             )
         return found
+
+    def detect(self, frame: Frame) -> list[Detection]:
+        return self.raw(frame)

@@ -34,13 +34,15 @@ class SeveralFaces(FaceError):
 
 
 class QualityRejected(FaceError):
-    """The frame failed a quality gate; `problems` holds the gate codes."""
+    """The frame failed a quality gate; `problems` holds the gate codes, `prompt_zh` what the
+    applicant should do about the first one."""
 
     code = "quality_rejected"
 
-    def __init__(self, problems: tuple[str, ...]) -> None:
+    def __init__(self, problems: tuple[str, ...], prompt_zh: str = "") -> None:
         super().__init__("face quality gates failed: " + ", ".join(problems))
         self.problems = problems
+        self.prompt_zh = prompt_zh
 
 
 class ConsentRequired(FaceError):

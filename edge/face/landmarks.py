@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from edge.face.frames import as_rgb
 from edge.face.runtime import TFLiteModel
 from edge.face.types import LEFT_EYE, RIGHT_EYE, Detection, Frame
 
@@ -45,7 +46,7 @@ class FaceMesh:
 
     def landmarks(self, frame: Frame, det: Detection) -> Landmarks:
         m = roi_transform(det)
-        roi = cv2.warpAffine(frame, m, (INPUT, INPUT), flags=cv2.INTER_LINEAR)
+        roi = cv2.warpAffine(as_rgb(frame), m, (INPUT, INPUT), flags=cv2.INTER_LINEAR)
         coords, flag = self.model.run(roi.astype(np.float32)[None] / 255.0)
         pts = coords.reshape(468, 3).astype(np.float64)
         inv = cv2.invertAffineTransform(m)

@@ -24,6 +24,10 @@ class Verification:
     threshold: float
     reference: ReferenceKind
 
+    @property
+    def result(self) -> Literal["match", "no_match"]:
+        return "match" if self.match else "no_match"
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -68,6 +72,11 @@ class SearchResult:
     margin: float
     clear_lead: bool
     needs_clerk_confirmation: Literal[True] = True
+
+    @property
+    def no_match(self) -> bool:
+        """No candidate within the threshold: a result of its own, never the nearest person."""
+        return not any(c.distance < self.threshold for c in self.candidates)
 
 
 _BLOCK = 64

@@ -32,6 +32,13 @@ DETECTOR = ModelFile(
     229_714,
     "Apache-2.0",
 )
+# Faces up to ~5 m (down to ~30 px in a 640x480 frame); run when the short-range model is unsure
+DETECTOR_FULL = ModelFile(
+    "face_detection_full_range_sparse.tflite",
+    "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1",
+    676_746,
+    "Apache-2.0",
+)
 LANDMARKS = ModelFile(
     "face_landmark.tflite",
     "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
@@ -58,7 +65,7 @@ EMBEDDERS: dict[Variant, ModelFile] = {
         "CC0-1.0",
     ),
 }
-ALL: tuple[ModelFile, ...] = (DETECTOR, LANDMARKS, SEGMENTER, *EMBEDDERS.values())
+ALL: tuple[ModelFile, ...] = (DETECTOR, DETECTOR_FULL, LANDMARKS, SEGMENTER, *EMBEDDERS.values())
 
 
 def model_dir() -> Path:

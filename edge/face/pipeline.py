@@ -1,4 +1,5 @@
-"""The face pipeline: frame -> detection -> quality gates -> 150x150 chip -> descriptor.
+"""The face pipeline: frame -> detections (applicant first) -> quality gates -> 150x150 chip ->
+descriptor. Frames may be RGB or single-channel (gray / infrared cameras).
 
 Models load once per process from the pinned files (see models.py); FaceMesh and the
 segmenter load on first use, since most transactions never need them.
@@ -18,11 +19,14 @@ from edge.face.align import align
 from edge.face.detector import BlazeFace
 from edge.face.embedder import Embedder
 from edge.face.errors import ImageUnreadable, ModelMissing, NoFace, QualityRejected, SeveralFaces
+from edge.face.finder import FaceFinder, others_near
+from edge.face.frames import as_rgb
 from edge.face.id_photo import Segmenter
 from edge.face.landmarks import FaceMesh
 from edge.face.quality import Quality, assess
 from edge.face.runtime import TFLiteModel, runtime_name
 from edge.face.types import Detection, Embedding, Frame
+from edge.face.variant import fastest
 from firmware_config.schema import FaceSettings
 
 VariantChoice = Literal["auto", "fp32", "int8"]
@@ -47,11 +51,14 @@ def load_image(path: str | Path) -> Frame:
     return np.ascontiguousarray(image[:, :, ::-1])
 
 
-def pick_variant(choice: VariantChoice) -> models.Variant:
-    # tflite_runtime 2.14 has no XNNPACK path for int8-weight convs and runs them slower than fp32
-    if choice == "auto":
-        return "int8" if runtime_name() == "ai-edge-litert" else "fp32"
-    return choice
+def pick_variant(choice: VariantChoice, model_dir: Path, threads: int) -> models.Variant:
+    """``auto``: fp32 on tflite_runtime (its int8-weight kernels are slower everywhere), else
+    whichever model measures faster on this CPU (edge.face.variant)."""
+    if choice != "auto":
+        return choice
+    if runtime_name() != "ai-edge-litert":
+        return "fp32"
+    return fastest(model_dir, threads)
 
 
 class FacePipeline:
@@ -65,8 +72,15 @@ class FacePipeline:
         self.settings = settings or FaceSettings()
         self.threads = threads or self.settings.threads
         self.model_dir = model_dir or models.model_dir()
-        self.variant = pick_variant(variant)
+        self.variant = pick_variant(variant, self.model_dir, self.threads)
         self.detector = BlazeFace(self._load(models.DETECTOR), self.settings.detect_min_score)
+        try:
+            full: BlazeFace | None = BlazeFace(
+                self._load(models.DETECTOR_FULL), self.settings.detect_min_score
+            )
+        except ModelMissing:
+            full = None  # a model bundle from before the full-range detector: short-range only
+        self.finder = FaceFinder(self.detector, full, self.settings)
         self.embedder = Embedder(self._load(models.EMBEDDERS[self.variant]))
         self._mesh: FaceMesh | None = None
         self._segmenter: Segmenter | None = None
@@ -78,6 +92,9 @@ class FacePipeline:
             return False
         self.settings = settings
         self.detector.min_score = settings.detect_min_score
+        if self.finder.full is not None:
+            self.finder.full.min_score = settings.detect_min_score
+        self.finder.settings = settings
         return True
 
     def _load(self, model: models.ModelFile) -> TFLiteModel:
@@ -98,27 +115,36 @@ class FacePipeline:
                 return None
         return self._segmenter
 
-    def detect(self, frame: Frame) -> list[Detection]:
-        return self.detector.detect(frame)
+    def detect(self, frame: Frame, everything: bool = False) -> list[Detection]:
+        """Faces, the applicant (largest, most centred) first; see FaceFinder."""
+        return self.finder.detect(frame, everything)
 
     def embed(self, frame: Frame, det: Detection) -> Embedding:
-        return self.embedder.embed(align(frame, det))
+        return self.embedder.embed(align(as_rgb(frame), det))
 
-    def single_face(self, frame: Frame) -> Detection:
-        """The one face in the frame; NoFace or SeveralFaces otherwise."""
-        found = self.detect(frame)
-        if not found:
-            raise NoFace("no face found in the image")
-        if len(found) > 1:
-            raise SeveralFaces(f"{len(found)} faces found; exactly one is needed")
-        return found[0]
+    def single_face(self, frame: Frame, everything: bool = False) -> Detection:
+        """The applicant's face; NoFace, or SeveralFaces when another face is big enough to be
+        a second person at the window (smaller ones, far behind, are ignored)."""
+        return self.single_face_of(self.detect(frame, everything))
 
     def observe(self, frame: Frame, gates: bool = True) -> Observation:
-        """Embed the one face in a frame, after the quality gates unless `gates` is off
-        (an operator checking a stored photo, not a resident in front of the camera)."""
-        det = self.single_face(frame)
-        chip = align(frame, det)
-        quality = assess([det], chip, self.settings)
+        """Embed the applicant's face, after the quality gates unless `gates` is off (an
+        operator checking a stored photo, not a resident in front of the camera). The
+        full-range detector always runs here: a decision frame must show every person."""
+        rgb = as_rgb(frame)
+        found = self.detect(rgb, everything=True)
+        det = self.single_face_of(found)
+        chip = align(rgb, det)
+        quality = assess(found, chip, self.settings, rgb)
         if gates and not quality.ok:
-            raise QualityRejected(quality.problems)
+            raise QualityRejected(quality.problems, quality.prompt_zh)
         return Observation(det, quality, self.embedder.embed(chip))
+
+    def single_face_of(self, found: list[Detection]) -> Detection:
+        if not found:
+            raise NoFace("no face found in the image")
+        if others := others_near(found, self.settings.other_face_ratio):
+            raise SeveralFaces(
+                f"{len(others) + 1} faces of people at the window; exactly one is needed"
+            )
+        return found[0]

@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from edge.face.errors import ConsentRequired
+from edge.face.finder import others_near
 from edge.face.id_photo import Background, IdPhoto, PhotoSize, make_id_photo
 from edge.face.liveness import (
     PROMPTS_ZH,
@@ -93,13 +94,18 @@ class _MeshLiveness:
 
     def feed(self, t: float, frame: Frame) -> LivenessDecision:
         found = self.pipeline.detect(frame)
-        if len(found) > 1:
+        ratio = self.pipeline.settings.other_face_ratio
+        if others_near(found, ratio):
             # someone walking behind the resident pauses the challenge rather than ending it
             return self._say(QUALITY_PROMPTS_ZH["several_faces"])
         det = found[0] if found else None
         points = self.pipeline.mesh.landmarks(frame, det).points if det else None
         decision = self.session.observe(t, points)
         if det is not None and self.probe is None and self.session.settled:
+            # the probe frame is a decision frame: look for a second person with the
+            # full-range detector too (per frame only the short-range one runs when sure)
+            if others_near(self.pipeline.detect(frame, everything=True), ratio):
+                return self._say(QUALITY_PROMPTS_ZH["several_faces"])
             self.probe = self.pipeline.embed(frame, det)
         if decision.status != "passed":
             return decision

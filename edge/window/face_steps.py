@@ -138,7 +138,9 @@ def enroll(
         finally:
             del frame
         time.sleep(0.1)
-    raise FaceError(f"未能采集合格人脸：{last}")
+    # the quality gate says why in the applicant's words (too dark, backlit, ...)
+    why = getattr(last, "prompt_zh", "") or last
+    raise FaceError(f"未能采集合格人脸：{why}")
 
 
 def id_photo(face: FaceService, camera: CameraDevice, kind: str) -> object:

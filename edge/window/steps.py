@@ -163,6 +163,12 @@ class DeviceSteps:
             d.offers = ()
             return
         r = outcome.result
+        if r.no_match:
+            # nobody enrolled here is within the threshold: "no match" is the answer, and the
+            # nearest people are not offered (a clerk could confirm a stranger otherwise)
+            d.offers = ()
+            d.search_error = "本终端登记的居民中没有匹配的人脸，请输入身份证号码核验"
+            return
         found = [(c, self.p.residents.resident_of(c.template_id)) for c in r.candidates]
         # a template nobody owns (or owned before masks were kept) cannot be confirmed here
         owned = [(c, who) for c, who in found if who is not None and who.id_masked]

@@ -17,6 +17,21 @@ class Issue:
 
     where: str
     reason: str
+    # an issue in a workbook names its cell too, and says why in Chinese for the page
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None  # the column's header
+    cell: str | None = None  # e.g. "G5"
+    code: str | None = None  # a stable English code for the API
+    reason_zh: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"where": self.where, "reason": self.reason}
+        if self.sheet is not None:
+            out.update(sheet=self.sheet, row=self.row, column=self.column, cell=self.cell)
+        if self.code is not None:
+            out.update(code=self.code, reason_zh=self.reason_zh)
+        return out
 
 
 class CatalogError(ValueError):
@@ -53,6 +68,20 @@ class CatalogInvalid(CatalogFileError):
     """Valid JSON that breaks the schema or a cross-field rule; each issue names the field."""
 
     code: ClassVar[str] = "catalog_invalid"
+
+
+class WorkbookUnreadable(CatalogUnreadable):
+    """Not an .xlsx workbook, or one refused before it is opened (too large, too many parts,
+    a part that inflates past its bound: a zip bomb)."""
+
+    code: ClassVar[str] = "workbook_unreadable"
+
+
+class WorkbookInvalid(CatalogInvalid):
+    """A workbook whose cells break the layout, the schema or a rule; each issue names the
+    sheet, the row and the column."""
+
+    code: ClassVar[str] = "workbook_invalid"
 
 
 class RegistryMismatch(CatalogFileError):

@@ -14,10 +14,12 @@ from sqlmodel import Field, Session, SQLModel
 from hub import audit
 from hub.accounts.roles import Actor
 from hub.catalog.loader import parse_catalog, parse_catalog_text
+from hub.catalog.offered import Exclusions, from_mapping, registry_exclusions, with_exclusions
 from hub.catalog.store import CatalogStore
 from hub.models import _utc
 from protocol.canonical import canonical_json
 from protocol.catalog import Catalog
+from protocol.villages import VillageRegistry
 
 
 class CatalogRecord(SQLModel, table=True):
@@ -27,6 +29,11 @@ class CatalogRecord(SQLModel, table=True):
     uploaded_at: datetime = _utc(nullable=False)
     uploaded_by: str = Field(max_length=64)
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # which villages do not offer which delegated matter (unit -> codes), as approved with
+    # this version; None: as the version before (an upload of the catalog file alone)
+    exclusions: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
 
 
 RECORDS = CatalogRecord.__table__  # type: ignore[attr-defined]
@@ -54,7 +61,25 @@ def upload_catalog(session: Session, store: CatalogStore, *, text: str, actor: A
     catalog = parse_catalog_text(text, "upload")
     if catalog == store.current:
         return catalog
-    source = f"upload by {actor.name}"
+    return publish_catalog(session, store, catalog=catalog, actor=actor, action="catalog.upload")
+
+
+def publish_catalog(
+    session: Session,
+    store: CatalogStore,
+    *,
+    catalog: Catalog,
+    actor: Actor,
+    action: str,
+    exclusions: Exclusions | None = None,
+    detail: dict[str, Any] | None = None,
+    commit: bool = True,
+) -> Catalog:
+    """Record a validated catalog as the newest version, with its exclusions (None: keep the
+    current ones), audited as ``action``. CatalogNotNewer if its version is not above the
+    running one. The store serves it once committed (at once when ``commit``; otherwise the
+    caller commits and then calls ``store.replace``)."""
+    source = f"{action} by {actor.name}"
     if catalog.version <= store.current.version:
         store.replace(catalog, source)  # raises CatalogNotNewer and records why
     document = _document(catalog)
@@ -66,15 +91,35 @@ def upload_catalog(session: Session, store: CatalogStore, *, text: str, actor: A
             uploaded_at=datetime.now(UTC),
             uploaded_by=actor.name,
             content=document,
+            exclusions=None if exclusions is None else {u: list(c) for u, c in exclusions.items()},
         )
     )
     audit.record(
         session,
         actor=actor,
-        action="catalog.upload",
+        action=action,
         target=f"catalog/{catalog.version}",
-        detail={"title": catalog.title, "matters": len(catalog.matters)},
+        detail={"title": catalog.title, "matters": len(catalog.matters), **(detail or {})},
     )
+    if not commit:
+        return catalog
     session.commit()
     # only after the commit: a failed commit must not leave this process serving it
     return store.replace(catalog, source)
+
+
+def current_exclusions(session: Session, registry: VillageRegistry) -> Exclusions:
+    """Which villages leave out which delegated matters: as the newest version that says so
+    was approved, else as the village registry file says."""
+    found = session.execute(
+        select(RECORDS.c.exclusions)
+        .where(RECORDS.c.exclusions.is_not(None))
+        .order_by(RECORDS.c.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return registry_exclusions(registry) if found is None else from_mapping(found)
+
+
+def current_registry(session: Session, registry: VillageRegistry) -> VillageRegistry:
+    """The village registry with the exclusions units must run (what rollouts slice by)."""
+    return with_exclusions(registry, current_exclusions(session, registry))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from hub.accounts.auth import Operator, Viewer
-from hub.catalog.versions import current_catalog
+from hub.catalog.versions import current_catalog, current_registry
 from hub.deps import CatalogsDep, RegistryDep, RowId, SessionDep, wake_driver
 from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.rollouts import store
@@ -30,6 +30,8 @@ def create_rollout(
     request: Request,
 ) -> RolloutPublic:
     catalog = current_catalog(session, catalogs)
+    # the villages' exclusions as approved with the newest catalog (hub.catalog.offered)
+    registry = current_registry(session, registry)
     rollout = store.create_rollout(
         session, request=body, actor=actor, catalog=catalog, registry=registry
     )

@@ -177,7 +177,17 @@ def create_rollout(
         actor=actor,
         action="rollout.create",
         target=f"rollout/{rid}",
-        detail={"units": len(units), "stages": [len(s) for s in stages], **spec},
+        detail={
+            "units": len(units),
+            "stages": [len(s) for s in stages],
+            **spec,
+            # the profile's face thresholds as signed into the configs, so a change to them
+            # reads in the audit log itself, not only as a profile name
+            "face_thresholds": {
+                "verify": profile.face.verify_threshold,
+                "id_photo": profile.face.id_photo_threshold,
+            },
+        },
     )
     session.commit()
     return get_rollout(session, rollout_id=rid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -43,6 +44,35 @@ def unit_token(
         )
         session.commit()
     typer.echo(json.dumps({"unit": unit, "token": token}))
+
+
+def unit_token_import(
+    file: Annotated[Path, typer.Argument(help="hub-unit-tokens.json from `provision apply`")],
+    database: DatabaseOpt = DEFAULT_DATABASE,
+) -> None:
+    """Take the units' API token hashes from provisioning (STATE_DIR/hub-unit-tokens.json)
+    and drop the tokens of revoked units; the file holds hashes only."""
+    from hub import audit
+    from hub.accounts.roles import command_line_actor
+    from hub.db import open_session
+    from hub.window.tokens import import_unit_token_hashes
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        hashes, revoked = dict(data["units"]), list(data["revoked"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _fail(ValueError(f"{file}: not a hub-unit-tokens.json from provisioning ({exc})"))
+    with open_session(database) as session:
+        try:
+            stored, deleted = import_unit_token_hashes(session, hashes=hashes, revoked=revoked)
+        except ValueError as exc:
+            _fail(exc)
+        audit.record(
+            session, actor=command_line_actor(), action="unit.token.import",
+            target="units", detail={"units": stored, "revoked": deleted},
+        )  # fmt: skip
+        session.commit()
+    typer.echo(json.dumps({"units": stored, "revoked": deleted}))
 
 
 @blacklist_app.command("add")

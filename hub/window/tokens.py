@@ -4,7 +4,9 @@ registry). They grant nothing else, and name the unit the audit log records."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -35,6 +37,38 @@ def issue_unit_token(session: Session, *, unit: str) -> str:
     row.created_at = datetime.now(UTC)
     session.add(row)
     return token
+
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def import_unit_token_hashes(
+    session: Session, *, hashes: Mapping[str, str], revoked: Iterable[str]
+) -> tuple[int, int]:
+    """Take the units' token hashes from provisioning's identity store (the tokens themselves
+    are only there and on the units) and delete the tokens of revoked units. Returns (set,
+    deleted); the caller commits. Nothing is changed if any entry is malformed."""
+    checked = {}
+    for unit, digest in hashes.items():
+        check_unit_id(unit)
+        if not isinstance(digest, str) or not _SHA256_HEX.match(digest):
+            raise ValueError(f"unit {unit!r}: a token hash is 64 lower-case hex digits")
+        checked[unit] = digest
+    gone = [check_unit_id(u) for u in revoked]
+    now = datetime.now(UTC)
+    for unit, digest in checked.items():
+        row = session.get(UnitToken, unit) or UnitToken(unit=unit, token_hash="", created_at=now)
+        if row.token_hash != digest:
+            row.token_hash = digest
+            row.created_at = now
+            session.add(row)
+    deleted = 0
+    for unit in gone:
+        old = session.get(UnitToken, unit)
+        if old is not None:
+            session.delete(old)
+            deleted += 1
+    return len(checked), deleted
 
 
 def unit_for_token(session: Session, token: str) -> str | None:

@@ -58,6 +58,32 @@ def test_verify_matches_the_same_person_only(face, photo_dir: Path) -> None:
     assert out["distance"] > 0.7
 
 
+def test_detect_reports_every_face_of_the_group_photo(face) -> None:
+    from simulators import face_photos
+
+    out = json.loads(face("detect", str(face_photos.fetch_extra() / "t1.jpg")).stdout)
+    assert out["faces"] == 6
+
+
+def test_verify_against_an_id_card_photo_uses_its_own_threshold(
+    face, photo_dir: Path, tmp_path: Path
+) -> None:
+    import cv2
+
+    # obama2.jpg as a chip photo: 102x126, JPEG quality 30 (bench/face_eval_set.card_photo)
+    from bench.face_eval_set import Face, card_photo
+    from edge.face.pipeline import load_image
+
+    card = card_photo(load_image(photo_dir / "obama2.jpg"), Face("obama", 340, 450, 303))
+    path = tmp_path / "card.jpg"
+    cv2.imwrite(str(path), card[:, :, ::-1])
+    out = json.loads(face("verify", str(photo_dir / "obama.jpg"), str(path), "--id-card").stdout)
+    assert (out["reference"], out["threshold"]) == ("id_card_photo", 0.55)
+    assert out["result"] == "match", out
+    stranger = face("verify", str(photo_dir / "biden.jpg"), str(path), "--id-card").stdout
+    assert json.loads(stranger)["result"] == "no_match"
+
+
 def test_verify_with_the_fp32_model(face, photo_dir: Path) -> None:
     result = face(
         "verify", str(photo_dir / "obama.jpg"), str(photo_dir / "obama2.jpg"), "--variant", "fp32"

@@ -17,7 +17,8 @@ from edge.face.liveness import (
     yaw_deg,
 )
 from edge.face.pipeline import FacePipeline
-from edge.face.types import Frame
+from edge.face.types import Detection, Frame
+from firmware_config.schema import FaceSettings
 from tests.edge.face import synthetic
 
 FPS = 15.0
@@ -190,8 +191,9 @@ class _Scripted:
 
     def __init__(self) -> None:
         self.mesh = self
+        self.settings = FaceSettings()
 
-    def detect(self, frame: dict) -> list:
+    def detect(self, frame: dict, everything: bool = False) -> list:
         return frame["faces"]
 
     def landmarks(self, frame: dict, det: object) -> object:
@@ -244,9 +246,14 @@ def test_run_fails_when_another_face_finishes_the_challenge() -> None:
     assert (decision.status, decision.reason) == ("failed", "face_changed")
 
 
+def _box(size: float) -> Detection:
+    return Detection(0.0, 0.0, size, size, 0.9, np.zeros((6, 2)))
+
+
 def test_run_pauses_while_a_second_person_is_in_view() -> None:
     session = LivenessSession(rng=random.Random(2), challenges=["blink"])
-    two = {"faces": [object(), object()], "points": None, "descriptor": None}
+    # a second person about as near as the resident (a face 80 % of the resident's width)
+    two = {"faces": [_box(200), _box(160)], "points": None, "descriptor": None}
     from edge.face.matcher import Thresholds
     from edge.face.service import _MeshLiveness
 

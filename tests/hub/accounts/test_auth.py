@@ -120,6 +120,8 @@ def test_configuration_changes_are_in_the_audit_log_with_who_did_them(local):
     assert {(e["actor"], e["role"]) for e in entries} == {("ops", "operator")}
     assert entries[-1]["detail"]["units"] == 2
     assert entries[-1]["target"] == f"rollout/{rollout['id']}"
+    # the face thresholds the profile signs into every unit's configuration (pi4-cm3-80mm)
+    assert entries[-1]["detail"]["face_thresholds"] == {"verify": 0.51, "id_photo": 0.53}
 
 
 def test_errors_carry_a_stable_code_and_a_message(local):

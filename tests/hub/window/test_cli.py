@@ -61,3 +61,42 @@ def test_registry_records_answer_units_queries(database_url, engine):
     with Session(engine) as s:
         answer = query_registry(s, RegistryQuery(applicant=REF, materials=["户口簿复印件"]))
     assert answer.found["户口簿复印件"].source == "县公安局"
+
+
+def test_unit_tokens_from_provisioning_open_the_unit_routes_and_revoked_ones_close(
+    database_url, engine, tmp_path
+):
+    """GIVEN the hashes `provision apply` wrote for two units, then one of them revoked
+    WHEN the hub imports the file each time
+    THEN each unit's token names it, and the revoked unit's token names no one."""
+    import hashlib
+
+    tokens = {"dongjie-cun": "bmu_" + "a" * 43, "wuli-cun": "bmu_" + "b" * 43}
+    file = tmp_path / "hub-unit-tokens.json"
+
+    def write(units, revoked):
+        hashes = {u: hashlib.sha256(tokens[u].encode()).hexdigest() for u in units}
+        file.write_text(json.dumps({"schema_version": 1, "units": hashes, "revoked": revoked}))
+
+    write(["dongjie-cun", "wuli-cun"], [])
+    first = hub(database_url, "unit-token-import", str(file))
+    assert first.exit_code == 0, first.stderr
+    assert json.loads(first.stdout) == {"units": 2, "revoked": 0}
+    with Session(engine) as s:
+        assert unit_for_token(s, tokens["wuli-cun"]) == "wuli-cun"
+    write(["dongjie-cun"], ["wuli-cun"])
+    second = hub(database_url, "unit-token-import", str(file))
+    assert json.loads(second.stdout) == {"units": 1, "revoked": 1}
+    with Session(engine) as s:
+        assert unit_for_token(s, tokens["wuli-cun"]) is None
+        assert unit_for_token(s, tokens["dongjie-cun"]) == "dongjie-cun"
+        (entry, *_) = audit.recent(s, action="unit.token.import")
+    assert entry.actor == CLI
+
+
+def test_a_malformed_token_file_changes_nothing(database_url, engine, tmp_path):
+    file = tmp_path / "hub-unit-tokens.json"
+    file.write_text(json.dumps({"units": {"dongjie-cun": "short"}, "revoked": []}))
+    result = hub(database_url, "unit-token-import", str(file))
+    assert result.exit_code == 1
+    assert "64 lower-case hex digits" in result.stderr

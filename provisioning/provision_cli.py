@@ -1,0 +1,258 @@
+"""`bianmin provision init | plan | apply | status | rotate UNIT | revoke UNIT`: the county's
+units from the village registry to working identities, as offline bundles or on balena
+(docs/provisioning.md). Secrets are never printed: they go to 0600 files and to the backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from provisioning.settings import Backend, BalenaSettings, ProvisionSettings, save_settings
+
+app = typer.Typer(
+    help="Bring the registry's units into service: identities, bundles or balena devices.",
+    no_args_is_help=True,
+)
+StateDir = Annotated[
+    Path,
+    typer.Option(help="the identity store, settings and progress (keep it private, back it up)"),
+]
+DEFAULT_STATE = Path("var/provision")
+BackendOpt = Annotated[
+    Backend | None, typer.Option(help="this run's backend instead of fleet.json's")
+]
+
+
+def _provisioner(state_dir: Path, backend: str | None = None):  # type: ignore[no-untyped-def]
+    from provisioning.apply import Provisioner
+    from provisioning.backends import make_backend
+
+    return Provisioner(state_dir, make_backend, backend)
+
+
+@app.command()
+def init(
+    broker_url: Annotated[str, typer.Option(help="where units connect: mqtt://HOST:PORT")],
+    hub_public_key: Annotated[
+        str, typer.Option(help="the hub's signing key to pin (`bianmin hub pubkey`), base64")
+    ],
+    hub_url: Annotated[str | None, typer.Option(help="http(s)://HOST:PORT of the hub")] = None,
+    registry: Annotated[
+        Path | None, typer.Option(help="the village registry [default: the seed]")
+    ] = None,
+    default_profile: Annotated[str, typer.Option(help="hardware profile of most units")] = (
+        "pi4-cm3-80mm"
+    ),
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(help="UNIT_OR_DIVISION=PROFILE for units with other hardware (repeat)"),
+    ] = None,
+    backend: Annotated[Backend, typer.Option(help="bundle (offline) or balena")] = "bundle",
+    balena_organization: Annotated[str | None, typer.Option(help="balena org handle")] = None,
+    balena_fleet: Annotated[str, typer.Option(help="balena fleet name")] = "bianmin-windows",
+    balena_api_url: Annotated[
+        str | None, typer.Option(help="openBalena's API (https://api.HOST/); default balenaCloud")
+    ] = None,
+    state_dir: StateDir = DEFAULT_STATE,
+) -> None:
+    """Write STATE_DIR/fleet.json: the decisions every other provision command reads."""
+    overrides = {}
+    for item in profile or []:
+        key, sep, name = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(
+                f"{item!r} is not UNIT_OR_DIVISION=PROFILE", param_hint="--profile"
+            )
+        overrides[key] = name
+    balena = None
+    if balena_organization is not None:
+        balena = BalenaSettings(
+            organization=balena_organization, fleet=balena_fleet, api_url=balena_api_url
+        )
+    settings = ProvisionSettings(
+        registry=registry.resolve() if registry else None,
+        broker_url=broker_url,
+        hub_url=hub_url,
+        hub_public_key=hub_public_key,
+        default_profile=default_profile,
+        profiles=overrides,
+        backend=backend,
+        balena=balena,
+    )
+    from provisioning.registry import load_registry
+
+    settings.check_against(load_registry(settings.registry))
+    path = save_settings(state_dir, settings)
+    typer.echo(json.dumps({"settings": str(path), "backend": backend}))
+
+
+@app.command()
+def plan(
+    state_dir: StateDir = DEFAULT_STATE,
+    backend: BackendOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
+) -> None:
+    """What `apply` would change, unit by unit; changes nothing."""
+    p = _provisioner(state_dir, backend).plan()
+    rows = [
+        {
+            "unit": u.unit,
+            "village": u.target.village.name,
+            "profile": u.target.profile.name,
+            "identity": u.identity_action,
+            "deliver": u.deliver,
+        }
+        for u in p.units
+        if u.identity_action != "keep" or u.deliver
+    ]
+    summary = {
+        "backend": p.backend,
+        "units": len(p.units),
+        "changes": p.changes,
+        "create": sum(u.identity_action == "create" for u in p.units),
+        "update": sum(u.identity_action == "update" for u in p.units),
+        "deliver": sum(u.deliver for u in p.units),
+        "withdraw": p.withdraw,
+        "not_in_registry": p.orphans,
+    }
+    if as_json:
+        typer.echo(json.dumps({**summary, "unit_changes": rows}, ensure_ascii=False))
+        return
+    for row in rows:
+        what = [] if row["identity"] == "keep" else [f"{row['identity']} identity"]
+        what += [f"deliver ({p.backend})"] if row["deliver"] else []
+        typer.echo(
+            f"  {row['unit']:<28} {row['village']:<10} {row['profile']:<18} {', '.join(what)}"
+        )
+    for unit in p.withdraw:
+        typer.echo(f"  {unit:<28} withdraw (revoked)")
+    for unit in p.orphans:
+        typer.echo(
+            f"  {unit:<28} not in the registry any more: kept; `provision revoke` withdraws it"
+        )
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@app.command()
+def apply(state_dir: StateDir = DEFAULT_STATE, backend: BackendOpt = None) -> None:
+    """Make it so: identities for new units, deliveries where anything changed. Safe to run
+    again; an interrupted run resumes. Exit status 1 if any unit failed (the others are done)."""
+    provisioner = _provisioner(state_dir, backend)
+    pending = provisioner.plan()
+    total = sum(u.deliver for u in pending.units) + len(pending.withdraw)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[unit]}"),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        task = bar.add_task(f"provisioning ({provisioner.backend.name})", total=total, unit="")
+        result = provisioner.apply(
+            progress=lambda what, unit: bar.update(task, advance=1, unit=f"{what} {unit}")
+        )
+    typer.echo(
+        json.dumps(
+            {
+                "backend": provisioner.backend.name,
+                "created": len(result.created),
+                "updated": len(result.updated),
+                "delivered": len(result.delivered),
+                "withdrawn": len(result.withdrawn),
+                "failed": result.failed,
+                "broker_credentials": str(provisioner.store.broker_credentials),
+                "hub_unit_tokens": str(provisioner.store.tokens_file),
+            }
+        )
+    )
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    state_dir: StateDir = DEFAULT_STATE,
+    backend: BackendOpt = None,
+    unit: Annotated[list[str] | None, typer.Option(help="only these units (repeat)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
+) -> None:
+    """Each unit's identity (generation), and what the backend says (bundle ready; balena's
+    device status and whether it is online)."""
+    provisioner = _provisioner(state_dir, backend)
+    revoked = provisioner.store.revoked()
+    stored = provisioner.store.identities()
+    units = unit or list(provisioner.registry.unit_ids()) + sorted(
+        set(revoked) - set(provisioner.registry.unit_ids())
+    )
+    rows = []
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("reading status", total=len(units))
+        for u in units:
+            identity = stored.get(u)
+            shown = "none" if identity is None else f"generation {identity.generation}"
+            row = {
+                "unit": u,
+                "identity": "revoked" if u in revoked else shown,
+                provisioner.backend.name: provisioner.status(u),
+            }
+            unit_state = provisioner.backend_state.units.get(u)
+            if unit_state is not None and unit_state.uuid is not None:
+                row["uuid"] = unit_state.uuid  # the balena device, for its config.json
+            rows.append(row)
+            bar.advance(task)
+    if as_json:
+        typer.echo(json.dumps({"units": rows}, ensure_ascii=False))
+        return
+    for row in rows:
+        typer.echo(f"  {row['unit']:<28} {row['identity']:<14} {row[provisioner.backend.name]}")
+
+
+@app.command()
+def rotate(
+    unit: Annotated[str, typer.Argument(help="the unit id")], state_dir: StateDir = DEFAULT_STATE
+) -> None:
+    """A new broker password and API token for UNIT, in the store, the broker's credentials
+    file and the hub's token hashes at once; `apply` then delivers them. A broker already
+    running learns them when restarted (live rotation: issue 14, later work)."""
+    from provisioning.store import IdentityStore
+
+    identity = IdentityStore(state_dir).rotate(unit)
+    typer.echo(
+        json.dumps(
+            {
+                "unit": unit,
+                "generation": identity.generation,
+                "next": "bianmin provision apply (delivers it); restart the broker; "
+                "bianmin hub unit-token import (on the hub)",
+            }
+        )
+    )
+
+
+@app.command()
+def revoke(
+    unit: Annotated[str, typer.Argument(help="the unit id")], state_dir: StateDir = DEFAULT_STATE
+) -> None:
+    """Revoke UNIT for good: its identity is deleted, its broker password and API token leave
+    the generated files, `apply` withdraws its bundle or balena identity and never issues it
+    again. Disconnecting it from a running broker is later work (issue 14)."""
+    from provisioning.store import IdentityStore
+
+    IdentityStore(state_dir).revoke(unit)
+    typer.echo(
+        json.dumps(
+            {
+                "unit": unit,
+                "revoked": True,
+                "next": "bianmin provision apply (withdraws it); restart the broker; "
+                "bianmin hub unit-token import (on the hub)",
+            }
+        )
+    )
