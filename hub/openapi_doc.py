@@ -63,6 +63,12 @@ _BYTES = {"application/octet-stream": {"schema": {"type": "string", "format": "b
 SUCCESS_CONTENT: dict[tuple[str, str], dict[str, Any]] = {
     ("/api/cases.csv", "get"): {"text/csv": {"schema": {"type": "string"}}},
     ("/artifacts/{sha256}", "get"): _BYTES,
+    ("/api/catalog/export.xlsx", "get"): {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        }
+    },
+    ("/api/catalog/export.json", "get"): {"application/json": {"schema": _FILE}},
 }
 # answers a route gives besides its success and the hub's errors
 EXTRA_RESPONSES: dict[tuple[str, str], dict[str, Any]] = {
@@ -103,7 +109,7 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _tag(path: str) -> str:
-    if path == "/" or path.startswith(("/backoffice", "/dead-letters")):
+    if path == "/" or path.startswith(("/backoffice", "/dead-letters", "/catalog")):
         return "pages"
     return next((tag for prefix, tag in TAGS if path.startswith(prefix)), "hub")
 
