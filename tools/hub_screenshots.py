@@ -35,7 +35,7 @@ OPERATOR = "县运维"
 @dataclass(frozen=True)
 class Shot:
     name: str  # docs/hub/<name>.png
-    path: str  # may name {unit}, {case}, {rollout}: filled from the seeded data
+    path: str  # may name {unit}, {case}, {rollout}, {matter}: filled from the seeded data
     ready: str | None = None  # a CSS selector that shows the page has drawn what it loads
 
 
@@ -48,6 +48,7 @@ PAGES = (
     Shot("case", "/cases/{case}"),
     Shot("indicators", "/indicators"),
     Shot("catalog", "/catalog"),
+    Shot("catalog-matter", "/catalog/matters/{matter}"),
     Shot("rollouts", "/rollouts"),
     Shot("rollout", "/rollouts/{rollout}"),
     Shot("alerts", "/alerts"),
@@ -64,9 +65,12 @@ class Seeded:
     units: list[str]
     cases: list[str]
     rollout: int
+    matter: str
 
     def fill(self, path: str) -> str:
-        return path.format(unit=self.units[0], case=self.cases[0], rollout=self.rollout)
+        return path.format(
+            unit=self.units[0], case=self.cases[0], rollout=self.rollout, matter=self.matter
+        )
 
 
 def _heartbeat(unit: str, at: datetime, *, paper: Literal["ok", "near_end", "out"] = "ok") -> Any:
@@ -159,7 +163,8 @@ def seed(app: Any) -> Seeded:
             catalog=catalog,
             registry=registry,
         )
-    return Seeded(units=units, cases=cases, rollout=rollout.id)
+    first = _pick(app.state.catalogs.current, Approval.WINDOW, False, 0)
+    return Seeded(units=units, cases=cases, rollout=rollout.id, matter=first.code)
 
 
 def _pick(catalog: Any, approval: Any, deferrable: bool, n: int) -> Any:
