@@ -11,7 +11,11 @@ from fastapi import Depends, FastAPI
 
 from hub import apidocs, dashboard, openapi_doc
 from hub.accounts import api as accounts_api
+from hub.accounts import login as accounts_login
+from hub.accounts import manage as accounts_manage
+from hub.accounts import pages as accounts_pages
 from hub.accounts.auth import require
+from hub.accounts.defaults import refuse_default_passwords
 from hub.accounts.roles import Role
 from hub.alerts import api as alerts_api
 from hub.alerts.watcher import alert_watcher
@@ -34,6 +38,7 @@ from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
 from hub.db import create_tables, make_engine
 from hub.deps import hub_now
+from hub.errors import SettingsProblem
 from hub.feedback import api as feedback_api
 from hub.fleet import api as fleet_api
 from hub.fleet.retention import dead_letter_sweeper
@@ -62,6 +67,12 @@ def create_app(settings: HubSettings) -> FastAPI:
         engine.dispose()
         raise
     signing_key = load_signing_key(settings)  # refuses to start without a usable key
+    if not settings.local:
+        try:
+            refuse_default_passwords(engine)
+        except SettingsProblem:
+            engine.dispose()
+            raise
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -153,6 +164,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(calendar_api.router)
     app.include_router(artifacts_api.router)
     app.include_router(accounts_api.router)
+    app.include_router(accounts_login.router)  # /login, /logout: public
+    app.include_router(accounts_manage.router)
+    app.include_router(accounts_pages.router)
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)

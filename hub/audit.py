@@ -3,6 +3,7 @@ transaction as the change it records, so there is no change without its entry.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,10 +58,40 @@ def record(
     )
 
 
+@dataclass(frozen=True)
+class AuditQuery:
+    """What an auditor looks for: exact actor, an action or its family (``account.`` ends
+    with a dot), a target prefix, and a time range [since, until)."""
+
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def search(
+    db: Session | Connection, query: AuditQuery, *, limit: int = 50, offset: int = 0
+) -> list[AuditEntryPublic]:
+    """Entries matching ``query``, newest first."""
+    stmt = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit).offset(offset)
+    if query.actor is not None:
+        stmt = stmt.where(AUDIT.c.actor == query.actor)
+    if query.action is not None:
+        if query.action.endswith("."):
+            stmt = stmt.where(AUDIT.c.action.startswith(query.action, autoescape=True))
+        else:
+            stmt = stmt.where(AUDIT.c.action == query.action)
+    if query.target is not None:
+        stmt = stmt.where(AUDIT.c.target.startswith(query.target, autoescape=True))
+    if query.since is not None:
+        stmt = stmt.where(AUDIT.c.at >= query.since)
+    if query.until is not None:
+        stmt = stmt.where(AUDIT.c.at < query.until)
+    return [AuditEntryPublic.model_validate(dict(r._mapping)) for r in db.execute(stmt)]
+
+
 def recent(
     session: Session, *, limit: int = 100, action: str | None = None
 ) -> list[AuditEntryPublic]:
-    stmt = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
-    if action is not None:
-        stmt = stmt.where(AUDIT.c.action == action)
-    return [AuditEntryPublic.model_validate(dict(r._mapping)) for r in session.execute(stmt)]
+    return search(session, AuditQuery(action=action), limit=limit)

@@ -16,7 +16,9 @@ from hub import (  # noqa: F401
     models,
     ratelimit,
 )
+from hub.accounts import lockout as login_guards  # noqa: F401
 from hub.accounts import scope as account_scopes  # noqa: F401
+from hub.accounts import sessions as web_sessions  # noqa: F401
 from hub.accounts import store as accounts  # noqa: F401
 from hub.alerts import store as alerts  # noqa: F401
 from hub.artifacts import store as artifacts  # noqa: F401

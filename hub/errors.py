@@ -41,11 +41,11 @@ class OutOfScope(Forbidden):
     code = "out_of_scope"
 
 
-class BearerRequired(Forbidden):
-    """A change asked with HTTP Basic credentials, which a browser replays on any request to
-    the hub (a cross-site form included): changes take a token in a Bearer header only."""
+class CsrfFailed(Forbidden):
+    """A change asked with the session cookie but without the session's CSRF token, or from
+    another site's page (hub.accounts.csrf)."""
 
-    code = "bearer_required"
+    code = "csrf_failed"
 
 
 class AccountExists(HubError):

@@ -7,24 +7,40 @@ protocol's RegistryLookupError has no handler: reaching here, it would be a bug.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hub.catalog.errors import CatalogError, CatalogFileError, CatalogNotNewer
-from hub.errors import HubError, Unauthorized
+from hub.errors import Forbidden, HubError, Unauthorized
+from hub.web.pages import page
 
-# One challenge per header: Chromium reads only the first scheme of a header listing several
-# ("Bearer, Basic ...") and, finding Bearer, never offers a browser's Basic sign-in.
-_CHALLENGES = ('Basic realm="bianmin hub", charset="UTF-8"', "Bearer")
+# Bearer only: a Basic challenge would make a browser ask for credentials it then replays on
+# every request to the hub, cross-site form posts included. People sign in at /login.
+_CHALLENGE = 'Bearer realm="bianmin hub"'
 
 
-def _hub_error(request: Request, exc: Exception) -> JSONResponse:
+def _wants_page(request: Request) -> bool:
+    """A browser opening a page (not the API, not a script's fetch)."""
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith("/api/")
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _hub_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HubError)
+    if isinstance(exc, Unauthorized) and _wants_page(request):
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
+    if isinstance(exc, Forbidden) and _wants_page(request):
+        return page(request, "forbidden.html", {}, nav="", status_code=exc.status)
     response = JSONResponse({"detail": {"code": exc.code, "message": str(exc)}}, exc.status)
     if isinstance(exc, Unauthorized):
-        for challenge in _CHALLENGES:
-            response.headers.append("WWW-Authenticate", challenge)
+        response.headers["WWW-Authenticate"] = _CHALLENGE
     return response
 
 

@@ -92,6 +92,20 @@ class HubSettings(BaseSettings):
     alert_escalation_s: tuple[float, ...] = Field(default=(900.0, 3600.0, 14400.0), min_length=1)
     alert_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
 
+    # People signing in (hub.accounts): a session ends after this long without a request, and
+    # in any case this long after sign-in. The cookie is marked Secure when the hub is served
+    # over https (directly or behind a proxy), which production deployments must do.
+    session_idle_s: float = Field(default=2 * 3600.0, gt=0)
+    session_lifetime_s: float = Field(default=12 * 3600.0, gt=0)
+    cookie_secure: bool = False
+    # Sign-in lock-out: after this many failures in a row an account name (or, at the larger
+    # figure, a client address) is locked for login_lockout_s, doubling with each further
+    # lock up to login_lockout_max_s.
+    login_failures_per_account: int = Field(default=5, ge=1, le=100)
+    login_failures_per_address: int = Field(default=20, ge=1, le=1000)
+    login_lockout_s: float = Field(default=900.0, gt=0)
+    login_lockout_max_s: float = Field(default=86400.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

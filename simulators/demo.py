@@ -12,8 +12,9 @@ from typing import Any
 import typer
 from fastapi import FastAPI
 
+from hub.accounts import passwords
 from hub.accounts.roles import Actor, Role
-from hub.accounts.store import add_account
+from hub.accounts.store import add_account, get_account, set_password
 from hub.app import create_app
 from hub.fleet.events import all_event_ids
 from hub.fleet.units import register_units
@@ -93,6 +94,13 @@ async def _run(
         with Session(engine) as session:
             register_units(session, units=[(u.unit_id, u.name, u.division) for u in identities])
             token = add_account(session, name="demo-operator", role=Role.OPERATOR)
+            # a person for the pages: a random password (the rule refuses well-known ones and
+            # a production hub refuses to start with one), printed below once
+            admin_password = passwords.generate()
+            add_account(session, name="demo-admin", role=Role.ADMIN)
+            session.flush()
+            admin = get_account(session, "demo-admin")
+            set_password(session, admin, admin_password)
             kiosk_unit = identities[0].unit_id if identities else None
             kiosk_clerks = _kiosk_clerks(session, app, kiosk_unit)
             kiosk_clerks += seed_registry(session) if kiosk_unit else []
@@ -130,6 +138,10 @@ async def _run(
             typer.echo(line, err=True)
         if kiosk_unit:  # the virtual printer's slips of the real window, as PNG files
             typer.echo(f"kiosk slips: {root / 'units' / kiosk_unit / 'slips'}/", err=True)
+        typer.echo(
+            f"sign in: http://127.0.0.1:{port}/login as demo-admin, password {admin_password}",
+            err=True,
+        )
         typer.echo(f"dashboard: http://127.0.0.1:{port}/")
 
         await _wait(duration)

@@ -1,2 +1,4 @@
-"""Who may do what: roles and actors, API accounts with hashed tokens, who is asking a
-request, and the `bianmin hub user` commands."""
+"""Who may do what: roles, areas and actors; accounts with hashed API tokens and argon2
+passwords; sessions, the CSRF check and lock-out for people signing in to the pages; who is
+asking a request; account management, the account and audit pages, and `bianmin hub user`
+(docs/accounts.md)."""

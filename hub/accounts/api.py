@@ -1,29 +1,62 @@
 """Who is who: the caller (/api/me), the hub itself (its public key) and who did what (the
-audit log, for auditors). Routes stay thin; the log is kept by hub.audit."""
+audit log, searched by auditors). Routes stay thin; the log is kept by hub.audit."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from hub import audit
 from hub.accounts.auth import Auditor, Viewer
-from hub.audit import AuditEntryPublic
+from hub.audit import AuditEntryPublic, AuditQuery
 from hub.deps import SessionDep
+from hub.errors import InvalidRequest
+from protocol.calendar import CHINA
 from protocol.signing import key_id, public_key_to_text
 
 router = APIRouter()
+
+MAX_AUDIT_PAGE = 500
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=CHINA)
+
+
+def audit_query(
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64, description="exact, or 'family.'")] = None,
+    target: Annotated[str | None, Query(max_length=128, description="a prefix")] = None,
+    since: Annotated[date | None, Query(alias="from", description="first day (Beijing)")] = None,
+    until: Annotated[date | None, Query(alias="to", description="last day, included")] = None,
+) -> AuditQuery:
+    if since is not None and until is not None and until < since:
+        raise InvalidRequest("to is before from")
+    return AuditQuery(
+        actor=actor or None,
+        action=action or None,
+        target=target or None,
+        since=_day_start(since) if since else None,
+        until=_day_start(until + timedelta(days=1)) if until else None,
+    )
+
+
+AuditFilter = Annotated[AuditQuery, Depends(audit_query)]
 
 
 @router.get("/api/audit")
 def audit_log(
     _: Auditor,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    action: Annotated[str | None, Query(max_length=64)] = None,
+    query: AuditFilter,
+    limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[AuditEntryPublic]:
-    return audit.recent(session, limit=limit, action=action)
+    """Entries newest first, filtered by actor, action (or family: ``account.``), target
+    prefix and days (Beijing time); paged with limit and offset."""
+    return audit.search(session, query, limit=limit, offset=offset)
 
 
 @router.get("/api/hub/public-key")
@@ -35,4 +68,10 @@ def public_key(_: Viewer, request: Request) -> dict[str, str]:
 
 @router.get("/api/me")
 def whoami(actor: Viewer) -> dict[str, Any]:
-    return {"name": actor.name, "role": actor.role.value, "anonymous": actor.anonymous}
+    area = actor.area
+    return {
+        "name": actor.name,
+        "role": actor.role.value,
+        "anonymous": actor.anonymous,
+        "area": {"town": area.town, "village": area.village},
+    }

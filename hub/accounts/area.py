@@ -50,6 +50,19 @@ def units_in(area: Area, registry: VillageRegistry) -> frozenset[str] | None:
     return None
 
 
-def covers(area: Area, registry: VillageRegistry, unit: str) -> bool:
+def covers(area: Area, registry: VillageRegistry, unit: str | None) -> bool:
+    """Whether ``area`` reaches ``unit`` (something with no unit only from the county)."""
     units = units_in(area, registry)
-    return units is None or unit in units
+    return units is None or (unit is not None and unit in units)
+
+
+def within(
+    area: Area, registry: VillageRegistry, units: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """A query's own unit filter (None: none) narrowed to what ``area`` reaches."""
+    allowed = units_in(area, registry)
+    if allowed is None:
+        return units
+    if units is None:
+        return tuple(sorted(allowed))
+    return tuple(u for u in units if u in allowed)

@@ -11,19 +11,22 @@ from hub.accounts.area import COUNTY, Area
 
 
 class Role(StrEnum):
-    """viewer reads the fleet; auditor also reads the audit log; operator also changes things.
+    """viewer reads the fleet; auditor also reads the audit log and cases; operator also
+    changes things; admin also manages people's accounts.
 
     backoffice is an account outside that ladder (rank 0): a town's or a department's office,
     which reads and acts on the forwarded cases of its scope only (hub.backoffice), and nothing
-    else. The last three are not accounts' roles: they name actors that act without an API
-    account. The API never grants them anything (rank 0); the audit log records them."""
+    else. unit and system are not accounts' roles: they name actors that act without an
+    account, and the API never grants them anything (rank 0). admin is both an account's role
+    and the role the audit log gives someone running `bianmin hub ...` on the hub's machine
+    (they hold the database itself)."""
 
     VIEWER = "viewer"
     AUDITOR = "auditor"
     OPERATOR = "operator"
     BACKOFFICE = "backoffice"  # scoped to a town or a department (hub.accounts.scope)
     UNIT = "unit"  # a village unit with its own token, which opens the unit routes only
-    ADMIN = "admin"  # someone running `bianmin hub ...` on the hub's machine
+    ADMIN = "admin"  # accounts and areas; also whoever runs `bianmin hub ...` on the hub
     SYSTEM = "system"  # the hub itself
 
     @property
@@ -35,7 +38,7 @@ class Role(StrEnum):
         return needed in _RANKS and self.rank >= _RANKS[needed]
 
 
-_RANKS = {Role.VIEWER: 1, Role.AUDITOR: 2, Role.OPERATOR: 3}
+_RANKS = {Role.VIEWER: 1, Role.AUDITOR: 2, Role.OPERATOR: 3, Role.ADMIN: 4}
 ACCOUNT_ROLES = (*_RANKS, Role.BACKOFFICE)
 
 

@@ -1,5 +1,6 @@
 """Alerts in the API: the list (open ones first) and acknowledging one (an operator's act,
-audited). Alerts name units and rollouts, never people, so viewers may read them."""
+audited). Alerts name units and rollouts, never people, so viewers may read them. An account
+scoped to a town or village sees its own units' alerts (not the county's rollouts)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from hub import audit
+from hub.accounts.area import covers, units_in
 from hub.accounts.auth import Operator, Viewer
 from hub.alerts.conditions import ALERT_LABELS, AlertKind
 from hub.alerts.store import ALERTS
@@ -51,13 +53,16 @@ def _public(r: Any) -> AlertPublic:
 
 @router.get("/alerts")
 def list_alerts(
-    _: Viewer,
+    actor: Viewer,
     request: Request,
     open_only: Annotated[bool, Query(alias="open")] = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AlertPage:
     where = [ALERTS.c.cleared_at.is_(None)] if open_only else []
+    units = units_in(actor.area, request.app.state.registry)
+    if units is not None:
+        where.append(ALERTS.c.subject.in_(sorted(units)))
     with request.app.state.engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(ALERTS).where(*where)).scalar_one()
         rows = conn.execute(
@@ -75,7 +80,8 @@ def acknowledge_alert(alert_id: RowId, actor: Operator, request: Request) -> Ale
     engine = request.app.state.engine
     now = datetime.now(UTC)
     with engine.connect() as conn:
-        if conn.execute(select(ALERTS.c.id).where(ALERTS.c.id == alert_id)).first() is None:
+        row = conn.execute(select(ALERTS.c.subject).where(ALERTS.c.id == alert_id)).first()
+        if row is None or not covers(actor.area, request.app.state.registry, row.subject):
             raise AlertNotFound(f"no alert {alert_id}")
     if acknowledge(engine, alert_id, actor.name, now):
         with engine.begin() as conn:

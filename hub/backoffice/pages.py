@@ -1,10 +1,8 @@
 """The back office's pages (Chinese, server-rendered, no CDN): its queue with the working days
 left, and one case with its timeline, its notices and the forms of the steps it allows.
 
-Until browsers sign in (issue 12: sessions and CSRF), the pages read with the API's token
-auth, HTTP Basic included so a browser can open them; the forms post with fetch and a Bearer
-token the officer enters on the page (kept in the tab's sessionStorage), never with Basic,
-which a browser would replay on a cross-site form (hub.backoffice.reach)."""
+The officer signs in at /login like everyone; the forms post with fetch on the session
+cookie and the session's CSRF token (from the page's meta tag, hub.accounts.csrf)."""
 
 from __future__ import annotations
 
@@ -72,6 +70,7 @@ templates.env.globals.update(
 
 
 def _page(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+    context = {**context, "csrf_token": getattr(request.state, "csrf_token", "")}
     response = templates.TemplateResponse(request, name, context)
     response.headers.update(HEADERS)
     return response
@@ -101,6 +100,6 @@ def case_page(case_id: uuid.UUID, reach: Reader, request: Request) -> HTMLRespon
 
 @router.get("/backoffice/static/backoffice.js", include_in_schema=False)
 def script() -> Response:
-    """The pages' one script (no CDN, nothing inline); holds no data, so no token needed."""
+    """The pages' one script (no CDN, nothing inline); holds no data, so no sign-in needed."""
     body = (resources.files("hub.backoffice") / "static" / "backoffice.js").read_bytes()
     return Response(body, media_type="text/javascript", headers={"cache-control": "no-cache"})

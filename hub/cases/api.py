@@ -1,7 +1,8 @@
 """The case API: list with filters (paged, or all as CSV), one case with its timeline and
 time limits, and the county's counts. Cases hold personal references (a keyed hash and a
 masked ID number), so reading them needs the auditor role or above; the anonymous local
-viewer sees none."""
+viewer sees none. An account scoped to a town or village reaches its own units' cases only
+(in the list, the counts and the CSV); another case is answered as not found."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
+from hub.accounts.area import covers, within
 from hub.accounts.auth import Auditor
 from hub.calendar import current_calendar
 from hub.cases.counts import case_counts
@@ -45,6 +47,7 @@ def today(request: Request) -> date:
 
 def _filters(
     request: Request,
+    actor: Auditor,
     village: Annotated[str | None, Query(max_length=64)] = None,
     town: Annotated[str | None, Query(max_length=64, description="division code")] = None,
     matter: Annotated[str | None, Query(max_length=64)] = None,
@@ -68,6 +71,7 @@ def _filters(
             raise UnknownTarget(
                 f"no town or subdistrict {town!r} in the village registry"
             ) from None
+    units = within(actor.area, request.app.state.registry, units)
     matters: tuple[str, ...] | None = (matter,) if matter is not None else None
     if department is not None:
         catalog = request.app.state.catalogs.current
@@ -157,9 +161,9 @@ def counts(_: Auditor, request: Request, f: Filters) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: uuid.UUID, _: Auditor, request: Request) -> CaseDetail:
+def get_case(case_id: uuid.UUID, actor: Auditor, request: Request) -> CaseDetail:
     with request.app.state.engine.connect() as conn:
         row = conn.execute(select(RECORDS).where(RECORDS.c.case_id == case_id)).first()
-        if row is None:
+        if row is None or not covers(actor.area, request.app.state.registry, row.unit):
             raise CaseNotFound(f"no case {case_id}")
         return detail(conn, row, _names(request), current_calendar(conn), today(request))

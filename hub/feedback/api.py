@@ -1,5 +1,6 @@
 """The feedback API: auditors list (a resident may have typed anything into the text), with
-filters; operators mark a note handled with a reply (audited)."""
+filters; operators mark a note handled with a reply (audited). A town's or village's account
+reaches its own units' notes only (a note from the county's site has no unit: county only)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from hub.accounts.area import covers, within
 from hub.accounts.auth import Auditor, Operator
 from hub.cases.query import UnitId
-from hub.errors import UnknownTarget
+from hub.errors import NotFound, UnknownTarget
 from hub.feedback.service import (
     FeedbackPage,
     FeedbackPublic,
@@ -28,7 +30,7 @@ router = APIRouter(prefix="/api/feedback")
 
 @router.get("")
 def feedback(
-    _: Auditor,
+    actor: Auditor,
     request: Request,
     source: FeedbackSource | None = None,
     topic: FeedbackTopic | None = None,
@@ -46,6 +48,9 @@ def feedback(
             units = [v.unit_id for v in request.app.state.registry.in_division(town)]
         except RegistryLookupError:
             raise UnknownTarget(f"no town or subdistrict {town!r}") from None
+    registry = request.app.state.registry
+    if not actor.area.county:
+        units = list(within(actor.area, registry, tuple(units) if units else None) or ())
     with request.app.state.engine.connect() as conn:
         return list_feedback(
             conn, source=source, topic=topic, unit=village, units=units, handled=handled,
@@ -59,6 +64,8 @@ def handle_feedback(
 ) -> FeedbackPublic:
     engine = request.app.state.engine
     with engine.begin() as conn:
+        if not covers(actor.area, request.app.state.registry, get_feedback(conn, feedback_id).unit):
+            raise NotFound(f"no feedback {feedback_id}")
         handle(conn, feedback_id, body.reply, actor)
     with engine.connect() as conn:
         return get_feedback(conn, feedback_id)

@@ -5,7 +5,7 @@ themselves (for auditors). Plain functions over a session."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import Connection, case, func, select
 from sqlmodel import Session
@@ -57,10 +57,17 @@ def totals(session: Session) -> dict[str, int]:
 
 
 def recent_dead_letters(
-    session: Session, *, limit: int = 50, page: Page | None = None
+    session: Session,
+    *,
+    limit: int = 50,
+    units: Collection[str] | None = None,
+    page: Page | None = None,
 ) -> list[DeadLetterPublic]:
-    """The newest dead letters, for auditors only: a prefix may hold personal data."""
+    """The newest dead letters, for auditors only: a prefix may hold personal data. Only
+    those of ``units`` when given (an area's; one from no known unit is the county's)."""
     stmt = select(DEAD).order_by(DEAD.c.id.desc())
+    if units is not None:
+        stmt = stmt.where(DEAD.c.unit.in_(sorted(units)))
     rows = fetch(session, stmt if page else stmt.limit(limit), page)
     return [
         DeadLetterPublic.model_validate(

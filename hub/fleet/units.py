@@ -3,7 +3,7 @@ their counters, presence and last heartbeat. Plain functions over a session."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,10 +28,18 @@ def _public(unit: Unit, now: datetime, stale_after: timedelta) -> dict[str, Any]
 
 
 def list_units(
-    session: Session, *, stale_after_s: float, page: Page | None = None
+    session: Session,
+    *,
+    stale_after_s: float,
+    units: Collection[str] | None = None,
+    page: Page | None = None,
 ) -> list[UnitPublic]:
+    """Units by id; only ``units`` when given (an area's: hub.accounts.area.units_in)."""
     now = datetime.now(UTC)
-    rows = fetch(session, select(Unit).order_by(UNITS.c.id), page)
+    stmt = select(Unit).order_by(UNITS.c.id)
+    if units is not None:
+        stmt = stmt.where(UNITS.c.id.in_(sorted(units)))
+    rows = fetch(session, stmt, page)
     return [
         UnitPublic.model_validate(_public(r[0], now, timedelta(seconds=stale_after_s)))
         for r in rows

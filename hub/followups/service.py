@@ -140,9 +140,12 @@ def _where(
     overdue: bool | None,
     owner: str | None,
     village: str | None,
+    area_units: tuple[str, ...] | None = None,
 ) -> list[ColumnElement[bool]]:
     c = FOLLOWUPS.c
     where: list[ColumnElement[bool]] = []
+    if area_units is not None:  # the asking account's area (hub.accounts.area)
+        where.append(c.unit.in_(area_units))
     if status is not None:
         where.append(c.status == status.value)
     if overdue is not None:
@@ -168,11 +171,13 @@ def list_followups(
     overdue: bool | None = None,
     owner: str | None = None,
     village: str | None = None,
+    area_units: tuple[str, ...] | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> FollowupPage:
     """Matching follow-ups, the ones due first; with how many of them are open and overdue."""
-    where = _where(owners, today, status=status, overdue=overdue, owner=owner, village=village)
+    where = _where(owners, today, status=status, overdue=overdue, owner=owner, village=village,
+                   area_units=area_units)  # fmt: skip
     c = FOLLOWUPS.c
     counts = conn.execute(
         select(

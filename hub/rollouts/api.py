@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from hub.accounts.area import units_in
 from hub.accounts.auth import Operator, Viewer
 from hub.catalog.versions import current_catalog, current_registry
 from hub.deps import CatalogsDep, RegistryDep, RowId, SessionDep, wake_driver
@@ -95,9 +96,16 @@ def rollback_rollout(
 
 @router.get("/config/units", responses=PAGE_HEADERS)
 def unit_configs(
-    _: Viewer, session: SessionDep, page: PageDep, request: Request, response: Response
+    actor: Viewer,
+    session: SessionDep,
+    registry: RegistryDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
 ) -> list[UnitConfigPublic]:
-    """Desired, reported and running configuration versions of every unit."""
-    found = store.unit_configs(session, page=page)
+    """Desired, reported and running configuration versions of the units the account's area
+    covers."""
+    area = units_in(actor.area, registry)
+    found = store.unit_configs(session, units=sorted(area) if area is not None else None, page=page)
     send_headers(response, request, page, len(found))
     return found

@@ -14,7 +14,14 @@ router = APIRouter()
 
 _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 # a fixed set, so a path from the URL never reaches the file system
-_FILES = ("hub.css", "hub.js", "catalog.css", "catalog.js")
+_FILES = (
+    "hub.css",
+    "hub.js",
+    "account.css",
+    "account.js",
+    "catalog.css",
+    "catalog.js",
+)
 
 
 @router.get("/static/hub/{name}", include_in_schema=False)

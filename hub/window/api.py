@@ -1,5 +1,7 @@
 """Routes for village windows: the data registry query units make (authenticated as a unit),
-and the integrity blacklist the auditors read and operators change (audited).
+and the integrity blacklist the auditors read and operators change (audited). The blacklist
+holds at every window of the county, so only a county-wide account changes it
+(:func:`county_only`); a town's or village's office reads it as its windows apply it.
 
 Units authenticate with their own API token (``Authorization: Bearer bmu_...``), issued by
 `bianmin hub unit-token UNIT`; it grants nothing but the unit routes, and the unit it names
@@ -14,9 +16,9 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from hub import audit
 from hub.accounts.auth import Auditor, Operator
-from hub.accounts.roles import unit_actor
+from hub.accounts.roles import Actor, unit_actor
 from hub.deps import SessionDep
-from hub.errors import Unauthorized
+from hub.errors import Forbidden, Unauthorized
 from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.window.blacklist import (
     BlacklistEntryCreate,
@@ -45,6 +47,12 @@ def current_unit(request: Request, session: SessionDep) -> str:
 
 
 UnitDep = Annotated[str, Depends(current_unit)]
+
+
+def county_only(actor: Actor) -> None:
+    """Refuse a blacklist decision from an account scoped to a town or village."""
+    if not actor.area.county:
+        raise Forbidden(f"{actor.name} acts for part of the county; the blacklist is county-wide")
 
 
 @router.post("/api/unit/registry/query")
@@ -78,6 +86,7 @@ def blacklist_add(
 ) -> dict[str, str]:
     """List an applicant; units refuse them every green channel once the blacklist rollout
     the hub starts by itself has reached them."""
+    county_only(actor)
     add_to_blacklist(session, entry=entry, actor=actor)
     audit.record(
         session, actor=actor, action="blacklist.add",
@@ -89,6 +98,7 @@ def blacklist_add(
 
 @router.delete("/api/blacklist/{applicant_ref}")
 def blacklist_remove(applicant_ref: str, actor: Operator, session: SessionDep) -> dict[str, str]:
+    county_only(actor)
     remove_from_blacklist(session, applicant_ref=applicant_ref)
     audit.record(
         session, actor=actor, action="blacklist.remove",

@@ -94,10 +94,14 @@ def list_proposals(
     db: Session | Connection,
     *,
     state: ProposalState | None = None,
+    units: tuple[str, ...] | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[int, list[ProposalPublic]]:
+    """Proposals, newest first; ``units``: only those of these units (an account's area)."""
     where = [] if state is None else [PROPOSALS.c.state == state.value]
+    if units is not None:
+        where.append(PROPOSALS.c.unit.in_(units))
     total = db.execute(select(func.count()).select_from(PROPOSALS).where(*where)).scalar_one()
     rows = db.execute(
         select(PROPOSALS, RECORDS.c.deficiency.label("case_deficiency"))

@@ -3,11 +3,11 @@ processes: `hub serve` (SQLite) and `bianmin edge run` with simulated devices, M
 the virtual printer rendering slips as PNG.
 
 A town matter is taken at the window (through the kiosk's own API) and forwarded. The town's
-officer, signed in with HTTP Basic as a browser does, finds it in the office's queue with its
-working days left, receives it, records the agent's paper handover with both signatures drawn
-on the page, and completes it. The window's kiosk shows the 办结通知; the clerk prints it for
-the applicant; the notice decodes with the case ref and the handover shows on the office's
-page. Set BIANMIN_BACKOFFICE_SCREENSHOTS=DIR to keep screenshots.
+officer, signed in at /login (the session cookie; changes carry its CSRF token), finds it in
+the office's queue with its working days left, receives it, records the agent's paper
+handover with both signatures drawn on the page, and completes it. The window's kiosk shows
+the 办结通知; the clerk prints it for the applicant; the notice decodes with the case ref and
+the handover shows on the office's page. Set BIANMIN_BACKOFFICE_SCREENSHOTS=DIR to keep screenshots.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tests.conftest import Broker, start_broker
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS, run
 from tests.support.cases import matter_where
 from tests.support.processes import BIANMIN, stop
+from tests.support.signin import sign_in_page
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -45,7 +46,7 @@ PIN = "285714"
 class Stack:
     hub: str
     kiosk: str
-    office: str  # the back office's token
+    office: str  # the back office's password
     printer: VirtualPrinter
     procs: list[subprocess.Popen[bytes]]
     root: Path
@@ -63,10 +64,10 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     broker: Broker = start_broker(root / "mosquitto", [UNIT])
     db = f"sqlite:///{root / 'hub.sqlite3'}"
     ops = json.loads(run("hub", "user", "add", "ops", "--role", "operator", "--database", db))
-    office = json.loads(
-        run("hub", "user", "add", "qingshui", "--role", "backoffice", "--town", "qingshui-zhen",
-            "--database", db)
-    )  # fmt: skip
+    office_password = root / "office-password"
+    office_password.write_text("Town-office-desk-7\n")
+    run("hub", "user", "add", "qingshui", "--role", "backoffice", "--town", "qingshui-zhen",
+        "--password-file", str(office_password), "--database", db)  # fmt: skip
     clerk = json.loads(
         subprocess.run(
             [BIANMIN, "hub", "clerks", "add", UNIT, "--name", "王芳", "--pin-stdin",
@@ -103,7 +104,13 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         assert rollout.status_code == 201, rollout.text
         wait_for_port("127.0.0.1", kiosk_port, timeout=60)
         yield Stack(
-            hub, f"http://127.0.0.1:{kiosk_port}/", office["token"], printer, procs, root, clerk
+            hub,
+            f"http://127.0.0.1:{kiosk_port}/",
+            "Town-office-desk-7",
+            printer,
+            procs,
+            root,
+            clerk,
         )
     finally:
         for p in reversed(procs):
@@ -170,12 +177,10 @@ def test_the_town_completes_a_forwarded_case_on_its_page_and_the_window_hands_it
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        office = browser.new_context(
-            http_credentials={"username": "qingshui", "password": stack.office},
-            viewport={"width": 1280, "height": 900}, locale="zh-CN",
-        )  # fmt: skip
+        office = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page = office.new_page()
         page.set_default_timeout(30_000)
+        sign_in_page(page, stack.hub, "qingshui", stack.office)
 
         # the queue: the forwarded case with its working days left
         row = page.locator("#queue tr", has_text=case_ref)
@@ -187,12 +192,6 @@ def test_the_town_completes_a_forwarded_case_on_its_page_and_the_window_hands_it
         row.locator("a").click()
         page.locator("#case-ref").wait_for()
         assert page.locator("#case-ref").inner_text() == case_ref
-
-        # without a token the forms do nothing; HTTP Basic is never used for changes
-        page.locator("#form-receive button[type=submit]").click()
-        assert "令牌" in page.locator("#message").inner_text()
-        page.locator("#token").fill(stack.office)
-        page.locator("#token-save").click()
 
         page.locator("#form-receive button[type=submit]").click()
         page.locator("#case[data-status=received]").wait_for()

@@ -1,14 +1,14 @@
-// The back office's pages: the API token for changes (this tab only), the step forms posted
-// with fetch and a Bearer token (never HTTP Basic), and the two signature pads of a handover.
+// The back office's pages: the step forms posted with fetch on the session cookie and the
+// session's CSRF token (the page's meta tag), and the two signature pads of a handover.
 "use strict";
 (function () {
-  const KEY = "bianmin.backoffice.token";
   const $ = (sel, root) => (root || document).querySelector(sel);
+  const csrf = () => ($('meta[name="csrf-token"]') || {}).content || "";
   const ERRORS = {
     step_not_allowed: "该办件当前状态不允许此操作，请刷新页面",
     out_of_scope: "本单位无权办理该办件",
-    bearer_required: "提交操作须使用 API 令牌",
-    unauthorized: "令牌无效或已停用，请重新输入",
+    csrf_failed: "页面已过期，请刷新后重试",
+    unauthorized: "登录已失效，请重新登录",
     forbidden: "该账号无权办理",
     case_not_found: "办件不存在",
     conflict: "该操作已用于其他步骤，请刷新页面",
@@ -21,18 +21,6 @@
     box.className = kind;
     box.textContent = text || "";
   }
-
-  function token() { return sessionStorage.getItem(KEY) || ""; }
-
-  const input = $("#token");
-  if (token()) input.placeholder = "已保存令牌（本标签页）";
-  $("#token-save").addEventListener("click", () => {
-    const value = input.value.trim();
-    if (value) sessionStorage.setItem(KEY, value); else sessionStorage.removeItem(KEY);
-    input.value = "";
-    input.placeholder = value ? "已保存令牌（本标签页）" : "提交操作前请输入 API 令牌";
-    show("ok", value ? "令牌已保存" : "令牌已清除");
-  });
 
   // a random UUID without crypto.randomUUID (which needs HTTPS off localhost)
   function uuid4() {
@@ -120,7 +108,6 @@
     form.dataset.actionId = uuid4(); // one id per form: a retry of the same submit records once
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      if (!token()) { show("error", "请先在右上角输入并保存 API 令牌"); return; }
       let doc;
       try { doc = body(form); } catch (err) { show("error", err.message); return; }
       const button = $("button[type=submit]", form);
@@ -128,9 +115,9 @@
       try {
         const res = await fetch(`/api/cases/${form.dataset.case}/${form.dataset.step}`, {
           method: "POST",
-          headers: { "content-type": "application/json", authorization: "Bearer " + token() },
+          headers: { "content-type": "application/json", "x-csrf-token": csrf() },
           body: JSON.stringify(doc),
-          credentials: "omit",
+          credentials: "same-origin",
         });
         if (res.ok) {
           show("ok", "已提交");

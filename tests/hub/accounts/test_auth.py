@@ -47,7 +47,10 @@ def production(database_url, tmp_path):
 def test_in_local_mode_anonymous_requests_read_like_a_viewer(local):
     assert local.get("/api/units").status_code == 200
     assert local.get("/api/rollouts").status_code == 200
-    assert local.get("/api/me").json() == {"name": "anonymous", "role": "viewer", "anonymous": True}
+    assert local.get("/api/me").json() == {
+        "name": "anonymous", "role": "viewer", "anonymous": True,
+        "area": {"town": None, "village": None},
+    }  # fmt: skip
 
 
 def test_in_local_mode_changing_anything_still_needs_an_operator_token(local):
@@ -62,10 +65,12 @@ def test_in_local_mode_changing_anything_still_needs_an_operator_token(local):
     )
 
 
-def test_in_production_every_request_needs_a_token_and_browsers_are_asked_for_one(production):
+def test_in_production_every_request_needs_an_account_and_pages_lead_to_the_sign_in(production):
     resp = production.get("/api/units")
     assert resp.status_code == 401
-    assert "Basic" in resp.headers["www-authenticate"]
+    assert resp.headers["www-authenticate"] == 'Bearer realm="bianmin hub"'  # never Basic
+    page = production.get("/", headers={"accept": "text/html"}, follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/login?next=%2F")
     assert production.get("/", headers=token_for(production, "v", Role.VIEWER)).status_code == 200
 
 
@@ -85,14 +90,14 @@ def test_roles_decide_who_may_change_and_who_may_read_the_audit_log(
     assert production.get("/api/audit", headers=headers).status_code == audit
 
 
-def test_basic_credentials_work_only_with_the_tokens_own_account_name(production):
-    token = token_for(production, "alice", Role.VIEWER)["Authorization"].split()[1]
-
-    def basic(name):
-        return {"Authorization": "Basic " + base64.b64encode(f"{name}:{token}".encode()).decode()}
-
-    assert production.get("/api/me", headers=basic("alice")).json()["name"] == "alice"
-    assert production.get("/api/me", headers=basic("mallory")).status_code == 401
+def test_http_basic_is_refused_everywhere_even_with_a_valid_token(production, local):
+    for name, client in (("alice", production), ("bob", local)):
+        token = token_for(client, name, Role.OPERATOR)["Authorization"].split()[1]
+        basic = {"Authorization": "Basic " + base64.b64encode(f"{name}:{token}".encode()).decode()}
+        resp = client.get("/api/me", headers=basic)
+        assert resp.status_code == 401
+        assert "Basic is not accepted" in resp.json()["detail"]["message"]
+        assert client.post("/api/rollouts", json=ROLLOUT, headers=basic).status_code == 401
 
 
 def test_tokens_are_stored_only_as_hashes_and_disabled_accounts_stop_working(production):

@@ -1,5 +1,5 @@
-"""Roles: accounts rank viewer < auditor < operator; the actors that are not accounts (a
-unit, a command line user, the hub itself) are granted nothing by the API."""
+"""Roles: accounts rank viewer < auditor < operator < admin; the actors that are not accounts
+(a unit, the hub itself) are granted nothing by the API."""
 
 import pytest
 from sqlmodel import Session
@@ -10,12 +10,14 @@ from hub.errors import InvalidRequest
 
 
 def test_account_roles_allow_their_own_rank_and_below():
+    assert Role.ADMIN.allows(Role.OPERATOR)
     assert Role.OPERATOR.allows(Role.AUDITOR)
     assert Role.AUDITOR.allows(Role.VIEWER)
     assert not Role.VIEWER.allows(Role.AUDITOR)
+    assert not Role.OPERATOR.allows(Role.ADMIN)
 
 
-@pytest.mark.parametrize("role", [Role.UNIT, Role.ADMIN, Role.SYSTEM])
+@pytest.mark.parametrize("role", [Role.UNIT, Role.SYSTEM])
 def test_actors_that_are_not_accounts_pass_no_api_role_check(role):
     assert role not in ACCOUNT_ROLES
     assert not [needed for needed in ACCOUNT_ROLES if role.allows(needed)]
@@ -24,7 +26,7 @@ def test_actors_that_are_not_accounts_pass_no_api_role_check(role):
 
 def test_a_back_office_is_an_account_that_passes_no_ranked_check():
     assert Role.BACKOFFICE in ACCOUNT_ROLES
-    assert not [needed for needed in (Role.VIEWER, Role.AUDITOR, Role.OPERATOR)
+    assert not [needed for needed in (Role.VIEWER, Role.AUDITOR, Role.OPERATOR, Role.ADMIN)
                 if Role.BACKOFFICE.allows(needed)]  # fmt: skip
     assert not Role.OPERATOR.allows(Role.BACKOFFICE)  # no route needs it by rank
 

@@ -184,15 +184,22 @@ def test_only_back_offices_and_operators_reach_the_routes(client):
     assert post(client, case_id, "receive", ops).status_code == 200
 
 
-def test_changes_refuse_http_basic_which_reads_accept(client):
+def test_an_officer_signed_in_acts_with_the_csrf_token_and_basic_is_refused(client):
+    from hub.accounts.area import Area
+    from tests.support.signin import make_account, sign_in_client
+
     case_id = forwarded(client, "dongjie-cun")
     token = town_office(client)["Authorization"].removeprefix("Bearer ")
     basic = {"Authorization": "Basic " + base64.b64encode(f"qingshui:{token}".encode()).decode()}
-    assert client.get("/api/backoffice/queue", headers=basic).status_code == 200
-    assert client.get(f"/backoffice/cases/{case_id}", headers=basic).status_code == 200
-    refused = post(client, case_id, "receive", basic)
-    assert refused.status_code == 403
-    assert refused.json()["detail"]["code"] == "bearer_required"
+    assert client.get("/api/backoffice/queue", headers=basic).status_code == 401
+    password = make_account(client.app.state.engine, "qs-office", Role.BACKOFFICE,
+                            area=Area(town="qingshui-zhen"))  # fmt: skip
+    sign_in_client(client, "qs-office", password)
+    assert client.get(f"/backoffice/cases/{case_id}").status_code == 200
+    csrf = client.headers.pop("X-CSRF-Token")
+    refused = post(client, case_id, "receive", {})
+    assert (refused.status_code, refused.json()["detail"]["code"]) == (403, "csrf_failed")
+    assert post(client, case_id, "receive", {"X-CSRF-Token": csrf}).status_code == 200
 
 
 def test_a_handover_keeps_each_signatures_hash_and_counts_never_the_drawing(client):
@@ -224,10 +231,9 @@ def test_a_handover_keeps_each_signatures_hash_and_counts_never_the_drawing(clie
     assert missing.status_code == 422
 
 
-def test_a_browser_is_asked_for_basic_in_a_challenge_of_its_own(client):
-    """Chromium reads only the first scheme of a WWW-Authenticate header: Basic comes alone."""
-    asked = client.get("/backoffice")
-    assert asked.status_code == 401
-    challenges = asked.headers.get_list("www-authenticate")
-    assert challenges[0].startswith("Basic realm=")
-    assert "Bearer" in challenges
+def test_a_browser_opening_the_back_office_unsigned_is_sent_to_the_sign_in(client):
+    asked = client.get("/backoffice", headers={"accept": "text/html"}, follow_redirects=False)
+    assert (asked.status_code, asked.headers["location"]) == (303, "/login?next=%2Fbackoffice")
+    api = client.get("/api/backoffice/queue")
+    assert api.status_code == 401
+    assert api.headers["www-authenticate"].startswith("Bearer")
