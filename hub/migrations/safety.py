@@ -6,7 +6,9 @@ against it: an empty database, or pending revisions that only add (new tables, n
 new columns). Anything else (dropping, renaming or altering a column, changing data) waits for
 `bianmin hub migrate`, run by the operator after stopping the old processes and taking a
 backup. Whether a revision only adds is read from its ``upgrade()`` source, so a developer
-cannot forget to say it: see ADDITIVE_OPS."""
+cannot forget to say it: see ADDITIVE_OPS. A revision whose other operations are still safe
+beside the old release (an UPDATE filling only the columns it adds, which the old release
+does not read) says so and why in a module-level ``SAFE_AT_START = "reason"``."""
 
 from __future__ import annotations
 
@@ -32,6 +34,20 @@ class Pending:
         return not self.changes
 
 
+def declared_safe(path: str) -> str | None:
+    """The revision's SAFE_AT_START reason, when it declares one."""
+    for node in ast.parse(Path(path).read_text(encoding="utf-8")).body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "SAFE_AT_START" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+            and node.value.value.strip()
+        ):
+            return node.value.value
+    return None
+
+
 @functools.cache
 def operations(path: str) -> frozenset[str]:
     """Names of the ``op.x(...)`` and ``batch_op.x(...)`` calls in a revision's upgrade()."""
@@ -53,14 +69,9 @@ def pending(scripts: ScriptDirectory, current: str | None, head: str) -> list[Pe
     """The revisions between ``current`` (None: an empty database) and ``head``, oldest first."""
     found = []
     for script in scripts.iterate_revisions(head, current or "base"):
-        ops = operations(str(script.path))
-        found.append(
-            Pending(
-                revision=script.revision,
-                doc=script.doc or "",
-                changes=tuple(sorted(ops - ADDITIVE_OPS)),
-            )
-        )
+        path = str(script.path)
+        changes = () if declared_safe(path) else tuple(sorted(operations(path) - ADDITIVE_OPS))
+        found.append(Pending(revision=script.revision, doc=script.doc or "", changes=changes))
     return list(reversed(found))
 
 

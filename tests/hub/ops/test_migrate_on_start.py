@@ -55,6 +55,25 @@ def test_dropping_altering_renaming_or_changing_data_is_not_additive(tmp_path, b
     assert safety.operations(_revision(tmp_path, body)) - safety.ADDITIVE_OPS
 
 
+def test_a_revision_may_declare_why_its_other_operations_are_safe_at_start(tmp_path):
+    path = _revision(tmp_path, "    op.execute('UPDATE account SET area_town = NULL')")
+    assert safety.declared_safe(path) is None
+    file = Path(path)
+    file.write_text('SAFE_AT_START = "fills only the column it adds"\n' + file.read_text())
+    assert safety.declared_safe(path) == "fills only the column it adds"
+
+
+def test_an_empty_database_is_created_whatever_the_revisions_do(database_url, monkeypatch):
+    monkeypatch.setattr(safety, "ADDITIVE_OPS", frozenset())
+    monkeypatch.setattr(safety, "declared_safe", lambda path: None)
+    engine = make_engine(database_url)
+    try:
+        create_tables(engine)
+        assert _at(engine) == runner.head()
+    finally:
+        engine.dispose()
+
+
 def test_a_start_runs_a_pending_additive_upgrade_by_itself(database_url):
     engine = make_engine(database_url)
     try:
@@ -76,8 +95,10 @@ def test_a_start_refuses_an_upgrade_that_changes_tables_and_names_hub_migrate(
         create_tables(engine)
         with engine.begin() as conn:
             command.downgrade(runner.config(conn), PREVIOUS)
-        # pretend creating a table changed existing ones, so the newest revision is unsafe
-        monkeypatch.setattr(safety, "ADDITIVE_OPS", safety.ADDITIVE_OPS - {"create_table"})
+        # pretend creating tables and adding columns changed existing ones: the newest
+        # revision is unsafe
+        monkeypatch.setattr(safety, "ADDITIVE_OPS", frozenset({"f", "batch_alter_table"}))
+        monkeypatch.setattr(safety, "declared_safe", lambda path: None)
         with pytest.raises(SettingsProblem, match="bianmin hub migrate"):
             create_tables(engine)
         assert _at(engine) == PREVIOUS
@@ -101,6 +122,7 @@ def test_hub_migrate_runs_the_upgrade_a_start_refused(tmp_path, monkeypatch):
     with engine.begin() as conn:
         command.downgrade(runner.config(conn), PREVIOUS)
     monkeypatch.setattr(safety, "ADDITIVE_OPS", frozenset())
+    monkeypatch.setattr(safety, "declared_safe", lambda path: None)
     with pytest.raises(SettingsProblem):
         create_tables(engine)
     engine.dispose()
