@@ -4,10 +4,10 @@ answered 401/403; a refused one always is. A route missing from the table fails 
 a new route cannot ship without saying who may call it: add its row (one line).
 
 Callers: ``anonymous`` (production, no credentials), ``anonymous-local`` (local mode, no
-credentials: the demo's read-only viewer), ``viewer``, ``auditor``, ``operator``
+credentials: the demo's read-only viewer), ``viewer``, ``auditor``, ``operator``, ``admin``
 (API tokens of those roles), ``backoffice`` (a town's office), ``unit`` (a unit's own token).
-``admin`` is not an API role (it is whoever runs `bianmin hub ...` on the hub's machine);
-when accounts get it, add it to CALLERS and to the groups below."""
+Sessions and their CSRF tokens are tests/hub/accounts' business: a role is the same whichever
+way it signed in."""
 
 from __future__ import annotations
 
@@ -26,14 +26,26 @@ from hub.keys import create_key_file
 from hub.settings import HubSettings
 from hub.window.tokens import issue_unit_token
 
-CALLERS = ("anonymous", "anonymous-local", "viewer", "auditor", "operator", "backoffice", "unit")
+CALLERS = (
+    "anonymous",
+    "anonymous-local",
+    "viewer",
+    "auditor",
+    "operator",
+    "admin",
+    "backoffice",
+    "unit",
+)
 
 # groups of callers, named by what they admit
 EVERYONE = frozenset(CALLERS)
-READERS = frozenset({"anonymous-local", "viewer", "auditor", "operator"})  # Viewer
-AUDITORS = frozenset({"auditor", "operator"})  # Auditor: cases, dead letters, people
-OPERATORS = frozenset({"operator"})  # Operator: every change
-OFFICES = frozenset({"backoffice", "operator"})  # back-office reads and steps
+NOBODY: frozenset[str] = frozenset()
+READERS = frozenset({"anonymous-local", "viewer", "auditor", "operator", "admin"})  # Viewer
+AUDITORS = frozenset({"auditor", "operator", "admin"})  # Auditor: cases, dead letters, people
+OPERATORS = frozenset({"operator", "admin"})  # Operator: every change
+ADMINS = frozenset({"admin"})  # Admin: accounts and their areas
+PEOPLE = frozenset({"viewer", "auditor", "operator", "admin", "backoffice"})  # any account
+OFFICES = frozenset({"backoffice", "operator", "admin"})  # back-office reads and steps
 UNITS = frozenset({"unit"})  # a unit's own routes
 
 TABLE: dict[tuple[str, str], frozenset[str]] = {
@@ -46,6 +58,14 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/artifacts/{sha256}"): EVERYONE,
     ("GET", "/c/{token}"): EVERYONE,
     ("POST", "/c/{token}/feedback"): EVERYONE,
+    # signing in and out: a sign-in needs the sign-in form's own CSRF token, which no caller
+    # here sends, so everyone is refused (tests/hub/accounts sign in with the form)
+    ("GET", "/login"): EVERYONE,
+    ("POST", "/login"): NOBODY,
+    ("POST", "/logout"): EVERYONE,
+    # an account's own page and password, whatever its role
+    ("GET", "/account"): PEOPLE,
+    ("POST", "/api/account/password"): PEOPLE,
     # the fleet, rollouts, the catalog, the calendar, alerts: anyone who may read
     ("GET", "/"): READERS,
     ("GET", "/metrics"): READERS,
@@ -81,6 +101,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/dead-letters"): AUDITORS,
     ("GET", "/api/dead-letters"): AUDITORS,
     ("GET", "/api/audit"): AUDITORS,
+    ("GET", "/audit"): AUDITORS,
     ("GET", "/api/cases"): AUDITORS,
     ("GET", "/api/cases.csv"): AUDITORS,
     ("GET", "/api/cases/counts"): AUDITORS,
@@ -118,6 +139,13 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/catalog/drafts/{draft_id}/rollout"): OPERATORS,
     ("GET", "/catalog/drafts/{draft_id}/edit"): OPERATORS,
     ("POST", "/catalog/import"): OPERATORS,
+    # accounts: admins
+    ("GET", "/api/accounts"): ADMINS,
+    ("POST", "/api/accounts"): ADMINS,
+    ("PATCH", "/api/accounts/{name}"): ADMINS,
+    ("POST", "/api/accounts/{name}/password"): ADMINS,
+    ("POST", "/api/accounts/{name}/disable"): ADMINS,
+    ("POST", "/api/accounts/{name}/enable"): ADMINS,
     # the back offices (a town's or a department's) and operators
     ("GET", "/backoffice"): OFFICES,
     ("GET", "/backoffice/cases/{case_id}"): OFFICES,
@@ -190,7 +218,7 @@ def clients(database_url, tmp_path):
     with TestClient(production) as prod, TestClient(_app(database_url, tmp_path, "local")) as loc:
         headers: dict[str, dict[str, str]] = {"anonymous": {}}
         with Session(production.state.engine) as s:
-            for role in (Role.VIEWER, Role.AUDITOR, Role.OPERATOR, Role.BACKOFFICE):
+            for role in (Role.VIEWER, Role.AUDITOR, Role.OPERATOR, Role.ADMIN, Role.BACKOFFICE):
                 token = add_account(s, name=f"t-{role}", role=role)
                 headers[str(role)] = {"Authorization": f"Bearer {token}"}
             set_scope(s, f"t-{Role.BACKOFFICE}", Scope(town="qingshui-zhen"))
