@@ -37,6 +37,7 @@ TAGS = (
     ("/api/clerks", "clerks"),
     ("/api/unit/", "units' own routes"),
     ("/api/audit", "accounts"),
+    ("/api/account", "accounts"),
     ("/api/me", "accounts"),
     ("/api/hub", "accounts"),
 )
@@ -109,7 +110,8 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _tag(path: str) -> str:
-    if path == "/" or path.startswith(("/backoffice", "/dead-letters", "/catalog")):
+    pages = ("/backoffice", "/dead-letters", "/catalog", "/login", "/logout", "/account", "/audit")
+    if path == "/" or path.startswith(pages):
         return "pages"
     return next((tag for prefix, tag in TAGS if path.startswith(prefix)), "hub")
 
