@@ -28,7 +28,7 @@ from typing import Any, Literal
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-VIEWPORT = {"width": 1366, "height": 768}
+WIDTH, HEIGHT = 1366, 768
 OPERATOR = "县运维"
 
 
@@ -208,48 +208,23 @@ def serving(app: Any) -> Iterator[str]:
         thread.join(15)
 
 
-def _operator_token(app: Any) -> str:
-    from sqlmodel import Session
-
-    from hub.accounts.roles import Role
-    from hub.accounts.store import add_account
-
-    with Session(app.state.engine) as s:
-        token = add_account(s, name="ops", role=Role.OPERATOR)
-        s.commit()
-    return token
-
-
-def _signin_helpers() -> Any:
-    """tests/support/signin.py once the hub has its sign-in page, else None."""
-    try:
-        from tests.support import signin  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return signin
-
-
 def shoot(base: str, app: Any, seeded: Seeded, out: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
+
+    from tests.support.signin import make_account, sign_in_page
 
     notes = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        options: dict[str, Any] = {
-            "viewport": VIEWPORT,
-            "locale": "zh-CN",
-            "timezone_id": "Asia/Shanghai",
-        }
-        signin = _signin_helpers()
-        if signin is None:  # an operator's API token as HTTP Basic, as a browser sends it
-            options["http_credentials"] = {"username": "ops", "password": _operator_token(app)}
-        context = browser.new_context(**options)
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
         page = context.new_page()
-        if signin is not None:  # through the sign-in page, as a person does
-            page.goto(f"{base}/login", wait_until="networkidle")
-            page.screenshot(path=str(out / "login.png"))
-            password = signin.make_account(app.state.engine, "ops", "operator")
-            signin.sign_in_page(page, base, "ops", password)
+        page.goto(f"{base}/login", wait_until="networkidle")
+        page.screenshot(path=str(out / "login.png"))
+        # an operator of the county, signed in through the page as a person is
+        password = make_account(app.state.engine, "ops", "operator")
+        sign_in_page(page, base, "ops", password)
         for shot in PAGES:
             url = base + seeded.fill(shot.path)
             answer = page.goto(url, wait_until="networkidle")
