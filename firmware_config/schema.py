@@ -139,6 +139,25 @@ class PrinterSpec(_Spec):
         return self
 
 
+class WltDecoderSpec(_Spec):
+    """The ID-card reader vendor's chip-photo decoder (edge.devices.idcard.wlt)."""
+
+    library: str  # path of the shared library, e.g. /opt/idcard/libwlt2bmp.so
+    # int fn(const unsigned char *wlt, unsigned char *bmp, int bmp_len), writing a BMP
+    symbol: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = "wlt2bmp_buffer"
+
+
+class IdCardSpec(_Spec):
+    """A second-generation ID-card reader (二代证阅读器) on a USB-serial port."""
+
+    device: str  # ideally a stable /dev/serial/by-id/... name
+    baudrate: Literal[9600, 19200, 38400, 57600, 115200] = 115200
+    # how long the 读卡 action waits for a card to be laid on the reader
+    wait_s: Annotated[float, Field(gt=0, le=120)] = 15.0
+    # without a decoder the card is read without its photo: the clerk compares by eye
+    decoder: WltDecoderSpec | None = None
+
+
 class PiConfig(_Spec):
     # Lines of the Pi's config.txt; on balena they become BALENA_HOST_CONFIG_<key> variables.
     config_txt: dict[str, str | list[str]] = Field(default_factory=dict)
@@ -154,4 +173,5 @@ class HardwareProfile(_Spec):
     pad: PadSpec
     rating: RatingSpec
     printer: PrinterSpec
+    idcard: IdCardSpec | None = None  # None: no card reader; the clerk checks cards by eye
     pi: PiConfig = PiConfig()

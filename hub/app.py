@@ -29,6 +29,7 @@ from hub.calendar import api as calendar_api
 from hub.casepage import page as case_page
 from hub.cases import api as cases_api
 from hub.cases import supply_api
+from hub.cases.pages import router as case_pages
 from hub.cases.projector import CaseProjector
 from hub.cases.timers import CaseTimers
 from hub.catalog import api as catalog_api
@@ -184,6 +185,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(apidocs.router)
     openapi_doc.install(app)  # the hub's errors, security and tags in the document
     app.include_router(web_static.router)  # the pages' stylesheet and script: public
+    app.include_router(case_pages)  # /cases and its work lists (hub.cases.pages)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

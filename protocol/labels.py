@@ -26,6 +26,7 @@ DEVICE_LABELS: Final[dict[str, str]] = {
     "pad": "签字板",
     "rating": "评价器",
     "printer": "打印机",
+    "idcard": "读卡器",  # the second-generation ID-card reader, where the profile has one
 }
 PAPER_LABELS: Final[dict[str, str]] = {"ok": "纸张正常", "near_end": "纸将用尽", "out": "缺纸"}
 # the paper states someone at the window has to act on

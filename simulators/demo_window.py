@@ -18,6 +18,7 @@ from edge.window.village import window_name
 from protocol import identity
 from simulators import face_photos
 from simulators.cases import DEMO_ID_KEY
+from simulators.devices.idcard import DEMO_NUMBER_17
 from simulators.fleet import KioskOptions
 
 # made-up ID numbers (valid check digits) the county registry knows about in the demo
@@ -63,6 +64,8 @@ def kiosk_options(root: Path, unit: str) -> tuple[KioskOptions, list[str]]:
         "kiosk face verification: on; the simulated camera shows " + str(frame),
         f"  put another resident in front of it: cp {shown / 'photos'}/biden.jpg {frame}",
         "  (obama*.jpg are one person: enrol with one, verify with another; biden.jpg is refused)",
+        "kiosk ID-card reader (simulated): 读卡 reads 王小明's card "
+        f"({_number(DEMO_NUMBER_17)}), its chip photo cut from obama.jpg",
     ]
     return KioskOptions(face=True, camera=str(frame), window_name=name), lines
 

@@ -1,4 +1,5 @@
-"""A unit's kit made of simulated parts (edge.kit.UnitKit): a simulated pad and rating keys, a
+"""A unit's kit made of simulated parts (edge.kit.UnitKit): a simulated pad and rating keys, an
+ID-card reader on a pty holding the demo card (where the profile has a reader), a
 virtual printer per paper width its configurations ask for (or one at tcp:HOST:PORT), the file
 camera, demo keys when provisioning gave none, and for a unit without a window, simulated cases
 and healthy device statuses."""
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 
 from edge.camera.file import FileCamera
 from edge.devices.bundle import Devices
+from edge.devices.idcard.reader import SerialIdCardReader
 from edge.devices.printer.driver import EscposPrinter
 from edge.eventlog import EventLog
 from edge.health import DeviceProbe
@@ -21,6 +23,7 @@ from firmware_config import builtin_profiles
 from firmware_config.schema import HardwareProfile, NetworkTransport
 from protocol.messages import DeviceStatus
 from simulators.cases import DEMO_ID_KEY, CaseSimulator, generate_events
+from simulators.devices.idcard import SimulatedIdCardReader, SimulatedWltDecoder, demo_card
 from simulators.devices.pad import SimulatedSignaturePad
 from simulators.devices.rating import SimulatedRatingDevice
 from simulators.printer import VirtualPrinter
@@ -49,6 +52,8 @@ class SimulatedKit:
         # the printer slips go to now; a new configuration's paper width gets its own
         self.virtual_printer: VirtualPrinter | None = None
         self._printers: dict[tuple[int, str], VirtualPrinter] = {}
+        # one ID-card reader on a pty for every configuration that has one, a card on it
+        self.card_reader: SimulatedIdCardReader | None = None
 
     def initial_profile(self) -> HardwareProfile | None:
         return builtin_profiles()[DEFAULT_PROFILE]
@@ -79,7 +84,19 @@ class SimulatedKit:
             pad=SimulatedSignaturePad(profile.pad, signer="王小明", speed=2.0),
             rating=self._rating(profile),
             printer=EscposPrinter(spec),
+            idcard=self._idcard(profile),
         )
+
+    def _idcard(self, profile: HardwareProfile) -> SerialIdCardReader | None:
+        """The profile's reader simulated on a pty, the real driver talking to it; the
+        simulator's decoder stands in for the vendor's (neither exists here)."""
+        if profile.idcard is None:
+            return None
+        if self.card_reader is None:
+            self.card_reader = SimulatedIdCardReader().start()
+            self.card_reader.place(demo_card(self.settings.camera))
+        spec = profile.idcard.model_copy(update={"device": self.card_reader.device})
+        return SerialIdCardReader(spec, decoder=SimulatedWltDecoder())
 
     def _rating(self, profile: HardwareProfile) -> SimulatedRatingDevice:
         if self.settings.human_rating:  # the demo's window: a resident taking their time
@@ -120,6 +137,9 @@ class SimulatedKit:
         return source
 
     async def close(self) -> None:
+        if self.card_reader is not None:
+            self.card_reader.stop()
+            self.card_reader = None
         for vp in self._printers.values():
             vp.stop()
         self._printers.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edge.devices.health import HasStatus, device_health
+from edge.devices.idcard.reader import IdCardReader, SerialIdCardReader
 from edge.devices.pad import EvdevSignaturePad, SignaturePad
 from edge.devices.printer.driver import EscposPrinter, ReceiptPrinter
 from edge.devices.rating import EvdevRatingDevice, RatingDevice
@@ -17,10 +18,16 @@ class Devices:
     pad: SignaturePad
     rating: RatingDevice
     printer: ReceiptPrinter
+    idcard: IdCardReader | None = None  # the profile names no reader: the clerk checks by eye
 
     def by_name(self) -> dict[str, HasStatus]:
         """Keyed as in the heartbeat's `Health.devices`."""
-        return {"pad": self.pad, "rating": self.rating, "printer": self.printer}
+        named: dict[str, HasStatus] = {
+            "pad": self.pad, "rating": self.rating, "printer": self.printer,
+        }  # fmt: skip
+        if self.idcard is not None:
+            named["idcard"] = self.idcard
+        return named
 
     async def health(self) -> dict[str, DeviceStatus]:
         return await device_health(self.by_name())
@@ -38,4 +45,5 @@ def real_devices(profile: HardwareProfile) -> Devices:
         pad=EvdevSignaturePad(profile.pad),
         rating=EvdevRatingDevice(profile.rating),
         printer=EscposPrinter(profile.printer),
+        idcard=SerialIdCardReader(profile.idcard) if profile.idcard else None,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from edge.window.clerks import NO_ROSTER
+from edge.window.parts import Draft
 from edge.window.window import Window
 from edge.workflow.documents import SLIP_NAMES, slips_for
 from edge.workflow.machine import STATE_LABELS, green_channel
@@ -209,6 +210,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         view["identify"] = {
             "mode": d.mode, "id_masked": d.id_masked, "face_consent": case.face_consent,
             "prompt": d.face_prompt, "busy": d.face_busy,
+            "reader": w.p.devices.idcard is not None, "card": _card(d),
             "outcome": None if outcome is None else {
                 "liveness": outcome.liveness, "match": outcome.match, "error": outcome.error,
                 "distance": outcome.distance, "threshold": outcome.threshold,
@@ -252,6 +254,21 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
             "reasons": list(REASONS), "levels": RATING_LABELS,
         }  # fmt: skip
     return view
+
+
+def _card(d: Draft) -> dict[str, Any]:
+    """The ID-card reader's part of the identify screen: waiting, the card (masked), the chip
+    photo's comparison; never the number, the name or a photo."""
+    c = d.card
+    o = c.outcome if c else None
+    return {
+        "busy": d.card_busy, "error": d.card_error,
+        "read": None if c is None else {
+            "name": c.name_masked, "valid_until": c.valid_until, "compare": c.compare,
+            "note": c.note, "liveness": o.liveness if o else None,
+            "distance": o.distance if o else None, "threshold": o.threshold if o else None,
+        },
+    }  # fmt: skip
 
 
 def _reprint(w: Window) -> list[dict[str, str]]:

@@ -40,5 +40,9 @@ class WindowBase(ABC):
         """Stop the device step in progress, if any."""
 
     @abstractmethod
+    async def advance(self, *commands: Command) -> None:
+        """A device step's transitions, in order, then the step of the state they lead to."""
+
+    @abstractmethod
     def matters(self) -> dict[str, Matter]:
         """The matters of the running configuration."""

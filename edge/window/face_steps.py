@@ -94,6 +94,27 @@ def verify_live(
     return FaceOutcome(c.liveness, v.distance, v.threshold, v.match)
 
 
+def verify_card_live(
+    face: FaceService,
+    camera: CameraDevice,
+    card_photo: object,
+    consent: Consent,
+    stop: threading.Event,
+    on_prompt: Callable[[str], None],
+    timeout_s: float = 40.0,
+) -> FaceOutcome:
+    """The liveness challenge, then the probe compared with the ID card's chip photo at the
+    profile's ``id_photo_threshold`` (FaceService.verify_id_card)."""
+    c = _challenge(face, camera, stop, on_prompt, timeout_s)
+    if c.probe is None:
+        return FaceOutcome(c.liveness, error=c.error)
+    try:
+        v = face.verify_id_card(c.probe, card_photo, consent)  # type: ignore[arg-type]
+    except FaceError as exc:
+        return FaceOutcome(c.liveness, error=f"与证件照片比对出错：{exc}")
+    return FaceOutcome(c.liveness, v.distance, v.threshold, v.match)
+
+
 @dataclass(frozen=True)
 class SearchOutcome:
     liveness: str

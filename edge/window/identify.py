@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from edge.window.base import WindowBase
+from edge.window.card import card_identity
 from edge.window.steps import face_identity
 from edge.workflow import errors as e
 from edge.workflow.model import FaceCheck, Identify, SearchPick
@@ -27,6 +28,7 @@ class IdentifyActions(WindowBase):
             raise e.InvalidIdNumber(str(exc)) from None
         self.draft.id_ref = identity.reference(number, self.p.id_key)
         self.draft.id_masked = identity.mask(number)
+        self.draft.card = None  # typed: no card was read for this number
         del number
         assert self.case is not None
         face_ok = self.case.face_consent and self.p.face is not None
@@ -62,6 +64,10 @@ class IdentifyActions(WindowBase):
         method = IdMethod.CLERK_CHECK if args.get("method") == "clerk_check" else IdMethod.ID_CARD
         if self.draft.id_ref is None or self.draft.id_masked is None:
             raise e.IdentityRejected("请先输入身份证号码")
+        if self.draft.card is not None:  # read by the reader: its chip photo's fate goes along
+            await self._stop_task()
+            await self._commit(card_identity(self.draft, method))
+            return
         await self._commit(Identify(method, self.draft.id_ref, self.draft.id_masked))
 
     async def _do_face_search(self, args: dict[str, Any]) -> None:

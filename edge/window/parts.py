@@ -38,6 +38,19 @@ class Offer:
 
 
 @dataclass
+class CardDraft:
+    """The ID card the reader read, as the kiosk may show it: never the number, name or photo."""
+
+    name_masked: str  # 王**
+    valid_until: str  # 2036-05-01, or 长期
+    # the chip photo against the live face: "busy", "match", "no_match", "no_photo",
+    # "not_compared", "error" (edge.window.card)
+    compare: str
+    note: str = ""  # why the photo was not compared, or what went wrong, in Chinese
+    outcome: face_steps.FaceOutcome | None = None
+
+
+@dataclass
 class Draft:
     """What the kiosk shows between transitions; lost on restart, on purpose (re-entered)."""
 
@@ -47,6 +60,10 @@ class Draft:
     face_prompt: str = ""
     face_busy: bool = False
     face: face_steps.FaceOutcome | None = None
+    # the ID-card reader: waiting for a card, what it gave, or why it did not
+    card_busy: bool = False
+    card: CardDraft | None = None
+    card_error: str | None = None
     # 1:N: the candidates offered (None before a search ends), the search's liveness decision
     offers: tuple[Offer, ...] | None = None
     search_liveness: str = ""

@@ -37,6 +37,7 @@ class RecoveryActions(WindowBase):
         d = self.draft
         d.id_ref = d.id_masked = None
         d.face, d.offers, d.search_error, d.mode = None, None, None, "number"
+        d.card, d.card_error = None, None
 
     async def _do_refuse_sign(self, args: dict[str, Any]) -> None:
         await self._commit(RefuseSign(str(args.get("reason", ""))))

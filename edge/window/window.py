@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from edge.config.applier import RunningConfig
+from edge.window.card import CardActions
 from edge.window.clerks import NO_ROSTER, ClerkDesk
 from edge.window.identify import IdentifyActions
 from edge.window.parts import Draft, WindowParts
@@ -63,7 +64,7 @@ S = CaseState
 WITHOUT_CLERK = frozenset({"sign_in", "sign_out", "next"})
 
 
-class Window(IdentifyActions, RecoveryActions, ReprintActions):
+class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
     """One window's open case, and what the clerk (``ACTIONS``) and its devices do to it."""
 
     def __init__(self, parts: WindowParts) -> None:
@@ -352,6 +353,8 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
         "face_confirm_presence": Window._do_face_confirm_presence,
         "use_card": Window._do_use_card,
         "card_checked": Window._do_card_checked,
+        "card_read": Window._do_card_read,
+        "card_confirm_presence": Window._do_card_confirm_presence,
         "enroll": Window._do_enroll,
         "face_search": Window._do_face_search,
         "face_pick": Window._do_face_pick,

@@ -45,6 +45,7 @@ from edge.workflow.model import (
     Close,
     Command,
     Decline,
+    FaceCheck,
     GiveConsent,
     Identify,
     Open,
@@ -164,31 +165,65 @@ def _identify(case: Case, cmd: Identify, ctx: Context) -> Changes:
     data: dict[str, DataValue] = {
         "method": cmd.method.value, "applicant": cmd.ref, "id_masked": cmd.id_masked,
     }  # fmt: skip
+    face = cmd.face
     if cmd.method is IdMethod.FACE:
-        if not case.face_consent:
-            raise e.ConsentMissing("申请人未单独同意人脸核验，请改用身份证核验")
-        face = cmd.face
-        if face is None:
-            raise e.IdentityRejected("缺少人脸比对结果")
-        if not face.match:
-            raise e.IdentityRejected("人脸比对未通过，请改用身份证核验")
-        if not face.live:
-            raise e.IdentityRejected("活体检测未通过，须工作人员确认本人在场")
-        data |= {
-            "distance": round(face.distance, 4), "threshold": face.threshold,
-            "reference": face.reference, "liveness": face.liveness,
-            "clerk_confirmed": face.clerk_confirmed,
-            "search": "1:n" if face.search else "1:1",
-        }  # fmt: skip
+        if cmd.chip_photo is not None:
+            raise e.IdentityRejected("人脸核验不读取身份证")
+        _check_face(case, face)
+        assert face is not None
+        data |= _face_data(face) | {"search": "1:n" if face.search else "1:1"}
         if face.search is not None:  # the clerk picked one of the search's candidates
             pick = face.search
             margin = round(pick.margin, 4) if pick.margin is not None else None
             data |= {"search_rank": pick.rank, "search_candidates": pick.candidates,
                      "search_margin": margin}  # fmt: skip
-    elif cmd.face is not None:
-        raise e.IdentityRejected("身份证核验不使用人脸数据")
-    applicant = Applicant(ref=cmd.ref, id_masked=cmd.id_masked, method=cmd.method, face=cmd.face)
+    elif cmd.chip_photo is None:
+        if face is not None:
+            raise e.IdentityRejected("身份证核验不使用人脸数据")
+    else:
+        data |= {"card_read": True, "chip_photo": cmd.chip_photo} | _chip(case, cmd)
+    # a failed chip comparison is on the event, never on the applicant as a face check
+    kept = face if cmd.method is IdMethod.FACE or cmd.chip_photo == "match" else None
+    applicant = Applicant(ref=cmd.ref, id_masked=cmd.id_masked, method=cmd.method, face=kept)
     return {"state": S.IDENTIFIED, "applicant": applicant}, data
+
+
+def _check_face(case: Case, face: FaceCheck | None) -> None:
+    if not case.face_consent:
+        raise e.ConsentMissing("申请人未单独同意人脸核验，请改用身份证核验")
+    if face is None:
+        raise e.IdentityRejected("缺少人脸比对结果")
+    if not face.match:
+        raise e.IdentityRejected("人脸比对未通过，请改用身份证核验")
+    if not face.live:
+        raise e.IdentityRejected("活体检测未通过，须工作人员确认本人在场")
+
+
+def _face_data(face: FaceCheck) -> dict[str, DataValue]:
+    return {
+        "distance": round(face.distance, 4), "threshold": face.threshold,
+        "reference": face.reference, "liveness": face.liveness,
+        "clerk_confirmed": face.clerk_confirmed,
+    }  # fmt: skip
+
+
+def _chip(case: Case, cmd: Identify) -> dict[str, DataValue]:
+    """The card the reader read: its chip photo matched the live face (the identification), did
+    not (the clerk identified by eye instead), or was not compared."""
+    face = cmd.face
+    if cmd.chip_photo in ("no_photo", "not_compared"):
+        if face is not None:
+            raise e.IdentityRejected("未比对证件照片，不应有人脸比对结果")
+        return {}
+    if face is None or face.reference != "id_card_photo" or face.search is not None:
+        raise e.IdentityRejected("缺少与证件照片的比对结果")
+    if cmd.chip_photo == "match":
+        if cmd.method is not IdMethod.ID_CARD:
+            raise e.IdentityRejected("证件照片比对一致时应记录为身份证核验")
+        _check_face(case, face)
+    elif face.match:
+        raise e.IdentityRejected("比对一致的结果不能记录为不一致")
+    return _face_data(face)
 
 
 def _select(case: Case, cmd: SelectMatter, ctx: Context) -> Changes:

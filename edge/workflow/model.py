@@ -21,6 +21,10 @@ from protocol.clerks import ClerkRole
 
 MaterialStatus = Literal["waived", "received", "shown", "window", "deferred", "missing", "optional"]
 PhotoKind = Literal["1inch", "2inch"]
+# The ID card was read by the window's reader: what became of its chip photo. "match" and
+# "no_match" come with the FaceCheck of the comparison; "no_photo": the reader gave none (no
+# vendor decoder); "not_compared": no face consent, no face models, or the clerk went on first.
+ChipPhoto = Literal["match", "no_match", "no_photo", "not_compared"]
 
 
 class _Model(BaseModel):
@@ -37,7 +41,8 @@ class SearchPick(_Model):
 
 class FaceCheck(_Model):
     """The result of a face comparison: a distance and its threshold, never the face. 1:1
-    against the template of the ID number entered, or 1:N with the clerk's pick (``search``)."""
+    against the template of the ID number entered, or 1:N with the clerk's pick (``search``),
+    or against the chip photo of the ID card the reader read (``id_card_photo``)."""
 
     distance: float
     threshold: float
@@ -163,6 +168,7 @@ class Identify:
     ref: ApplicantRef
     id_masked: str
     face: FaceCheck | None = None
+    chip_photo: ChipPhoto | None = None  # None: the number was typed, no card was read
 
 
 @dataclass(frozen=True)

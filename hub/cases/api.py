@@ -16,10 +16,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from hub.accounts.area import covers, within
 from hub.accounts.auth import Auditor
+from hub.accounts.roles import Actor
 from hub.calendar import current_calendar
 from hub.cases.counts import case_counts
 from hub.cases.fold import Status
@@ -60,6 +61,9 @@ def _filters(
     rating_at_most: Annotated[int | None, Query(ge=1, le=5)] = None,
     opened_from: Annotated[date | None, Query(alias="from")] = None,
     opened_to: Annotated[date | None, Query(alias="to")] = None,
+    ref: Annotated[str | None, Query(max_length=64, description="case number or its tail")] = None,
+    deferred: Annotated[bool | None, Query(description="accepted with 容缺")] = None,
+    forwarded: bool | None = None,
 ) -> CaseFilter:
     """The query's filters as a CaseFilter: a town becomes its villages' units (from the
     registry), a department its matters (from the current catalog)."""
@@ -82,6 +86,7 @@ def _filters(
             village=village, units=units, matters=matters, status=status, overdue=overdue,
             near_due=near_due, owed=owed, forwarded_to=forwarded_to,
             rating_at_most=rating_at_most, opened_from=opened_from, opened_to=opened_to,
+            ref=ref, deferred=deferred, forwarded=forwarded,
         )  # fmt: skip
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -90,6 +95,15 @@ def _filters(
 
 
 Filters = Annotated[CaseFilter, Depends(_filters)]
+
+
+def case_in_area(conn: Connection, case_id: uuid.UUID, actor: Actor, request: Request) -> Any:
+    """The case_record row, or CaseNotFound: a case outside the actor's area is answered as
+    missing, never as forbidden (which would say it exists)."""
+    row = conn.execute(select(RECORDS).where(RECORDS.c.case_id == case_id)).first()
+    if row is None or not covers(actor.area, request.app.state.registry, row.unit):
+        raise CaseNotFound(f"no case {case_id}")
+    return row
 
 
 def _names(request: Request) -> Names:
@@ -163,7 +177,5 @@ def counts(_: Auditor, request: Request, f: Filters) -> dict[str, Any]:
 @router.get("/cases/{case_id}")
 def get_case(case_id: uuid.UUID, actor: Auditor, request: Request) -> CaseDetail:
     with request.app.state.engine.connect() as conn:
-        row = conn.execute(select(RECORDS).where(RECORDS.c.case_id == case_id)).first()
-        if row is None or not covers(actor.area, request.app.state.registry, row.unit):
-            raise CaseNotFound(f"no case {case_id}")
+        row = case_in_area(conn, case_id, actor, request)
         return detail(conn, row, _names(request), current_calendar(conn), today(request))

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from hub.cases.fold import PENDING_DECISION, Deficiency, Status
 from hub.cases.project import RECORDS
@@ -18,6 +18,10 @@ from protocol.topics import UNIT_ID_PATTERN
 
 UnitId = Annotated[str, StringConstraints(pattern=rf"^{UNIT_ID_PATTERN}$")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# a case number or its tail as people type it (letters, digits, dashes: nothing LIKE reads)
+CaseRefQuery = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9-]{1,64}$")
+]
 MAX_PAGE = 500
 
 
@@ -37,6 +41,9 @@ class CaseFilter(BaseModel):
     rating_at_most: Annotated[int, Field(ge=1, le=5)] | None = None
     opened_from: date | None = None  # local days, inclusive
     opened_to: date | None = None
+    ref: CaseRefQuery | None = None  # the whole case number, or its last characters
+    deferred: bool | None = None  # accepted with 容缺 (whatever became of what was owed)
+    forwarded: bool | None = None  # sent to a town or a department
 
 
 def _day_start(day: date) -> datetime:
@@ -68,6 +75,13 @@ def conditions(f: CaseFilter, cal: WorkCalendar, today: date) -> list[ColumnElem
     if f.owed is not None:
         owed = c.deficiency.in_([Deficiency.OWED.value, Deficiency.LAPSED.value])
         where.append(owed if f.owed else ~owed)
+    if f.ref is not None:
+        where.append(or_(c.case_ref == f.ref, c.case_ref.like(f"%-{f.ref}")))
+    if f.deferred is not None:
+        deferred = c.deficiency != Deficiency.NONE.value
+        where.append(deferred if f.deferred else ~deferred)
+    if f.forwarded is not None:
+        where.append(c.forwarded_to.is_not(None) if f.forwarded else c.forwarded_to.is_(None))
     if f.opened_from is not None:
         where.append(c.opened_at >= _day_start(f.opened_from))
     if f.opened_to is not None:

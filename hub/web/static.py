@@ -21,6 +21,7 @@ _FILES = (
     "account.js",
     "catalog.css",
     "catalog.js",
+    "cases.css",
 )
 
 

@@ -45,15 +45,7 @@
       const id = v.identify;
       if (id.mode === "face") return faceScreen(v, id);
       if (id.mode === "search") return searchScreen(v, id);
-      if (id.mode === "card") {
-        return [el("h1", {}, "核验身份证"),
-          el("p", { class: "lead" }, "请工作人员核对申请人身份证原件与本人一致。"),
-          el("div", { class: "idnum", id: "id-masked" }, id.id_masked || ""),
-          el("div", { class: "actions bar" },
-            el("button", { class: "primary", id: "btn-card-ok", onclick: () => act("card_checked", { method: "id_card" }) }, "已核验身份证原件"),
-            el("button", { class: "secondary", id: "btn-clerk-check", onclick: () => act("card_checked", { method: "clerk_check" }) }, "无证件，人工核验"),
-            editNumber(), K.cancelButton())];
-      }
+      if (id.mode === "card") return cardScreen(v, id);
       return numberScreen(v);
     },
   });
@@ -63,14 +55,62 @@
     const show = () => { shown.textContent = local.number || "　"; };
     const pad = K.keypad("keypad", ID_KEYS, () => local.number, (n) => { local.number = n; }, show, 18);
     const side = [el("button", { class: "primary big", id: "btn-id-ok", onclick: () => act("id_number", { number: local.number }) }, "确定")];
+    if (v.identify.reader) side.push(readButton(v.identify.card));
     if (v.identify.face_consent && v.face_available) {
       side.push(el("button", { class: "secondary", id: "btn-face-search", onclick: () => act("face_search") }, "刷脸查找（无需输入号码）"));
     }
     const face = v.identify.face_consent && v.face_available;
     return [el("h1", {}, "输入身份证号码"),
       el("p", { class: "lead" }, face ? "输入号码后进行人脸核验，或刷脸查找已登记的居民。" : "请工作人员核对身份证原件，并输入号码。"),
-      shown, el("div", { class: "row keyrow" }, pad, el("div", { class: "side" }, side)),
+      cardNotice(v.identify.card), shown, el("div", { class: "row keyrow" }, pad, el("div", { class: "side" }, side)),
       el("div", { class: "actions bar" }, v.case && v.case.agent ? null : K.backButton(), K.cancelButton())];
+  }
+
+  // 读卡: the reader waits for a card; its number fills the ID reference
+  function readButton(card) {
+    const busy = card && card.busy;
+    return el("button", { class: "secondary", id: "btn-card-read", disabled: !!busy, onclick: () => act("card_read") },
+      busy ? "请将身份证放在读卡器上……" : "读卡（二代身份证）");
+  }
+
+  function cardNotice(card) {
+    if (!card || !card.error) return null;
+    return el("div", { class: "notice", id: "card-error" }, card.error);
+  }
+
+  const COMPARE = { match: "现场人脸与证件照片比对一致", no_match: "现场人脸与证件照片比对不一致（不予通过）" };
+
+  function cardScreen(v, id) {
+    const read = id.card && id.card.read;
+    const out = [el("h1", {}, "核验身份证"), cardNotice(id.card)];
+    if (!read) {
+      out.push(el("p", { class: "lead" }, "请工作人员核对申请人身份证原件与本人一致。"));
+    } else {
+      out.push(el("div", { class: "card", id: "card-read" },
+        el("p", { class: "lead" }, "已读取身份证：" + read.name + "，有效期至 " + read.valid_until)));
+      if (read.compare === "busy" || id.busy) {
+        out.push(el("h2", {}, "与证件照片比对"), ...challenge(id));
+      } else {
+        const lines = [];
+        if (read.liveness) lines.push(livenessText(read.liveness));
+        if (COMPARE[read.compare]) lines.push(COMPARE[read.compare]);
+        out.push(el("div", { class: "card", id: "card-compare", "data-compare": read.compare },
+          lines.length ? el("p", { class: "lead" }, lines.join("；")) : null,
+          read.distance !== null ? el("p", { class: "muted" }, "比对距离 " + read.distance.toFixed(3) + "（证件照阈值 " + read.threshold + "）") : null,
+          read.note ? el("p", { class: "notice" }, read.note) : null));
+      }
+    }
+    out.push(el("div", { class: "idnum", id: "id-masked" }, id.id_masked || ""));
+    const acts = [];
+    if (read && read.compare === "match" && read.liveness !== "passed") {
+      acts.push(el("button", { class: "primary", id: "btn-card-presence", onclick: () => act("card_confirm_presence") }, "工作人员确认本人在场"));
+    }
+    acts.push(el("button", { class: read && read.compare === "match" ? "secondary" : "primary", id: "btn-card-ok", onclick: () => act("card_checked", { method: "id_card" }) }, "已核验身份证原件"),
+      el("button", { class: "secondary", id: "btn-clerk-check", onclick: () => act("card_checked", { method: "clerk_check" }) }, "无证件，人工核验"));
+    if (id.reader) acts.push(readButton(id.card));
+    acts.push(editNumber(), K.cancelButton());
+    out.push(el("div", { class: "actions bar" }, acts));
+    return out;
   }
 
   // 修改: the number typed was wrong; nothing was recorded yet

@@ -292,5 +292,6 @@ def test_mqtt_traffic_of_the_window_session_carries_no_image_data(stack, page):
     assert "3301**********" in text
     assert '"distance"' in text
     health = [json.loads(p) for t, p in messages if t.endswith("/health")]
-    assert any(set(h["devices"]) == {"camera", "pad", "rating", "printer"} for h in health)
+    devices = {"camera", "pad", "rating", "printer", "idcard"}  # the profile has a card reader
+    assert any(set(h["devices"]) == devices for h in health)
     assert f"bianmin/v1/u/{UNIT}/tx" in {t for t, _ in messages}

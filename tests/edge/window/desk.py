@@ -11,10 +11,13 @@ from pathlib import Path
 
 from edge.config.applier import RunningConfig
 from edge.devices.bundle import Devices
+from edge.devices.idcard.reader import IdCardReader
 from edge.devices.printer.document import Document
 from edge.devices.printer.driver import ReceiptPrinter
 from edge.devices.printer.slips import Window as SlipWindow
 from edge.eventlog import SqliteEventLog
+from edge.face.service import FaceService
+from edge.window.camera import CameraDevice
 from edge.window.parts import WindowParts
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
@@ -124,6 +127,9 @@ def build_desk(
     roster: ClerkRoster | None = ROSTER,
     clock: Callable[[], datetime] | None = None,
     printer: ReceiptPrinter | None = None,
+    idcard: IdCardReader | None = None,
+    face: FaceService | None = None,
+    camera: CameraDevice | None = None,
 ) -> Desk:
     """A fresh window on the event log under ``root`` (built again on the same root: a restart)."""
     profile = builtin_profiles()[PROFILE]
@@ -136,7 +142,8 @@ def build_desk(
     configs = [running(matter or plain_matter(), roster=roster)]
     parts = WindowParts(
         unit=UNIT, store=store, config=lambda: configs[-1],
-        devices=Devices(pad=pad, rating=rating, printer=printer or kept), camera=None, face=None,
+        devices=Devices(pad=pad, rating=rating, printer=printer or kept, idcard=idcard),
+        camera=camera, face=face,
         residents=ResidentFaces(root / "residents.sqlite3"), registry=RegistryClient(None, None),
         id_key=ID_KEY, info=WindowInfo(SlipWindow("测试村便民服务站")), data_dir=root,
         signatures=SignatureArchive(root / "signatures.sqlite3", SIGNATURE_KEY),
