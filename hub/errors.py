@@ -131,3 +131,11 @@ class RateLimited(HubError):
 
     code = "rate_limited"
     status = 429
+
+
+class AssetMissing(HubError):
+    """A front-end library the pages load (ECharts) is not installed beside the hub
+    (hub.web.vendor says how to install it)."""
+
+    code = "asset_missing"
+    status = 503

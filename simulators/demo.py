@@ -142,6 +142,9 @@ async def _run(
             f"sign in: http://127.0.0.1:{port}/login as demo-admin, password {admin_password}",
             err=True,
         )
+        typer.echo(
+            f"indicators (measured from the cases): http://127.0.0.1:{port}/indicators", err=True
+        )
         typer.echo(f"dashboard: http://127.0.0.1:{port}/")
 
         await _wait(duration)

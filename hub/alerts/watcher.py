@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from hub.alerts.conditions import Thresholds, rollout_conditions, unit_conditions
 from hub.alerts.escalation import Escalation, claim_due
@@ -54,15 +54,15 @@ def evaluate(
     return out
 
 
-def acknowledge(engine: Engine, alert_id: int, by: str, now: datetime) -> bool:
-    with engine.begin() as conn:
-        return bool(
-            conn.execute(
-                update(ALERTS)
-                .where(ALERTS.c.id == alert_id, ALERTS.c.acknowledged_at.is_(None))
-                .values(acknowledged_at=now, acknowledged_by=by[:64])
-            ).rowcount
-        )
+def acknowledge(conn: Connection, alert_id: int, by: str, now: datetime) -> bool:
+    """Mark an alert acknowledged (once); the caller's transaction also holds its audit entry."""
+    return bool(
+        conn.execute(
+            update(ALERTS)
+            .where(ALERTS.c.id == alert_id, ALERTS.c.acknowledged_at.is_(None))
+            .values(acknowledged_at=now, acknowledged_by=by[:64])
+        ).rowcount
+    )
 
 
 class AlertWatcher(TickLoop):

@@ -80,6 +80,13 @@ class ActionKind(StrEnum):
     NOTE = "note"  # a remark, no change of state
 
 
+# The back office's steps of the procedure (环节) that count in ``steps_taken``; a 补正
+# resubmission is the applicant's part of the 补正 round, a note or handover no step at all.
+OFFICE_STEPS = frozenset(
+    {ActionKind.RECEIVED, ActionKind.CORRECTION, ActionKind.COMPLETED, ActionKind.REJECTED}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class UnitEvent:
     ts: datetime
@@ -106,6 +113,8 @@ class _Fold:
     fields: dict[str, Any] = field(default_factory=dict)
     times: dict[str, str] = field(default_factory=dict)
     handed: list[Mapping[str, Any]] = field(default_factory=list)  # 补齐 so far, in order
+    window_decided: bool = False  # 办结 at the window (窗口直审 / 即办)
+    office_steps: int = 0  # the back office's 受理, each 补正, and its decision
 
     def at(self, name: str, when: datetime) -> None:
         self.times.setdefault(name, when.isoformat())
@@ -132,6 +141,7 @@ def fold(
         "missing": [], "supplied_at": None, "forwarded_to": None, "ended_at": None,
         "result": None, "rating": None, "rating_label": None, "rating_reason": None,
         "rated_at": None, "signature_sha256": None, "status_token_sha256": None,
+        "materials_received": None, "steps_taken": 0,
         "events": len(evs), "actions": len(acts),
     }  # fmt: skip
     f.fields = r
@@ -152,8 +162,17 @@ def fold(
             _apply_action(f, fact)
     last = max([e.ts for e in evs] + [a.at for a in acts])
     r["updated_at"] = last
+    r["steps_taken"] = steps_taken(r, f)
     r["times"] = f.times
     return r
+
+
+def steps_taken(r: Mapping[str, Any], f: _Fold) -> int:
+    """The procedure's steps (环节) the case has been through so far, as the step reduction
+    counts them against the catalog's ``steps_before``: 窗口受理 (accepted at the window, with
+    or without 容缺), 窗口办结 (approved there), and the back office's 受理, each 补正 and its
+    decision (办结 or 不予受理). Forwarding and handovers move the case; they are no step."""
+    return int(r["accepted_on"] is not None) + int(f.window_decided) + f.office_steps
 
 
 def _text(data: Mapping[str, Any], key: str, limit: int) -> str | None:
@@ -200,6 +219,9 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
         r["instant"] = d.get("instant") is True
     elif state == S.MATERIALS_CHECKED:
         r["given"] = _texts(d, "given")
+        received = d.get("received")  # handed in (not shown, waived or made at the window)
+        ok = isinstance(received, int) and not isinstance(received, bool) and 0 <= received <= 64
+        r["materials_received"] = received if ok else None
         r["waived"] = [list(w.split("|", 1)) for w in _texts(d, "waived_as")]
         r["missing"] = _texts(d, "missing_materials")
     elif state in (S.ACCEPTED, S.DEFICIENCY_ACCEPTED):
@@ -227,6 +249,7 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
     elif state == S.APPROVED:
         r["status"] = Status.COMPLETED.value
         r["ended_at"] = ev.ts
+        f.window_decided = True
     elif state == S.FORWARDED:
         r["status"] = Status.FORWARDED.value
         r["forwarded_to"] = _text(d, "to", 16)
@@ -277,6 +300,8 @@ def _apply_action(f: _Fold, act: Action) -> None:
     decided = r["status"] in (
         Status.FORWARDED, Status.RECEIVED, Status.CORRECTION,
     )  # fmt: skip
+    if kind in OFFICE_STEPS and decided:
+        f.office_steps += 1
     if kind == ActionKind.RECEIVED and decided:
         r["status"] = Status.RECEIVED.value
     elif kind == ActionKind.CORRECTION and decided:

@@ -25,6 +25,7 @@ class CaseRecord(SQLModel, table=True):
     __tablename__ = "case_record"
     __table_args__ = (
         Index("case_record_unit_opened", "unit", "opened_at"),
+        Index("case_record_opened", "opened_at"),  # the county's indicators over a period
         Index("case_record_status", "status"),
         Index("case_record_applicant", "applicant_ref"),
         Index("case_record_token", "status_token_sha256"),
@@ -63,6 +64,12 @@ class CaseRecord(SQLModel, table=True):
     rating_label: str | None = Field(default=None, max_length=16)
     rating_reason: str | None = Field(default=None, max_length=200)
     rated_at: datetime | None = _utc(nullable=True)
+    # handed in at the window (not waived, not an original shown, not made at the window);
+    # None when the unit did not say (hub.indicators measures the material reduction with it)
+    materials_received: int | None = None
+    # the procedure's steps so far (hub.cases.fold.steps_taken); None only on a record
+    # projected before the column existed (migration 0010 queues those to be projected again)
+    steps_taken: int | None = None
     signature_sha256: str | None = Field(default=None, max_length=64)
     status_token_sha256: str | None = Field(default=None, max_length=64)
     # state or action -> when it first happened (ISO 8601), for the timeline's summary

@@ -16,6 +16,8 @@ from hub.limits import CATALOG_BODY_BYTES
 from hub.uploads import read_capped
 
 router = APIRouter(prefix="/api/catalog")
+# what the pages call the catalog's figures, so nobody takes them for measured ones
+DECLARED_LABEL = "目标/承诺（事项清单申报值，非实测）"
 
 
 @router.get("")
@@ -32,10 +34,12 @@ def catalog_summary(_: Viewer, session: SessionDep, catalogs: CatalogsDep) -> di
 
 @router.get("/indicators")
 def catalog_indicators(_: Viewer, session: SessionDep, catalogs: CatalogsDep) -> dict[str, Any]:
-    """Material, step and time-limit reduction and the share of instant matters, computed
-    from the current catalog over all matters and over the village-delegated ones."""
+    """The catalog's **declared** (目标/承诺) material, step and time-limit reduction and
+    share of instant matters, from its before/after fields, over all matters and over the
+    village-delegated ones. Not measured: the figures measured from cases are
+    ``GET /api/indicators`` (hub.indicators), which shows these beside them as the target."""
     report: IndicatorReport = indicators_report(current_catalog(session, catalogs))
-    return dict(report)
+    return {**report, "kind": "declared", "label": DECLARED_LABEL, "measured": "/api/indicators"}
 
 
 @router.post("", status_code=201)

@@ -1,7 +1,9 @@
 """The catalog's pages: the running version with its matters (searched, paginated), export
 and import, the drafts; one matter; a draft's diff with approve and reject; the edit form of
 one matter in a draft. Changes go through the JSON API (hub.catalog.edit_api) except the
-import, a multipart form that carries the CSRF token as a field."""
+import, a multipart form that carries the CSRF token as a field. A page offers its change forms
+only to whom the hub lets make the change (a county-wide operator; edits: the draft's author);
+the routes refuse everyone else whatever the page shows."""
 
 from __future__ import annotations
 
@@ -11,10 +13,17 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.accounts.auth import Operator, Viewer
-from hub.accounts.roles import Actor
+from hub.accounts.roles import Actor, Role
 from hub.catalog import drafts
 from hub.catalog.diff import describe_fee, describe_material
-from hub.catalog.edit_api import IMPORT_BYTES, draft_diff, import_draft, matter_rows, units_visible
+from hub.catalog.edit_api import (
+    IMPORT_BYTES,
+    county_operator,
+    draft_diff,
+    import_draft,
+    matter_rows,
+    units_visible,
+)
 from hub.catalog.errors import CatalogError, CatalogFileError
 from hub.catalog.offered import offering
 from hub.catalog.versions import current_catalog, current_exclusions
@@ -41,6 +50,12 @@ LABELS = {
     "grounds": {k.value: v for k, v in WAIVER_GROUND_LABELS.items()},
     "status": {k.value: v for k, v in drafts.DRAFT_STATUS_LABELS.items()},
 }
+
+
+def may_change(actor: Actor) -> bool:
+    """Whether the pages offer ``actor`` the catalog's change forms: an operator acting for the
+    whole county (hub.catalog.edit_api.county_operator is the rule the routes enforce)."""
+    return not actor.anonymous and actor.role.allows(Role.OPERATOR) and actor.area.county
 
 
 def _catalog_page(
@@ -73,6 +88,7 @@ def _catalog_page(
         "import_error": errors,
         "import_issues": issues,
         "me": actor,
+        "may_change": may_change(actor),
         "delegated": len(catalog.delegated()),
     }
     return page(request, "catalog.html", context, nav="/catalog", status_code=status_code)
@@ -159,6 +175,7 @@ def matter_page(
         "labels": LABELS,
         "offered": offered,
         "visible": len(units_visible(actor, registry)),
+        "may_change": may_change(actor),
         "material": describe_material,
         "fee": describe_fee,
     }
@@ -182,6 +199,7 @@ def draft_page(
         "diff": diff,
         "labels": LABELS,
         "me": actor,
+        "may_change": may_change(actor),
         "running": current_catalog(session, catalogs).version,
         "codes": [m.code for m in catalog.matters] if catalog else [],
     }
@@ -204,10 +222,14 @@ def edit_page(
     registry: RegistryDep,
     code: Annotated[str, Query(max_length=16)],
 ) -> HTMLResponse:
-    """The edit form of one matter of the draft (?code=); a new code starts an empty one."""
+    """The edit form of one matter of the draft (?code=); a new code starts an empty one. Only
+    the draft's author, a county-wide operator, gets it (the others' saves would be refused)."""
+    county_operator(actor)
     draft = drafts.get_draft(session, draft_id)
     if draft.status != drafts.DraftStatus.DRAFT.value:
         raise drafts.DraftDecided(f"catalog draft {draft_id} is {draft.status}; it cannot change")
+    if draft.author != actor.name:
+        raise drafts.NotAuthor(f"only {draft.author}, who made catalog draft {draft_id}, edits it")
     code = code.strip().upper()
     catalog = drafts.draft_catalog(draft)
     matter = catalog.get(code)

@@ -12,11 +12,13 @@ from fastapi import APIRouter, Query, Request, Response
 
 from hub.accounts.area import covers, units_in
 from hub.accounts.auth import Auditor, Viewer
+from hub.accounts.roles import Actor
 from hub.deps import RegistryDep, SessionDep, SettingsDep
 from hub.errors import UnitNotFound
 from hub.fleet import events, units
 from hub.models import DeadLetterPublic, EventRef, UnitDetail, UnitPublic
 from hub.paging import MAX_LIMIT, PAGE_HEADERS, PageDep, send_cursor_link, send_headers
+from protocol.villages import VillageRegistry
 
 router = APIRouter(prefix="/api")
 
@@ -42,7 +44,7 @@ def list_units(
     return found
 
 
-def _reachable(actor: Viewer, registry: RegistryDep, unit_id: str) -> None:
+def _in_area(actor: Actor, registry: VillageRegistry, unit_id: str) -> None:
     if not covers(actor.area, registry, unit_id):
         raise UnitNotFound(f"no unit {unit_id!r}")
 
@@ -51,7 +53,7 @@ def _reachable(actor: Viewer, registry: RegistryDep, unit_id: str) -> None:
 def get_unit(
     unit_id: str, actor: Viewer, session: SessionDep, settings: SettingsDep, registry: RegistryDep
 ) -> UnitDetail:
-    _reachable(actor, registry, unit_id)
+    _in_area(actor, registry, unit_id)
     return units.get_unit(session, unit_id=unit_id, stale_after_s=settings.stale_after_s)
 
 
@@ -59,8 +61,8 @@ def get_unit(
 def unit_events(
     unit_id: str,
     actor: Viewer,
-    registry: RegistryDep,
     session: SessionDep,
+    registry: RegistryDep,
     request: Request,
     response: Response,
     after_seq: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
@@ -68,7 +70,7 @@ def unit_events(
 ) -> list[EventRef]:
     """Event ids and sequence numbers of one unit, in seq order (paged by the cursor
     ``after_seq``: pass the last seq of a page to get the next)."""
-    _reachable(actor, registry, unit_id)
+    _in_area(actor, registry, unit_id)
     found = events.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
     after = found[-1].seq if found else after_seq
     send_cursor_link(
@@ -78,11 +80,13 @@ def unit_events(
 
 
 @router.get("/stats")
-def stats(session: SessionDep, request: Request) -> dict[str, Any]:
+def stats(
+    actor: Viewer, session: SessionDep, registry: RegistryDep, request: Request
+) -> dict[str, Any]:
     consumer = getattr(request.app.state, "consumer", None)
     driver = getattr(request.app.state, "driver", None)
     return {
-        **events.totals(session),
+        **events.totals(session, units=units_in(actor.area, registry)),
         "ingest": consumer.snapshot() if consumer is not None else None,
         "rollout_driver": asdict(driver.stats) if driver is not None else None,
     }

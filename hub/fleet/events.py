@@ -40,15 +40,26 @@ def all_event_ids(
     return [(r.unit, r.id, r.seq) for r in conn.execute(stmt)]
 
 
-def totals(session: Session) -> dict[str, int]:
-    units, online = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((UNITS.c.online, 1), else_=0)), 0))
+def totals(session: Session, *, units: frozenset[str] | None = None) -> dict[str, int]:
+    """Units, online, events, cases and dead letters; of ``units`` only when given (an account's
+    area: dead letters naming no unit are the county's)."""
+    unit_where = [] if units is None else [UNITS.c.id.in_(sorted(units))]
+    event_where = [] if units is None else [EVENTS.c.unit.in_(sorted(units))]
+    dead_where = [] if units is None else [DEAD.c.unit.in_(sorted(units))]
+    units_n, online = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((UNITS.c.online, 1), else_=0)), 0)).where(
+            *unit_where
+        )
     ).one()
-    events = session.execute(select(func.count()).select_from(EVENTS)).scalar_one()
-    cases = session.execute(select(func.coalesce(func.sum(UNITS.c.cases), 0))).scalar_one()
-    dead = session.execute(select(func.count()).select_from(DEAD)).scalar_one()
+    events = session.execute(
+        select(func.count()).select_from(EVENTS).where(*event_where)
+    ).scalar_one()
+    cases = session.execute(
+        select(func.coalesce(func.sum(UNITS.c.cases), 0)).where(*unit_where)
+    ).scalar_one()
+    dead = session.execute(select(func.count()).select_from(DEAD).where(*dead_where)).scalar_one()
     return {
-        "units": int(units),
+        "units": int(units_n),
         "online": int(online),
         "events": int(events),
         "cases": int(cases),
@@ -60,6 +71,7 @@ def recent_dead_letters(
     session: Session,
     *,
     limit: int = 50,
+    offset: int = 0,
     units: Collection[str] | None = None,
     page: Page | None = None,
 ) -> list[DeadLetterPublic]:
@@ -68,7 +80,7 @@ def recent_dead_letters(
     stmt = select(DEAD).order_by(DEAD.c.id.desc())
     if units is not None:
         stmt = stmt.where(DEAD.c.unit.in_(sorted(units)))
-    rows = fetch(session, stmt if page else stmt.limit(limit), page)
+    rows = fetch(session, stmt if page else stmt.limit(limit).offset(offset), page)
     return [
         DeadLetterPublic.model_validate(
             {**row._mapping, "payload_preview": preview(row.payload_prefix)}

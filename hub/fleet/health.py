@@ -9,10 +9,17 @@ from typing import Any
 from protocol.labels import DEVICE_LABELS, PAPER_LABELS, PAPER_PROBLEMS
 
 
+def _part(health: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """One object of the heartbeat; an empty one for anything else (ingest validated the
+    heartbeat against protocol.messages.Health, but rows outlive protocol versions)."""
+    value = (health if isinstance(health, dict) else {}).get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def device_problems(health: dict[str, Any] | None) -> list[str]:
     """Short Chinese notes on the devices that need someone at the window, from a heartbeat."""
     out = []
-    for name, status in sorted(((health or {}).get("devices") or {}).items()):
+    for name, status in sorted(_part(health, "devices").items()):
         if not isinstance(status, dict):
             continue
         label = DEVICE_LABELS.get(name, name)
@@ -26,9 +33,8 @@ def device_problems(health: dict[str, Any] | None) -> list[str]:
 
 def health_summary(health: dict[str, Any] | None) -> dict[str, Any]:
     """The fields of UnitPublic that come from the heartbeat."""
-    health = health or {}
-    outbox = health.get("outbox") or {}
-    printer = (health.get("devices") or {}).get("printer") or {}
+    outbox = _part(health, "outbox")
+    printer = _part(health, "devices").get("printer") or {}
     return {
         "outbox_depth": outbox.get("depth"),
         "outbox_alarm": bool(outbox.get("alarm", False)),

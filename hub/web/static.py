@@ -22,6 +22,10 @@ _FILES = (
     "catalog.css",
     "catalog.js",
     "cases.css",
+    "indicators.css",
+    "indicators.js",
+    "fleet.css",  # the fleet, alert and rollout pages and the overview
+    "rollouts.js",
 )
 
 

@@ -1,5 +1,5 @@
 """What the operator sees of a misbehaving unit, on both databases: a config version the hub
-never issued (in the API and on the dashboard) next to the rollout that isolated it."""
+never issued (in the API and on the fleet pages) next to the rollout that isolated it."""
 
 from fastapi.testclient import TestClient
 
@@ -19,9 +19,10 @@ def test_a_config_version_the_hub_never_issued_shows_in_the_api_and_on_the_dashb
         drive(engine)  # the driver's tick records it
         (config,) = client.get("/api/config/units").json()
         page = client.get("/").text
+        fleet = client.get("/fleet", params={"limit": 500}).text
     assert config["unit"] == QINGSHUI[0]
     assert (config["anomaly"], config["anomaly_version"]) == (True, INT64_MAX)
     assert config["anomaly_source"] == "heartbeat"
-    assert f'data-anomaly="{INT64_MAX}"' in page
-    assert "⚠ 版本异常" in page
+    assert f'data-anomaly="{INT64_MAX}"' in fleet
+    assert "⚠ 版本异常" in fleet
     assert 'id="config-anomalies" class="alarm">1<' in page

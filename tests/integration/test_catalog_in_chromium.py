@@ -1,11 +1,13 @@
-"""The catalog pages in real headless Chromium against a real hub (uvicorn, SQLite): one
-operator imports the county's edited workbook through the page and sees the diff, cannot
-approve their own draft, edits a matter in the form (a refused field is named in Chinese);
-a second operator approves it and the page shows it published and rolling out.
+"""The catalog pages in real headless Chromium against a real production hub (uvicorn,
+SQLite; no anonymous reads): two county operators sign in through /login, each in their own
+browser context. One imports the county's edited workbook through the page's multipart form
+(the session's csrf_token field) and sees the diff, cannot approve their own draft, edits a
+matter in the form (a refused field is named in Chinese); the second approves it and the page
+shows it published and rolling out; a town's operator is offered none of these forms. Every
+change travels on the session cookie with the CSRF token; no API token is involved.
 
-Accounts sign in with API tokens in a header (the session sign-in is another branch's work);
-each browser context is one account. Set BIANMIN_CATALOG_SCREENSHOTS=DIR to keep the
-screenshots (docs/hub/catalog.png and catalog-draft.png come from here)."""
+Set BIANMIN_CATALOG_SCREENSHOTS=DIR to keep the screenshots (docs/hub/catalog.png and
+catalog-draft.png come from here)."""
 
 from __future__ import annotations
 
@@ -14,19 +16,20 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from openpyxl import load_workbook
-from sqlmodel import Session
 
+from hub.accounts.area import Area
 from hub.accounts.roles import Role
-from hub.accounts.store import add_account
 from hub.app import create_app
+from hub.keys import create_key_file
 from hub.settings import HubSettings
 from provisioning.mosquitto import free_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.signin import make_account, sign_in_page
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -35,22 +38,29 @@ SHOTS = os.environ.get("BIANMIN_CATALOG_SCREENSHOTS")
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The hub in production mode (a page opened without signing in goes to /login) with two
+    county operators, wang and li, and a town's operator, zhou; yields its address and their
+    passwords."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
     root = tmp_path_factory.mktemp("catalog")
+    create_key_file(root / "hub_signing_key.pem")
     settings = HubSettings(
-        database_url=f"sqlite:///{root / 'hub.sqlite3'}", broker_url=None, data_dir=root
+        database_url=f"sqlite:///{root / 'hub.sqlite3'}",
+        broker_url=None,
+        data_dir=root,
+        environment="production",
     )
     app = create_app(settings)
-    with Session(app.state.engine) as s:
-        tokens = {n: add_account(s, name=n, role=Role.OPERATOR) for n in ("wang", "li")}
-        s.commit()
+    passwords = {n: make_account(app.state.engine, n, Role.OPERATOR) for n in ("wang", "li")}
+    town = Area(town=app.state.registry.divisions[0].code)
+    passwords["zhou"] = make_account(app.state.engine, "zhou", Role.OPERATOR, area=town)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_until(lambda: server.started, 20, "the hub to start")
-    yield f"http://127.0.0.1:{port}", tokens
+    yield f"http://127.0.0.1:{port}", passwords
     server.should_exit = True
     thread.join(10)
 
@@ -62,36 +72,37 @@ def shot(page, name: str) -> None:
 
 
 def test_an_operator_imports_the_workbook_and_a_second_one_approves_it_in_chromium(hub, tmp_path):
-    base, tokens = hub
-    exported = httpx.get(
-        f"{base}/api/catalog/export.xlsx", headers={"Authorization": f"Bearer {tokens['wang']}"}
-    ).content
-    wb = load_workbook(io.BytesIO(exported))
-    wb["事项"]["H6"].value = 3  # BIR-005 promised in 3 working days instead of 2
-    wb["事项"]["B7"].value = "出生登记（新名称）"  # BIR-006 renamed
-    edited = tmp_path / "事项清单.xlsx"
-    wb.save(edited)
-    broken = load_workbook(io.BytesIO(exported))
-    broken["材料"]["C4"].value = "可能"
-    bad = tmp_path / "有错误的清单.xlsx"
-    broken.save(bad)
-
+    base, passwords = hub
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
 
-        def account(name: str):
-            context = browser.new_context(
-                viewport={"width": 1366, "height": 768}, locale="zh-CN",
-                extra_http_headers={"Authorization": f"Bearer {tokens[name]}"},
-            )  # fmt: skip
+        def account(name: str) -> Any:
+            """A browser context of its own (its own cookies), signed in as ``name``."""
+            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
             page = context.new_page()
             page.on("dialog", lambda d: d.accept())
+            sign_in_page(page, base, name, passwords[name])
             return page
 
         wang = account("wang")
+        # the export link, fetched with the browser context's session cookie
+        download = wang.request.get(f"{base}/api/catalog/export.xlsx")
+        assert download.ok, download.status
+        exported = download.body()
+        wb = load_workbook(io.BytesIO(exported))
+        wb["事项"]["H6"].value = 3  # BIR-005 promised in 3 working days instead of 2
+        wb["事项"]["B7"].value = "出生登记（新名称）"  # BIR-006 renamed
+        edited = tmp_path / "事项清单.xlsx"
+        wb.save(edited)
+        broken = load_workbook(io.BytesIO(exported))
+        broken["材料"]["C4"].value = "可能"
+        bad = tmp_path / "有错误的清单.xlsx"
+        broken.save(bad)
+
         wang.goto(f"{base}/catalog")
+        assert wang.locator("#who").inner_text() == "wang"  # the header names who is signed in
         assert wang.locator("#matters tbody tr").count() == 50
         assert "共139项" in wang.locator(".pager").last.inner_text()
 
@@ -114,6 +125,7 @@ def test_an_operator_imports_the_workbook_and_a_second_one_approves_it_in_chromi
         wang.click("#import-form button[type=submit]")
         wang.wait_for_url("**/catalog/drafts/*")
         diff = wang.locator("#diff").inner_text()
+        assert "wang" in wang.locator(".kv").inner_text()  # the session's account is the author
         for shown in ("承诺时限", "2个工作日", "3个工作日", "出生登记（新名称）"):
             assert shown in diff
 
@@ -138,14 +150,25 @@ def test_an_operator_imports_the_workbook_and_a_second_one_approves_it_in_chromi
         wang.wait_for_url(draft_url)
         assert "AGR-001" in wang.locator("#diff").inner_text()
 
+        # a town's operator reads the draft but is offered no import, approval or edit
+        zhou = account("zhou")
+        zhou.goto(f"{base}/catalog")
+        assert zhou.locator("#import-form").count() == 0
+        assert zhou.locator("#import-not-allowed").is_visible()
+        shot(zhou, "catalog-town.png")
+        zhou.goto(draft_url)
+        assert zhou.locator("#approve-form, #reject-form, a[href*='/edit?']").count() == 0
+
         li = account("li")
         li.goto(f"{base}/catalog")
+        assert li.locator("#who").inner_text() == "li"
         shot(li, "catalog.png")
         li.goto(draft_url)
         li.click("#approve-form button[type=submit]")
         wait_until(lambda: li.locator("#draft-status").inner_text() == "已发布并下发", 15,
                    "the draft published")  # fmt: skip
         assert li.locator("#rollout-link").is_visible()
+        assert "审核人li" in li.locator(".kv").inner_text().replace("\n", "")
         shot(li, "catalog-draft.png")
         li.goto(f"{base}/catalog")
         assert "第2版" in li.locator(".cards").inner_text()

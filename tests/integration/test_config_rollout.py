@@ -232,7 +232,7 @@ def test_a_staged_rollout_over_the_76_villages_completes(fresh_broker, database_
                 "heartbeats with version 1",
             )
             async with httpx.AsyncClient(base_url=hub.url) as web:
-                page = (await web.get("/")).text
+                page = (await web.get("/")).text + (await web.get("/fleet?limit=500")).text
             versions = {a.unit: a.config.version for a in agents}
             for a in agents:
                 await a.close()

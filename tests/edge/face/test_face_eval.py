@@ -30,3 +30,9 @@ def test_face_eval_quick_runs_and_reports_recall_far_and_frr(
     assert live["impostor_pairs"] > 0
     assert 0.3 < live["chosen"]["threshold"] < 0.8
     assert (tmp_path / "face_eval_roc-quick.png").stat().st_size > 1000
+    # the ID-card chips are what a card holds: 1024 bytes, so far below the q30 comparison's
+    chips = report["set"]["card_chips"]
+    assert chips
+    assert all(c["jpeg_quality"] < 30 for c in chips)
+    assert report["verification"]["id_card_int8"]["genuine_pairs"] > 0
+    assert "id_card_q30_int8" in report["verification"]

@@ -225,9 +225,9 @@ def test_blacklisted_applicant_is_refused_the_green_channel_and_told_why(stack, 
     assert leads_to_its_page(stack, case_ref, notice)  # the QR: the case's status page
 
 
-def test_printer_out_of_paper_shows_on_the_kiosk_and_the_hub_dashboard(stack, page):
+def test_printer_out_of_paper_shows_on_the_kiosk_and_the_hub_unit_page(stack, page):
     """GIVEN the window's printer runs out of paper WHEN the heartbeat reports it THEN the kiosk's
-    device bar and the hub's dashboard both say 缺纸."""
+    device bar and the hub's page of the unit both say 缺纸."""
     import httpx
 
     stack.printer.paper = "out"
@@ -241,7 +241,7 @@ def test_printer_out_of_paper_shows_on_the_kiosk_and_the_hub_dashboard(stack, pa
             return [u for u in units if u["id"] == UNIT and u["paper"] == "out"]
 
         wait_until(on_hub, 20, "paper out in the hub")
-        assert "打印机缺纸" in httpx.get(f"{stack.hub_url}/", timeout=10).text
+        assert "打印机缺纸" in httpx.get(f"{stack.hub_url}/fleet/{UNIT}", timeout=10).text
     finally:
         stack.printer.paper = "ok"
 

@@ -37,7 +37,7 @@ from tests.edge.window.desk import Desk, build_desk
 
 NUMBER = "33012219800704002" + identity.check_digit("33012219800704002")
 ROOT = Path(__file__).resolve().parents[3]
-PROFILE = builtin_profiles()["pi4-cm3-80mm"]  # id_photo_threshold 0.53
+PROFILE = builtin_profiles()["pi4-cm3-80mm"]  # id_photo_threshold 0.54
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,12 @@ def run(desk: Desk, scenario) -> None:
 def test_the_right_person_matches_their_own_chip_photo(tmp_path, reader, pipeline, photos):
     """GIVEN obama's card on the reader and obama in front of the camera (a still photo, so
     the liveness challenge fails) WHEN the clerk reads the card THEN the chip photo matches and
-    the clerk's confirmation of presence identifies by ID card with the comparison."""
+    the clerk's confirmation of presence identifies by ID card with the comparison.
+
+    The camera shows the picture the chip was made from (distance ~0.47). A different picture
+    of obama, the real situation, is not accepted at the calibrated 0.54: every pair of his
+    three pictures, chip vs live, measures 0.554-0.612 with a 1 KB chip, above the nearest
+    impostor the threshold has to stay under (docs/face.md#known-limits)."""
     reader.place(
         SimCard(number=NUMBER, name="王小明", chip=chip_of(pipeline, photos / "obama.jpg"))
     )

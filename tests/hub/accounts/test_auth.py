@@ -126,7 +126,7 @@ def test_configuration_changes_are_in_the_audit_log_with_who_did_them(local):
     assert entries[-1]["detail"]["units"] == 2
     assert entries[-1]["target"] == f"rollout/{rollout['id']}"
     # the face thresholds the profile signs into every unit's configuration (pi4-cm3-80mm)
-    assert entries[-1]["detail"]["face_thresholds"] == {"verify": 0.51, "id_photo": 0.53}
+    assert entries[-1]["detail"]["face_thresholds"] == {"verify": 0.51, "id_photo": 0.54}
 
 
 def test_errors_carry_a_stable_code_and_a_message(local):

@@ -62,6 +62,9 @@ def test_indicators_match_the_figures_done_by_hand(client):
     assert delegated["time_compression"] == round(1 - 5 / 30, 4)
     assert report["version"] == 1
     assert report["source"]["material_reduction"] == 0.742
+    # declared, not measured: the measured ones are elsewhere
+    assert (report["kind"], report["measured"]) == ("declared", "/api/indicators")
+    assert report["label"].startswith("目标/承诺")
 
 
 def test_a_bad_upload_is_refused_with_file_field_and_reason_and_the_old_catalog_stays(client):

@@ -1,4 +1,4 @@
-"""The hub's API and dashboard over both databases, without a broker."""
+"""The hub's API and fleet page over both databases, without a broker."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -55,13 +55,13 @@ def test_stats_report_totals(client):
     assert stats["ingest"] is None  # no broker configured
 
 
-def test_dashboard_lists_units_with_last_seen_and_counts(client):
+def test_the_fleet_page_lists_units_the_registry_lacks_under_their_own_name(client):
     _seed(client)
-    page = client.get("/")
+    page = client.get("/fleet", params={"status": "offline"})
     assert page.status_code == 200
     assert 'data-unit="t001"' in page.text
     assert "东街村" in page.text
-    assert "设备总览" in page.text
+    assert "未登记的终端" in page.text
 
 
 def test_bad_query_parameters_get_a_clear_422(client):

@@ -72,5 +72,5 @@ def test_the_auditors_dead_letter_page_lists_reason_size_hash_and_prefix_in_chin
     assert page.status_code == 200
     assert "异常消息" in page.text
     assert "仅审计员可查看" in page.text
-    for shown in ("payload_too_large", str(len(PAYLOAD)), SHA, SECRET.decode()):
+    for shown in ("payload_too_large", f"{len(PAYLOAD):,}", SHA, SECRET.decode()):
         assert shown in page.text

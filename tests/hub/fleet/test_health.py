@@ -36,7 +36,7 @@ def test_a_printer_out_of_paper_shows_on_the_dashboard_and_in_the_api(database_u
             s.add(Unit(id="dongjie-cun", name="东街村", last_seen=now, online=True,
                        health=_health(printer=out), health_at=now))  # fmt: skip
             s.commit()
-        page = client.get("/").text
+        page = client.get("/fleet").text
         assert "打印机缺纸" in page
         assert 'data-paper="out"' in page
         unit = client.get("/api/units").json()[0]

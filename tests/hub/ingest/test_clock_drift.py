@@ -114,9 +114,10 @@ def test_the_drift_shows_in_the_units_api_and_on_the_dashboard(database_url, tmp
         commit_ingest_batch(engine, take(beats, NOW).batch)
         api = {u["id"]: u for u in client.get("/api/units").json()}
         page = client.get("/").text
+        fleet = client.get("/fleet", params={"limit": 500}).text
     assert (api["t001"]["clock_drift"], api["t001"]["clock_offset_s"]) == (True, -259200.0)
     assert (api["t002"]["clock_drift"], api["t002"]["clock_offset_s"]) == (False, 0.0)
-    assert "偏差：慢 3.0 天" in page
+    assert "偏差：慢 3.0 天" in fleet
     assert 'id="clock-drift" class="alarm">1<' in page
 
 
