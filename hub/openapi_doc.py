@@ -25,6 +25,7 @@ TAGS = (
     ("/api/rollouts", "rollouts"),
     ("/api/config", "rollouts"),
     ("/api/catalog", "catalog"),
+    ("/api/indicators", "indicators"),
     ("/api/calendar", "calendar"),
     ("/api/artifacts", "artifacts"),
     ("/artifacts", "artifacts"),
@@ -125,10 +126,21 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
         "basic": {"type": "http", "scheme": "basic", "description": "account name and token"},
     }
     doc["security"] = [{"bearer": []}, {"basic": []}]
-    for path, item in doc.get("paths", {}).items():
+    # pages are for people, not the API: they answer HTML, errors included (a sign-in redirect,
+    # a 403 page), and have no place in the API's document
+    doc["paths"] = {p: item for p, item in doc.get("paths", {}).items() if not _page(item)}
+    for path, item in doc["paths"].items():
         for method, op in item.items():
             _complete_operation(path, method, op)
     return doc
+
+
+def _page(item: dict[str, Any]) -> bool:
+    """Every operation of the path answers HTML."""
+    return all(
+        "text/html" in op.get("responses", {}).get("200", {}).get("content", {})
+        for op in item.values()
+    )
 
 
 def _complete_operation(path: str, method: str, op: dict[str, Any]) -> None:

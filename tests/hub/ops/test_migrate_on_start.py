@@ -74,7 +74,10 @@ def test_an_empty_database_is_created_whatever_the_revisions_do(database_url, mo
         engine.dispose()
 
 
-def test_a_start_runs_a_pending_additive_upgrade_by_itself(database_url):
+def test_a_start_runs_a_pending_additive_upgrade_by_itself(database_url, monkeypatch):
+    # the newest revision counted as only adding, whatever it does (the rule itself is tested
+    # above): a start then runs it by itself
+    monkeypatch.setattr(safety, "declared_safe", lambda path: "counted safe by this test")
     engine = make_engine(database_url)
     try:
         create_tables(engine)
