@@ -9,7 +9,7 @@ from datetime import datetime
 
 from fastapi import Depends, FastAPI
 
-from hub import apidocs, overview
+from hub import apidocs, openapi_doc, overview
 from hub.accounts import api as accounts_api
 from hub.accounts import login as accounts_login
 from hub.accounts import manage as accounts_manage
@@ -52,6 +52,7 @@ from hub.indicators import page as indicators_page
 from hub.ingest.consumer import IngestConsumer
 from hub.keys import load_signing_key
 from hub.limits import hub_body_limits
+from hub.logs import RequestLog
 from hub.metrics import install_metrics
 from hub.notices.sender import notice_sender
 from hub.rollouts import api as rollouts_api
@@ -67,7 +68,11 @@ from lifecycle import version
 
 def create_app(settings: HubSettings) -> FastAPI:
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    try:
+        create_tables(engine)  # only upgrades that are safe at start (hub.migrations.safety)
+    except BaseException:
+        engine.dispose()
+        raise
     signing_key = load_signing_key(settings)  # refuses to start without a usable key
     if not settings.local:
         try:
@@ -155,6 +160,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     # authentication spend anything on it
     app.add_middleware(BodyLimitMiddleware, limit=hub_body_limits(settings))
     install_metrics(app)
+    # outermost: every answer, a refused body's too, carries a request id and is logged once
+    app.add_middleware(RequestLog)
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(fleet_api.router, dependencies=viewer)
     # the county's pages: overview, fleet, alerts, rollouts (each route checks its role)
@@ -186,6 +193,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(case_page.router)
     app.include_router(alerts_api.router)
     app.include_router(apidocs.router)
+    openapi_doc.install(app)  # the hub's errors, security and tags in the document
     app.include_router(web_static.router)  # the pages' stylesheet and script: public
     app.include_router(case_pages)  # /cases and its work lists (hub.cases.pages)
     app.include_router(web_vendor.router)  # front-end libraries from npm (ECharts): public

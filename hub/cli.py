@@ -57,10 +57,30 @@ EnvironmentOpt = Annotated[
         help="local: anonymous reads, key made on first start; production: tokens, key must exist",
     ),
 ]
+LogFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        envvar="BIANMIN_HUB_LOG_FORMAT",
+        help="json (one object per line) or text; default: text at a terminal, else json",
+    ),
+]
+LogLevelOpt = Annotated[
+    str, typer.Option(envvar="BIANMIN_HUB_LOG_LEVEL", help="DEBUG, INFO, WARNING or ERROR")
+]
 KeyFileOpt = Annotated[
     Path | None,
     typer.Option(envvar="BIANMIN_HUB_SIGNING_KEY_FILE", help="the Ed25519 signing key (PEM)"),
 ]
+
+
+def _logging(fmt: str | None, level: str) -> None:
+    from hub import logs
+
+    if fmt not in (None, "json", "text"):
+        raise typer.BadParameter("use json or text", param_hint="--log-format")
+    if level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise typer.BadParameter("use DEBUG, INFO, WARNING or ERROR", param_hint="--log-level")
+    logs.configure("json" if fmt == "json" else "text" if fmt == "text" else None, level)
 
 
 def _environment(value: str) -> Literal["local", "production"]:
@@ -87,6 +107,8 @@ def serve(
     villages: Annotated[
         Path | None, typer.Option(help="village registry JSON file (default: the seed)")
     ] = None,
+    log_format: LogFormatOpt = None,
+    log_level: LogLevelOpt = "INFO",
 ) -> None:
     """Serve the dashboard and API, ingest units' messages, and drive rollouts."""
     import uvicorn
@@ -96,6 +118,7 @@ def serve(
     from hub.settings import HubSettings
 
     env = _environment(environment)
+    _logging(log_format, log_level)
     if env == "local" and not _loopback(host):
         raise typer.BadParameter(
             "local mode lets anonymous requests read; serve it on 127.0.0.1 only, "
@@ -120,7 +143,8 @@ def serve(
         typer.echo(f"error ({exc.code}): {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"dashboard: http://{host}:{port}/", err=True)
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    # the hub's logging setup stays (log_config=None); hub.logs logs each request instead
+    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
 
 
 def _loopback(host: str) -> bool:
@@ -178,8 +202,10 @@ def migrate(
         bool, typer.Option(help="only say where the schema is; change nothing")
     ] = False,
 ) -> None:
-    """Upgrade the hub's database schema to this version's newest migration (hub serve and
-    hub ingest do it on start too). Prints one JSON line: the revision before and after."""
+    """Upgrade the hub's database schema to this version's newest migration. hub serve and hub
+    ingest do it on start only when the pending revisions just add tables, indexes or columns;
+    others wait for this command (stop the old processes and back up first). Prints one JSON
+    line: the revision before and after."""
     from hub.db import make_engine
     from hub.migrations import runner
 
@@ -190,7 +216,7 @@ def migrate(
         if not check:
             from hub.db import create_tables
 
-            create_tables(engine)
+            create_tables(engine, only_safe=False)  # the operator's deliberate upgrade
         with engine.connect() as conn:
             after = runner.current(conn)
     finally:
@@ -210,6 +236,8 @@ def ingest(
         bool,
         typer.Option(help="also project cases here; `hub serve` always does, every 2 s at most"),
     ] = False,
+    log_format: LogFormatOpt = None,
+    log_level: LogLevelOpt = "INFO",
 ) -> None:
     """Run one more ingest process on the shared subscription (no web server). Case projection
     stays with `hub serve` unless asked for: it would share this process's one core (GIL) with
@@ -221,6 +249,7 @@ def ingest(
     from hub.notices.sender import notice_sender
     from hub.settings import HubSettings
 
+    _logging(log_format, log_level)
     settings = HubSettings(
         database_url=database,
         broker_url=broker,

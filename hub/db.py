@@ -29,7 +29,7 @@ from hub.catalog import versions as catalog_versions  # noqa: F401
 from hub.errors import SettingsProblem
 from hub.feedback import tables as feedback_tables  # noqa: F401
 from hub.followups import tables as followup_tables  # noqa: F401
-from hub.migrations.runner import upgrade
+from hub.migrations.runner import UnsafeUpgrade, upgrade
 from hub.notices import tables as notice_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.window import blacklist, blacklist_sync, clerks, proposals, registry, tokens  # noqa: F401
@@ -73,11 +73,15 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def create_tables(engine: Engine) -> None:
+def create_tables(engine: Engine, *, only_safe: bool = True) -> None:
     """Bring the database's schema to the newest migration (hub/migrations): creates it on an
-    empty database, upgrades an older one, and is cheap when there is nothing to do."""
+    empty database, upgrades an older one, and is cheap when there is nothing to do. A start
+    upgrades only where safe (hub.migrations.safety); `hub migrate` passes only_safe=False."""
     _refuse_old_dead_letters(engine)
-    upgrade(engine)
+    try:
+        upgrade(engine, only_safe=only_safe)
+    except UnsafeUpgrade as exc:
+        raise SettingsProblem(str(exc)) from None
     _refuse_unmigrated_tables(engine)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -39,6 +39,10 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
 
 
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
+# a row's integer id in a path (rollouts, alerts: INTEGER columns): a number the column can
+# hold (PostgreSQL's INTEGER ends at 2**31 - 1), so a larger one is a 422 rather than an
+# overflow in the driver (a 500)
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hub.catalog.errors import CatalogError, CatalogFileError, CatalogNotNewer
@@ -55,6 +56,22 @@ def _catalog_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status)
 
 
+def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 without echoing what was sent: the input may be anything (bytes that are
+    not UTF-8 made FastAPI's own handler fail with a 500) and may name a person."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "type": str(e.get("type", "")),
+            "loc": list(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+        }
+        for e in exc.errors()
+    ]
+    return JSONResponse({"detail": errors}, 422)
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HubError, _hub_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(CatalogError, _catalog_error)

@@ -63,6 +63,12 @@ class HubCollector(Collector):
                 g = GaugeMetricFamily(f"bianmin_ingest_{name}", doc)
                 g.add_metric([], stats[name])
                 yield g
+            lag = GaugeMetricFamily(
+                "bianmin_ingest_lag_seconds",
+                "how long the oldest message waiting for the database has waited (0: none waits)",
+            )
+            lag.add_metric([], stats["lag_s"])
+            yield lag
             connected = GaugeMetricFamily("bianmin_broker_connected", "1 while connected")
             connected.add_metric([], 1 if stats["connected"] else 0)
             yield connected

@@ -15,6 +15,8 @@ from simulators.fleet import Fleet, SimulatedUnit
 from simulators.registry import fleet_identities
 from simulators.summary import DeliverySummary, compare
 
+PAGE = 500  # the hub's largest page
+
 
 async def hub_event_rows(
     hub: str, units: list[str], token: str | None = None
@@ -26,14 +28,14 @@ async def hub_event_rows(
             after = 0
             while True:
                 resp = await client.get(
-                    f"/api/units/{unit}/events", params={"after_seq": after, "limit": 10_000}
+                    f"/api/units/{unit}/events", params={"after_seq": after, "limit": PAGE}
                 )
                 if resp.status_code == 404:
                     break
                 resp.raise_for_status()
                 page = resp.json()
                 rows += [(unit, e["id"], e["seq"]) for e in page]
-                if len(page) < 10_000:
+                if len(page) < PAGE:
                     break
                 after = page[-1]["seq"]
     return rows

@@ -20,7 +20,7 @@ from hub.alerts.query import AlertFilter, area_filter, count_alerts
 from hub.alerts.query import list_alerts as list_alerts_in
 from hub.alerts.store import ALERTS
 from hub.alerts.watcher import acknowledge
-from hub.deps import RegistryDep
+from hub.deps import RegistryDep, RowId
 from hub.errors import NotFound
 
 router = APIRouter(prefix="/api")
@@ -61,7 +61,7 @@ def list_alerts(
     registry: RegistryDep,
     open_only: Annotated[bool, Query(alias="open")] = True,
     kind: AlertKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AlertPage:
     """The alerts of the caller's area: its units', and those of rollouts that reached them."""
@@ -75,7 +75,7 @@ def list_alerts(
 
 @router.post("/alerts/{alert_id}/acknowledge")
 def acknowledge_alert(
-    alert_id: int, actor: Operator, request: Request, registry: RegistryDep
+    alert_id: RowId, actor: Operator, request: Request, registry: RegistryDep
 ) -> AlertPublic:
     """Acknowledging stops the repeats; recorded in the audit log in the same transaction. An
     alert outside the caller's area is not found."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -16,10 +16,15 @@ from hub.accounts.roles import Actor
 from hub.artifacts.store import ArtifactPublic, artifact_ref, list_artifacts, put_artifact
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import InvalidRequest
+from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.uploads import Spooled, spooled
 from protocol.config import ArtifactKind, ArtifactRef, Sha256
 
 router = APIRouter()
+
+
+# type/subtype as RFC 6838 spells registered names (no parameters, nothing a header could carry)
+MEDIA_TYPE = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}$"
 
 
 @router.post("/api/artifacts", status_code=201)
@@ -29,7 +34,9 @@ async def upload_artifact(
     session: SessionDep,
     settings: SettingsDep,
     kind: ArtifactKind = ArtifactKind.MODEL_BUNDLE,
-    media_type: Annotated[str, Query(max_length=100)] = "application/octet-stream",
+    media_type: Annotated[
+        str, Query(max_length=100, pattern=MEDIA_TYPE)
+    ] = "application/octet-stream",
 ) -> ArtifactRef:
     if kind is ArtifactKind.CATALOG_SLICE:
         raise InvalidRequest("catalog slices are made by the hub from the catalog")
@@ -57,9 +64,13 @@ def _store(
     return ref
 
 
-@router.get("/api/artifacts")
-def artifacts(_: Viewer, session: SessionDep) -> list[ArtifactPublic]:
-    return list_artifacts(session)
+@router.get("/api/artifacts", responses=PAGE_HEADERS)
+def artifacts(
+    _: Viewer, session: SessionDep, page: PageDep, request: Request, response: Response
+) -> list[ArtifactPublic]:
+    found = list_artifacts(session, page=page)
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.get("/api/artifacts/{sha256}")

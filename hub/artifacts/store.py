@@ -16,6 +16,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from hub.errors import ArtifactNotFound
 from hub.models import _utc
+from hub.paging import Page, fetch
 from hub.sql import insert_for
 from protocol.config import MAX_ARTIFACT_BYTES, ArtifactKind, ArtifactRef, artifact_path
 
@@ -103,8 +104,11 @@ def artifact_ref(db: Session | Connection, sha256: str) -> ArtifactRef:
     return _ref(ArtifactBase.model_validate(dict(row._mapping)))
 
 
-def list_artifacts(session: Session) -> list[ArtifactPublic]:
-    rows = session.execute(select(*_META, ARTIFACTS.c.created_at).order_by(ARTIFACTS.c.created_at))
+def list_artifacts(session: Session, *, page: Page | None = None) -> list[ArtifactPublic]:
+    stmt = select(*_META, ARTIFACTS.c.created_at).order_by(
+        ARTIFACTS.c.created_at, ARTIFACTS.c.sha256
+    )
+    rows = fetch(session, stmt, page)
     return [
         ArtifactPublic.model_validate({**r._mapping, "path": artifact_path(r.sha256)}) for r in rows
     ]

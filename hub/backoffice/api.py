@@ -41,7 +41,7 @@ def _state(request: Request) -> tuple[Any, Any]:
 def backoffice_queue(
     reach: Reader,
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=MAX_QUEUE_PAGE)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_QUEUE_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> QueuePage:
     """The cases of this office's scope waiting for it (forwarded, received, correction),

@@ -98,7 +98,7 @@ def case_page(case_id: uuid.UUID, reach: Reader, request: Request) -> HTMLRespon
     return _page(request, "backoffice_case.html", context)
 
 
-@router.get("/backoffice/static/backoffice.js")
+@router.get("/backoffice/static/backoffice.js", include_in_schema=False)
 def script() -> Response:
     """The pages' one script (no CDN, nothing inline); holds no data, so no sign-in needed."""
     body = (resources.files("hub.backoffice") / "static" / "backoffice.js").read_bytes()

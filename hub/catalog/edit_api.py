@@ -25,7 +25,7 @@ from hub.catalog.store import CatalogStore
 from hub.catalog.versions import current_catalog, current_exclusions
 from hub.catalog.workbook.validate import parse_workbook
 from hub.catalog.workbook.write import catalog_workbook
-from hub.deps import CatalogsDep, RegistryDep, SessionDep, wake_driver
+from hub.deps import CatalogsDep, RegistryDep, RowId, SessionDep, wake_driver
 from hub.errors import Forbidden, InvalidRequest, NotFound
 from hub.uploads import read_capped
 from protocol.catalog import Catalog, Matter
@@ -229,7 +229,7 @@ def draft_diff(registry: VillageRegistry, draft: drafts.CatalogDraft) -> Any:
 
 @router.get("/drafts/{draft_id}")
 def get_draft(
-    draft_id: int, _: Viewer, session: SessionDep, registry: RegistryDep
+    draft_id: RowId, _: Viewer, session: SessionDep, registry: RegistryDep
 ) -> dict[str, Any]:
     draft = drafts.get_draft(session, draft_id)
     diff = draft_diff(registry, draft)
@@ -252,7 +252,7 @@ class MatterEdit(BaseModel):
 
 @router.put("/drafts/{draft_id}/matters/{code}")
 def save_matter(
-    draft_id: int,
+    draft_id: RowId,
     code: Annotated[str, StringConstraints(max_length=16)],
     body: MatterEdit,
     actor: Operator,
@@ -279,7 +279,7 @@ def save_matter(
 
 @router.delete("/drafts/{draft_id}/matters/{code}")
 def remove_matter(
-    draft_id: int,
+    draft_id: RowId,
     code: Annotated[str, StringConstraints(max_length=16)],
     actor: Operator,
     session: SessionDep,
@@ -295,7 +295,9 @@ class Rejection(BaseModel):
 
 
 @router.post("/drafts/{draft_id}/reject")
-def reject(draft_id: int, body: Rejection, actor: Operator, session: SessionDep) -> dict[str, Any]:
+def reject(
+    draft_id: RowId, body: Rejection, actor: Operator, session: SessionDep
+) -> dict[str, Any]:
     county_operator(actor)
     return draft_summary(
         drafts.reject_draft(session, draft_id=draft_id, reason=body.reason, actor=actor)
@@ -304,7 +306,7 @@ def reject(draft_id: int, body: Rejection, actor: Operator, session: SessionDep)
 
 @router.post("/drafts/{draft_id}/approve")
 def approve(
-    draft_id: int,
+    draft_id: RowId,
     body: ReleaseOptions,
     actor: Operator,
     session: SessionDep,
@@ -322,7 +324,7 @@ def approve(
 
 @router.post("/drafts/{draft_id}/rollout")
 def rollout(
-    draft_id: int,
+    draft_id: RowId,
     body: ReleaseOptions,
     actor: Operator,
     session: SessionDep,

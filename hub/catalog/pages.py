@@ -28,7 +28,7 @@ from hub.catalog.errors import CatalogError, CatalogFileError
 from hub.catalog.offered import offering
 from hub.catalog.versions import current_catalog, current_exclusions
 from hub.catalog.workbook.columns import LEVEL_LABELS
-from hub.deps import CatalogsDep, RegistryDep, SessionDep
+from hub.deps import CatalogsDep, RegistryDep, RowId, SessionDep
 from hub.errors import HubError, InvalidRequest, NotFound
 from hub.web.pages import page
 from protocol.catalog import (
@@ -184,7 +184,7 @@ def matter_page(
 
 @router.get("/catalog/drafts/{draft_id}")
 def draft_page(
-    draft_id: int,
+    draft_id: RowId,
     request: Request,
     actor: Viewer,
     session: SessionDep,
@@ -215,7 +215,7 @@ def draft_catalog_safe(draft: drafts.CatalogDraft) -> Catalog | None:
 
 @router.get("/catalog/drafts/{draft_id}/edit")
 def edit_page(
-    draft_id: int,
+    draft_id: RowId,
     request: Request,
     actor: Operator,
     session: SessionDep,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from hub.accounts.area import covers, units_in
 from hub.accounts.auth import Auditor, Viewer
@@ -17,18 +17,31 @@ from hub.deps import RegistryDep, SessionDep, SettingsDep
 from hub.errors import UnitNotFound
 from hub.fleet import events, units
 from hub.models import DeadLetterPublic, EventRef, UnitDetail, UnitPublic
+from hub.paging import MAX_LIMIT, PAGE_HEADERS, PageDep, send_cursor_link, send_headers
 from protocol.villages import VillageRegistry
 
 router = APIRouter(prefix="/api")
 
 
-@router.get("/units")
+@router.get("/units", responses=PAGE_HEADERS)
 def list_units(
-    actor: Viewer, session: SessionDep, settings: SettingsDep, registry: RegistryDep
+    actor: Viewer,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
 ) -> list[UnitPublic]:
-    """The units of the caller's area."""
-    area_units = units_in(actor.area, registry)
-    return units.list_units(session, stale_after_s=settings.stale_after_s, units=area_units)
+    """The units the account's area covers (a town: its villages), by id."""
+    found = units.list_units(
+        session,
+        stale_after_s=settings.stale_after_s,
+        units=units_in(actor.area, registry),
+        page=page,
+    )
+    send_headers(response, request, page, len(found))
+    return found
 
 
 def _in_area(actor: Actor, registry: VillageRegistry, unit_id: str) -> None:
@@ -50,12 +63,20 @@ def unit_events(
     actor: Viewer,
     session: SessionDep,
     registry: RegistryDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
+    request: Request,
+    response: Response,
+    after_seq: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> list[EventRef]:
-    """Event ids and sequence numbers of one unit, in seq order (paged by after_seq)."""
+    """Event ids and sequence numbers of one unit, in seq order (paged by the cursor
+    ``after_seq``: pass the last seq of a page to get the next)."""
     _in_area(actor, registry, unit_id)
-    return events.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
+    found = events.event_refs(session, unit_id=unit_id, after_seq=after_seq, limit=limit)
+    after = found[-1].seq if found else after_seq
+    send_cursor_link(
+        response, request, name="after_seq", after=after, limit=limit, returned=len(found)
+    )
+    return found
 
 
 @router.get("/stats")
@@ -71,14 +92,16 @@ def stats(
     }
 
 
-@router.get("/dead-letters")
+@router.get("/dead-letters", responses=PAGE_HEADERS)
 def dead_letters(
     actor: Auditor,
     session: SessionDep,
     registry: RegistryDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    page: PageDep,
+    request: Request,
+    response: Response,
 ) -> list[DeadLetterPublic]:
-    return events.recent_dead_letters(
-        session, limit=limit, offset=offset, units=units_in(actor.area, registry)
-    )
+    """The newest first; a scoped account gets those of its units."""
+    found = events.recent_dead_letters(session, units=units_in(actor.area, registry), page=page)
+    send_headers(response, request, page, len(found))
+    return found

@@ -5,13 +5,14 @@ themselves (for auditors). Plain functions over a session."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import Connection, case, func, select
 from sqlmodel import Session
 
 from hub.ingest.deadletter import preview
 from hub.models import DeadLetter, DeadLetterPublic, Event, EventRef, Unit
+from hub.paging import Page, fetch
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
@@ -67,14 +68,19 @@ def totals(session: Session, *, units: frozenset[str] | None = None) -> dict[str
 
 
 def recent_dead_letters(
-    session: Session, *, limit: int = 50, offset: int = 0, units: frozenset[str] | None = None
+    session: Session,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    units: Collection[str] | None = None,
+    page: Page | None = None,
 ) -> list[DeadLetterPublic]:
-    """The newest dead letters, for auditors only: a prefix may hold personal data. Of
-    ``units`` only when given (an account's area)."""
-    where = [] if units is None else [DEAD.c.unit.in_(sorted(units))]
-    rows = session.execute(
-        select(DEAD).where(*where).order_by(DEAD.c.id.desc()).limit(limit).offset(offset)
-    )
+    """The newest dead letters, for auditors only: a prefix may hold personal data. Only
+    those of ``units`` when given (an area's; one from no known unit is the county's)."""
+    stmt = select(DEAD).order_by(DEAD.c.id.desc())
+    if units is not None:
+        stmt = stmt.where(DEAD.c.unit.in_(sorted(units)))
+    rows = fetch(session, stmt if page else stmt.limit(limit).offset(offset), page)
     return [
         DeadLetterPublic.model_validate(
             {**row._mapping, "payload_preview": preview(row.payload_prefix)}

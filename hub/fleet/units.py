@@ -3,7 +3,7 @@ their counters, presence and last heartbeat. Plain functions over a session."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlmodel import Session
 from hub.errors import UnitNotFound
 from hub.fleet.health import health_summary
 from hub.models import Unit, UnitDetail, UnitPublic
+from hub.paging import Page, fetch
 
 UNITS = Unit.__table__  # type: ignore[attr-defined]
 
@@ -27,16 +28,21 @@ def _public(unit: Unit, now: datetime, stale_after: timedelta) -> dict[str, Any]
 
 
 def list_units(
-    session: Session, *, stale_after_s: float, units: frozenset[str] | None = None
+    session: Session,
+    *,
+    stale_after_s: float,
+    units: Collection[str] | None = None,
+    page: Page | None = None,
 ) -> list[UnitPublic]:
-    """The units the hub holds rows for; only ``units`` when given (an account's area)."""
+    """Units by id; only ``units`` when given (an area's: hub.accounts.area.units_in)."""
     now = datetime.now(UTC)
     stmt = select(Unit).order_by(UNITS.c.id)
     if units is not None:
         stmt = stmt.where(UNITS.c.id.in_(sorted(units)))
-    rows = session.execute(stmt).scalars()
+    rows = fetch(session, stmt, page)
     return [
-        UnitPublic.model_validate(_public(u, now, timedelta(seconds=stale_after_s))) for u in rows
+        UnitPublic.model_validate(_public(r[0], now, timedelta(seconds=stale_after_s)))
+        for r in rows
     ]
 
 

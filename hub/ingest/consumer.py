@@ -63,6 +63,8 @@ class IngestStats:
     queued: int = 0
     queued_bytes: int = 0
     last_batch_ms: float = 0.0
+    # how long the oldest message still waiting for the database has waited (0: none waits)
+    lag_s: float = 0.0
     connected: bool = False
     # messages per committed batch, counted into BATCH_BUCKETS (upper bounds; the last is +inf)
     batch_sizes: list[int] = field(default_factory=lambda: [0] * (len(BATCH_BUCKETS) + 1))
@@ -75,6 +77,7 @@ class IngestConsumer:
         self.engine = engine
         self.stats = IngestStats()
         self._queue: deque[Received] = deque()
+        self._arrived: deque[float] = deque()  # monotonic arrival time of each queued message
         self._queued_bytes = 0
         self._wake = asyncio.Event()
         self._paused = False
@@ -128,6 +131,7 @@ class IngestConsumer:
     def snapshot(self) -> dict[str, Any]:
         self.stats.queued = len(self._queue)
         self.stats.queued_bytes = self._queued_bytes
+        self.stats.lag_s = time.monotonic() - self._arrived[0] if self._arrived else 0.0
         self.stats.connected = self.client.connected
         return asdict(self.stats)
 
@@ -135,6 +139,7 @@ class IngestConsumer:
 
     def _on_message(self, msg: Received) -> None:
         self._queue.append(msg)
+        self._arrived.append(time.monotonic())
         self._queued_bytes += len(msg.payload)
         self._wake.set()
         if not self._paused and self._queued_bytes >= self.settings.ingest_queue_high_bytes:
@@ -148,6 +153,7 @@ class IngestConsumer:
         limit = self.settings.ingest_batch_messages
         while self._queue and len(out) < limit and size < MAX_BATCH_BYTES:
             msg = self._queue.popleft()
+            self._arrived.popleft()
             out.append(msg)
             size += len(msg.payload)
         self._queued_bytes -= size

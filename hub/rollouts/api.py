@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request, Response
 
 from hub.accounts.area import units_in
 from hub.accounts.auth import Operator, Viewer
 from hub.catalog.versions import current_catalog, current_registry
-from hub.deps import CatalogsDep, RegistryDep, SessionDep, wake_driver
+from hub.deps import CatalogsDep, RegistryDep, RowId, SessionDep, wake_driver
 from hub.errors import OutOfScope
+from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.rollouts import area, store
 from hub.rollouts.models import (
     RolloutCreate,
@@ -49,43 +48,58 @@ def create_rollout(
     return rollout
 
 
-@router.get("/rollouts")
+@router.get("/rollouts", responses=PAGE_HEADERS)
 def list_rollouts(
     actor: Viewer,
     session: SessionDep,
     registry: RegistryDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    page: PageDep,
+    request: Request,
+    response: Response,
 ) -> list[RolloutPublic]:
     """Newest first; for a town's or a village's account, the rollouts that reached its units
     (counted over those units)."""
-    return area.list_visible(session, units_in(actor.area, registry), limit=limit, offset=offset)[1]
+    page.total, found = area.list_visible(
+        session, units_in(actor.area, registry), limit=page.limit, offset=page.offset
+    )
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.get("/rollouts/{rollout_id}")
 def get_rollout(
-    rollout_id: int, actor: Viewer, session: SessionDep, registry: RegistryDep
+    rollout_id: RowId, actor: Viewer, session: SessionDep, registry: RegistryDep
 ) -> RolloutPublic:
     return area.visible_rollout(session, rollout_id, units_in(actor.area, registry))
 
 
-@router.get("/rollouts/{rollout_id}/units")
+@router.get("/rollouts/{rollout_id}/units", responses=PAGE_HEADERS)
 def rollout_units(
-    rollout_id: int,
+    rollout_id: RowId,
     actor: Viewer,
     session: SessionDep,
     registry: RegistryDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     state: UnitState | None = None,
 ) -> list[RolloutUnitPublic]:
     area_units = units_in(actor.area, registry)
     area.visible_rollout(session, rollout_id, area_units)
-    rows = store.rollout_units(session, rollout_id=rollout_id, state=state)
-    return rows if area_units is None else [r for r in rows if r.unit in area_units]
+    if area_units is None:
+        found = store.rollout_units(session, rollout_id=rollout_id, state=state, page=page)
+    else:  # a town's units of the rollout: a few dozen at most, paged here
+        rows = store.rollout_units(session, rollout_id=rollout_id, state=state)
+        mine = [r for r in rows if r.unit in area_units]
+        page.total = len(mine)
+        found = mine[page.offset : page.offset + page.limit]
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.post("/rollouts/{rollout_id}/pause")
 def pause_rollout(
-    rollout_id: int, actor: Operator, session: SessionDep, registry: RegistryDep
+    rollout_id: RowId, actor: Operator, session: SessionDep, registry: RegistryDep
 ) -> RolloutPublic:
     area.require_whole(session, rollout_id, units_in(actor.area, registry))
     return store.pause_rollout(session, rollout_id=rollout_id, actor=actor)
@@ -93,7 +107,7 @@ def pause_rollout(
 
 @router.post("/rollouts/{rollout_id}/resume")
 def resume_rollout(
-    rollout_id: int, actor: Operator, session: SessionDep, registry: RegistryDep, request: Request
+    rollout_id: RowId, actor: Operator, session: SessionDep, registry: RegistryDep, request: Request
 ) -> RolloutPublic:
     area.require_whole(session, rollout_id, units_in(actor.area, registry))
     rollout = store.resume_rollout(session, rollout_id=rollout_id, actor=actor)
@@ -103,7 +117,7 @@ def resume_rollout(
 
 @router.post("/rollouts/{rollout_id}/rollback", status_code=201)
 def rollback_rollout(
-    rollout_id: int, actor: Operator, session: SessionDep, registry: RegistryDep, request: Request
+    rollout_id: RowId, actor: Operator, session: SessionDep, registry: RegistryDep, request: Request
 ) -> RolloutPublic:
     """Returns the new rollout that carries the old content."""
     area.require_whole(session, rollout_id, units_in(actor.area, registry))
@@ -112,10 +126,18 @@ def rollback_rollout(
     return rollout
 
 
-@router.get("/config/units")
+@router.get("/config/units", responses=PAGE_HEADERS)
 def unit_configs(
-    actor: Viewer, session: SessionDep, registry: RegistryDep
+    actor: Viewer,
+    session: SessionDep,
+    registry: RegistryDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
 ) -> list[UnitConfigPublic]:
-    """Desired, reported and running configuration versions of every unit of the caller's area."""
-    area_units = units_in(actor.area, registry)
-    return store.unit_configs(session, units=None if area_units is None else sorted(area_units))
+    """Desired, reported and running configuration versions of the units the account's area
+    covers."""
+    area = units_in(actor.area, registry)
+    found = store.unit_configs(session, units=sorted(area) if area is not None else None, page=page)
+    send_headers(response, request, page, len(found))
+    return found

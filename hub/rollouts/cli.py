@@ -31,6 +31,21 @@ DEFAULT_HUB = "http://127.0.0.1:8000"
 
 
 def _call(hub: str, token: str | None, method: str, path: str, body: Any = None) -> Any:
+    return _answer(hub, token, method, path, body).json()
+
+
+def _call_all(hub: str, token: str | None, path: str) -> list[Any]:
+    """Every page of a list: the hub pages lists and links the next page (docs/operations.md)."""
+    items: list[Any] = []
+    next_path: str | None = path
+    while next_path is not None:
+        resp = _answer(hub, token, "GET", next_path)
+        items += resp.json()
+        next_path = resp.links.get("next", {}).get("url")
+    return items
+
+
+def _answer(hub: str, token: str | None, method: str, path: str, body: Any = None) -> Any:
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -42,7 +57,7 @@ def _call(hub: str, token: str | None, method: str, path: str, body: Any = None)
         typer.echo(f"error (hub_unreachable): cannot reach {hub}: {exc}", err=True)
         raise typer.Exit(1) from None
     if resp.is_success:
-        return resp.json()
+        return resp
     try:
         detail = resp.json().get("detail")
     except ValueError:
@@ -140,8 +155,9 @@ def status(
         return
     result = _call(hub, token, "GET", f"/api/rollouts/{rollout_id}")
     if units or state:
-        query = f"?state={state}" if state else ""
-        result["unit_states"] = _call(hub, token, "GET", f"/api/rollouts/{rollout_id}/units{query}")
+        query = f"state={state}&" if state else ""
+        path = f"/api/rollouts/{rollout_id}/units?{query}limit=500"
+        result["unit_states"] = _call_all(hub, token, path)
     _emit(result) if as_json else print_tables(rollout_tables(result))
 
 

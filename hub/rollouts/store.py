@@ -25,6 +25,7 @@ from hub.errors import (
     UnknownProfile,
 )
 from hub.models import Unit
+from hub.paging import Page, fetch
 from hub.rollouts.models import (
     ACTIVE,
     ConfigVersion,
@@ -378,22 +379,27 @@ def get_rollout(session: Session, *, rollout_id: int) -> RolloutPublic:
     return _public(session, _load(session, rollout_id))
 
 
-def list_rollouts(session: Session, *, limit: int = 50) -> list[RolloutPublic]:
-    rows = session.execute(select(Rollout).order_by(ROLLOUTS.c.id.desc()).limit(limit)).scalars()
-    return [_public(session, r) for r in rows]
+def list_rollouts(
+    session: Session, *, limit: int = 50, page: Page | None = None
+) -> list[RolloutPublic]:
+    stmt = select(Rollout).order_by(ROLLOUTS.c.id.desc())
+    rows = fetch(session, stmt if page else stmt.limit(limit), page)
+    return [_public(session, r[0]) for r in rows]
 
 
 def rollout_units(
-    session: Session, *, rollout_id: int, state: UnitState | None = None
+    session: Session, *, rollout_id: int, state: UnitState | None = None, page: Page | None = None
 ) -> list[RolloutUnitPublic]:
     _load(session, rollout_id)
     stmt = select(RU).where(RU.c.rollout_id == rollout_id).order_by(RU.c.stage, RU.c.unit)
     if state is not None:
         stmt = stmt.where(RU.c.state == state.value)
-    return [RolloutUnitPublic.model_validate(dict(r._mapping)) for r in session.execute(stmt)]
+    return [RolloutUnitPublic.model_validate(dict(r._mapping)) for r in fetch(session, stmt, page)]
 
 
-def unit_configs(session: Session, *, units: Sequence[str] | None = None) -> list[UnitConfigPublic]:
+def unit_configs(
+    session: Session, *, units: Sequence[str] | None = None, page: Page | None = None
+) -> list[UnitConfigPublic]:
     """Desired, reported and running (heartbeat) versions per unit."""
     stmt = (
         select(UC, UNITS.c.config_version.label("running_version"))
@@ -402,4 +408,4 @@ def unit_configs(session: Session, *, units: Sequence[str] | None = None) -> lis
     )
     if units is not None:
         stmt = stmt.where(UC.c.unit.in_(list(units)))
-    return [UnitConfigPublic.model_validate(dict(r._mapping)) for r in session.execute(stmt)]
+    return [UnitConfigPublic.model_validate(dict(r._mapping)) for r in fetch(session, stmt, page)]

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from hub import audit
 from hub.accounts.auth import Auditor, Operator
 from hub.accounts.roles import Actor, unit_actor
 from hub.deps import SessionDep
 from hub.errors import Forbidden, Unauthorized
+from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.window.blacklist import (
     BlacklistEntryCreate,
     BlacklistEntryPublic,
@@ -70,9 +71,13 @@ def registry_query(query: RegistryQuery, unit: UnitDep, session: SessionDep) -> 
     return answer
 
 
-@router.get("/api/blacklist")
-def blacklist(_: Auditor, session: SessionDep) -> list[BlacklistEntryPublic]:
-    return list_blacklist(session)
+@router.get("/api/blacklist", responses=PAGE_HEADERS)
+def blacklist(
+    _: Auditor, session: SessionDep, page: PageDep, request: Request, response: Response
+) -> list[BlacklistEntryPublic]:
+    found = list_blacklist(session, page=page)
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.post("/api/blacklist", status_code=201)

@@ -13,6 +13,7 @@ from hub.accounts.roles import Actor
 from hub.artifacts.store import put_artifact
 from hub.errors import NotFound
 from hub.models import _utc
+from hub.paging import Page, fetch
 from hub.window.applicants import check_ref
 from hub.window.blacklist_sync import mark_changed
 from protocol.canonical import canonical_json
@@ -40,9 +41,11 @@ class BlacklistEntryCreate(SQLModel):
     reason: str = Field(min_length=1, max_length=200)
 
 
-def list_blacklist(session: Session) -> list[BlacklistEntryPublic]:
-    rows = session.execute(select(BlacklistEntry).order_by(BlacklistEntry.listed_at)).scalars()  # type: ignore[arg-type]
-    return [BlacklistEntryPublic.model_validate(r.model_dump()) for r in rows]
+def list_blacklist(session: Session, *, page: Page | None = None) -> list[BlacklistEntryPublic]:
+    stmt = select(BlacklistEntry).order_by(BlacklistEntry.listed_at, BlacklistEntry.applicant_ref)  # type: ignore[arg-type]
+    return [
+        BlacklistEntryPublic.model_validate(r[0].model_dump()) for r in fetch(session, stmt, page)
+    ]
 
 
 def add_to_blacklist(session: Session, *, entry: BlacklistEntryCreate, actor: Actor) -> None:

@@ -4,11 +4,14 @@ up is answered once, to the operator who added the clerk."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 
 from hub import audit
 from hub.accounts.auth import Operator
 from hub.deps import RegistryDep, SessionDep
+from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.window.clerks import (
     ClerkAdded,
     ClerkCreate,
@@ -22,9 +25,18 @@ router = APIRouter()
 DELIVERY = "with the next configuration rollout"
 
 
-@router.get("/api/clerks")
-def clerks(_: Operator, session: SessionDep, unit: str | None = None) -> list[ClerkPublic]:
-    return list_clerks(session, unit=unit)
+@router.get("/api/clerks", responses=PAGE_HEADERS)
+def clerks(
+    _: Operator,
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    unit: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[ClerkPublic]:
+    found = list_clerks(session, unit=unit, page=page)
+    send_headers(response, request, page, len(found))
+    return found
 
 
 @router.post("/api/clerks", status_code=201)

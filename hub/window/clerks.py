@@ -17,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel
 from hub.accounts.roles import Actor
 from hub.errors import InvalidRequest, NotFound, UnknownTarget
 from hub.models import _utc
+from hub.paging import Page, fetch
 from hub.sql import chunks
 from protocol.clerks import (
     MAX_CLERKS,
@@ -155,11 +156,13 @@ def reset_pin(session: Session, *, clerk_id: str, pin: str | None = None) -> str
     return chosen if made_up else None
 
 
-def list_clerks(session: Session, *, unit: str | None = None) -> list[ClerkPublic]:
-    stmt = select(ClerkRecord).order_by(ClerkRecord.unit, ClerkRecord.created_at)  # type: ignore[arg-type]
+def list_clerks(
+    session: Session, *, unit: str | None = None, page: Page | None = None
+) -> list[ClerkPublic]:
+    stmt = select(ClerkRecord).order_by(ClerkRecord.unit, ClerkRecord.created_at, ClerkRecord.id)  # type: ignore[arg-type]
     if unit is not None:
         stmt = stmt.where(ClerkRecord.unit == unit)  # type: ignore[arg-type]
-    return [_public(r) for r in session.execute(stmt).scalars()]
+    return [_public(r[0]) for r in fetch(session, stmt, page)]
 
 
 def rosters(db: Session | Connection, units: Iterable[str]) -> dict[str, ClerkRoster]:

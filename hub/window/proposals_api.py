@@ -43,7 +43,7 @@ def proposals(
     session: SessionDep,
     registry: RegistryDep,
     state: ProposalState | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ProposalPage:
     units = units_in(actor.area, registry)

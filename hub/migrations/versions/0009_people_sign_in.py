@@ -14,6 +14,9 @@ revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
+# hub.migrations.safety: the UPDATE below fills only the columns this revision adds, which the
+# release before it never reads, so a starting hub may run it beside older processes
+SAFE_AT_START = "the UPDATE only fills area_town, which this revision adds"
 
 
 def upgrade() -> None:
