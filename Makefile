@@ -31,7 +31,7 @@ system-demo:
 demo: $(STAMP) system-demo models web
 	$(BIN)/bianmin demo
 
-# The pages' front-end libraries (Apache ECharts) from the npm registry, exactly as
+# The pages' front-end libraries (Apache ECharts; Swagger UI for /docs) from the npm registry, exactly as
 # hub/web/package-lock.json pins them, into hub/web/node_modules; the hub serves them itself
 # (hub/web/vendor.py). Again only when the lock file changes.
 WEB := hub/web

@@ -1,37 +1,50 @@
-"""The OpenAPI document and its interactive page, served by the hub itself: Swagger UI's files
-come from the swagger-ui-bundle package (a county intranet reaches no CDN), and both need a
-viewer (in production, a token; the anonymous local viewer in local mode)."""
+"""The OpenAPI document and its interactive page, served by the hub itself: Swagger UI 5
+(npm swagger-ui-dist, which reads the OpenAPI 3.1 FastAPI writes) comes from
+hub/web/node_modules through /static/vendor (a county intranet reaches no CDN), started by
+our own /static/hub/apidocs.js under the pages' CSP (no inline script). Both need a viewer:
+a signed-in person's session cookie or a token in production, the anonymous local viewer in
+local mode."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
 from hub.accounts.auth import Viewer
-from hub.errors import NotFound
+from hub.web import vendor
+from hub.web.pages import HEADERS
 
-STATIC = "/static/apidocs"
-# only these files are served; nothing else of the package is reachable
-ASSETS = {
-    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-    "swagger-ui.css": "text/css; charset=utf-8",
-}
+OPENAPI_URL = "/openapi.json"
+LIBRARY = ("swagger-ui-bundle.js", "swagger-ui.css")
 
-
-def _asset_dir() -> Path:
-    import swagger_ui_bundle  # type: ignore[import-untyped]
-
-    return Path(swagger_ui_bundle.swagger_ui_path)
-
+_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>便民中心服务器 API</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{prefix}/swagger-ui.css">
+</head>
+<body>
+{missing}<div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
+<script src="{prefix}/swagger-ui-bundle.js"></script>
+<script src="/static/hub/apidocs.js"></script>
+</body>
+</html>
+"""
+# shown when `make web` has not run: the page still links the raw document
+_MISSING = (
+    '<p id="swagger-missing" role="alert">接口文档组件（Swagger UI）未安装，无法显示交互页面：'
+    "请在中心服务器上运行 <code>make web</code>。接口文档本身见 "
+    '<a href="{openapi_url}">{openapi_url}</a>。</p>\n'
+)
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/openapi.json")
+@router.get(OPENAPI_URL)
 def openapi(_: Viewer, request: Request) -> dict[str, Any]:
     app: FastAPI = request.app
     return app.openapi()
@@ -39,20 +52,7 @@ def openapi(_: Viewer, request: Request) -> dict[str, Any]:
 
 @router.get("/docs")
 def docs(_: Viewer) -> HTMLResponse:
-    return get_swagger_ui_html(
-        openapi_url="/openapi.json",
-        title="bianmin hub API",
-        swagger_js_url=f"{STATIC}/swagger-ui-bundle.js",
-        swagger_css_url=f"{STATIC}/swagger-ui.css",
-        swagger_favicon_url="data:,",
-    )
-
-
-@router.get(STATIC + "/{name}")
-def asset(name: str) -> Response:
-    if name not in ASSETS:
-        raise NotFound(f"no file {name!r}")
-    body = (_asset_dir() / name).read_bytes()
-    return Response(
-        body, media_type=ASSETS[name], headers={"cache-control": "public, max-age=86400"}
-    )
+    installed = all([vendor.available(name) for name in LIBRARY])
+    missing = "" if installed else _MISSING.format(openapi_url=OPENAPI_URL)
+    html = _PAGE.format(prefix=vendor.PREFIX, openapi_url=OPENAPI_URL, missing=missing)
+    return HTMLResponse(html, headers=HEADERS)

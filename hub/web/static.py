@@ -26,6 +26,7 @@ _FILES = (
     "indicators.js",
     "fleet.css",  # the fleet, alert and rollout pages and the overview
     "rollouts.js",
+    "apidocs.js",  # starts Swagger UI on /docs (the CSP allows no inline script)
 )
 
 

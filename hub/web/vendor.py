@@ -5,7 +5,8 @@ hub/web/node_modules. A wheel built after that carries the files it serves (pypr
 package data); a hub installed without them answers 503 with the command that installs them.
 
 Apache ECharts (Apache-2.0; its bundle includes ZRender, BSD-3-Clause, and tslib, 0BSD)
-draws the indicators page's charts.
+draws the indicators page's charts. Swagger UI (npm swagger-ui-dist, Apache-2.0; its bundle's
+third-party notices are in swagger-ui-bundle.js.LICENSE.txt beside it) draws /docs.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ router = APIRouter(include_in_schema=False)
 
 PREFIX = "/static/vendor"
 # served name -> its file under node_modules; a fixed set, so no URL reaches the file system
-FILES = {"echarts.min.js": "echarts/dist/echarts.min.js"}
+FILES = {
+    "echarts.min.js": "echarts/dist/echarts.min.js",
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+}
+_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
 def web_dir() -> Path:
@@ -59,6 +65,6 @@ def vendor(name: str) -> Response:
         raise NotFound(f"no file {name!r}")
     return Response(
         vendor_file(name).read_bytes(),
-        media_type="text/javascript; charset=utf-8",
+        media_type=_TYPES[name[name.rfind(".") :]],
         headers={"cache-control": "public, max-age=86400"},
     )

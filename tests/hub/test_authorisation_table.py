@@ -53,7 +53,6 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     # case page a slip's QR code opens
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/static/hub/{name}"): EVERYONE,
-    ("GET", "/static/apidocs/{name}"): EVERYONE,
     ("GET", "/static/vendor/{name}"): EVERYONE,
     ("GET", "/backoffice/static/backoffice.js"): EVERYONE,
     ("GET", "/artifacts/{sha256}"): EVERYONE,
