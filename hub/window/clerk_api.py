@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from hub import audit
+from hub.accounts.area import units_in
 from hub.accounts.auth import Operator
 from hub.deps import RegistryDep, SessionDep
+from hub.errors import UnitNotFound
 from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.window.clerks import (
     ClerkAdded,
@@ -27,14 +29,16 @@ DELIVERY = "with the next configuration rollout"
 
 @router.get("/api/clerks", responses=PAGE_HEADERS)
 def clerks(
-    _: Operator,
+    actor: Operator,
     session: SessionDep,
+    registry: RegistryDep,
     page: PageDep,
     request: Request,
     response: Response,
     unit: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[ClerkPublic]:
-    found = list_clerks(session, unit=unit, page=page)
+    """The roster of the villages the operator reaches (a town's operator: its own)."""
+    found = list_clerks(session, unit=unit, page=page, units=units_in(actor.area, registry))
     send_headers(response, request, page, len(found))
     return found
 
@@ -44,6 +48,9 @@ def clerk_add(
     request: ClerkCreate, actor: Operator, session: SessionDep, registry: RegistryDep
 ) -> ClerkAdded:
     """Add a clerk or agent to a village; the unit gets them with the next rollout."""
+    reach = units_in(actor.area, registry)
+    if reach is not None and request.unit not in reach:
+        raise UnitNotFound(f"no unit {request.unit!r}")  # outside the area: as if absent
     added = add_clerk(session, request=request, actor=actor, registry=registry)
     audit.record(
         session, actor=actor, action="clerk.add", target=f"clerk/{added.id}",
@@ -55,8 +62,11 @@ def clerk_add(
 
 
 @router.post("/api/clerks/{clerk_id}/disable")
-def clerk_disable(clerk_id: str, actor: Operator, session: SessionDep) -> dict[str, object]:
-    done = disable_clerk(session, clerk_id=clerk_id, actor=actor)
+def clerk_disable(
+    clerk_id: str, actor: Operator, session: SessionDep, registry: RegistryDep
+) -> dict[str, object]:
+    units = units_in(actor.area, registry)
+    done = disable_clerk(session, clerk_id=clerk_id, actor=actor, units=units)
     audit.record(
         session, actor=actor, action="clerk.disable", target=f"clerk/{clerk_id}",
         detail={"unit": done.unit},

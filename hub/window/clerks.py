@@ -133,10 +133,15 @@ def _load(session: Session, clerk_id: str) -> ClerkRecord:
     return row
 
 
-def disable_clerk(session: Session, *, clerk_id: str, actor: Actor) -> ClerkPublic:
+def disable_clerk(
+    session: Session, *, clerk_id: str, actor: Actor, units: frozenset[str] | None = None
+) -> ClerkPublic:
     """Take a clerk off the roster (kept for the cases that name them); the caller commits.
-    Units stop accepting their PIN with the next configuration rollout."""
+    Units stop accepting their PIN with the next configuration rollout. ``units``: the
+    villages the actor reaches (None: the county); a clerk elsewhere is not found."""
     row = _load(session, clerk_id)
+    if units is not None and row.unit not in units:
+        raise NotFound(f"no clerk {clerk_id}")
     if row.active:
         row.active = False
         row.disabled_at = datetime.now(UTC)
@@ -157,11 +162,19 @@ def reset_pin(session: Session, *, clerk_id: str, pin: str | None = None) -> str
 
 
 def list_clerks(
-    session: Session, *, unit: str | None = None, page: Page | None = None
+    session: Session,
+    *,
+    unit: str | None = None,
+    page: Page | None = None,
+    units: frozenset[str] | None = None,
 ) -> list[ClerkPublic]:
+    """The roster, one village's (``unit``) or all; ``units`` bounds it to the villages the
+    caller reaches (None: the county)."""
     stmt = select(ClerkRecord).order_by(ClerkRecord.unit, ClerkRecord.created_at, ClerkRecord.id)  # type: ignore[arg-type]
     if unit is not None:
         stmt = stmt.where(ClerkRecord.unit == unit)  # type: ignore[arg-type]
+    if units is not None:
+        stmt = stmt.where(ClerkRecord.unit.in_(sorted(units)))  # type: ignore[attr-defined]
     return [_public(r[0]) for r in fetch(session, stmt, page)]
 
 

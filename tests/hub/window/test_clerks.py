@@ -4,6 +4,7 @@ only, on SQLite and PostgreSQL."""
 
 from sqlalchemy import select
 
+from hub.accounts.area import Area
 from hub.accounts.roles import Actor, Role
 from hub.accounts.store import add_account
 from hub.rollouts.models import ConfigBlob, RolloutCreate, Target
@@ -117,3 +118,24 @@ def test_a_rollout_signs_each_village_its_own_active_clerks(client):
         raw = [b for (b,) in s.execute(select(ConfigBlob.__table__.c.body))]  # type: ignore[attr-defined]
     assert sum("clerks" in b for b in raw) == 1
     assert "周杰" not in str(raw)
+
+
+def test_a_towns_operator_keeps_the_roster_of_its_own_villages_only(client):
+    registry = client.app.state.registry
+    town = registry.village("dongjie-cun").division
+    elsewhere = next(v.unit_id for v in registry.villages if v.division != town)
+    county = operator(client)
+    assert _add(client, county, name="王芳").status_code == 201
+    theirs = client.post("/api/clerks", json={"unit": elsewhere, "name": "赵敏"}, headers=county)
+    assert theirs.status_code == 201
+    with session(client) as s:
+        token = add_account(s, name="town-ops", role=Role.OPERATOR, area=Area(town=town))
+        s.commit()
+    mine = {"Authorization": f"Bearer {token}"}
+    listed = client.get("/api/clerks", headers=mine).json()
+    assert [c["name"] for c in listed] == ["王芳"]
+    refused = client.post("/api/clerks", json={"unit": elsewhere, "name": "钱多"}, headers=mine)
+    assert refused.status_code == 404
+    gone = client.post(f"/api/clerks/{theirs.json()['id']}/disable", headers=mine)
+    assert gone.status_code == 404
+    assert _add(client, mine, name="孙丽").status_code == 201
