@@ -7,19 +7,17 @@ BIANMIN_HUB_SCREENSHOTS=DIR to keep the screenshot (docs/hub/api-docs.png is one
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from hub.accounts.roles import Role
 from hub.app import create_app
 from hub.keys import create_key_file
 from hub.settings import HubSettings
-from provisioning.mosquitto import free_port, wait_for_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.hubserver import serve
 from tests.support.signin import make_account, sign_in_page
 
 pytestmark = pytest.mark.integration
@@ -44,16 +42,8 @@ def hub(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     create_key_file(settings.signing_key_path)
     app = create_app(settings)
     password = make_account(app.state.engine, "kezhang", Role.VIEWER)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port("127.0.0.1", port, timeout=20)
-    try:
-        yield f"http://127.0.0.1:{port}", password
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(app) as base:
+        yield base, password
 
 
 def test_a_signed_in_viewer_sees_swagger_ui_draw_the_api_under_the_csp(hub):

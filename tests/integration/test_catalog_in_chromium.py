@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 
 from hub.accounts.area import Area
@@ -27,8 +25,8 @@ from hub.accounts.roles import Role
 from hub.app import create_app
 from hub.keys import create_key_file
 from hub.settings import HubSettings
-from provisioning.mosquitto import free_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.hubserver import serve
 from tests.support.signin import make_account, sign_in_page
 from tests.support.waiting import wait_until
 
@@ -55,14 +53,8 @@ def hub(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     passwords = {n: make_account(app.state.engine, n, Role.OPERATOR) for n in ("wang", "li")}
     town = Area(town=app.state.registry.divisions[0].code)
     passwords["zhou"] = make_account(app.state.engine, "zhou", Role.OPERATOR, area=town)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 20, "the hub to start")
-    yield f"http://127.0.0.1:{port}", passwords
-    server.should_exit = True
-    thread.join(10)
+    with serve(app) as base:
+        yield base, passwords
 
 
 def shot(page, name: str) -> None:

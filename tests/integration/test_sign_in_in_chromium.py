@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlmodel import Session
 
 from hub.accounts.roles import Role
@@ -24,6 +23,7 @@ from hub.keys import create_key_file
 from hub.settings import HubSettings
 from provisioning.mosquitto import free_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.hubserver import serve
 from tests.support.signin import make_account, sign_in_page
 from tests.support.waiting import wait_until
 
@@ -44,16 +44,8 @@ def hub(database_url, tmp_path) -> Iterator[tuple[str, Any]]:
     settings = HubSettings(database_url=database_url, broker_url=None, data_dir=tmp_path,
                            environment="production")  # fmt: skip
     app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started, 20, "the hub to start")
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(app) as base:
+        yield base, app
 
 
 @pytest.fixture
@@ -117,7 +109,7 @@ def test_an_admin_signs_in_sees_the_overview_and_a_cross_site_form_is_refused(hu
 
         # the overview, signed in
         page.goto(f"{base}/")
-        assert page.title().endswith("设备总览")
+        assert page.title().startswith("总览")
 
         # another origin's form, posted with the session cookie: refused, nothing changed
         trap = context.new_page()

@@ -4,22 +4,20 @@ feedback through the form, which reaches the hub's feedback table. SQLite and Po
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from hub.app import create_app
 from hub.feedback.tables import FEEDBACK
 from hub.settings import HubSettings
-from provisioning.mosquitto import free_port, wait_for_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.deficiency import TOKEN, seed_case
+from tests.support.hubserver import serve
 
 pytestmark = pytest.mark.integration
 PHONE: Any = {"width": 390, "height": 844}
@@ -33,16 +31,8 @@ def hub(database_url, tmp_path) -> Iterator[tuple[str, Any]]:
     settings = HubSettings(database_url=database_url, broker_url=None, data_dir=tmp_path)
     app = create_app(settings)
     app.state.clock = lambda: datetime(2026, 11, 26, 4, tzinfo=UTC)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port("127.0.0.1", port, timeout=20)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(app) as base:
+        yield base, app
 
 
 def test_a_resident_reads_the_case_on_a_phone_and_leaves_feedback_without_javascript(hub):

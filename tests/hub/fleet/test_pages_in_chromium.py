@@ -7,14 +7,12 @@ Set BIANMIN_FLEET_SCREENSHOTS=DIR to keep a screenshot of each page (docs/hub/ h
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from hub.accounts.roles import Role
@@ -22,9 +20,9 @@ from hub.alerts.store import ALERTS
 from hub.app import create_app
 from hub.audit import AUDIT
 from hub.settings import HubSettings
-from provisioning.mosquitto import free_port, wait_for_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.fleet import OFFLINE, PAPER_OUT, Morning, county_morning
+from tests.support.hubserver import serve
 from tests.support.signin import make_account, sign_in_page
 
 pytestmark = pytest.mark.integration
@@ -49,16 +47,8 @@ def hub(database_url, tmp_path) -> Iterator[Hub]:
     app = create_app(settings)
     morning = county_morning(app.state.engine)
     password = make_account(app.state.engine, "ops", Role.OPERATOR)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port("127.0.0.1", port, timeout=20)
-    try:
-        yield Hub(f"http://127.0.0.1:{port}", app, password, morning)
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(app) as base:
+        yield Hub(base, app, password, morning)
 
 
 @pytest.fixture

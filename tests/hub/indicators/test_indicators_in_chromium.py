@@ -8,24 +8,22 @@ BIANMIN_HUB_SCREENSHOTS=DIR to keep the screenshots (docs/hub/indicators.png is 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from hub.accounts.area import Area
 from hub.accounts.roles import Role
 from hub.app import create_app
 from hub.settings import HubSettings
-from provisioning.mosquitto import free_port, wait_for_port
 from tests.conftest import _postgres_schema_url
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
 from tests.hub.indicators.busy import MONTH, seed_month
 from tests.hub.indicators.county import EXPECTED_TOTALS, FROM, TO, TODAY, seed
+from tests.support.hubserver import serve
 from tests.support.signin import make_account, sign_in_page
 
 pytestmark = pytest.mark.integration
@@ -80,16 +78,8 @@ def hub(database, tmp_path_factory) -> Iterator[tuple[str, Any]]:
     app.state.clock = lambda: TODAY
     seed(app.state.engine)
     seed_month(app.state.engine, app.state.registry)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port("127.0.0.1", port, timeout=20)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(app) as base:
+        yield base, app
 
 
 @pytest.fixture(scope="module")

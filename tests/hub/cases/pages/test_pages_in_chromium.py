@@ -8,21 +8,19 @@ from __future__ import annotations
 import csv
 import io
 import os
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from hub.accounts.roles import Role
 from hub.app import create_app
 from hub.settings import HubSettings
-from provisioning.mosquitto import free_port, wait_for_port
 from tests.edge.kiosk.stack import CHROMIUM, CHROMIUM_FLAGS
 from tests.hub.cases.pages.seeded import TODAY, Seeded, seed, seed_more
+from tests.support.hubserver import serve
 from tests.support.signin import make_account, sign_in_page
 
 pytestmark = pytest.mark.integration
@@ -44,16 +42,8 @@ def hub(tmp_path: Path) -> Iterator[tuple[str, str, Seeded, Any]]:
     seeded = seed(app.state.engine)
     seed_more(app.state.engine)
     password = make_account(app.state.engine, "county-ops", Role.OPERATOR)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port("127.0.0.1", port, timeout=20)
-    try:
-        yield f"http://127.0.0.1:{port}", password, seeded, app
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(app) as base:
+        yield base, password, seeded, app
 
 
 def _shot(page: Any, name: str, *, whole: bool = False) -> None:
