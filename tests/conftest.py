@@ -22,6 +22,7 @@ from protocol.topics import HUB_USER
 from provisioning import credentials
 from provisioning.credentials import Credentials
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port, mosquitto_binary
+from tests.support import engines
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -39,7 +40,19 @@ def _require(service: str, reason: str) -> None:
     pytest.skip(f"{service} unavailable: {reason}")
 
 
+engines.watch()
+_left_open: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _left_open.extend(engines.dispose_left_open())
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _left_open:
+        terminalreporter.write_sep("-", "PostgreSQL engines a test left open (disposed at the end)")
+        for where in sorted(set(_left_open)):
+            terminalreporter.write_line(where)
     for service, reason in _missing.items():
         terminalreporter.write_sep("!", f"{service} TESTS DID NOT RUN", red=True, bold=True)
         terminalreporter.write_line(f"{service}: {reason}")
