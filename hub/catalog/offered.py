@@ -74,15 +74,13 @@ def problems(
                     f"没有编码为“{unit[:64]}”的村（社区）",
                 )
             )
-        elif catalog is None:
-            pass
-        elif matter is None:
+        elif catalog is not None and matter is None:
             found.append(
                 ExclusionProblem(
                     unit, code, "unknown_matter", "no such matter", f"目录中没有事项“{code[:20]}”"
                 )
             )
-        elif not matter.delegated:
+        elif matter is not None and not matter.delegated:
             found.append(
                 ExclusionProblem(
                     unit,
