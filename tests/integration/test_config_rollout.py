@@ -85,7 +85,7 @@ def test_every_bad_config_is_rejected_with_its_reason_and_the_old_config_keeps_r
             attempts = [
                 (canonical_json(tampered), "bad_signature"),
                 (canonical_json(sign_document({**good, "version": 3}, generate_key())),
-                 "bad_signature"),
+                 "unknown_key"),  # a key the unit's trust list does not hold
                 (v1, "stale_version"),  # a replay of the hub's own, genuinely signed, v1
                 (canonical_json({k: v for k, v in tampered.items()
                                  if k not in ("sig", "alg", "key_id")}), "bad_signature"),
