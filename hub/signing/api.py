@@ -17,7 +17,7 @@ from hub.signing.ring import Ring
 from hub.signing.status import KeyStatus, check_promote, key_status
 from hub.signing.store import HubKeys
 
-router = APIRouter(tags=["keys"])
+router = APIRouter()
 
 
 class PromoteRequest(BaseModel):
