@@ -16,7 +16,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from edge.config.files import write_atomic
 from protocol.keyring import KeyAnnouncement, KeyListRefused, TrustState
 from protocol.messages import TrustReport
 from protocol.signing import key_id, public_key_from_text
@@ -76,6 +75,9 @@ class TrustStore:
         if new == self.state:
             return False
         if self.path is not None:
+            # here, not at the top: edge.config's applier imports this module
+            from edge.config.files import write_atomic
+
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, new.to_json().encode(), durable=self.durable)
         old = self.state

@@ -107,10 +107,16 @@ def issue_stage(
     schemas = _unit_schemas(conn, units)
     ready: list[_Issue] = []
     failed: dict[str, str] = {}
+    # a chunk has a few distinct bodies and schemas: adapt and hash each pair once
+    adapted: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
     for r in pending:
         try:
-            body = _for_unit(bodies, r.body_hash, announced, schemas.get(r.unit, 1))
-            ready.append(_sign(signer, r.unit, issued[r.unit] + 1, issued_at, body))
+            pair = (r.body_hash, schemas.get(r.unit, 1))
+            if pair not in adapted:
+                body = _for_unit(bodies, r.body_hash, announced, pair[1])
+                adapted[pair] = (body, body_hash(body))
+            body, final_hash = adapted[pair]
+            ready.append(_sign(signer, r.unit, issued[r.unit] + 1, issued_at, body, final_hash))
         except Exception as exc:  # this unit only: a bug or a bad row must not stop the rest
             log.exception("rollout %d: cannot issue a config for %s", rollout_id, r.unit)
             failed[r.unit] = describe_fault(exc)
@@ -183,7 +189,12 @@ def _highest_issued(conn: Connection, units: list[str]) -> dict[str, int]:
 
 
 def _sign(
-    key: Ed25519PrivateKey, unit: str, version: int, issued_at: str, body: dict[str, Any]
+    key: Ed25519PrivateKey,
+    unit: str,
+    version: int,
+    issued_at: str,
+    body: dict[str, Any],
+    final_hash: str,
 ) -> _Issue:
     if version > INT64_MAX:
         raise VersionOverflow(f"version {version} does not fit in 64 bits")
@@ -192,7 +203,7 @@ def _sign(
     row = {
         "unit": unit,
         "version": version,
-        "body_hash": body_hash(body),
+        "body_hash": final_hash,
         "envelope": {k: v for k, v in signed.items() if k != "body"},
     }
     return _Issue(row, Publication(unit, canonical_json(signed)), body)
