@@ -9,7 +9,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -48,6 +48,8 @@ class Recovery:
     down_s: float  # wall seconds the part was down
     recovered_s: float | None  # wall seconds from the restart until the hub caught up
     backlog: int  # events committed by units and not yet in the hub at the restart
+    # wall seconds from the restart until the part answered again (the hub: /healthz)
+    ready_s: float | None = None
 
     def row(self) -> dict[str, object]:
         return asdict(self)
@@ -60,6 +62,7 @@ class Chaos:
         self, faults: list[Fault], clock: DayClock, *, data_root: Path, units: list[str],
         kill: Callable[[Fault], None], restart: Callable[[Fault], None],
         hub_rows: Callable[[], list[tuple[str, str, int]]],
+        ready: Callable[[Fault], Awaitable[bool]] | None = None,
     ) -> None:  # fmt: skip
         self.faults = faults
         self.clock = clock
@@ -68,6 +71,7 @@ class Chaos:
         self.kill = kill
         self.restart = restart
         self.hub_rows = hub_rows
+        self.ready = ready
         self.recoveries: list[Recovery] = []
         # wall-time spans from each kill until the hub caught up (or gave up waiting)
         self.disturbed: list[tuple[float, float]] = []
@@ -103,6 +107,9 @@ class Chaos:
 
     async def _measure(self, record: Recovery, restarted: float, down: float) -> None:
         try:
+            fault = Fault(0, record.kind, record.target, 0)
+            if self.ready is not None and await self.ready(fault):
+                record.ready_s = round(time.time() - restarted, 2)
             await self._catch_up(record, restarted)
         finally:
             self.disturbed.append((down, time.time()))

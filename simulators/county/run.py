@@ -125,6 +125,7 @@ async def _simulate(o: Options, root: Path, out_dir: Path) -> dict[str, Any]:
             faults, clock, data_root=root / "units", units=units, hub_rows=hub_rows,
             kill=lambda f: _kill(f, children, broker, root),
             restart=lambda f: _restart(f, children, broker, root),
+            ready=lambda f: _ready(f, hub_url, hub),
         )  # fmt: skip
         stop = asyncio.Event()
         offices = Offices(hub_url, prepared.token, clock, o.seed)
@@ -226,6 +227,15 @@ async def _wait_hub(url: str, hub: Child, timeout: float = 60.0) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise RuntimeError(f"the hub did not answer in {timeout}s:\n{hub.log_tail()}")
+
+
+async def _ready(f: Fault, hub_url: str, hub: Child) -> bool:
+    """Wait until the hub answers again after its restart (True); other parts: False, nothing
+    to wait for (Mosquitto's start waits for its port; a worker resumes on its own)."""
+    if f.kind != "hub":
+        return False
+    await _wait_hub(hub_url, hub, timeout=120.0)
+    return True
 
 
 def _kill(f: Fault, children: dict[str, Child], broker: MosquittoProcess, root: Path) -> None:
