@@ -222,3 +222,24 @@ def test_init_makes_the_county_ca_once_and_apply_gives_every_unit_its_certificat
     shown = run("ca", "--state-dir", str(state)).output
     assert "PRIVATE KEY" not in shown
     assert json.loads(shown)["certificates"][0]["names"] == ["mqtt.county.local", "10.20.0.2"]
+
+
+def test_the_broker_command_takes_its_listeners_from_a_tls_data_directory_only(tmp_path, ca):
+    from typer.testing import CliRunner
+
+    from bianmin.cli import app
+
+    files = TlsFiles(tmp_path)
+    files.write(settings(), ca, NOW)
+    broker_dir = str(files.broker_dir)
+    embedded = CliRunner().invoke(app, ["broker", "--data-dir", broker_dir, "--embedded"])
+    assert embedded.exit_code == 2
+    assert "TLSneedsMosquitto" in _unboxed(embedded.output)
+    port = CliRunner().invoke(app, ["broker", "--data-dir", broker_dir, "--port", "1883"])
+    assert port.exit_code == 2
+    assert "listeners.json" in _unboxed(port.output)
+
+
+def _unboxed(output: str) -> str:
+    """The error's words without the box typer draws around them and its line breaks."""
+    return "".join(c for c in output if c not in "│ \n")
