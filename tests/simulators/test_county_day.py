@@ -1,6 +1,6 @@
 """`bianmin simulate county` end to end: a real Mosquitto, the hub as `bianmin hub serve`, the
 units' real agents in worker processes, on an accelerated clock. A short day (8 villages, the
-day in 15-20 s) ends with every committed event in the hub once and the report written; with
+day in 12-18 s) ends with every committed event in the hub once and the report written; with
 chaos, after a kill -9 of the hub, of the broker and of a worker of units, and a cut link."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_a_short_county_day_stores_every_event_once_and_reports_the_hubs_indicat
 ):
     out = tmp_path / "report"
     options = Options(
-        seed=4, villages=VILLAGES, speed=32400 / 15, workers=2, bad_share=0.05, boot_s=3
+        seed=4, villages=VILLAGES, speed=32400 / 12, workers=2, bad_share=0.05, boot_s=3
     )
     report = asyncio.run(simulate(options, out, tmp_path / "run"))
 
@@ -63,7 +63,7 @@ def test_a_short_county_day_stores_every_event_once_and_reports_the_hubs_indicat
 def test_a_chaos_day_loses_nothing_and_reports_how_long_each_recovery_took(
     tmp_path: Path, database_url: str
 ):
-    options = Options(seed=2, villages=VILLAGES, speed=32400 / 20, workers=2, chaos=True,
+    options = Options(seed=2, villages=VILLAGES, speed=32400 / 18, workers=2, chaos=True,
                       database_url=database_url, boot_s=3)  # fmt: skip
     report = asyncio.run(simulate(options, tmp_path / "report", tmp_path / "run"))
 
