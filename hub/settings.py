@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mqttio import BrokerUrl
+from mqttio import BrokerUrl, ClientTls
 from protocol.config import MAX_ARTIFACT_BYTES
 from protocol.topics import HUB_USER
 
@@ -20,7 +20,12 @@ class HubSettings(BaseSettings):
     # None: run the web app without ingest (e.g. a read-only dashboard replica)
     broker_url: str | None = "mqtt://127.0.0.1:1883"
     broker_password: SecretStr | None = None
+    # An mqtts:// broker is verified against this CA (the county's: provisioning's
+    # hub-tls/ca.pem); None: the system's. The client certificate and key, when the broker
+    # asks for one.
     tls_ca_file: Path | None = None
+    broker_tls_cert_file: Path | None = None
+    broker_tls_key_file: Path | None = None
     # $share/hub/...: several hub processes split the units' traffic (Mosquitto, EMQX)
     shared_subscription: bool = True
     ingest_batch_messages: int = Field(default=5000, ge=1)
@@ -138,6 +143,15 @@ class HubSettings(BaseSettings):
     def upload_dir(self) -> Path:
         """Where uploads are spooled while they arrive (on disk: /tmp may be memory)."""
         return self.data_dir / "uploads"
+
+    def broker_tls(self) -> ClientTls | None:
+        if self.broker_url is None or not BrokerUrl.parse(self.broker_url).tls:
+            return None
+        return ClientTls(
+            ca_file=str(self.tls_ca_file) if self.tls_ca_file else None,
+            cert_file=str(self.broker_tls_cert_file) if self.broker_tls_cert_file else None,
+            key_file=str(self.broker_tls_key_file) if self.broker_tls_key_file else None,
+        )
 
     def broker(self) -> BrokerUrl | None:
         if self.broker_url is None:

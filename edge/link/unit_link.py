@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 
 from edge.eventlog import EventLog
 from edge.link.send_window import SendWindow
-from mqttio import AsyncMqttClient, Backoff, BrokerUrl, NotConnected, Received, Will
+from mqttio import (
+    AsyncMqttClient,
+    Backoff,
+    BrokerUrl,
+    ClientTls,
+    NotConnected,
+    Received,
+    Will,
+)
 from protocol import topics
 from protocol.errors import ProtocolError
 from protocol.messages import Ack, State, decode, encode, frame_tx_batch, utc_now
@@ -61,7 +69,7 @@ class UnitLink:
         *,
         on_config: DownlinkHandler | None = None,
         on_command: DownlinkHandler | None = None,
-        tls_ca_file: str | None = None,
+        tls: ClientTls | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.unit = unit
@@ -101,7 +109,7 @@ class UnitLink:
             will=Will(self._state_topic, encode(State(online=False)), qos=1, retain=True),
             keepalive=s.keepalive_s,
             backoff=s.backoff,
-            tls_ca_file=tls_ca_file,
+            tls=tls,
         )
 
     async def run(self) -> None:
