@@ -19,6 +19,7 @@ from pathlib import Path
 import nats
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nats.aio.client import Client as NatsClient
 
 from mqttio import AsyncMqttClient, Backoff, Received
 from protocol import topics
@@ -215,11 +216,15 @@ async def test_a_unit_may_not_use_the_native_protocol_but_the_hub_may(acl_cluste
     """Units are MQTT clients only: their credentials open no native connection, which would
     let them join the hub's queue group."""
     node = acl_cluster.nats_urls()[0]
-    with pytest.raises(nats.errors.Error):
-        await nats.connect(
-            servers=[node], user="c101", password=acl_cluster.creds.password_for("c101"),
-            allow_reconnect=False, connect_timeout=5, max_reconnect_attempts=0,
-        )  # fmt: skip
+    refused = NatsClient()
+    try:
+        with pytest.raises(nats.errors.Error):
+            await refused.connect(
+                servers=[node], user="c101", password=acl_cluster.creds.password_for("c101"),
+                allow_reconnect=False, connect_timeout=5, max_reconnect_attempts=0,
+            )  # fmt: skip
+    finally:
+        await refused.close()  # nats-py leaves the refused socket open otherwise
     hub = await nats.connect(
         servers=[node], user="hub", password=acl_cluster.creds.hub_password,
         allow_reconnect=False, connect_timeout=5,
