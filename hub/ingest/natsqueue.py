@@ -64,6 +64,7 @@ class NatsQueueSource:
         self._nc: NatsClient | None = None
         self._subs: list[Subscription] = []
         self._paused = False
+        self._membership = asyncio.Lock()  # one join or leave at a time
         self._stopped = asyncio.Event()
         self.joined = asyncio.Event()  # set while this process is a member of the group
         self.received = 0
@@ -122,6 +123,10 @@ class NatsQueueSource:
     # -- internals --------------------------------------------------------------------------
 
     async def _join(self) -> None:
+        async with self._membership:
+            await self._join_locked()
+
+    async def _join_locked(self) -> None:
         nc = self._nc
         if nc is None or self._subs or self._paused:
             return
@@ -138,14 +143,15 @@ class NatsQueueSource:
         self.joined.set()
 
     async def _leave(self) -> None:
-        subs, self._subs = self._subs, []
-        self.joined.clear()
-        for sub in subs:
-            # what the client already holds is still delivered, then the membership ends
-            with contextlib.suppress(Exception):
-                await sub.drain()  # type: ignore[no-untyped-call]
-        if not self._paused:  # resumed while draining
-            await self._join()
+        async with self._membership:
+            subs, self._subs = self._subs, []
+            self.joined.clear()
+            for sub in subs:
+                # what the client already holds is still delivered, then the membership ends
+                with contextlib.suppress(Exception):
+                    await sub.drain()  # type: ignore[no-untyped-call]
+            if not self._paused:  # resumed while draining
+                await self._join_locked()
 
     async def _deliver(self, msg: Msg) -> None:
         self.received += 1

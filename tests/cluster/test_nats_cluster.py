@@ -21,6 +21,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nats.aio.client import Client as NatsClient
 
+from hub.ingest.natsqueue import NatsQueueSource
 from mqttio import AsyncMqttClient, Backoff, Received
 from protocol import topics
 from protocol.messages import ConfigReported, decode
@@ -230,3 +231,51 @@ async def test_a_unit_may_not_use_the_native_protocol_but_the_hub_may(acl_cluste
         allow_reconnect=False, connect_timeout=5,
     )  # fmt: skip
     await hub.close()
+
+
+@async_test
+async def test_a_paused_ingest_process_leaves_the_queue_group_to_the_others_and_rejoins(
+    acl_cluster,
+):
+    """GIVEN two ingest sources in the queue group WHEN one pauses (its queue is full) THEN
+    the other receives everything published meanwhile; WHEN it resumes THEN both share again."""
+    got: dict[str, list[str]] = {"a": [], "b": []}
+
+    def source(name: str, first: int) -> NatsQueueSource:
+        return NatsQueueSource(
+            acl_cluster.nats_urls(first), user="hub", password=acl_cluster.creds.hub_password,
+            name=f"test-{name}", on_message=lambda m: got[name].append(m.topic),
+            pending_bytes=1 << 20,
+        )  # fmt: skip
+
+    a, b = source("a", 0), source("b", 1)
+    tasks = [asyncio.create_task(s.run()) for s in (a, b)]
+    sender = await nats.connect(
+        servers=acl_cluster.nats_urls(2), user="hub", password=acl_cluster.creds.hub_password
+    )
+
+    async def send(n: int) -> None:
+        for _ in range(n):
+            await sender.publish(topics.nats_subject(topics.topic("c101", Channel.TX)), b"{}")
+        await sender.flush()
+
+    try:
+        await asyncio.wait_for(asyncio.gather(a.joined.wait(), b.joined.wait()), 20)
+        a.pause_reading()
+        await eventually(lambda: not a.joined.is_set(), 10, "a out of the group")
+        before = len(got["a"])
+        await send(200)
+        await eventually(lambda: len(got["b"]) == 200, 10, "all 200 at b")
+        assert len(got["a"]) == before
+        a.resume_reading()
+        await asyncio.wait_for(a.joined.wait(), 10)
+        await send(200)
+        await eventually(lambda: len(got["a"]) + len(got["b"]) == 400, 10, "the next 200")
+        assert len(got["a"]) > before  # NATS picks a member at random per message:
+        assert len(got["b"]) > 200  # one getting none of 200 has odds of 2^-199
+        assert set(got["a"]) == {topics.topic("c101", Channel.TX)}  # the topic, not the subject
+    finally:
+        await sender.close()
+        for s in (a, b):
+            await s.stop()
+        await asyncio.gather(*tasks)
