@@ -120,20 +120,21 @@ async def test_a_node_killed_mid_stream_loses_nothing_duplicates_nothing_and_kee
                 topics.topic(unit, Channel.CONFIG), cfg.payload(doc), qos=1, retain=True
             )
 
-        # all start at once (units keep their events until a hub acks them)
+        # the hubs first, so that the units' stream, not a backlog, is what the kill cuts; the
+        # generous waits only matter on a loaded machine (processes start in ~10 s when idle)
         hubs = [hub_process(served, database_url, tmp_path, n).start() for n in (0, 1)]
-        pinned = public_key_to_text(key.public_key())
-        units = [unit_process(served, u, tmp_path, files, pinned).start() for u in UNITS]
-        procs = [*units, *hubs]
+        units: list[Proc] = []
         try:
-            await eventually(lambda: all(ready(h) for h in hubs), 45, "both hub processes ready")
+            await eventually(lambda: all(ready(h) for h in hubs), 90, "both hub processes ready")
+            pinned = public_key_to_text(key.public_key())
+            units = [unit_process(served, u, tmp_path, files, pinned).start() for u in UNITS]
             await eventually(
                 lambda: min(outbox_seq(tmp_path, u) for u in UNITS) >= EVENTS // 3,
-                45, "every unit part-way through its events",
+                90, "every unit part-way through its events",
             )  # fmt: skip
             await eventually(
                 lambda: {u for _, u, r in reports if r.status == "applied"} == set(UNITS),
-                20, "every unit's config applied",
+                30, "every unit's config applied",
             )  # fmt: skip
             killed_at = time.monotonic()
             served.cluster.kill(served.nodes[0])
@@ -147,13 +148,13 @@ async def test_a_node_killed_mid_stream_loses_nothing_duplicates_nothing_and_kee
             await eventually(
                 lambda: {u for t, u, r in reports if t > killed_at and r.status == "applied"}
                 >= victims,
-                20, "the config again on the units that lost their node",
+                30, "the config again on the units that lost their node",
             )  # fmt: skip
         except AssertionError as exc:
-            logs = "\n".join(f"--- {p.name}\n{p.log()}" for p in procs)
+            logs = "\n".join(f"--- {p.name}\n{p.log()}" for p in [*units, *hubs])
             raise AssertionError(f"{exc}; the hub has {hub.count(UNITS)}\n{logs}") from None
         finally:
-            for p in procs:
+            for p in [*units, *hubs]:
                 p.terminate()
             await publisher.stop()
             await listening
