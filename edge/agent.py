@@ -157,7 +157,11 @@ def build_agent(
         durable=settings.durable,
     )
     fetcher = ArtifactFetcher(
-        settings.artifact_dir, settings.hub_url, http, durable=settings.durable
+        settings.artifact_dir,
+        settings.hub_url,
+        http,
+        durable=settings.durable,
+        verify=settings.hub_verify(),
     )
     config = ConfigApplier(
         settings.unit_id,
@@ -182,7 +186,7 @@ def build_agent(
         link_settings,
         on_config=config.on_config,
         on_command=notices.on_command,
-        tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+        tls=settings.broker_tls(),
     )
     config.restore()
     source: EventSource | None = None

@@ -117,6 +117,14 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
         window_name: Annotated[
             str | None, typer.Option(help="the window's name on slips [default: 便民服务站]")
         ] = None,
+        tls_ca: Annotated[
+            Path | None,
+            typer.Option(help="the CA to verify an mqtts:// broker and an https:// hub with"),
+        ] = None,
+        tls_cert: Annotated[
+            Path | None, typer.Option(help="a client certificate, when the broker asks for one")
+        ] = None,
+        tls_key: Annotated[Path | None, typer.Option(help="its key")] = None,
     ) -> None:
         """Run the unit agent until SIGTERM or Ctrl-C."""
         from edge.agent import build_agent
@@ -133,10 +141,9 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
         if bundle is not None:
             identity = load_identity(bundle)
             for name, option in (
-                ("--unit", unit),
-                ("--broker", broker),
-                ("--broker-engine", broker_engine),
-            ):
+                ("--unit", unit), ("--broker", broker), ("--broker-engine", broker_engine),
+                ("--tls-ca", tls_ca), ("--tls-cert", tls_cert), ("--tls-key", tls_key),
+            ):  # fmt: skip
                 if option:
                     raise typer.BadParameter(
                         "comes from the bundle; leave it out with --bundle", param_hint=name
@@ -160,6 +167,9 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
                 "hub_token": hub_token,
                 "id_key_file": id_key_file,
                 "template_key_file": template_key_file,
+                "tls_ca_file": tls_ca,
+                "tls_cert_file": tls_cert,
+                "tls_key_file": tls_key,
             }
         if window_name is not None:
             given["window_name"] = window_name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Literal
 
@@ -9,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from edge.errors import SettingsError
-from mqttio import BrokerUrl
+from mqttio import BrokerUrl, ClientTls
 from protocol.errors import SignatureError
 from protocol.signing import public_key_from_text
 from protocol.topics import check_unit_id
@@ -28,7 +29,11 @@ class EdgeSettings(BaseModel):
     # and subscribes at QoS 0 (edge.link.LinkSettings.max_qos says why).
     broker_engine: Literal["mqtt", "nats"] = "mqtt"
     broker_password: SecretStr | None = None
+    # The county CA (PEM) to verify the broker (mqtts://) and the hub (https://) with; None:
+    # the system's CAs. The client certificate and key, when the broker asks for one.
     tls_ca_file: Path | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
     data_dir: Path
     # -- read by a simulated kit only (simulators/kit.py) ------------------------------------
     # simulated case transitions per second
@@ -167,6 +172,24 @@ class EdgeSettings(BaseModel):
             raise SettingsError(
                 f"hub_public_key_file {self.hub_public_key_file}: cannot use it: {exc}"
             ) from None
+
+    def broker_tls(self) -> ClientTls | None:
+        """How the link verifies an mqtts:// broker and proves who it is; None for mqtt://."""
+        if not BrokerUrl.parse(self.broker_url).tls:
+            return None
+        return ClientTls(
+            ca_file=str(self.tls_ca_file) if self.tls_ca_file else None,
+            cert_file=str(self.tls_cert_file) if self.tls_cert_file else None,
+            key_file=str(self.tls_key_file) if self.tls_key_file else None,
+        )
+
+    def hub_verify(self) -> ssl.SSLContext | bool:
+        """What the unit's HTTP clients verify an https:// hub with: the county CA when the
+        identity carries one (the hub's certificate is the county's, no public CA's), else the
+        system's CAs."""
+        if self.tls_ca_file is None:
+            return True
+        return ssl.create_default_context(cafile=str(self.tls_ca_file))
 
     def broker(self) -> BrokerUrl:
         """The (first) broker URL with this unit's own credentials (username = unit id)."""

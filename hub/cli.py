@@ -104,6 +104,24 @@ LogFormatOpt = Annotated[
 LogLevelOpt = Annotated[
     str, typer.Option(envvar="BIANMIN_HUB_LOG_LEVEL", help="DEBUG, INFO, WARNING or ERROR")
 ]
+BrokerCaOpt = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="BIANMIN_HUB_TLS_CA_FILE",
+        help="the CA an mqtts:// broker is verified with (provisioning's hub-tls/ca.pem)",
+    ),
+]
+BrokerCertOpt = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="BIANMIN_HUB_BROKER_TLS_CERT_FILE",
+        help="the hub's client certificate, when the broker asks for one (hub-tls/client.pem)",
+    ),
+]
+BrokerKeyOpt = Annotated[
+    Path | None,
+    typer.Option(envvar="BIANMIN_HUB_BROKER_TLS_KEY_FILE", help="its key (hub-tls/client.key)"),
+]
 KeyFileOpt = Annotated[
     Path | None,
     typer.Option(envvar="BIANMIN_HUB_SIGNING_KEY_FILE", help="the Ed25519 signing key (PEM)"),
@@ -148,8 +166,18 @@ def serve(
     ] = None,
     log_format: LogFormatOpt = None,
     log_level: LogLevelOpt = "INFO",
+    broker_ca: BrokerCaOpt = None,
+    broker_cert: BrokerCertOpt = None,
+    broker_key: BrokerKeyOpt = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(help="serve HTTPS with this certificate (provisioning's hub-tls/server.pem)"),
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="and this key (hub-tls/server.key)")] = None,
 ) -> None:
-    """Serve the dashboard and API, ingest units' messages, and drive rollouts."""
+    """Serve the dashboard and API, ingest units' messages, and drive rollouts. With
+    --tls-cert and --tls-key the hub serves HTTPS itself (not behind a proxy) and its session
+    cookies are marked Secure."""
     import uvicorn
 
     from hub.app import create_app
@@ -164,10 +192,15 @@ def serve(
             "or run with --environment production",
             param_hint="--host",
         )
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give both or neither", param_hint="--tls-cert/--tls-key")
     settings = HubSettings(
         database_url=database,
         **_broker_fields(broker, broker_engine, nats_url),  # type: ignore[arg-type]
         broker_password=broker_password,
+        tls_ca_file=broker_ca,
+        broker_tls_cert_file=broker_cert,
+        broker_tls_key_file=broker_key,
         shared_subscription=shared,
         instance=instance,
         data_dir=data_dir,
@@ -176,14 +209,27 @@ def serve(
         catalog_file=catalog,
         villages_file=villages,
     )
+    if tls_cert is not None:
+        # served over https here: Secure cookies (else BIANMIN_HUB_COOKIE_SECURE decides, for
+        # a hub behind a proxy)
+        settings = settings.model_copy(update={"cookie_secure": True})
     try:
         web = create_app(settings)
     except HubError as exc:
         typer.echo(f"error ({exc.code}): {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"dashboard: http://{host}:{port}/", err=True)
+    scheme = "https" if tls_cert is not None else "http"
+    typer.echo(f"dashboard: {scheme}://{host}:{port}/", err=True)
     # the hub's logging setup stays (log_config=None); hub.logs logs each request instead
-    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        web,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+    )
 
 
 def _loopback(host: str) -> bool:
@@ -279,6 +325,9 @@ def ingest(
     ] = False,
     log_format: LogFormatOpt = None,
     log_level: LogLevelOpt = "INFO",
+    broker_ca: BrokerCaOpt = None,
+    broker_cert: BrokerCertOpt = None,
+    broker_key: BrokerKeyOpt = None,
 ) -> None:
     """Run one more ingest process on the shared subscription (no web server). Case projection
     stays with `hub serve` unless asked for: it would share this process's one core (GIL) with
@@ -295,6 +344,9 @@ def ingest(
         database_url=database,
         **_broker_fields(broker, broker_engine, nats_url),  # type: ignore[arg-type]
         broker_password=broker_password,
+        tls_ca_file=broker_ca,
+        broker_tls_cert_file=broker_cert,
+        broker_tls_key_file=broker_key,
         shared_subscription=True,
         instance=instance,
     )

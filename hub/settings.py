@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mqttio import BrokerUrl
+from mqttio import BrokerUrl, ClientTls
 from protocol.config import MAX_ARTIFACT_BYTES
 from protocol.topics import HUB_USER
 
@@ -29,7 +29,12 @@ class HubSettings(BaseSettings):
     # keeps its MQTT connection for what it publishes (acks, retained configs, commands).
     broker_engine: Literal["mqtt", "nats"] = "mqtt"
     nats_urls: tuple[str, ...] = Field(default=(), max_length=16)
+    # An mqtts:// broker is verified against this CA (the county's: provisioning's
+    # hub-tls/ca.pem); None: the system's. The client certificate and key, when the broker
+    # asks for one.
     tls_ca_file: Path | None = None
+    broker_tls_cert_file: Path | None = None
+    broker_tls_key_file: Path | None = None
     # $share/hub/...: several hub processes split the units' traffic (Mosquitto, EMQX)
     shared_subscription: bool = True
     ingest_batch_messages: int = Field(default=5000, ge=1)
@@ -170,6 +175,15 @@ class HubSettings(BaseSettings):
     def upload_dir(self) -> Path:
         """Where uploads are spooled while they arrive (on disk: /tmp may be memory)."""
         return self.data_dir / "uploads"
+
+    def broker_tls(self) -> ClientTls | None:
+        if self.broker_url is None or not BrokerUrl.parse(self.broker_url).tls:
+            return None
+        return ClientTls(
+            ca_file=str(self.tls_ca_file) if self.tls_ca_file else None,
+            cert_file=str(self.broker_tls_cert_file) if self.broker_tls_cert_file else None,
+            key_file=str(self.broker_tls_key_file) if self.broker_tls_key_file else None,
+        )
 
     def broker(self) -> BrokerUrl | None:
         """The (first) broker with the hub's credentials; None: no ingest."""

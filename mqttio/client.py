@@ -25,6 +25,7 @@ from mqttio.backoff import Backoff
 from mqttio.buffered import BufferedPaho
 from mqttio.errors import ConnectRefused, NotConnected
 from mqttio.models import Publication, Received, Will
+from mqttio.tls import ClientTls
 from mqttio.url import BrokerUrl
 
 log = logging.getLogger("bianmin.mqtt")
@@ -49,7 +50,7 @@ class AsyncMqttClient:
         max_inflight: int = 100,
         backoff: Backoff | None = None,
         connect_timeout: float = 10.0,
-        tls_ca_file: str | None = None,
+        tls: ClientTls | None = None,
         max_qos: int = 1,
     ) -> None:
         self.urls: tuple[BrokerUrl, ...] = (url,) if isinstance(url, BrokerUrl) else tuple(url)
@@ -69,7 +70,10 @@ class AsyncMqttClient:
         self._max_inflight = max_inflight
         self._backoff = backoff or Backoff()
         self._connect_timeout = connect_timeout
-        self._tls_ca_file = tls_ca_file
+        # Built once, not per connection: a thousand simulated units reconnect at once.
+        self._tls_context: ssl.SSLContext | None = (
+            (tls or ClientTls()).context() if any(u.tls for u in self.urls) else None
+        )
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
@@ -208,8 +212,8 @@ class AsyncMqttClient:
         )
         if self.url.username:
             client.username_pw_set(self.url.username, self.url.password)
-        if self.url.tls:
-            client.tls_set(ca_certs=self._tls_ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        if self.url.tls and self._tls_context is not None:
+            client.tls_set_context(self._tls_context)
         if self._will is not None:
             w = self._will
             client.will_set(w.topic, w.payload, qos=min(w.qos, self.max_qos), retain=w.retain)

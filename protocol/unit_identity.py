@@ -83,9 +83,13 @@ class UnitIdentity(BaseModel):
     # at rest is the privacy issue's, provisioning only delivers them
     id_key: SecretStr
     template_key: SecretStr
-    # The county CA (PEM) the unit verifies the broker and hub with once they speak TLS
-    # (issue 14, item 6). None until then: the unit trusts the system's CAs for mqtts://.
+    # The county CA (PEM) the unit verifies the broker (mqtts://) and the hub (https://)
+    # with. None when neither speaks TLS.
     ca_pem: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    # The unit's client certificate (CN = unit id) and its key, issued by the county CA when
+    # the broker asks units for one (besides their password).
+    client_cert_pem: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    client_key_pem: SecretStr | None = None
     # bumped by `bianmin provision rotate`: which issue of the credentials this is
     generation: int = Field(default=1, ge=1)
 
@@ -110,6 +114,14 @@ class UnitIdentity(BaseModel):
     @classmethod
     def _template_key(cls, value: SecretStr) -> SecretStr:
         return _check_hex_key(value, "template_key")
+
+    @model_validator(mode="after")
+    def _client_pair(self) -> UnitIdentity:
+        if (self.client_cert_pem is None) != (self.client_key_pem is None):
+            raise ValueError("client_cert_pem and client_key_pem come together")
+        if self.client_cert_pem is not None and self.ca_pem is None:
+            raise ValueError("a client certificate needs the CA (ca_pem) that issued it")
+        return self
 
     def to_json(self) -> str:
         """The file's text, secrets included: write it only to a file only its owner reads."""

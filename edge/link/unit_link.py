@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 
 from edge.eventlog import EventLog
 from edge.link.send_window import SendWindow
-from mqttio import AsyncMqttClient, Backoff, BrokerUrl, NotConnected, Received, Will
+from mqttio import (
+    AsyncMqttClient,
+    Backoff,
+    BrokerUrl,
+    ClientTls,
+    NotConnected,
+    Received,
+    Will,
+)
 from protocol import topics
 from protocol.errors import ProtocolError
 from protocol.messages import Ack, State, decode, encode, frame_tx_batch, utc_now
@@ -72,7 +80,7 @@ class UnitLink:
         *,
         on_config: DownlinkHandler | None = None,
         on_command: DownlinkHandler | None = None,
-        tls_ca_file: str | None = None,
+        tls: ClientTls | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.unit = unit
@@ -113,7 +121,7 @@ class UnitLink:
             max_qos=s.max_qos,
             keepalive=s.keepalive_s,
             backoff=s.backoff,
-            tls_ca_file=tls_ca_file,
+            tls=tls,
         )
 
     async def run(self) -> None:

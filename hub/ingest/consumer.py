@@ -117,7 +117,7 @@ class IngestConsumer:
             client_id=topics.hub_client_id(settings.instance, "ingest"),
             on_message=self._on_message,
             subscriptions=[(s, 1) for s in subs],
-            tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+            tls=settings.broker_tls(),
             max_inflight=1000,
             # On NATS what the hub publishes goes at QoS 0 (configs stay retained): no unit
             # subscribes at QoS 1 there, so JetStream would store each message for nobody.

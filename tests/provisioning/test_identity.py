@@ -33,7 +33,7 @@ def test_the_file_round_trips_with_its_secrets():
     assert again == original
     assert again.broker_password.get_secret_value() in text
     assert json.loads(text)["schema_version"] == 1
-    assert again.ca_pem is None  # the TLS placeholder until the county CA exists
+    assert again.ca_pem is None  # no TLS: nothing to verify the broker and hub with
 
 
 def test_secrets_never_show_in_a_repr_or_str():
@@ -41,6 +41,17 @@ def test_secrets_never_show_in_a_repr_or_str():
     for secret in (one.broker_password, one.hub_token, one.id_key, one.template_key):
         assert secret.get_secret_value() not in repr(one)
         assert secret.get_secret_value() not in str(one)
+
+
+def test_a_client_certificate_comes_with_its_key_and_its_ca():
+    cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    with pytest.raises(ValueError, match="come together"):
+        identity(ca_pem=cert, client_cert_pem=cert)
+    with pytest.raises(ValueError, match="needs the CA"):
+        identity(client_cert_pem=cert, client_key_pem=SecretStr("key"))
+    one = identity(ca_pem=cert, client_cert_pem=cert, client_key_pem=SecretStr("the-key"))
+    assert "the-key" not in repr(one)
+    assert UnitIdentity.parse(one.to_json()) == one
 
 
 def test_a_bad_file_is_refused_with_the_field_and_without_the_value():

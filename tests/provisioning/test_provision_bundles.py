@@ -38,7 +38,7 @@ def test_apply_provisions_76_bundles_and_a_second_run_changes_nothing(state):
     assert sorted(p.name for p in state.iterdir()) == ["fleet.json"]  # plan wrote nothing
     assert last_json(planned.output) | {"withdraw": []} == {
         "backend": "bundle", "units": 76, "changes": 76, "create": 76, "update": 0,
-        "deliver": 76, "withdraw": [], "not_in_registry": [],
+        "deliver": 76, "withdraw": [], "not_in_registry": [], "certificates": {},
     }  # fmt: skip
     first = run("apply", "--state-dir", str(state))
     assert first.exit_code == 0, first.output
@@ -52,7 +52,7 @@ def test_apply_provisions_76_bundles_and_a_second_run_changes_nothing(state):
 
     assert last_json(second.output) | {"broker_credentials": "", "hub_unit_tokens": ""} == {
         "backend": "bundle", "created": 0, "updated": 0, "delivered": 0, "withdrawn": 0,
-        "failed": {}, "broker_credentials": "", "hub_unit_tokens": "",
+        "failed": {}, "certificates": [], "broker_credentials": "", "hub_unit_tokens": "",
     }  # fmt: skip
     assert last_json(again.output)["changes"] == 0
     assert snapshot(bundles) == before  # not one file rewritten
