@@ -246,15 +246,18 @@ class NatsCluster:
             proc.wait()
 
     def stop(self) -> None:
-        for name in list(self.procs):
-            proc = self.procs.pop(name)
+        """Terminate every node (SIGKILL after 10 s); the nodes run in sessions of their own,
+        so nothing else stops them if this is interrupted: each is signalled before any wait."""
+        procs, self.procs = list(self.procs.values()), {}
+        for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def running(self) -> Iterable[NatsNode]:
         return [n for n in self.nodes if n.name in self.procs]
