@@ -83,6 +83,11 @@ class HubSettings(BaseSettings):
     unit_lookups_per_hour: int = Field(default=120, ge=1)
     status_page_per_minute: int = Field(default=30, ge=1)
     status_feedback_per_hour: int = Field(default=10, ge=1)
+    # The data registry (信息一库): a unit may ask this often per hour, and this often about
+    # one case (a window asks once per matter chosen; a retry or two on top), so a stolen
+    # token cannot walk through the county's applicants (hub.window.registry_rules).
+    registry_queries_per_hour: int = Field(default=60, ge=1)
+    registry_queries_per_case: int = Field(default=6, ge=1)
 
     # Alerts (hub.alerts): checked this often by `hub serve`; a unit silent this long is
     # offline; an unacknowledged alert is sent again after each delay, the last repeating;

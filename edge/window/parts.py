@@ -71,6 +71,7 @@ class Draft:
     enroll: str = ""  # "", "busy", "done", or an error message
     registry: frozenset[str] | None = None
     registry_state: str = ""  # "", "pending", "answered", "unreachable"
+    registry_reason: str | None = None  # the hub's reason for a refusal (429), in Chinese
     print_error: str | None = None
     printer_back: bool = False  # printing went on by itself after the printer came back
     printing: str | None = None
