@@ -9,9 +9,9 @@ counters all import these names, so a renamed state cannot split them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from uuid import UUID
 from enum import StrEnum
 from typing import Annotated, Final, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 

@@ -54,7 +54,9 @@ class RegistryClient(UnitHubClient):
                 response = await self.post(QUERY_PATH, query)
             if response.status_code in (404, 429):
                 self.last_reason = _reason(response)
-                log.warning("data registry refused (%s): materials stay required", response.status_code)
+                log.warning(
+                    "data registry refused (%s): materials stay required", response.status_code
+                )
                 return None
             response.raise_for_status()
             answer = RegistryAnswer.model_validate_json(response.content)

@@ -92,7 +92,10 @@ def test_a_unit_cannot_ask_about_anyone_but_the_applicant_of_its_own_open_case(c
 def test_registry_queries_beyond_the_case_and_unit_budgets_get_429_with_a_reason(tight):
     headers = unit(tight)
     first = open_case(tight)
-    codes = [tight.post(PATH, json={**QUERY, "case": first}, headers=headers).status_code for _ in range(4)]
+    codes = [
+        tight.post(PATH, json={**QUERY, "case": first}, headers=headers).status_code
+        for _ in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
     refused = tight.post(PATH, json={**QUERY, "case": first}, headers=headers).json()
     assert refused["detail"]["message"].startswith("本件已多次查询信息一库")
