@@ -309,7 +309,7 @@ def test_no_id_number_in_clear_in_any_table_message_slip_export_or_log(stack, pa
 
     wait_until(lambda: len(stack.events()) >= 40, 30, "the session's events in the hub")
     export = httpx.get(
-        f"{stack.hub_url}/cases.csv",
+        f"{stack.hub_url}/api/cases.csv",
         headers={"authorization": f"Bearer {stack.operator_token}"},
         timeout=30,
     )
