@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from edge.config import ArtifactFetcher, ConfigApplier
@@ -156,7 +157,11 @@ def build_agent(
         durable=settings.durable,
     )
     fetcher = ArtifactFetcher(
-        settings.artifact_dir, settings.hub_url, http, durable=settings.durable
+        settings.artifact_dir,
+        settings.hub_url,
+        http,
+        durable=settings.durable,
+        verify=settings.hub_verify(),
     )
     config = ConfigApplier(
         settings.unit_id,
@@ -172,14 +177,16 @@ def build_agent(
         inbox=NoticeInbox(settings.data_dir / NOTICES_FILE, durable=settings.durable),
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
     )
+    if settings.broker_engine == "nats":
+        link_settings = replace(link_settings or LinkSettings(), max_qos=0)
     link = UnitLink(
         settings.unit_id,
         event_log,
-        settings.broker(),
+        settings.brokers(),
         link_settings,
         on_config=config.on_config,
         on_command=notices.on_command,
-        tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+        tls=settings.broker_tls(),
     )
     config.restore()
     source: EventSource | None = None

@@ -6,8 +6,9 @@ Here the attacker holds everything a provisioned unit is given (its whole bundle
 and everything the hub stores for one applicant (the case's reference and mask, the blacklist
 entry). To keep the test short the attacker is also told far more than a mask says: the
 county's region code, the birth month and the sequence number, leaving a handful of candidates;
-each is tried under every secret and every other string the unit holds. On main the county key is among them and the
-number falls out; now no unit holds anything that computes a reference (docs/security-keys.md).
+each is tried under every secret and every other string the unit holds. On main the county
+key is among them and the number falls out; now no unit holds anything that computes a
+reference (docs/security-keys.md).
 """
 
 import json
