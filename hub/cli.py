@@ -13,6 +13,7 @@ import typer
 from hub.accounts.cli import app as user_app
 from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
+from hub.commands.cli import command
 from hub.window import proposals_cli
 from hub.window.clerk_cli import clerks_app
 from hub.window.cli import blacklist_app, registry_app, unit_token, unit_token_import
@@ -27,6 +28,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.command("unit-token")(unit_token)
 app.command("unit-token-import")(unit_token_import)
+app.command("command")(command)
 blacklist_app.command("proposals")(proposals_cli.proposals)
 blacklist_app.command("confirm")(proposals_cli.confirm)
 blacklist_app.command("reject")(proposals_cli.reject)

@@ -46,8 +46,11 @@ class AsyncMqttClient:
         backoff: Backoff | None = None,
         connect_timeout: float = 10.0,
         tls_ca_file: str | None = None,
+        password: Callable[[], str | None] | None = None,
     ) -> None:
         self.url = url
+        # asked before every attempt when given (a unit's password across a live rotation)
+        self._password = password
         self.client_id = client_id
         self._on_message = on_message
         self._subscriptions = list(subscriptions)
@@ -101,6 +104,22 @@ class AsyncMqttClient:
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise NotConnected(f"{self.client_id}: publish failed: {paho.error_string(info.rc)}")
         return Publication(info.mid)
+
+    def reconnect(self) -> None:
+        """Drop this connection and connect again at once (a remote `reconnect` command): the
+        broker sends the last will, and the reconnect says online again."""
+        if self._paho is not None and not self._stopping:
+            self._drop_connection()
+            self._lost.set()
+
+    def subscribe_again(self, topic: str, qos: int = 1) -> bool:
+        """SUBSCRIBE to ``topic`` again: the broker sends its retained message anew (a remote
+        `reconcile` command). False when not connected."""
+        client = self._paho
+        if client is None or not self.connected:
+            return False
+        rc, _ = client.subscribe(topic, qos)
+        return bool(rc == MQTTErrorCode.MQTT_ERR_SUCCESS)
 
     def pause_reading(self) -> None:
         """Stop reading the socket: the broker then buffers for us (TCP back-pressure)."""
@@ -187,7 +206,8 @@ class AsyncMqttClient:
             protocol=paho.MQTTv311,
         )
         if self.url.username:
-            client.username_pw_set(self.url.username, self.url.password)
+            password = self._password() if self._password is not None else self.url.password
+            client.username_pw_set(self.url.username, password)
         if self.url.tls:
             client.tls_set(ca_certs=self._tls_ca_file, cert_reqs=ssl.CERT_REQUIRED)
         if self._will is not None:

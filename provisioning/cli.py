@@ -13,6 +13,7 @@ import typer
 from lifecycle import stop_on_signals
 from provisioning import credentials
 from provisioning.errors import BrokerError
+from provisioning.files import write_private
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, mosquitto_binary
 from provisioning.registry import load_registry, unit_ids
 
@@ -51,17 +52,37 @@ def broker(
     # Block the signals before starting the child: sigwait only receives blocked signals, and
     # an unblocked SIGTERM would kill this process and leave Mosquitto running on its own.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    process = MosquittoProcess(MosquittoConfig(data_dir=data_dir, port=port, credentials=creds))
+    config = MosquittoConfig(
+        data_dir=data_dir, port=port, credentials=creds, admin_password=_admin_password(data_dir)
+    )
+    process = MosquittoProcess(config)
     try:
         process.start()
     except BrokerError as exc:
         typer.echo(f"error ({exc.code}): {exc}", err=True)
         raise typer.Exit(2) from None
+    write_private(data_dir / ADMIN_URL_FILE, config.admin_url.with_secret() + "\n")
     _announce(process.url, "mosquitto", creds_path, len(creds.units))
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         process.stop()
+
+
+ADMIN_URL_FILE = "admin-url"
+
+
+def _admin_password(data_dir: Path) -> str:
+    """The dynamic-security admin's password: kept in DATA_DIR/admin-url (0600, the whole URL,
+    for `provision rotate --live` and `revoke`: BIANMIN_BROKER_ADMIN_URL), made on first start."""
+    from mqttio import BrokerUrl
+
+    path = data_dir / ADMIN_URL_FILE
+    if path.exists():
+        found = BrokerUrl.parse(path.read_text(encoding="ascii").strip()).password
+        if found:
+            return found
+    return credentials.new_password()
 
 
 async def _run_embedded(port: int, creds: credentials.Credentials, creds_path: Path) -> None:

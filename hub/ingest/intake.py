@@ -27,6 +27,12 @@ from protocol.messages import (
 from protocol.topics import Channel
 
 
+class Revoked(ProtocolError):
+    """A message under the id of a unit the operator revoked (hub.commands.revocation)."""
+
+    code = "revoked"
+
+
 @dataclass
 class Intake:
     batch: IngestBatch = field(default_factory=IngestBatch)
@@ -52,9 +58,16 @@ def _dead(
     )
 
 
-def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0) -> Intake:
+def take(
+    messages: Iterable[Received],
+    now: datetime,
+    *,
+    drift_s: float = 300.0,
+    revoked: frozenset[str] = frozenset(),
+) -> Intake:
     """``now`` is the hub's receive time; a unit's clock further than ``drift_s`` seconds from
-    it is drift: flagged, never refused (a Pi has no real-time clock)."""
+    it is drift: flagged, never refused (a Pi has no real-time clock). Anything from a unit in
+    ``revoked`` is a dead letter."""
     intake = Intake()
     batch = intake.batch
     batch.drift_s = drift_s
@@ -65,6 +78,8 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
         try:
             ref = topics.parse(msg.topic)
             unit = ref.unit
+            if unit in revoked:
+                raise Revoked(f"unit {unit!r} is revoked; its messages are not read")
             if ref.channel is Channel.TX:
                 tx = decode_tx(unit, msg.payload)
                 for ev in tx.events:
