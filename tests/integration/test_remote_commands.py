@@ -25,7 +25,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlmodel import Session
+from typer.testing import CliRunner
 
+from bianmin.cli import app as cli_app
 from edge.agent import Agent, build_agent
 from edge.settings import EdgeSettings
 from hub.accounts.roles import Role
@@ -40,7 +42,7 @@ from protocol.messages import CaseTransition, TxBatch, encode, envelope_for
 from protocol.signing import generate_key, sign_document
 from protocol.topics import Channel
 from protocol.unit_identity import UnitIdentity
-from provisioning.live import HubApi, revoke_live, rotate_live
+from provisioning.live import HubApi
 from provisioning.store import IdentityStore
 from simulators.kit import SimulatedKit
 from simulators.printer import VirtualPrinter
@@ -243,6 +245,25 @@ def identity_store(state: Path, broker: Any, hub: Hub, unit: str) -> IdentitySto
     return store
 
 
+def live_env(broker: Any, hub: Hub, api: HubApi) -> dict[str, str]:
+    """What the operator exports for live changes (README, the operator's section)."""
+    return {
+        "BIANMIN_BROKER_ADMIN_URL": broker.process.config.admin_url.with_secret(),
+        "BIANMIN_HUB_URL": hub.url,
+        "BIANMIN_HUB_TOKEN": api.token or "",
+    }
+
+
+def provision(*args: str, env: dict[str, str]) -> dict[str, Any]:
+    """`bianmin provision ARGS` as the operator runs it; its one JSON line, with no secret."""
+    result = CliRunner().invoke(cli_app, ["provision", *args], env=env, catch_exceptions=False)
+    line = result.output.strip().splitlines()[-1]
+    for secret in env.values():
+        assert secret not in result.output
+    found: dict[str, Any] = json.loads(line)
+    return found
+
+
 def test_a_live_rotation_switches_the_unit_over_and_loses_no_event(
     fresh_broker, database_url, tmp_path
 ):
@@ -258,10 +279,11 @@ def test_a_live_rotation_switches_the_unit_over_and_loses_no_event(
             agent.start()
             try:
                 await eventually(lambda: agent.event_log.last_seq >= 50, 20, "events flowing")
-                admin = broker.process.config.admin_url
+                # the operator's command line: `bianmin provision rotate UNIT` with the admin
                 done = await asyncio.to_thread(
-                    rotate_live, store, UNIT, hub=api, admin_url=admin, wait_s=20
-                )
+                    provision, "rotate", UNIT, "--state-dir", str(tmp_path / "provision"),
+                    "--wait", "20", env=live_env(broker, hub, api),
+                )  # fmt: skip
                 assert done["state"] == "rotated", done
                 sending_through = agent.event_log.last_seq
                 creds = agent.link.credentials
@@ -317,7 +339,7 @@ def test_a_revoked_unit_is_cut_off_at_once_and_what_it_sends_is_dead_lettered(
 
     async def scenario() -> None:
         async with hub_server(broker, database_url, tmp_path / "hub", **HUB_SETTINGS) as hub:
-            store = identity_store(tmp_path / "provision", broker, hub, UNIT)
+            identity_store(tmp_path / "provision", broker, hub, UNIT)
             api = HubApi(hub.url, operator(hub)["Authorization"].split()[1])
             with Session(hub.engine) as s:
                 token = issue_unit_token(s, unit=UNIT)
@@ -334,9 +356,11 @@ def test_a_revoked_unit_is_cut_off_at_once_and_what_it_sends_is_dead_lettered(
                 await eventually(lambda: agent.link.client.connected, 10, "the unit online")
                 connections = agent.link.client.connections
                 done = await asyncio.to_thread(
-                    revoke_live, store, UNIT, hub=api, admin_url=broker.process.config.admin_url
-                )
+                    provision, "revoke", UNIT, "--state-dir", str(tmp_path / "provision"),
+                    env=live_env(broker, hub, api),
+                )  # fmt: skip
                 assert done["broker"] == "client deleted", done
+                assert UNIT in IdentityStore(tmp_path / "provision").revoked()
                 assert done["hub"] == "revoked", done
                 # disconnected at once, and refused from then on (it keeps trying)
                 await eventually(lambda: not agent.link.client.connected, 5, "disconnected")
