@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from edge.commands.base import CommandContext, Rebooter
@@ -166,7 +167,11 @@ def build_agent(
         durable=settings.durable,
     )
     fetcher = ArtifactFetcher(
-        settings.artifact_dir, settings.hub_url, http, durable=settings.durable
+        settings.artifact_dir,
+        settings.hub_url,
+        http,
+        durable=settings.durable,
+        verify=settings.hub_verify(),
     )
     config = ConfigApplier(
         settings.unit_id,
@@ -182,21 +187,24 @@ def build_agent(
         inbox=NoticeInbox(settings.data_dir / NOTICES_FILE, durable=settings.durable),
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
     )
-    url = settings.broker()
+    if settings.broker_engine == "nats":
+        link_settings = replace(link_settings or LinkSettings(), max_qos=0)
+    brokers = settings.brokers()
     credentials = None
-    if url.password is not None:
+    if brokers[0].password is not None:
+        # one password for every broker of a cluster: they share the credentials
         credentials = BrokerCredentials(
-            settings.data_dir / CREDENTIALS_FILE, url.password,
+            settings.data_dir / CREDENTIALS_FILE, brokers[0].password,
             generation=settings.identity_generation, durable=settings.durable,
         )  # fmt: skip
     link = UnitLink(
         settings.unit_id,
         event_log,
-        url,
+        brokers,
         link_settings,
         on_config=config.on_config,
         on_command=notices.on_command,
-        tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+        tls=settings.broker_tls(),
         credentials=credentials,
     )
     config.restore()

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from mqttio import BrokerUrl
+from mqttio import BrokerUrl, ClientTls
 from provisioning import credentials, dynsec_control
 from provisioning.dynsec import unit_role_name
 from provisioning.errors import BrokerError
@@ -51,6 +51,7 @@ class HubApi:
     url: str
     token: str | None
     timeout: float = 30.0
+    ca_file: str | None = None  # the county CA, for a hub served over HTTPS
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         import httpx
@@ -59,7 +60,7 @@ class HubApi:
         try:
             resp = httpx.request(
                 method, f"{self.url.rstrip('/')}{path}", json=body, headers=headers,
-                timeout=self.timeout,
+                timeout=self.timeout, verify=self.ca_file or True,
             )  # fmt: skip
         except httpx.HTTPError as exc:
             raise HubError(f"cannot reach the hub at {self.url}: {exc}") from None
@@ -104,6 +105,7 @@ def rotate_live(
     *,
     hub: HubApi,
     admin_url: BrokerUrl,
+    admin_tls: ClientTls | None = None,
     wait_s: float = 60.0,
     ttl_s: int = 7 * 86400,
 ) -> dict[str, Any]:
@@ -138,6 +140,7 @@ def rotate_live(
     dynsec_control.send_blocking(
         admin_url,
         [{"command": "setClientPassword", "username": unit, "password": pending["password"]}],
+        tls=admin_tls,
     )
     new = identity.model_copy(
         update={"broker_password": SecretStr(pending["password"]),
@@ -150,7 +153,12 @@ def rotate_live(
 
 
 def revoke_live(
-    store: IdentityStore, unit: str, *, hub: HubApi | None, admin_url: BrokerUrl | None
+    store: IdentityStore,
+    unit: str,
+    *,
+    hub: HubApi | None,
+    admin_url: BrokerUrl | None,
+    admin_tls: ClientTls | None = None,
 ) -> dict[str, Any]:
     """Revoke ``unit`` in the store (always), on the broker (its client deleted: disconnected
     now, refused from now on) and on the hub (token, retained topics, late messages). Each
@@ -170,7 +178,9 @@ def revoke_live(
             done["broker"] = "client already gone"
         try:
             dynsec_control.send_blocking(
-                admin_url, [{"command": "deleteRole", "rolename": unit_role_name(unit)}]
+                admin_url,
+                [{"command": "deleteRole", "rolename": unit_role_name(unit)}],
+                tls=admin_tls,
             )
         except BrokerError as exc:
             if "not found" not in str(exc).lower():
