@@ -296,11 +296,9 @@ TokenOpt = Annotated[
 
 
 def _live_parts(state_dir: Path, hub: str | None, token: str | None, admin: str | None):  # type: ignore[no-untyped-def]
-    from mqttio import BrokerUrl
+    from mqttio import BrokerUrl, ClientTls
     from provisioning.live import HubApi
     from provisioning.settings import load_settings
-
-    from mqttio import ClientTls
     from provisioning.tls_files import TlsFiles
 
     hub_url = hub or load_settings(state_dir).hub_url
