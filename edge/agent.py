@@ -25,6 +25,8 @@ from edge.notices.inbox import FILE_NAME as NOTICES_FILE
 from edge.notices.inbox import NoticeInbox
 from edge.notices.receiver import NoticeReceiver
 from edge.settings import EdgeSettings
+from edge.trust import TRUST_FILE, TrustStore
+from protocol.signing import public_key_to_text
 
 if TYPE_CHECKING:
     import httpx
@@ -173,9 +175,16 @@ def build_agent(
         durable=settings.durable,
         verify=settings.hub_verify(),
     )
+    # one trust list for configs and commands, kept across restarts (edge/trust.py)
+    pinned = settings.pinned_key()
+    trust = TrustStore.open(
+        settings.config_dir / TRUST_FILE,
+        public_key_to_text(pinned) if pinned is not None else None,
+        durable=settings.durable,
+    )
     config = ConfigApplier(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         fetcher=fetcher,
         config_dir=settings.config_dir,
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
@@ -183,7 +192,7 @@ def build_agent(
     )
     notices = NoticeReceiver(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         inbox=NoticeInbox(settings.data_dir / NOTICES_FILE, durable=settings.durable),
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
     )
@@ -221,11 +230,10 @@ def build_agent(
         devices = kit.device_probe()
         source = kit.case_source(event_log)
     assert devices is not None  # checked above, before anything was opened
-    key = settings.pinned_key()
-    if key is not None:
+    if trust is not None:
         ring()  # the recent log lines the diagnostics command reports, from now on
         notices.commands = CommandRunner(
-            settings.unit_id, key=key,
+            settings.unit_id, key=trust,  # the same trust list as configs and notices
             store=CommandStore(settings.data_dir / COMMANDS_FILE, durable=settings.durable),
             context=CommandContext(
                 unit=settings.unit_id, link=link, event_log=event_log,
@@ -236,7 +244,12 @@ def build_agent(
             ),
         )  # fmt: skip
     health = HealthReporter(
-        settings.unit_id, event_log, link, devices, config_version=lambda: config.version
+        settings.unit_id,
+        event_log,
+        link,
+        devices,
+        config_version=lambda: config.version,
+        trust=lambda: trust.report() if trust is not None else None,
     )
     return Agent(settings, event_log, link, health, source, config, kit, window, notices)
 

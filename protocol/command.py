@@ -18,7 +18,7 @@ from uuid import UUID
 
 from pydantic import Field, ValidationError
 
-from protocol.bounds import Count, Text, Timestamp
+from protocol.bounds import Text, Timestamp
 from protocol.errors import InvalidMessage, ProtocolError, UnitMismatch
 from protocol.messages import JsonScalar, Message, Name, UnitId, describe
 from protocol.signing import verify_document
@@ -130,7 +130,8 @@ def command_document(
 def open_signed_command(raw: dict[str, Any], *, key: Any, unit: str, now: datetime) -> UnitCommand:
     """Verify, then validate, a parsed command: the signature over the raw dict first (through
     protocol.signing, as notices and configuration), then the model, this unit, the expiry and
-    the kind's arguments. Raises a ProtocolError whose ``code`` the unit answers with."""
+    the kind's arguments. ``key`` is the pinned key or the unit's trust list (edge/trust.py), as
+    for configs and notices. Raises a ProtocolError whose ``code`` the unit answers with."""
     verify_document(raw, key)
     try:
         command = UnitCommand.model_validate(raw)
@@ -142,8 +143,3 @@ def open_signed_command(raw: dict[str, Any], *, key: Any, unit: str, now: dateti
         raise CommandExpired(f"command expired at {command.expires_at.isoformat()}")
     check_args(command.name, dict(command.args))
     return command
-
-
-def generation_of(args: dict[str, Any]) -> Count:
-    value = args.get("generation", 0)
-    return value if isinstance(value, int) and value >= 0 else 0

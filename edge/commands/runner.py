@@ -9,20 +9,19 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from edge.commands.base import CommandContext, Outcome
 from edge.commands.kinds import HANDLERS
 from edge.commands.store import CommandStore
 from protocol.bounds import MAX_TEXT, printable
 from protocol.command import UnknownCommand, open_signed_command
+from protocol.signing import Verifier
 
 log = logging.getLogger("bianmin.edge.commands")
 
 
 class CommandRunner:
     def __init__(
-        self, unit: str, *, key: Ed25519PublicKey, store: CommandStore, context: CommandContext
+        self, unit: str, *, key: Verifier, store: CommandStore, context: CommandContext
     ) -> None:
         self.unit = unit
         self.key = key

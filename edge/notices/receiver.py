@@ -20,8 +20,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from edge.notices.inbox import NoticeInbox
 from protocol import topics
 from protocol.bounds import MAX_TEXT, printable
@@ -29,6 +27,7 @@ from protocol.command import COMMAND_KIND
 from protocol.errors import ProtocolError
 from protocol.messages import CommandResult, encode, utc_now
 from protocol.notice import NOTICE_KIND, open_signed_notice, parse_command, raw_id
+from protocol.signing import Verifier
 from protocol.topics import Channel
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ class NoticeReceiver:
         self,
         unit: str,
         *,
-        key: Ed25519PublicKey | None,
+        key: Verifier | None,  # the pinned key, or the unit's trust list (edge/trust.py)
         inbox: NoticeInbox,
         publish: Publish,
     ) -> None:

@@ -80,7 +80,7 @@ def issue_command(
     conn = session.connection()
     try:
         found = outbox.issue(
-            conn, request.app.state.signing_key, unit=unit, name=body.name, args=body.args,
+            conn, request.app.state.keys, unit=unit, name=body.name, args=body.args,
             actor=actor, ttl=timedelta(seconds=body.ttl_s),
         )  # fmt: skip
     except (UnknownCommand, InvalidArguments) as exc:

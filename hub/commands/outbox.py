@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 from hub import audit
 from hub.accounts.roles import SYSTEM, Actor
 from hub.commands.tables import COMMANDS, OPEN_STATES, REVOCATIONS, CommandState
+from hub.signing.store import HubKeys
 from protocol.bounds import printable
 from protocol.canonical import canonical_json
 from protocol.command import KINDS, command_document, public_args
@@ -47,7 +48,7 @@ class Due:
 
 def issue(
     conn: Connection,
-    key: Ed25519PrivateKey,
+    key: Ed25519PrivateKey | HubKeys,
     *,
     unit: str,
     name: str,
@@ -67,7 +68,9 @@ def issue(
         id=command_id, unit=unit, name=name, args=args, issued_at=now, expires_at=expires,
         issued_by=actor.name[:64],
     )  # fmt: skip
-    signed = canonical_json(sign_document(document, key))
+    # the ring's current key, read in this transaction (hub/signing/store.py), as for notices
+    signer = key.signing_key(conn)[0] if isinstance(key, HubKeys) else key
+    signed = canonical_json(sign_document(document, signer))
     shown = public_args(name, args)
     conn.execute(
         COMMANDS.insert().values(

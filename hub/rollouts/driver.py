@@ -21,6 +21,7 @@ from hub.commands.revocation import revoked_units
 from hub.rollouts.issue import Publication
 from hub.rollouts.sweeps import mark_unpublished
 from hub.rollouts.tick import step
+from hub.signing.store import HubKeys
 from mqttio import AsyncMqttClient, NotConnected
 from protocol import topics
 from protocol.topics import Channel
@@ -44,7 +45,7 @@ class RolloutDriver:
     def __init__(
         self,
         engine: Engine,
-        key: Ed25519PrivateKey,
+        key: Ed25519PrivateKey | HubKeys,
         client: AsyncMqttClient,
         *,
         tick_s: float = 1.0,
