@@ -239,7 +239,7 @@ def identity_store(state: Path, broker: Any, hub: Hub, unit: str) -> IdentitySto
             unit_id=unit, window_name="东街村", hardware_profile="pi4-cm3-80mm",
             broker_url=str(broker.url), broker_password=SecretStr(broker.creds.password_for(unit)),
             hub_url=hub.url, hub_public_key=hub.public_key, hub_token=SecretStr("bmu_" + "a" * 40),
-            id_key=SecretStr("ab" * 32), template_key=SecretStr("cd" * 32),
+            template_key=SecretStr("cd" * 32),
         )
     )  # fmt: skip
     return store
