@@ -67,6 +67,7 @@ class Unit:
     cases: CaseSimulator
     seq: int = 0
     timeout: float = ACK_TIMEOUT_S
+    due: float = float("inf")  # when the unacknowledged events go again
     # event id -> (payload, first publish time, last publish time)
     pending: dict[str, tuple[bytes, float, float]] = field(default_factory=dict)
 
@@ -127,6 +128,7 @@ class Units:
         now = time.monotonic()
         u = self.units[unit]
         u.timeout = ACK_TIMEOUT_S
+        u.due = now + ACK_TIMEOUT_S
         pending = u.pending
         for i in decode(Ack, msg.payload).ids:
             got = pending.pop(str(i), None)
@@ -163,6 +165,8 @@ class Units:
                            ts=utc_now())  # fmt: skip
         payload = frame_tx_batch([encode(env)])
         now = time.monotonic()
+        if not u.pending:
+            u.due = now + u.timeout
         u.pending[str(eid)] = (payload, now, now)
         self.sent += 1
         if u.client.connected:
@@ -220,21 +224,24 @@ class Units:
             )
 
     async def resender(self) -> None:
+        """The link's ack timeout per unit: when a unit's oldest unacknowledged event has waited
+        its timeout, everything it has pending goes again and the timeout doubles. One pass
+        looks at each unit once (its events only when due), so a starved process does not
+        spend its loop scanning backlogs."""
         while True:
             await asyncio.sleep(2.0)
             now = time.monotonic()
             for u in self.units.values():
-                if not u.client.connected:
+                if not u.pending or not u.client.connected or now < u.due:
                     continue
-                expired = False
-                for eid, (payload, first, last) in list(u.pending.items()):
-                    if now - last > u.timeout:
-                        u.client.publish(topics.topic(u.unit_id, Channel.TX), payload)
-                        u.pending[eid] = (payload, first, now)
-                        self.resent += 1
-                        expired = True
-                if expired:
-                    u.timeout = min(u.timeout * 2, ACK_TIMEOUT_MAX_S)
+                topic = topics.topic(u.unit_id, Channel.TX)
+                for eid, (payload, first, _) in list(u.pending.items()):
+                    u.client.publish(topic, payload)
+                    u.pending[eid] = (payload, first, now)
+                    self.resent += 1
+                u.timeout = min(u.timeout * 2, ACK_TIMEOUT_MAX_S)
+                u.due = now + u.timeout
+                await asyncio.sleep(0)  # let acks in between units
 
     def report(self, rss_before_kb: int, rss_connected_kb: int) -> dict[str, Any]:
         ru = resource.getrusage(resource.RUSAGE_SELF)
