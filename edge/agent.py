@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from edge.config import ArtifactFetcher, ConfigApplier
@@ -17,6 +18,8 @@ from edge.notices.inbox import FILE_NAME as NOTICES_FILE
 from edge.notices.inbox import NoticeInbox
 from edge.notices.receiver import NoticeReceiver
 from edge.settings import EdgeSettings
+from edge.trust import TRUST_FILE, TrustStore
+from protocol.signing import public_key_to_text
 
 if TYPE_CHECKING:
     import httpx
@@ -156,11 +159,22 @@ def build_agent(
         durable=settings.durable,
     )
     fetcher = ArtifactFetcher(
-        settings.artifact_dir, settings.hub_url, http, durable=settings.durable
+        settings.artifact_dir,
+        settings.hub_url,
+        http,
+        durable=settings.durable,
+        verify=settings.hub_verify(),
+    )
+    # one trust list for configs and commands, kept across restarts (edge/trust.py)
+    pinned = settings.pinned_key()
+    trust = TrustStore.open(
+        settings.config_dir / TRUST_FILE,
+        public_key_to_text(pinned) if pinned is not None else None,
+        durable=settings.durable,
     )
     config = ConfigApplier(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         fetcher=fetcher,
         config_dir=settings.config_dir,
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
@@ -168,18 +182,20 @@ def build_agent(
     )
     notices = NoticeReceiver(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         inbox=NoticeInbox(settings.data_dir / NOTICES_FILE, durable=settings.durable),
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
     )
+    if settings.broker_engine == "nats":
+        link_settings = replace(link_settings or LinkSettings(), max_qos=0)
     link = UnitLink(
         settings.unit_id,
         event_log,
-        settings.broker(),
+        settings.brokers(),
         link_settings,
         on_config=config.on_config,
         on_command=notices.on_command,
-        tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+        tls=settings.broker_tls(),
     )
     config.restore()
     source: EventSource | None = None
@@ -196,6 +212,11 @@ def build_agent(
         source = kit.case_source(event_log)
     assert devices is not None  # checked above, before anything was opened
     health = HealthReporter(
-        settings.unit_id, event_log, link, devices, config_version=lambda: config.version
+        settings.unit_id,
+        event_log,
+        link,
+        devices,
+        config_version=lambda: config.version,
+        trust=lambda: trust.report() if trust is not None else None,
     )
     return Agent(settings, event_log, link, health, source, config, kit, window, notices)
