@@ -52,8 +52,8 @@ class _Event(msgspec.Struct, forbid_unknown_fields=True):
     seq: int
     ts: str
     body: _Body
+    kind: Any  # required: the models' union picks the body by it
     v: Any = 1
-    kind: Any = _KIND
 
 
 class _Tx(msgspec.Struct, forbid_unknown_fields=True):

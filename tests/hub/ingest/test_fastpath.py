@@ -20,7 +20,14 @@ from protocol import topics
 from protocol.errors import ProtocolError
 from protocol.messages import CaseEnvelope, decode_tx, frame_tx_batch
 from protocol.topics import Channel
-from tests.support.hostile_payloads import HOSTILE_VALUES, _paths, _set, _valid, hostile_messages
+from tests.support.hostile_payloads import (
+    _GONE,
+    HOSTILE_VALUES,
+    _paths,
+    _set,
+    _valid,
+    hostile_messages,
+)
 
 UNIT = "c001"
 OTHER = "c002"
@@ -112,14 +119,15 @@ def test_fast_path_accepts_only_what_the_models_accept_with_the_same_values(payl
         (("events", 0, "unit"), OTHER),
         (("events", 0, "kind"), "feedback.note"),
         (("events", 0, "extra"), 1),
+        (("events", 0, "kind"), None),
+        (("events", 0, "kind"), _GONE),  # the models need it to pick the body
+        (("events", 0, "v"), _GONE),
+        (("events", 0, "body", "data"), _GONE),
     ],
 )
 def test_edge_values_are_taken_only_when_the_models_take_them(path, value):
     doc = _valid(Channel.TX, UNIT, 1)
-    target = doc
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
+    _set(doc, path, value)
     assert_same_as_models(UNIT, json.dumps(doc).encode())
 
 
