@@ -39,7 +39,7 @@ from hub.ingest.natsqueue import NatsQueueSource
 from hub.settings import HubSettings
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
 from protocol import topics
-from protocol.messages import MAX_ACK_IDS, Ack, encode
+from protocol.messages import MAX_ACK_IDS, ack_payload
 from protocol.topics import HUB_USER, Channel
 
 log = logging.getLogger("bianmin.hub.ingest")
@@ -308,7 +308,7 @@ class IngestConsumer:
         # (sessions are clean, so an offline unit misses it either way).
         for unit, ids in outcome.acks.items():
             for i in range(0, len(ids), MAX_ACK_IDS):
-                payload = encode(Ack(ids=ids[i : i + MAX_ACK_IDS]))
+                payload = ack_payload(ids[i : i + MAX_ACK_IDS])
                 try:
                     self.client.publish(topics.topic(unit, Channel.ACK), payload, qos=0)
                 except NotConnected:
