@@ -250,6 +250,8 @@ class CommandResult(Message):
     ok: bool
     detail: ShortText | None = None
     ts: Timestamp
+    # what a command gathered (diagnostics): flat and bounded like an event's data
+    data: JsonScalars | None = None
 
 
 # -- decoding ---------------------------------------------------------------------------------

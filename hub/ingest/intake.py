@@ -37,6 +37,12 @@ CASE_KIND: str = CaseEnvelope.model_fields["kind"].default
 _parse_topic = functools.lru_cache(maxsize=1 << 17)(topics.parse)
 
 
+class Revoked(ProtocolError):
+    """A message under the id of a unit the operator revoked (hub.commands.revocation)."""
+
+    code = "revoked"
+
+
 @dataclass
 class Intake:
     batch: IngestBatch = field(default_factory=IngestBatch)
@@ -77,9 +83,16 @@ def _add_event(
     intake.acks[unit].append(id)
 
 
-def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0) -> Intake:
+def take(
+    messages: Iterable[Received],
+    now: datetime,
+    *,
+    drift_s: float = 300.0,
+    revoked: frozenset[str] = frozenset(),
+) -> Intake:
     """``now`` is the hub's receive time; a unit's clock further than ``drift_s`` seconds from
-    it is drift: flagged, never refused (a Pi has no real-time clock)."""
+    it is drift: flagged, never refused (a Pi has no real-time clock). Anything from a unit in
+    ``revoked`` is a dead letter."""
     intake = Intake()
     batch = intake.batch
     batch.drift_s = drift_s
@@ -90,6 +103,8 @@ def take(messages: Iterable[Received], now: datetime, *, drift_s: float = 300.0)
         try:
             ref = _parse_topic(msg.topic)
             unit = ref.unit
+            if unit in revoked:
+                raise Revoked(f"unit {unit!r} is revoked; its messages are not read")
             if ref.channel is Channel.TX:
                 fast = fast_tx(unit, msg.payload)
                 if fast is not None:
