@@ -13,7 +13,7 @@ from typing import Any
 
 from edge.window.base import WindowBase
 from edge.window.card import card_identity
-from edge.window.pending import PENDING_NOTICE, pend
+from edge.window.pending import PENDING_NOTICE, forget, pend
 from edge.window.references import HubAway, ReferenceUnavailable, reference_for
 from edge.window.steps import face_identity
 from edge.workflow import errors as e
@@ -32,6 +32,7 @@ class IdentifyActions(WindowBase):
         try:
             self.draft.id_ref = await reference_for(number, self.p.id_key, self.p.references)
             self.draft.id_pending = False
+            await forget(self.p, str(self.case.case_id))  # a number typed before, offline
         except ReferenceUnavailable as exc:
             if self.p.seal_key is None or not isinstance(exc, HubAway):
                 raise

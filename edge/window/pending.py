@@ -82,14 +82,14 @@ async def resolve(
             response = await client.post(LATER_PATH, body)
         except (KeyError, ValueError, ValidationError):
             log.warning("a pending reference entry is malformed; dropped")
-            await _forget(parts, case)
+            await forget(parts, case)
             continue
         except httpx.HTTPError:
             return done
         if response.status_code in (409, 422):
             log.warning("the hub refused the pending reference of case %s (%d); dropped",
                         case, response.status_code)  # fmt: skip
-            await _forget(parts, case)
+            await forget(parts, case)
             continue
         if response.status_code != 200:
             return done  # 429, 5xx: try again on the next round
@@ -101,7 +101,7 @@ async def resolve(
             )  # fmt: skip
         except (ValidationError, ValueError) as exc:
             log.warning("the hub's answer for case %s does not open (%s); dropped", case, exc)
-            await _forget(parts, case)
+            await forget(parts, case)
             continue
         listed = blacklist()
         event = CaseTransition(
@@ -118,6 +118,9 @@ async def resolve(
     return done
 
 
-async def _forget(parts: WindowParts, case: str) -> None:
-    rest = [e for e in pending(parts) if e.get("case") != case]
-    await parts.store.event_log.put_state({PENDING: json.dumps(rest)})
+async def forget(parts: WindowParts, case: str) -> None:
+    """Drop ``case``'s pending reference (its number was typed again and the hub answered)."""
+    entries = pending(parts)
+    rest = [e for e in entries if e.get("case") != case]
+    if len(rest) != len(entries):
+        await parts.store.event_log.put_state({PENDING: json.dumps(rest)})
