@@ -214,6 +214,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         outcome = d.face
         view["identify"] = {
             "mode": d.mode, "id_masked": d.id_masked, "face_consent": case.face_consent,
+            "pending": d.id_pending,  # the hub was away: the reference comes later
             "prompt": d.face_prompt, "busy": d.face_busy,
             "reader": w.p.devices.idcard is not None, "card": _card(d),
             "outcome": None if outcome is None else {

@@ -13,7 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from edge.kiosk import view
 from edge.window import pending
+from edge.window.pending import PENDING_NOTICE
 from edge.window.references import ReferenceClient
 from hub.app import create_app
 from hub.settings import HubSettings
@@ -57,11 +59,17 @@ def test_a_case_typed_while_the_hub_is_away_gets_the_online_reference_later(hub,
             assert w.draft.id_pending
             assert w.draft.id_ref is None
             assert w.draft.id_masked == identity.mask(NUMBER)
+            shown = view.build(w, {})
+            assert shown["identify"]["pending"] is True
+            assert shown["message"]["text"] == PENDING_NOTICE
             await w.act("card_checked", {"method": "id_card"})
             await w.act("select_matter", {"code": "TST-001"})
             await desk.until(lambda: w.draft.registry_state == "unreachable", "no registry")
             assert w.draft.registry_reason is not None
             assert "出示" in w.draft.registry_reason
+            materials = view.build(w, {})["materials"]
+            assert materials["green_channel"] == "refused_pending_reference"
+            assert "不适用容缺受理" in materials["green_channel_text"]
             await w.act(
                 "materials", {"received": RECEIVED, "shown": ["身份证复印件"], "decision": "accept"}
             )
