@@ -30,6 +30,12 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 TEST_UNITS = [f"t{n:03d}" for n in range(200)]
 _missing: dict[str, str] = {}
+# Starlette's TestClient addresses requests to "testserver"; the hub in local mode answers
+# loopback names only (hub.trusted_host), so tests name it too. tests/hub/test_trusted_host.py
+# sets allowed_hosts itself.
+os.environ.setdefault(
+    "BIANMIN_HUB_ALLOWED_HOSTS", '["localhost", "127.0.0.1", "::1", "testserver"]'
+)
 
 
 def _require(service: str, reason: str) -> None:
