@@ -16,6 +16,7 @@ from edge.link import LinkSettings, UnitLink
 from edge.notices.inbox import FILE_NAME as NOTICES_FILE
 from edge.notices.inbox import NoticeInbox
 from edge.notices.receiver import NoticeReceiver
+from edge.private_files import secure_data_dir
 from edge.settings import EdgeSettings
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def build_agent(
     kit = kit or RealKit(settings)
     if settings.kiosk_port is None and kit.device_probe() is None:
         raise SettingsError("a unit without a window (--kiosk-port) has no devices to report")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings.data_dir)  # 0700, files 0600 (edge.private_files)
     event_log = SqliteEventLog(
         settings.outbox_path,
         settings.unit_id,

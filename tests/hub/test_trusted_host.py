@@ -37,9 +37,7 @@ def test_in_local_mode_a_rebound_host_name_is_refused_and_loopback_names_answer(
             assert client.get("/api/units", headers={"host": host}).status_code == 200, host
 
 
-def test_in_production_the_configured_names_answer_and_others_are_refused(
-    tmp_path, monkeypatch
-):
+def test_in_production_the_configured_names_answer_and_others_are_refused(tmp_path, monkeypatch):
     with _client(
         tmp_path, monkeypatch, "production", allowed_hosts=("hub.county.local", "*.qingshui.gov")
     ) as client:
@@ -54,7 +52,8 @@ def test_host_names_are_compared_without_port_or_case():
     assert host_name("[::1]:80") == "::1"
     assert host_name("[bad") == ""
     assert not allowed("", ("localhost",))
-    assert allowed("x.a.org", ("*.a.org",)) and not allowed("xa.org", ("*.a.org",))
+    assert allowed("x.a.org", ("*.a.org",))
+    assert not allowed("xa.org", ("*.a.org",))
 
 
 def test_production_without_names_answers_any_host_and_says_so(tmp_path, monkeypatch, caplog):
