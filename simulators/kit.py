@@ -53,6 +53,8 @@ def own_template_key(data_dir: Path) -> bytes:
     with os.fdopen(fd, "w") as fh:
         fh.write(key.hex())
     return key
+
+
 # mostly satisfied, now and then not (which the kiosk then asks the reason for)
 HUMAN_RATINGS = (5, 4, 5, 5, 3, 5, 4, 2)
 

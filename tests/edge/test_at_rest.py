@@ -72,7 +72,9 @@ def test_after_the_private_umask_new_files_are_the_units_alone(tmp_path):
 def test_a_cached_artifact_altered_on_disk_is_hashed_again_and_not_used(tmp_path):
     content = b'{"matters": []}' * 10
     digest = hashlib.sha256(content).hexdigest()
-    ref = ArtifactRef(kind="catalog_slice", sha256=digest, size=len(content), path=f"/artifacts/{digest}")
+    ref = ArtifactRef(
+        kind="catalog_slice", sha256=digest, size=len(content), path=f"/artifacts/{digest}"
+    )
     cache = tmp_path / "artifacts"
     cache.mkdir()
     (cache / digest).write_bytes(content)
