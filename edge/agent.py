@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from edge.config import ArtifactFetcher, ConfigApplier
@@ -177,10 +178,12 @@ def build_agent(
         inbox=NoticeInbox(settings.data_dir / NOTICES_FILE, durable=settings.durable),
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
     )
+    if settings.broker_engine == "nats":
+        link_settings = replace(link_settings or LinkSettings(), max_qos=0)
     link = UnitLink(
         settings.unit_id,
         event_log,
-        settings.broker(),
+        settings.brokers(),
         link_settings,
         on_config=config.on_config,
         on_command=notices.on_command,

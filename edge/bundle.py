@@ -45,6 +45,8 @@ def identity_settings(identity: UnitIdentity, data_dir: Path) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "unit_id": identity.unit_id,
         "broker_url": identity.broker_url,
+        "broker_urls": identity.broker_urls or (),
+        "broker_engine": identity.broker_engine,
         "broker_password": identity.broker_password,
         "hub_url": identity.hub_url,
         "hub_public_key": identity.hub_public_key,

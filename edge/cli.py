@@ -39,7 +39,20 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             str | None, typer.Option(help="this unit's id (also its broker username)")
         ] = None,
         broker: Annotated[
-            str | None, typer.Option(help="mqtt://HOST:PORT or mqtts://HOST:PORT")
+            list[str] | None,
+            typer.Option(
+                "--broker",
+                "--broker-url",
+                help="mqtt://HOST:PORT or mqtts://HOST:PORT; repeat it for the nodes of a "
+                "clustered broker, tried in this order (docs/cluster.md)",
+            ),
+        ] = None,
+        broker_engine: Annotated[
+            str | None,
+            typer.Option(
+                help="mqtt (Mosquitto, EMQX) or nats (a NATS cluster's MQTT gateway: QoS 0) "
+                "[default: mqtt]"
+            ),
         ] = None,
         data_dir: Annotated[
             Path | None,
@@ -129,10 +142,10 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
         if bundle is not None:
             identity = load_identity(bundle)
             for name, option in (
-                ("--unit", unit), ("--broker", broker), ("--tls-ca", tls_ca),
-                ("--tls-cert", tls_cert), ("--tls-key", tls_key),
+                ("--unit", unit), ("--broker", broker), ("--broker-engine", broker_engine),
+                ("--tls-ca", tls_ca), ("--tls-cert", tls_cert), ("--tls-key", tls_key),
             ):  # fmt: skip
-                if option is not None:
+                if option:
                     raise typer.BadParameter(
                         "comes from the bundle; leave it out with --bundle", param_hint=name
                     )
@@ -140,11 +153,14 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             given = identity_settings(identity, data_dir)
         else:
             for name, needed in (("--unit", unit), ("--broker", broker), ("--data-dir", data_dir)):
-                if needed is None:
+                if not needed:
                     raise typer.BadParameter("needed (or --bundle DIR)", param_hint=name)
+            assert broker is not None
             given = {
                 "unit_id": unit,
-                "broker_url": broker,
+                "broker_url": broker[0],
+                "broker_urls": tuple(broker) if len(broker) > 1 else (),
+                "broker_engine": broker_engine or "mqtt",
                 "broker_password": password,
                 "hub_url": hub_url,
                 "hub_public_key": hub_key,

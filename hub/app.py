@@ -94,9 +94,9 @@ def create_app(settings: HubSettings) -> FastAPI:
         tasks.append(asyncio.create_task(projector.run(), name="cases"))
         watcher = app.state.alerts = alert_watcher(settings, engine, clock=clock)
         tasks.append(asyncio.create_task(watcher.run(), name="alerts"))
-        url = settings.broker()
-        if url is not None:
-            consumer = IngestConsumer(settings, engine, url)
+        urls = settings.brokers()
+        if urls:
+            consumer = IngestConsumer(settings, engine, urls)
             consumer.on_commit.append(projector.wake)
             app.state.consumer = consumer
             tasks.append(asyncio.create_task(consumer.run(), name="ingest"))
@@ -211,6 +211,6 @@ def create_app(settings: HubSettings) -> FastAPI:
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
         consumer = app.state.consumer
-        return {"ok": True, "broker_connected": bool(consumer and consumer.client.connected)}
+        return {"ok": True, "broker_connected": bool(consumer and consumer.connected)}
 
     return app

@@ -35,7 +35,44 @@ blacklist_app.command("delivery")(proposals_cli.delivery)
 DatabaseOpt = Annotated[
     str, typer.Option(help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
 ]
-BrokerOpt = Annotated[str, typer.Option(help="mqtt://[hub[:password]@]HOST:PORT")]
+BrokerOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--broker",
+        help="mqtt://[hub[:password]@]HOST:PORT [default: mqtt://127.0.0.1:1883]; repeat it for "
+        "the nodes of a clustered broker, tried in this order",
+    ),
+]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        envvar="BIANMIN_HUB_BROKER_ENGINE",
+        help="mqtt: share ingest through $share/hub (Mosquitto, EMQX); nats: through the NATS "
+        "queue group at --nats-url (docs/cluster.md)",
+    ),
+]
+NatsUrlOpt = Annotated[
+    list[str] | None,
+    typer.Option("--nats-url", help="nats://HOST:PORT of a NATS node; repeat it for each"),
+]
+DEFAULT_BROKER = "mqtt://127.0.0.1:1883"
+
+
+def _broker_fields(
+    brokers: list[str] | None, engine: str, nats_urls: list[str] | None
+) -> dict[str, object]:
+    """The HubSettings fields of --broker (repeated), --broker-engine and --nats-url."""
+    if engine not in ("mqtt", "nats"):
+        raise typer.BadParameter("use mqtt or nats", param_hint="--broker-engine")
+    given = brokers or [DEFAULT_BROKER]
+    return {
+        "broker_url": given[0],
+        "broker_urls": tuple(given) if len(given) > 1 else (),
+        "broker_engine": engine,
+        "nats_urls": tuple(nats_urls or ()),
+    }
+
+
 PasswordOpt = Annotated[
     str | None,
     typer.Option(envvar="BIANMIN_HUB_BROKER_PASSWORD", help="the hub's broker password"),
@@ -110,8 +147,10 @@ def _environment(value: str) -> Literal["local", "production"]:
 @app.command()
 def serve(
     database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
-    broker: BrokerOpt = "mqtt://127.0.0.1:1883",
+    broker: BrokerOpt = None,
     broker_password: PasswordOpt = None,
+    broker_engine: EngineOpt = "mqtt",
+    nats_url: NatsUrlOpt = None,
     shared: SharedOpt = True,
     host: Annotated[str, typer.Option(help="address for the dashboard and API")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port for the dashboard and API")] = 8000,
@@ -157,7 +196,7 @@ def serve(
         raise typer.BadParameter("give both or neither", param_hint="--tls-cert/--tls-key")
     settings = HubSettings(
         database_url=database,
-        broker_url=broker,
+        **_broker_fields(broker, broker_engine, nats_url),  # type: ignore[arg-type]
         broker_password=broker_password,
         tls_ca_file=broker_ca,
         broker_tls_cert_file=broker_cert,
@@ -275,8 +314,10 @@ def migrate(
 @app.command()
 def ingest(
     database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
-    broker: BrokerOpt = "mqtt://127.0.0.1:1883",
+    broker: BrokerOpt = None,
     broker_password: PasswordOpt = None,
+    broker_engine: EngineOpt = "mqtt",
+    nats_url: NatsUrlOpt = None,
     instance: Annotated[str, typer.Option(help="name of this ingest process")] = "hub-ingest",
     project_cases: Annotated[
         bool,
@@ -301,7 +342,7 @@ def ingest(
     _logging(log_format, log_level)
     settings = HubSettings(
         database_url=database,
-        broker_url=broker,
+        **_broker_fields(broker, broker_engine, nats_url),  # type: ignore[arg-type]
         broker_password=broker_password,
         tls_ca_file=broker_ca,
         broker_tls_cert_file=broker_cert,
@@ -309,13 +350,13 @@ def ingest(
         shared_subscription=True,
         instance=instance,
     )
-    url = settings.broker()
-    assert url is not None
+    urls = settings.brokers()
+    url = urls[0]
     engine = make_engine(settings.database_url)
     create_tables(engine)
 
     async def run() -> None:
-        consumer = IngestConsumer(settings, engine, url)
+        consumer = IngestConsumer(settings, engine, urls)
         projector = CaseProjector(engine, followup_days=settings.followup_days)
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
@@ -325,11 +366,15 @@ def ingest(
             finishing.append(asyncio.create_task(projector.run()))
         sender = notice_sender(settings, engine, consumer)
         finishing.append(asyncio.create_task(sender.run()))
-        await consumer.client.wait_subscribed()
+        await consumer.wait_ready()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
         await stop_on_signals().wait()
         await consumer.stop()
+        # and one on the way out: what this process took of the shared stream
+        done = consumer.snapshot()
+        counts = {k: done[k] for k in ("messages", "events", "inserted", "duplicates")}
+        typer.echo(json.dumps({"stopped": settings.instance, **counts}))
         task.cancel()
         sweeper.cancel()
         projector.stop()  # finishes the pass in progress

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mqttio import BrokerUrl, ClientTls
@@ -19,7 +19,16 @@ class HubSettings(BaseSettings):
     database_url: str = "sqlite:///var/hub/hub.sqlite3"
     # None: run the web app without ingest (e.g. a read-only dashboard replica)
     broker_url: str | None = "mqtt://127.0.0.1:1883"
+    # The nodes of a clustered broker, tried in this order (docs/cluster.md); when given,
+    # broker_url must be the first. Empty: broker_url alone.
+    broker_urls: tuple[str, ...] = Field(default=(), max_length=16)
     broker_password: SecretStr | None = None
+    # How hub processes share the units' upstream traffic. mqtt: a $share/hub/... subscription
+    # (Mosquitto, EMQX; the county default). nats: a NATS server's MQTT gateway ignores $share,
+    # so ingest joins the native queue group "hub" at nats_urls (hub/ingest/natsqueue.py) and
+    # keeps its MQTT connection for what it publishes (acks, retained configs, commands).
+    broker_engine: Literal["mqtt", "nats"] = "mqtt"
+    nats_urls: tuple[str, ...] = Field(default=(), max_length=16)
     # An mqtts:// broker is verified against this CA (the county's: provisioning's
     # hub-tls/ca.pem); None: the system's. The client certificate and key, when the broker
     # asks for one.
@@ -133,6 +142,29 @@ class HubSettings(BaseSettings):
             BrokerUrl.parse(value)
         return value
 
+    @field_validator("broker_urls")
+    @classmethod
+    def _broker_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            BrokerUrl.parse(url)
+        return value
+
+    @field_validator("nats_urls")
+    @classmethod
+    def _nats_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(("nats://", "tls://")) or "@" in url:
+                raise ValueError("nats_urls are nats://HOST:PORT or tls://HOST:PORT (no user)")
+        return value
+
+    @model_validator(mode="after")
+    def _engine(self) -> HubSettings:
+        if self.broker_urls and self.broker_urls[0] != self.broker_url:
+            raise ValueError("broker_url must be the first of broker_urls")
+        if self.broker_engine == "nats" and self.broker_url is not None and not self.nats_urls:
+            raise ValueError("broker_engine nats needs nats_urls (the nodes' native ports)")
+        return self
+
     @property
     def local(self) -> bool:
         return self.environment == "local"
@@ -167,8 +199,17 @@ class HubSettings(BaseSettings):
         )
 
     def broker(self) -> BrokerUrl | None:
+        """The (first) broker with the hub's credentials; None: no ingest."""
+        brokers = self.brokers()
+        return brokers[0] if brokers else None
+
+    def brokers(self) -> list[BrokerUrl]:
+        """Every broker node to fail over between, in order, with the hub's credentials."""
         if self.broker_url is None:
-            return None
-        url = BrokerUrl.parse(self.broker_url)
+            return []
         password = self.broker_password.get_secret_value() if self.broker_password else None
-        return url.with_credentials(url.username or HUB_USER, password or url.password)
+        out = []
+        for text in self.broker_urls or (self.broker_url,):
+            url = BrokerUrl.parse(text)
+            out.append(url.with_credentials(url.username or HUB_USER, password or url.password))
+        return out

@@ -21,8 +21,12 @@ from provisioning.mosquitto import (
 )
 from provisioning.registry import load_registry, unit_ids
 
+app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
 
+
+@app.callback()
 def broker(
+    ctx: typer.Context,
     port: Annotated[
         int | None,
         typer.Option(
@@ -47,7 +51,10 @@ def broker(
     that let each unit touch only its own topics. Writes DATA_DIR/credentials.json (0600);
     units already in it keep their passwords. A data directory from `provision apply` with an
     mqtts:// broker URL holds listeners.json and the broker's certificate: Mosquitto then
-    listens with TLS on the county network (and plain on 127.0.0.1 only if configured)."""
+    listens with TLS on the county network (and plain on 127.0.0.1 only if configured).
+    `bianmin broker nats-cluster` runs a three-node NATS cluster instead (docs/cluster.md)."""
+    if ctx.invoked_subcommand is not None:
+        return
     try:
         ids = unit_ids(load_registry(registry), units)
         spec = listeners.load(data_dir)
@@ -103,6 +110,66 @@ def broker(
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         process.stop()
+
+
+def _credentials(
+    registry: Path | None, units: int | None, data_dir: Path
+) -> tuple[credentials.Credentials, Path]:
+    """DATA_DIR/credentials.json with a password for every registry unit (kept if known)."""
+    try:
+        ids = unit_ids(load_registry(registry), units)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    creds_path = data_dir / "credentials.json"
+    creds = credentials.load(creds_path) if creds_path.exists() else credentials.generate(ids)
+    for unit in ids:  # keep existing passwords, add new units
+        creds.units.setdefault(unit, credentials.new_password())
+    credentials.save(creds, creds_path)
+    return creds, creds_path
+
+
+@app.command("nats-cluster")
+def nats_cluster(
+    data_dir: Annotated[Path, typer.Option(help="nodes' configs and JetStream stores")] = Path(
+        "var/nats-cluster"
+    ),
+    registry: Annotated[
+        Path | None,
+        typer.Option(help="the village registry whose units get credentials [default: the seed]"),
+    ] = None,
+    units: Annotated[
+        int | None,
+        typer.Option(help="only the first N registry units, or synthetic ones beyond (load runs)"),
+    ] = None,
+    nodes: Annotated[int, typer.Option(min=1, max=5, help="how many nodes")] = 3,
+) -> None:
+    """Run a NATS cluster on 127.0.0.1 (free ports) that speaks MQTT, with a user per unit and
+    permissions mapped from the units' ACLs. Prints one JSON line: each node's MQTT and native
+    URL, for `edge run --broker-engine nats --broker ...` and `hub ingest --broker-engine nats
+    --nats-url ...`. Development and tests only: production runs EMQX (docs/cluster.md)."""
+    from provisioning.nats import NatsCluster, NatsClusterConfig
+
+    creds, creds_path = _credentials(registry, units, data_dir)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    cluster = NatsCluster(NatsClusterConfig.on_free_ports(data_dir, creds, size=nodes))
+    try:
+        cluster.start()
+    except BrokerError as exc:
+        typer.echo(f"error ({exc.code}): {exc}", err=True)
+        raise typer.Exit(2) from None
+    line = {
+        "kind": "nats",
+        "mqtt": [str(u) for u in cluster.config.mqtt_urls()],
+        "nats": cluster.config.nats_urls(),
+        "credentials": str(creds_path),
+        "units": len(creds.units),
+    }
+    typer.echo(json.dumps(line))
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        cluster.stop()
 
 
 async def _run_embedded(port: int, creds: credentials.Credentials, creds_path: Path) -> None:

@@ -74,12 +74,15 @@ def desired_identity(
 ) -> UnitIdentity:
     """The unit's identity under the current settings: the secrets it already has are kept,
     missing ones are made."""
+    brokers = settings.unit_brokers(village.unit_id)
     tls = tls or UnitTls()
     return UnitIdentity(
         unit_id=village.unit_id,
         window_name=village.name,
         hardware_profile=profile,
-        broker_url=settings.broker_url,
+        broker_url=brokers[0],
+        broker_urls=brokers if settings.broker_urls else None,
+        broker_engine=settings.broker_engine,
         broker_password=(
             existing.broker_password if existing else SecretStr(credentials.new_password())
         ),

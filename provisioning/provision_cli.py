@@ -43,7 +43,13 @@ def _provisioner(state_dir: Path, backend: str | None = None):  # type: ignore[n
 
 @app.command()
 def init(
-    broker_url: Annotated[str, typer.Option(help="where units connect: mqtt://HOST:PORT")],
+    broker_url: Annotated[
+        list[str],
+        typer.Option(
+            help="where units connect: mqtt://HOST:PORT; repeat it for each node of a clustered "
+            "broker (each unit gets the list from a node of its own, docs/cluster.md)"
+        ),
+    ],
     hub_public_key: Annotated[
         str, typer.Option(help="the hub's signing key to pin (`bianmin hub pubkey`), base64")
     ],
@@ -64,6 +70,9 @@ def init(
     balena_api_url: Annotated[
         str | None, typer.Option(help="openBalena's API (https://api.HOST/); default balenaCloud")
     ] = None,
+    broker_engine: Annotated[
+        str, typer.Option(help="mqtt (Mosquitto, EMQX) or nats (a NATS cluster: QoS 0)")
+    ] = "mqtt",
     broker_name: Annotated[
         list[str] | None,
         typer.Option(help="a DNS name of the broker for its certificate (repeat)"),
@@ -108,7 +117,9 @@ def init(
         )
     settings = ProvisionSettings(
         registry=registry.resolve() if registry else None,
-        broker_url=broker_url,
+        broker_url=broker_url[0],
+        broker_urls=tuple(broker_url) if len(broker_url) > 1 else None,
+        broker_engine=broker_engine,
         hub_url=hub_url,
         hub_public_key=hub_public_key,
         default_profile=default_profile,

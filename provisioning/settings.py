@@ -8,6 +8,7 @@ Kept as ``STATE_DIR/fleet.json`` beside the identity store, so `plan`, `apply`, 
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 from pathlib import Path
@@ -29,7 +30,7 @@ from firmware_config.loader import builtin_profiles
 from firmware_config.schema import HardwareProfile
 from mqttio import BrokerUrl
 from protocol.signing import public_key_from_text
-from protocol.unit_identity import ProfileName
+from protocol.unit_identity import MAX_BROKERS, ProfileName
 from protocol.villages import Village, VillageRegistry
 from provisioning.files import private_dir, write_atomic
 from provisioning.pki import Names
@@ -93,6 +94,12 @@ class ProvisionSettings(BaseModel):
     # the village registry whose units are provisioned; None: the seed registry
     registry: Path | None = None
     broker_url: Annotated[str, StringConstraints(pattern=r"^mqtts?://[^/\s@]+$")]
+    # A clustered broker's nodes (docs/cluster.md), broker_url first. Each unit gets the list
+    # rotated to start at a node chosen from its id, so the fleet spreads over the nodes.
+    broker_urls: (
+        tuple[Annotated[str, StringConstraints(pattern=r"^mqtts?://[^/\s@]+$")], ...] | None
+    ) = Field(default=None, min_length=1, max_length=MAX_BROKERS)
+    broker_engine: Literal["mqtt", "nats"] = "mqtt"
     hub_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     hub_public_key: str
     default_profile: ProfileName = "pi4-cm3-80mm"
@@ -101,6 +108,19 @@ class ProvisionSettings(BaseModel):
     backend: Backend = "bundle"
     balena: BalenaSettings | None = None
     tls: TlsSettings = Field(default_factory=TlsSettings)
+
+    @model_validator(mode="after")
+    def _primary_first(self) -> ProvisionSettings:
+        if self.broker_urls is not None and self.broker_urls[0] != self.broker_url:
+            raise ValueError("broker_url must be the first of broker_urls")
+        return self
+
+    def unit_brokers(self, unit_id: str) -> tuple[str, ...]:
+        """The unit's brokers in the order it tries them: the cluster's nodes rotated by a
+        stable hash of its id (the same on every run), or broker_url alone."""
+        nodes = self.broker_urls or (self.broker_url,)
+        first = int.from_bytes(hashlib.sha256(unit_id.encode()).digest()[:4], "big") % len(nodes)
+        return nodes[first:] + nodes[:first]
 
     @field_validator("hub_public_key")
     @classmethod

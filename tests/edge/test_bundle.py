@@ -49,6 +49,22 @@ def test_the_identity_gives_the_unit_its_broker_hub_window_and_keys(tmp_path):
     assert settings.broker_tls() is None
 
 
+def test_a_clustered_brokers_nodes_become_the_links_failover_list_with_the_units_password(
+    tmp_path,
+):
+    nodes = ("mqtt://10.20.0.2:1883", "mqtt://10.20.0.3:1884")
+    one = identity(broker_urls=nodes)
+    fields = identity_settings(load_identity(write_bundle(tmp_path / "b", one)), tmp_path / "d")
+    settings = EdgeSettings(**fields, data_dir=tmp_path / "d")
+    password = one.broker_password.get_secret_value()
+    assert [(u.host, u.port, u.username, u.password) for u in settings.brokers()] == [
+        ("10.20.0.2", 1883, "qingshui-shequ", password),
+        ("10.20.0.3", 1884, "qingshui-shequ", password),
+    ]
+    single = EdgeSettings(unit_id="t001", broker_url="mqtt://10.20.0.2:1883", data_dir=tmp_path)
+    assert [str(u) for u in single.brokers()] == ["mqtt://t001@10.20.0.2:1883"]
+
+
 def test_a_county_ca_in_the_identity_is_written_for_the_tls_client(tmp_path):
     pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
     fields = identity_settings(identity(ca_pem=pem), tmp_path / "data")

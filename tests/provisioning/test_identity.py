@@ -85,3 +85,17 @@ def test_an_unknown_field_is_refused():
     data["extra"] = 1
     with pytest.raises(InvalidIdentity, match="extra"):
         UnitIdentity.parse(json.dumps(data))
+
+
+def test_a_clustered_brokers_nodes_round_trip_and_a_single_broker_writes_no_list():
+    """GIVEN an identity with the nodes of a clustered broker THEN they round-trip in order;
+    GIVEN one broker THEN the file has no broker_urls, so units from before clusters read it."""
+    nodes = ("mqtt://10.20.0.2:1883", "mqtt://10.20.0.3:1883", "mqtt://10.20.0.4:1883")
+    clustered = identity(broker_urls=nodes)
+    assert UnitIdentity.parse(clustered.to_json()).broker_urls == nodes
+    assert "broker_urls" not in json.loads(identity().to_json())
+
+
+def test_the_first_of_a_clustered_brokers_nodes_must_be_broker_url():
+    with pytest.raises(ValueError, match="broker_url must be the first of broker_urls"):
+        identity(broker_urls=("mqtt://10.20.0.3:1883", "mqtt://10.20.0.2:1883"))
