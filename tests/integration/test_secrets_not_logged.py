@@ -83,6 +83,7 @@ def test_a_run_at_debug_logs_no_password_token_or_key(tmp_path, fresh_broker, ca
         client.post("/login", data={"name": "ops-person", "password": password + "x"})
         sign_in_client(client, "ops-person", password)
         session_id = client.cookies.get(sessions.COOKIE)
+        assert session_id is not None
         secrets["session id"] = session_id
         secrets["csrf token"] = sessions.csrf_token(session_id)
         assert client.get("/api/me").status_code == 200
