@@ -8,6 +8,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from edge import retention
 from edge.config import ArtifactFetcher, ConfigApplier
 from edge.errors import SettingsError
 from edge.eventlog import EventLog, SqliteEventLog
@@ -63,6 +64,11 @@ class Agent:
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.config.run(), name=f"config-{self.unit}"))
         self._tasks.append(asyncio.create_task(self._prune_ledger(), name=f"prune-{self.unit}"))
+        if self.window is not None:  # only a window keeps signatures and face templates
+            s = self.settings
+            policy = retention.Policy(s.signature_retention_days, s.template_retention_days)
+            task = retention.sweep(s.data_dir, policy, s.retention_sweep_s, self.unit)
+            self._tasks.append(asyncio.create_task(task, name=f"retention-{self.unit}"))
         self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
         if self.notices is not None:
             task = asyncio.create_task(self.notices.run(), name=f"notices-{self.unit}")
