@@ -20,6 +20,8 @@ from edge.notices.inbox import NoticeInbox
 from edge.notices.receiver import NoticeReceiver
 from edge.private_files import secure_data_dir
 from edge.settings import EdgeSettings
+from edge.trust import TRUST_FILE, TrustStore
+from protocol.signing import public_key_to_text
 
 if TYPE_CHECKING:
     import httpx
@@ -170,9 +172,16 @@ def build_agent(
         durable=settings.durable,
         verify=settings.hub_verify(),
     )
+    # one trust list for configs and commands, kept across restarts (edge/trust.py)
+    pinned = settings.pinned_key()
+    trust = TrustStore.open(
+        settings.config_dir / TRUST_FILE,
+        public_key_to_text(pinned) if pinned is not None else None,
+        durable=settings.durable,
+    )
     config = ConfigApplier(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         fetcher=fetcher,
         config_dir=settings.config_dir,
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
@@ -180,7 +189,7 @@ def build_agent(
     )
     notices = NoticeReceiver(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         inbox=NoticeInbox(settings.data_dir / NOTICES_FILE, durable=settings.durable),
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
     )
@@ -210,6 +219,11 @@ def build_agent(
         source = kit.case_source(event_log)
     assert devices is not None  # checked above, before anything was opened
     health = HealthReporter(
-        settings.unit_id, event_log, link, devices, config_version=lambda: config.version
+        settings.unit_id,
+        event_log,
+        link,
+        devices,
+        config_version=lambda: config.version,
+        trust=lambda: trust.report() if trust is not None else None,
     )
     return Agent(settings, event_log, link, health, source, config, kit, window, notices)

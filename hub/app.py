@@ -60,11 +60,13 @@ from hub.rollouts import api as rollouts_api
 from hub.rollouts import pages as rollout_pages
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
+from hub.signing import api as signing_api
+from hub.signing.store import HubKeys
 from hub.trusted_host import TrustedHostMiddleware
 from hub.web import static as web_static
 from hub.web import vendor as web_vendor
 from hub.window import api as window_api
-from hub.window import clerk_api, proposals_api
+from hub.window import clerk_api, proposals_api, references_api
 from lifecycle import version
 
 log = logging.getLogger("bianmin.hub")
@@ -78,6 +80,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         engine.dispose()
         raise
     signing_key = load_signing_key(settings)  # refuses to start without a usable key
+    # the ring over it: which key signs configs and commands now (hub/signing/)
+    keys = HubKeys(signing_key, settings.signing_key_path, strict=not settings.local)
     if not settings.local:
         try:
             refuse_default_passwords(engine)
@@ -107,7 +111,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             if settings.drive_rollouts:
                 driver = RolloutDriver(
                     engine,
-                    signing_key,
+                    keys,
                     consumer.client,
                     tick_s=settings.rollout_tick_s,
                     republish_after_s=settings.republish_after_s,
@@ -154,7 +158,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.notices = None  # a NoticeSender where this process ingests
     app.state.timers = None
     app.state.alerts = None
-    app.state.signing_key = signing_key
+    app.state.signing_key = signing_key  # the first key: page secrets derive from it
+    app.state.keys = keys  # what configs and commands are signed with (the ring's current)
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
     app.state.registry = load_villages(settings.villages_file)
     app.state.artifact_cache = ArtifactCache(settings.artifact_dir)
@@ -189,6 +194,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
+    app.include_router(references_api.router)
     app.include_router(clerk_api.router)
     app.include_router(cases_api.router)
     app.include_router(backoffice_api.router)
@@ -207,6 +213,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(web_vendor.router)  # front-end libraries from npm (ECharts): public
     app.include_router(indicators_api.router)
     app.include_router(indicators_page.router)
+    app.include_router(signing_api.router)  # the signing-key ring: county operators
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,10 +27,13 @@ from protocol.bounds import PositiveInt64, Text
 from protocol.canonical import parse_object
 from protocol.clerks import ClerkRoster
 from protocol.errors import InvalidMessage, UnitMismatch
+from protocol.keyring import KeyAnnouncement
 from protocol.messages import MAX_CONFIG_BYTES, SignedConfig, describe
-from protocol.signing import verify_document
+from protocol.signing import Verifier, verify_document
 
-CONFIG_SCHEMA_VERSION: Literal[1] = 1
+# The newest body schema this code reads. A unit reports it in its heartbeat, and the hub
+# writes each unit's body for the schema it reads (protocol/config_schema.py, docs/config.md).
+CONFIG_SCHEMA_VERSION = 2
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # Where to fetch an artifact, relative to the hub's base URL. Only a location: the sha256 is
 # the artifact's identity, so a mirror or a CDN path is as safe as the hub's own.
@@ -102,7 +104,8 @@ class ConfigBody(_Model):
     """What a unit runs: the catalog version and slice, its hardware profile, thresholds and
     any further artifacts. Face galleries are never here: they stay on the unit."""
 
-    schema_version: Literal[1] = CONFIG_SCHEMA_VERSION
+    # the schema the hub wrote this body for: any this unit reads (1 before key rotation)
+    schema_version: Annotated[int, Field(ge=1, le=CONFIG_SCHEMA_VERSION)] = 1
     catalog: CatalogRef
     profile: HardwareProfile
     thresholds: Thresholds = Thresholds()
@@ -117,6 +120,8 @@ class ConfigBody(_Model):
     # None: the hub sent no roster, and the window opens no case (it says why). Left out of
     # the JSON when None, so a unit that predates rosters still accepts a body without one.
     clerks: ClerkRoster | None = Field(default=None, exclude_if=lambda v: v is None)
+    # Schema 2: the hub's signing-key list (protocol/keyring.py), from the first rotation on.
+    keys: KeyAnnouncement | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _unique_artifacts(self) -> ConfigBody:
@@ -158,12 +163,13 @@ def parse_raw(payload: bytes) -> dict[str, Any]:
 
 
 def open_signed_config(
-    raw: dict[str, Any], *, key: Ed25519PublicKey, unit: str
+    raw: dict[str, Any], *, key: Verifier, unit: str
 ) -> tuple[SignedConfig, ConfigBody]:
     """Verify, then validate, a parsed config: signature over the raw dict first (so nothing a
     model does to the data can change what was checked), then the envelope, the unit, the body.
 
-    Raises SignatureError, InvalidMessage or UnitMismatch (all ProtocolError) saying why.
+    ``key`` is the pinned key or the unit's trust list. Raises SignatureError, InvalidMessage
+    or UnitMismatch (all ProtocolError) saying why.
     """
     verify_document(raw, key)
     try:
