@@ -69,8 +69,8 @@ class Agent:
         if self.window is not None:  # only a window keeps signatures and face templates
             s = self.settings
             policy = retention.Policy(s.signature_retention_days, s.template_retention_days)
-            task = retention.sweep(s.data_dir, policy, s.retention_sweep_s, self.unit)
-            self._tasks.append(asyncio.create_task(task, name=f"retention-{self.unit}"))
+            purge = retention.sweep(s.data_dir, policy, s.retention_sweep_s, self.unit)
+            self._tasks.append(asyncio.create_task(purge, name=f"retention-{self.unit}"))
         self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
         if self.notices is not None:
             task = asyncio.create_task(self.notices.run(), name=f"notices-{self.unit}")
