@@ -8,6 +8,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from edge import retention
 from edge.commands.base import CommandContext, Rebooter
 from edge.commands.logring import ring
 from edge.commands.runner import CommandRunner
@@ -24,6 +25,7 @@ from edge.link.credentials import BrokerCredentials
 from edge.notices.inbox import FILE_NAME as NOTICES_FILE
 from edge.notices.inbox import NoticeInbox
 from edge.notices.receiver import NoticeReceiver
+from edge.private_files import secure_data_dir
 from edge.settings import EdgeSettings
 from edge.trust import TRUST_FILE, TrustStore
 from protocol.signing import public_key_to_text
@@ -71,6 +73,11 @@ class Agent:
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.config.run(), name=f"config-{self.unit}"))
         self._tasks.append(asyncio.create_task(self._prune_ledger(), name=f"prune-{self.unit}"))
+        if self.window is not None:  # only a window keeps signatures and face templates
+            s = self.settings
+            policy = retention.Policy(s.signature_retention_days, s.template_retention_days)
+            purge = retention.sweep(s.data_dir, policy, s.retention_sweep_s, self.unit)
+            self._tasks.append(asyncio.create_task(purge, name=f"retention-{self.unit}"))
         self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
         if self.notices is not None:
             task = asyncio.create_task(self.notices.run(), name=f"notices-{self.unit}")
@@ -161,7 +168,7 @@ def build_agent(
     kit = kit or RealKit(settings)
     if settings.kiosk_port is None and kit.device_probe() is None:
         raise SettingsError("a unit without a window (--kiosk-port) has no devices to report")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings.data_dir)  # 0700, files 0600 (edge.private_files)
     event_log = SqliteEventLog(
         settings.outbox_path,
         settings.unit_id,

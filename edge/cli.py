@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from edge.devices.cli import print_test
+from edge.private_files import private_umask
 from lifecycle import stop_on_signals
 
 if TYPE_CHECKING:
@@ -214,6 +215,8 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
                     "this installation has no simulators", param_hint="--simulated-devices"
                 )
             kit = simulated_kit(settings)
+
+        private_umask()  # every file the unit writes from here on is its own (0600)
 
         async def main() -> None:
             agent = build_agent(settings, kit=kit, link_settings=link)

@@ -209,13 +209,13 @@ class WindowRuntime:
     async def _serve(self) -> None:
         import uvicorn
 
-        from edge.kiosk.app import create_kiosk_app
+        from edge.kiosk.app import KIOSK_HOST, create_kiosk_app
 
         assert self.window is not None
         assert self.settings.kiosk_port is not None
         app = create_kiosk_app(self.window, self._notice_desk())
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.settings.kiosk_port, log_level="warning",
+            app, host=KIOSK_HOST, port=self.settings.kiosk_port, log_level="warning",
             lifespan="off",
         )  # fmt: skip
         server = _server_class()(config)
