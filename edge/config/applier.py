@@ -21,7 +21,7 @@ import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +58,10 @@ from protocol.topics import Channel
 
 log = logging.getLogger("bianmin.edge.config")
 Publish = Callable[[str, bytes, int, bool], bool]
+# Asked about every configuration applied (or delivered again): None when it is in effect as it
+# is, else the report to send instead of `applied` (a software update deferred or refused:
+# edge.update.updater).
+Gate = Callable[[int, ConfigBody], Awaitable[ConfigReported | None]]
 CURRENT_FILE = "current.json"
 
 
@@ -123,6 +127,7 @@ class ConfigApplier:
         self.durable = durable
         self.current: RunningConfig | None = None
         self.listeners: list[Callable[[RunningConfig], None]] = []
+        self.gate: Gate | None = None
         self.applied = 0
         self.rejected = 0
         # a verified version whose artifacts were missing at start: still the rollback floor
@@ -206,7 +211,7 @@ class ConfigApplier:
                 raise NoPinnedKey("no hub public key was pinned at provisioning")
             envelope, body = open_signed_config(raw, key=self.key, unit=self.unit)
             if self._is_redelivery(envelope):
-                return self._outcome(envelope.version, "applied")
+                return await self._gated(envelope.version, body)
             self._check_version(envelope)
             for ref in body.all_artifacts():
                 await self.fetcher.fetch(ref)
@@ -224,7 +229,14 @@ class ConfigApplier:
             except Exception:  # a listener must not undo an applied config
                 log.exception("%s: config listener failed", self.unit)
         log.info("%s: applied config version %d", self.unit, running.version)
-        return self._outcome(running.version, "applied")
+        return await self._gated(running.version, body)
+
+    async def _gated(self, version: int, body: ConfigBody) -> ConfigReported:
+        if self.gate is not None:
+            held = await self.gate(version, body)
+            if held is not None:
+                return held
+        return self._outcome(version, "applied")
 
     def _is_redelivery(self, envelope: SignedConfig) -> bool:
         cur = self.current

@@ -44,8 +44,9 @@ class Hub:
     def public_key(self) -> str:
         return public_key_to_text(self.app.state.signing_key.public_key())
 
-    def rollout(self, **fields: Any) -> RolloutPublic:
-        """Create a rollout as an operator would through the API."""
+    def rollout(self, *, signing_key: Any = None, **fields: Any) -> RolloutPublic:
+        """Create a rollout as an operator would through the API (``signing_key`` signs a
+        software release instead of the hub's own key)."""
         request = RolloutCreate.model_validate(fields)
         with Session(self.engine) as s:
             created = store.create_rollout(
@@ -54,6 +55,7 @@ class Hub:
                 actor=OPERATOR,
                 catalog=self.app.state.catalogs.current,
                 registry=self.app.state.registry,
+                signing_key=signing_key or self.app.state.signing_key,
             )
         self.app.state.driver.wake()
         return created
