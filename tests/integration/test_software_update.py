@@ -54,8 +54,22 @@ def upload(hub, wheel):
 
 def agent_version(hub, unit):
     with Session(hub.engine) as s:
-        health = s.execute(select(Unit.health).where(Unit.id == unit)).scalar_one_or_none()
+        units = Unit.__table__  # type: ignore[attr-defined]
+        health = s.execute(select(units.c.health).where(units.c.id == unit)).scalar_one_or_none()
     return (health or {}).get("versions", {}).get("agent")
+
+
+async def at_version(hub, unit, version):
+    def reported() -> bool:
+        return agent_version(hub, unit) == version
+
+    await eventually(reported, 20, f"{unit} to report {version}")
+
+
+def current_name(software: SoftwareDir) -> str:
+    current = software.current()
+    assert current is not None
+    return current.name
 
 
 def supervised_unit(broker, unit, root, hub, log):
@@ -98,8 +112,10 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
                 done = await settled(hub, first.id, timeout=90)
                 assert done.software_version == "9.0.0"
                 for unit in (canary, other):
-                    await eventually(lambda u=unit: agent_version(hub, u) == "9.0.0", 20, "9.0.0")
-                    assert SoftwareDir(tmp_path / unit).load().last.status == "installed"
+                    await at_version(hub, unit, "9.0.0")
+                    last = SoftwareDir(tmp_path / unit).load().last
+                    assert last is not None
+                    assert last.status == "installed"
 
                 bad = upload(hub, failing_wheel(tmp_path, "9.1.0"))
                 second = hub.rollout(target={"units": [canary]}, software={"release": bad})
@@ -114,7 +130,7 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
                 assert "已回退到原版本" in reason_words(config.report_reason)
                 await eventually(lambda: agent_version(hub, canary) == "9.0.0", 20, "back at 9.0.0")
                 software = SoftwareDir(tmp_path / canary)
-                assert software.current().name.startswith("9.0.0-")
+                assert current_name(software).startswith("9.0.0-")
                 assert "9.1.0" in software.load().refused
                 async with httpx.AsyncClient(base_url=hub.url) as http:
                     page = (await http.get(f"/rollouts/{second.id}")).text
@@ -149,6 +165,7 @@ def in_loop_agent(broker, unit, root, hub, *, clock, restarts):
         clock=clock,
         supervised=True,
     )
+    assert agent.updater is not None
     agent.updater.poll_s = 0.05
     return agent
 
@@ -177,7 +194,9 @@ def test_an_update_waits_for_the_open_case_and_for_the_end_of_office_hours(
                 )
                 for u in (busy_unit, hours_unit)
             }
-            agents[busy_unit].updater.busy = lambda: (
+            updater = agents[busy_unit].updater
+            assert updater is not None
+            updater.busy = lambda: (
                 "case_open: case C-0001 is open at the window (identified)"
                 if case_open["yes"]
                 else None
@@ -218,8 +237,10 @@ def test_an_update_waits_for_the_open_case_and_for_the_end_of_office_hours(
                 await eventually(lambda: len(restarts) == 2, 10, "the evening switch")
                 for unit in (busy_unit, hours_unit):
                     software = SoftwareDir(tmp_path / unit)
-                    assert software.current().name.startswith("9.0.0-")
-                    assert software.load().trial.version == "9.0.0"
+                    assert current_name(software).startswith("9.0.0-")
+                    trial = software.load().trial
+                    assert trial is not None
+                    assert trial.version == "9.0.0"
             finally:
                 for agent in agents.values():
                     await agent.close()

@@ -17,9 +17,7 @@ def release(key, *, version="9.0.0", sha=SHA, size=1234, signed_version=None):
     doc = sign_document(
         release_document(version=signed_version or version, sha256=sha, size=size), key
     )
-    ref = ArtifactRef(
-        kind=ArtifactKind.AGENT_WHEEL, sha256=sha, size=size, path=artifact_path(sha)
-    )
+    ref = ArtifactRef(kind=ArtifactKind.AGENT_WHEEL, sha256=sha, size=size, path=artifact_path(sha))
     return SoftwareRelease(version=version, artifact=ref, key_id=doc["key_id"], sig=doc["sig"])
 
 

@@ -87,6 +87,7 @@ def test_a_version_that_exits_before_reporting_healthy_is_rolled_back(tmp_path):
     assert software.current() == old
     state = software.load()
     assert state.trial is None
+    assert state.last is not None
     assert state.last.status == "rolled_back"
     assert state.refused["9.1.0"] == (
         "update_rolled_back: exited with status 3 before reporting healthy"
@@ -118,6 +119,7 @@ def test_a_version_that_reports_healthy_stays_and_the_old_ones_are_pruned(tmp_pa
     assert software.current() == new
     state = software.load()
     assert state.trial is None
+    assert state.last is not None
     assert state.last.status == "installed"
     assert state.refused == {}
     assert sorted(p.name for p in software.versions.iterdir()) == [old.name, new.name]
