@@ -240,13 +240,13 @@ class FakeBalenaApi:
                 device["is_pinned_on__release"] = {"__id": release}
             return 200, "OK"
         if resource == "release" and method == "GET":
-            wanted = key if key is not None and key.isdigit() else where.get("id")
+            release_id = key if key is not None and key.isdigit() else where.get("id")
+            owner = where.get("belongs_to__application")
             found = [
                 r for r in st.releases.values()
-                if (wanted is None or str(r["id"]) == wanted)
+                if (release_id is None or str(r["id"]) == release_id)
                 and ("commit" not in where or r["commit"] == where["commit"])
-                and ("belongs_to__application" not in where
-                     or str(r["belongs_to__application"]["__id"]) == where["belongs_to__application"])
+                and (owner is None or str(r["belongs_to__application"]["__id"]) == owner)
                 and r["status"] == where.get("status", r["status"])
             ]  # fmt: skip
             return 200, {"d": found}
