@@ -84,6 +84,7 @@ class Updater:
         self._pending: _Pending | None = None
         self._reported: str | None = None
         self._wake = asyncio.Event()
+        self._trial_config: int | None = None  # the configuration to report once healthy
         self.switched = False
 
     # -- the applier's question ----------------------------------------------------------------
@@ -92,8 +93,20 @@ class Updater:
         """None when the configuration is in effect as it is (no software asked for, or the
         running version is it); otherwise the report to send instead of `applied`."""
         target = body.software
-        if target is None or target.release.version == self.running:
+        if target is None:
             self._pending = None
+            return None
+        if target.release.version == self.running:
+            self._pending = None
+            if self._on_trial():
+                # `applied` only once the supervisor keeps this version: an applied report is
+                # final for the hub, and a rollback after it would go uncounted
+                self._trial_config = config_version
+                return _outcome(
+                    config_version,
+                    "deferred",
+                    f"trial: version {self.running} started, not yet healthy",
+                )
             return None
         version = target.release.version
         refused = self.software.load().refused.get(version)
@@ -194,16 +207,24 @@ class Updater:
     def on_beat(self, health: Health, published: bool) -> None:
         """After each heartbeat: a version on trial that got a heartbeat out (the link is up)
         with every device present and ok writes the health marker the supervisor waits for."""
-        if not published:
-            return
-        trial = self.software.load().trial
-        if trial is None or trial.version != self.running:
+        if not published or not self._on_trial():
             return
         if not all(d.present and d.ok for d in health.devices.values()):
             return
-        if self.software.healthy_version() != self.running:
-            self.software.mark_healthy(self.running)
-            log.info("%s: version %s reports healthy", self.unit, self.running)
+        self.software.mark_healthy(self.running)
+        log.info("%s: version %s reports healthy", self.unit, self.running)
+        if self._trial_config is not None:
+            self.report(_outcome(self._trial_config, "applied", None))
+            self._trial_config = None
+
+    def _on_trial(self) -> bool:
+        """This version was switched to and has not written its health marker yet."""
+        trial = self.software.load().trial
+        return (
+            trial is not None
+            and trial.version == self.running
+            and self.software.healthy_version() != self.running
+        )
 
 
 def _outcome(

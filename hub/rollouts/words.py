@@ -37,6 +37,10 @@ _REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"^(?:deferred: )?restarting: into version (\S+)$"), "正在重启，切换到版本 {0}"),
     (
+        re.compile(r"^(?:deferred: )?trial: version (\S+) .*$"),
+        "版本 {0} 已启动，等待其报告运行正常",
+    ),
+    (
         re.compile(r"^version (\S+): update_rolled_back: (.+)$"),
         "版本 {0} 已回退到原版本：{1}；不再重试该版本",
     ),
