@@ -81,10 +81,7 @@ class WindowRuntime:
     def busy(self) -> str | None:
         """Why the unit must not restart now: a case open at the window (a software update
         waits for idle: edge.update), or None."""
-        case = self.window.case if self.window is not None else None
-        if case is not None:
-            return f"case_open: case {case.case_ref} is open at the window ({case.state})"
-        return None
+        return self.window.busy() if self.window is not None else None
 
     async def device_status(self) -> dict[str, DeviceStatus]:
         if self.window is None:
