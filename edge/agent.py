@@ -226,6 +226,7 @@ def build_agent(
         clock=clock,
     )
     config.gate = updater.gate
+    config.holds = updater.holds
     config.restore()
     source: EventSource | None = None
     window: WindowRuntime | None = None
@@ -246,7 +247,7 @@ def build_agent(
         event_log,
         link,
         devices,
-        config_version=lambda: config.version,
+        config_version=lambda: config.claimed_version,
         on_beat=updater.on_beat,
     )
     agent = Agent(settings, event_log, link, health, source, config, kit, window, notices, updater)

@@ -128,6 +128,8 @@ class ConfigApplier:
         self.current: RunningConfig | None = None
         self.listeners: list[Callable[[RunningConfig], None]] = []
         self.gate: Gate | None = None
+        # whether the gate holds a body back from `applied` right now (edge.update.updater)
+        self.holds: Callable[[ConfigBody], bool] | None = None
         self.applied = 0
         self.rejected = 0
         # a verified version whose artifacts were missing at start: still the rollback floor
@@ -141,6 +143,16 @@ class ConfigApplier:
     @property
     def version(self) -> int | None:
         return self.current.version if self.current else None
+
+    @property
+    def claimed_version(self) -> int | None:
+        """The version the heartbeat claims: None while the running configuration is held back
+        from `applied` (its software update deferred, on trial or refused), so that the hub
+        never counts it applied from a heartbeat before the unit's own report says so."""
+        current = self.current
+        if current is None or (self.holds is not None and self.holds(current.body)):
+            return None
+        return current.version
 
     # -- start-up ---------------------------------------------------------------------------
 

@@ -137,6 +137,13 @@ class Updater:
         self._reported = why
         return _outcome(config_version, "deferred", why or f"restarting: into version {version}")
 
+    def holds(self, body: ConfigBody) -> bool:
+        """Whether ``body`` is not (yet) in effect as a whole: it names another version than
+        the running one, or this version is still on trial."""
+        if body.software is None:
+            return False
+        return body.software.release.version != self.running or self._on_trial()
+
     def _install(self, target: SoftwareTarget) -> Path:
         release = target.release
         if self.key is None:

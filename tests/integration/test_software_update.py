@@ -96,7 +96,6 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
     THEN both units report 9.0.0 and the rollout completes; the broken one is rolled back to
     9.0.0 within the limit, reported rejected with why, and never tried again."""
     canary, other = own(["t170", "t171"], database_url)
-    log = open(tmp_path / "units.log", "wb")  # noqa: SIM115 - the processes write into it
 
     async def scenario():
         villages = registry_for(tmp_path, [canary, other])
@@ -139,8 +138,8 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
                 for proc in procs:
                     stop(proc)
 
-    asyncio.run(scenario())
-    log.close()
+    with open(tmp_path / "units.log", "wb") as log:  # the units' processes write into it
+        asyncio.run(scenario())
 
 
 def in_loop_agent(broker, unit, root, hub, *, clock, restarts):
