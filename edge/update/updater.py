@@ -85,6 +85,11 @@ class Updater:
         self._reported: str | None = None
         self._wake = asyncio.Event()
         self._trial_config: int | None = None  # the configuration to report once healthy
+        # read once: only this process ends its own trial (by writing the health marker)
+        trial = software.load().trial
+        self._trial = (
+            trial is not None and trial.version == running and software.healthy_version() != running
+        )
         self.switched = False
 
     # -- the applier's question ----------------------------------------------------------------
@@ -175,8 +180,11 @@ class Updater:
 
     async def run(self) -> None:
         while not self.switched:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            if self._pending is None:  # nothing to wait for: no polling (fleets of thousands)
+                await self._wake.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
             self._wake.clear()
             pending = self._pending
             if pending is None:
@@ -219,6 +227,7 @@ class Updater:
         if not all(d.present and d.ok for d in health.devices.values()):
             return
         self.software.mark_healthy(self.running)
+        self._trial = False
         log.info("%s: version %s reports healthy", self.unit, self.running)
         if self._trial_config is not None:
             self.report(_outcome(self._trial_config, "applied", None))
@@ -226,12 +235,7 @@ class Updater:
 
     def _on_trial(self) -> bool:
         """This version was switched to and has not written its health marker yet."""
-        trial = self.software.load().trial
-        return (
-            trial is not None
-            and trial.version == self.running
-            and self.software.healthy_version() != self.running
-        )
+        return self._trial
 
 
 def _outcome(
