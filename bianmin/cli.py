@@ -17,7 +17,7 @@ from hub.catalog.cli import app as catalog_app
 from hub.cli import app as hub_app
 from hub.rollouts.cli import app as rollout_app
 from lifecycle import version as installed_version
-from provisioning.cli import broker
+from provisioning.cli import app as broker_app
 from provisioning.provision_cli import app as provision_app
 from simulators.cli import app as simulate_app
 from simulators.cli import demo
@@ -42,7 +42,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(demo)
-app.command()(broker)
+app.add_typer(broker_app, name="broker")
 app.add_typer(hub_app, name="hub")
 app.add_typer(create_edge_app(simulated_kit=_simulated_kit), name="edge")
 app.add_typer(simulate_app, name="simulate")

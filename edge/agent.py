@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,11 +21,13 @@ from edge.notices.inbox import FILE_NAME as NOTICES_FILE
 from edge.notices.inbox import NoticeInbox
 from edge.notices.receiver import NoticeReceiver
 from edge.settings import EdgeSettings
+from edge.trust import TRUST_FILE, TrustStore
 from edge.update import SoftwareDir, Updater
 from edge.update.layout import now
 from edge.update.supervisor import RESTART_STATUS
 from edge.update.updater import SUPERVISED_ENV
 from lifecycle import version
+from protocol.signing import public_key_to_text
 
 if TYPE_CHECKING:
     import httpx
@@ -189,11 +192,22 @@ def build_agent(
         durable=settings.durable,
     )
     fetcher = ArtifactFetcher(
-        settings.artifact_dir, settings.hub_url, http, durable=settings.durable
+        settings.artifact_dir,
+        settings.hub_url,
+        http,
+        durable=settings.durable,
+        verify=settings.hub_verify(),
+    )
+    # one trust list for configs and commands, kept across restarts (edge/trust.py)
+    pinned = settings.pinned_key()
+    trust = TrustStore.open(
+        settings.config_dir / TRUST_FILE,
+        public_key_to_text(pinned) if pinned is not None else None,
+        durable=settings.durable,
     )
     config = ConfigApplier(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         fetcher=fetcher,
         config_dir=settings.config_dir,
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
@@ -201,22 +215,24 @@ def build_agent(
     )
     notices = NoticeReceiver(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         inbox=NoticeInbox(settings.data_dir / NOTICES_FILE, durable=settings.durable),
         publish=lambda topic, payload, qos, retain: link.publish(topic, payload, qos, retain),
     )
+    if settings.broker_engine == "nats":
+        link_settings = replace(link_settings or LinkSettings(), max_qos=0)
     link = UnitLink(
         settings.unit_id,
         event_log,
-        settings.broker(),
+        settings.brokers(),
         link_settings,
         on_config=config.on_config,
         on_command=notices.on_command,
-        tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+        tls=settings.broker_tls(),
     )
     updater = Updater(
         settings.unit_id,
-        key=settings.pinned_key(),
+        key=trust,
         software=SoftwareDir(settings.data_dir, durable=settings.durable),
         fetcher=fetcher,
         running=version(),
@@ -249,6 +265,7 @@ def build_agent(
         devices,
         config_version=lambda: config.claimed_version,
         on_beat=updater.on_beat,
+        trust=lambda: trust.report() if trust is not None else None,
     )
     agent = Agent(settings, event_log, link, health, source, config, kit, window, notices, updater)
     return agent

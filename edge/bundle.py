@@ -8,6 +8,7 @@ bundle's install.sh puts it; the copy on the FAT boot partition is deleted there
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from edge.errors import SettingsError
 from protocol.unit_identity import FILE_NAME, InvalidIdentity, UnitIdentity
 
 CA_FILE = "county-ca.pem"
+CLIENT_CERT_FILE = "client-cert.pem"
+CLIENT_KEY_FILE = "client-key.pem"
 
 
 def load_identity(bundle: Path) -> UnitIdentity:
@@ -36,11 +39,14 @@ def load_identity(bundle: Path) -> UnitIdentity:
 
 
 def identity_settings(identity: UnitIdentity, data_dir: Path) -> dict[str, Any]:
-    """The EdgeSettings fields an identity gives. A county CA, when there is one, is written
-    beside the unit's data for the TLS client to read."""
+    """The EdgeSettings fields an identity gives. A county CA and a client certificate, when
+    there are any, are written beside the unit's data for the TLS clients to read (Python's
+    ssl takes a certificate and its key from files only); the key 0600."""
     fields: dict[str, Any] = {
         "unit_id": identity.unit_id,
         "broker_url": identity.broker_url,
+        "broker_urls": identity.broker_urls or (),
+        "broker_engine": identity.broker_engine,
         "broker_password": identity.broker_password,
         "hub_url": identity.hub_url,
         "hub_public_key": identity.hub_public_key,
@@ -55,4 +61,17 @@ def identity_settings(identity: UnitIdentity, data_dir: Path) -> dict[str, Any]:
         ca = data_dir / CA_FILE
         ca.write_text(identity.ca_pem, encoding="ascii")
         fields["tls_ca_file"] = ca
+    if identity.client_cert_pem is not None and identity.client_key_pem is not None:
+        cert, key = data_dir / CLIENT_CERT_FILE, data_dir / CLIENT_KEY_FILE
+        cert.write_text(identity.client_cert_pem, encoding="ascii")
+        _write_private(key, identity.client_key_pem.get_secret_value())
+        fields["tls_cert_file"], fields["tls_key_file"] = cert, key
     return fields
+
+
+def _write_private(path: Path, text: str) -> None:
+    """0600 from the first byte, and narrowed if an older file was wider."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)

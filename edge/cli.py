@@ -60,7 +60,20 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             str | None, typer.Option(help="this unit's id (also its broker username)")
         ] = None,
         broker: Annotated[
-            str | None, typer.Option(help="mqtt://HOST:PORT or mqtts://HOST:PORT")
+            list[str] | None,
+            typer.Option(
+                "--broker",
+                "--broker-url",
+                help="mqtt://HOST:PORT or mqtts://HOST:PORT; repeat it for the nodes of a "
+                "clustered broker, tried in this order (docs/cluster.md)",
+            ),
+        ] = None,
+        broker_engine: Annotated[
+            str | None,
+            typer.Option(
+                help="mqtt (Mosquitto, EMQX) or nats (a NATS cluster's MQTT gateway: QoS 0) "
+                "[default: mqtt]"
+            ),
         ] = None,
         data_dir: Annotated[
             Path | None,
@@ -126,6 +139,14 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
         window_name: Annotated[
             str | None, typer.Option(help="the window's name on slips [default: 便民服务站]")
         ] = None,
+        tls_ca: Annotated[
+            Path | None,
+            typer.Option(help="the CA to verify an mqtts:// broker and an https:// hub with"),
+        ] = None,
+        tls_cert: Annotated[
+            Path | None, typer.Option(help="a client certificate, when the broker asks for one")
+        ] = None,
+        tls_key: Annotated[Path | None, typer.Option(help="its key")] = None,
     ) -> None:
         """Run the unit agent until SIGTERM or Ctrl-C."""
         from edge.agent import build_agent
@@ -141,8 +162,11 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
         given: dict[str, object] = {}
         if bundle is not None:
             identity = load_identity(bundle)
-            for name, option in (("--unit", unit), ("--broker", broker)):
-                if option is not None:
+            for name, option in (
+                ("--unit", unit), ("--broker", broker), ("--broker-engine", broker_engine),
+                ("--tls-ca", tls_ca), ("--tls-cert", tls_cert), ("--tls-key", tls_key),
+            ):  # fmt: skip
+                if option:
                     raise typer.BadParameter(
                         "comes from the bundle; leave it out with --bundle", param_hint=name
                     )
@@ -150,11 +174,14 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             given = identity_settings(identity, data_dir)
         else:
             for name, needed in (("--unit", unit), ("--broker", broker), ("--data-dir", data_dir)):
-                if needed is None:
+                if not needed:
                     raise typer.BadParameter("needed (or --bundle DIR)", param_hint=name)
+            assert broker is not None
             given = {
                 "unit_id": unit,
-                "broker_url": broker,
+                "broker_url": broker[0],
+                "broker_urls": tuple(broker) if len(broker) > 1 else (),
+                "broker_engine": broker_engine or "mqtt",
                 "broker_password": password,
                 "hub_url": hub_url,
                 "hub_public_key": hub_key,
@@ -162,6 +189,9 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
                 "hub_token": hub_token,
                 "id_key_file": id_key_file,
                 "template_key_file": template_key_file,
+                "tls_ca_file": tls_ca,
+                "tls_cert_file": tls_cert,
+                "tls_key_file": tls_key,
             }
         if window_name is not None:
             given["window_name"] = window_name

@@ -1,5 +1,6 @@
-"""The unit's heartbeat on `health`: devices, event-log depth and alarm, config version,
-versions."""
+"""The unit's heartbeat on `health`: devices, event-log depth and alarm, config version, the
+config schema it reads and the hub keys it trusts (the hub builds its config and judges key
+rotations from them), versions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from edge.eventlog import EventLog
 from edge.link import UnitLink
 from lifecycle import version
 from protocol import PROTOCOL_VERSION, topics
-from protocol.messages import DeviceStatus, Health, encode, utc_now
+from protocol.config import CONFIG_SCHEMA_VERSION
+from protocol.messages import DeviceStatus, Health, TrustReport, encode, utc_now
 from protocol.topics import Channel
 
 # Sync for fixed statuses (the simulated fleet), async for a real device bundle, whose status
@@ -29,6 +31,7 @@ class HealthReporter:
         devices: DeviceProbe,
         config_version: Callable[[], int | None] = lambda: None,
         on_beat: Callable[[Health, bool], None] | None = None,
+        trust: Callable[[], TrustReport | None] = lambda: None,
     ) -> None:
         self.unit = unit
         self.event_log = event_log
@@ -37,6 +40,7 @@ class HealthReporter:
         self.config_version = config_version
         # told of every heartbeat and whether it went out (a version on trial proves itself)
         self.on_beat = on_beat
+        self.trust = trust
         self._started = time.monotonic()
         self._topic = topics.topic(unit, Channel.HEALTH)
 
@@ -51,6 +55,8 @@ class HealthReporter:
             uptime_s=round(time.monotonic() - self._started, 1),
             outbox=self.event_log.health(),
             config_version=self.config_version(),
+            config_schema=CONFIG_SCHEMA_VERSION,
+            trust=self.trust(),
             versions={"agent": version(), "protocol": str(PROTOCOL_VERSION)},
             devices=devices,
         )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from edge.errors import SettingsError
-from mqttio import BrokerUrl
+from mqttio import BrokerUrl, ClientTls
 from protocol.errors import SignatureError
 from protocol.signing import public_key_from_text
 from protocol.topics import check_unit_id
+from protocol.unit_identity import MAX_BROKERS
 
 
 class EdgeSettings(BaseModel):
@@ -19,8 +22,18 @@ class EdgeSettings(BaseModel):
 
     unit_id: str
     broker_url: str = "mqtt://127.0.0.1:1883"
+    # The nodes of a clustered broker to fail over between, in the order tried (docs/cluster.md);
+    # when given, broker_url must be the first. Empty: broker_url alone.
+    broker_urls: tuple[str, ...] = Field(default=(), max_length=MAX_BROKERS)
+    # mqtt: Mosquitto or EMQX. nats: a NATS cluster's MQTT gateway, where the link publishes
+    # and subscribes at QoS 0 (edge.link.LinkSettings.max_qos says why).
+    broker_engine: Literal["mqtt", "nats"] = "mqtt"
     broker_password: SecretStr | None = None
+    # The county CA (PEM) to verify the broker (mqtts://) and the hub (https://) with; None:
+    # the system's CAs. The client certificate and key, when the broker asks for one.
     tls_ca_file: Path | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
     data_dir: Path
     # -- read by a simulated kit only (simulators/kit.py) ------------------------------------
     # simulated case transitions per second
@@ -73,6 +86,21 @@ class EdgeSettings(BaseModel):
     def _broker_url(cls, value: str) -> str:
         BrokerUrl.parse(value)
         return value
+
+    @field_validator("broker_urls")
+    @classmethod
+    def _broker_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            BrokerUrl.parse(url)
+        if len(set(value)) != len(value):
+            raise ValueError("broker_urls names a broker twice")
+        return value
+
+    @model_validator(mode="after")
+    def _primary_first(self) -> EdgeSettings:
+        if self.broker_urls and self.broker_urls[0] != self.broker_url:
+            raise ValueError("broker_url must be the first of broker_urls")
+        return self
 
     @field_validator("hub_url")
     @classmethod
@@ -145,9 +173,34 @@ class EdgeSettings(BaseModel):
                 f"hub_public_key_file {self.hub_public_key_file}: cannot use it: {exc}"
             ) from None
 
+    def broker_tls(self) -> ClientTls | None:
+        """How the link verifies an mqtts:// broker and proves who it is; None for mqtt://."""
+        if not BrokerUrl.parse(self.broker_url).tls:
+            return None
+        return ClientTls(
+            ca_file=str(self.tls_ca_file) if self.tls_ca_file else None,
+            cert_file=str(self.tls_cert_file) if self.tls_cert_file else None,
+            key_file=str(self.tls_key_file) if self.tls_key_file else None,
+        )
+
+    def hub_verify(self) -> ssl.SSLContext | bool:
+        """What the unit's HTTP clients verify an https:// hub with: the county CA when the
+        identity carries one (the hub's certificate is the county's, no public CA's), else the
+        system's CAs."""
+        if self.tls_ca_file is None:
+            return True
+        return ssl.create_default_context(cafile=str(self.tls_ca_file))
+
     def broker(self) -> BrokerUrl:
-        """The broker URL with this unit's own credentials (username = unit id)."""
-        url = BrokerUrl.parse(self.broker_url)
+        """The (first) broker URL with this unit's own credentials (username = unit id)."""
+        return self._with_credentials(self.broker_url)
+
+    def brokers(self) -> list[BrokerUrl]:
+        """Every broker to fail over between, in order, each with this unit's credentials."""
+        return [self._with_credentials(u) for u in self.broker_urls or (self.broker_url,)]
+
+    def _with_credentials(self, text: str) -> BrokerUrl:
+        url = BrokerUrl.parse(text)
         password = self.broker_password.get_secret_value() if self.broker_password else None
         return url.with_credentials(url.username or self.unit_id, password or url.password)
 

@@ -59,6 +59,8 @@ from hub.rollouts import api as rollouts_api
 from hub.rollouts import pages as rollout_pages
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
+from hub.signing import api as signing_api
+from hub.signing.store import HubKeys
 from hub.web import static as web_static
 from hub.web import vendor as web_vendor
 from hub.window import api as window_api
@@ -74,6 +76,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         engine.dispose()
         raise
     signing_key = load_signing_key(settings)  # refuses to start without a usable key
+    # the ring over it: which key signs configs and commands now (hub/signing/)
+    keys = HubKeys(signing_key, settings.signing_key_path, strict=not settings.local)
     if not settings.local:
         try:
             refuse_default_passwords(engine)
@@ -90,9 +94,9 @@ def create_app(settings: HubSettings) -> FastAPI:
         tasks.append(asyncio.create_task(projector.run(), name="cases"))
         watcher = app.state.alerts = alert_watcher(settings, engine, clock=clock)
         tasks.append(asyncio.create_task(watcher.run(), name="alerts"))
-        url = settings.broker()
-        if url is not None:
-            consumer = IngestConsumer(settings, engine, url)
+        urls = settings.brokers()
+        if urls:
+            consumer = IngestConsumer(settings, engine, urls)
             consumer.on_commit.append(projector.wake)
             app.state.consumer = consumer
             tasks.append(asyncio.create_task(consumer.run(), name="ingest"))
@@ -103,7 +107,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             if settings.drive_rollouts:
                 driver = RolloutDriver(
                     engine,
-                    signing_key,
+                    keys,
                     consumer.client,
                     tick_s=settings.rollout_tick_s,
                     republish_after_s=settings.republish_after_s,
@@ -150,7 +154,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.notices = None  # a NoticeSender where this process ingests
     app.state.timers = None
     app.state.alerts = None
-    app.state.signing_key = signing_key
+    app.state.signing_key = signing_key  # the first key: page secrets derive from it
+    app.state.keys = keys  # what configs and commands are signed with (the ring's current)
     app.state.catalogs = CatalogStore.from_file(settings.catalog_file)
     app.state.registry = load_villages(settings.villages_file)
     app.state.artifact_cache = ArtifactCache(settings.artifact_dir)
@@ -199,10 +204,11 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(web_vendor.router)  # front-end libraries from npm (ECharts): public
     app.include_router(indicators_api.router)
     app.include_router(indicators_page.router)
+    app.include_router(signing_api.router)  # the signing-key ring: county operators
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
         consumer = app.state.consumer
-        return {"ok": True, "broker_connected": bool(consumer and consumer.client.connected)}
+        return {"ok": True, "broker_connected": bool(consumer and consumer.connected)}
 
     return app

@@ -13,6 +13,7 @@ import typer
 from hub.accounts.cli import app as user_app
 from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
+from hub.signing.cli import keys_app
 from hub.window import proposals_cli
 from hub.window.clerk_cli import clerks_app
 from hub.window.cli import blacklist_app, registry_app, unit_token, unit_token_import
@@ -25,6 +26,7 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(clerks_app, name="clerks")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
+app.add_typer(keys_app, name="key")
 app.command("unit-token")(unit_token)
 app.command("unit-token-import")(unit_token_import)
 blacklist_app.command("proposals")(proposals_cli.proposals)
@@ -35,7 +37,44 @@ blacklist_app.command("delivery")(proposals_cli.delivery)
 DatabaseOpt = Annotated[
     str, typer.Option(help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
 ]
-BrokerOpt = Annotated[str, typer.Option(help="mqtt://[hub[:password]@]HOST:PORT")]
+BrokerOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--broker",
+        help="mqtt://[hub[:password]@]HOST:PORT [default: mqtt://127.0.0.1:1883]; repeat it for "
+        "the nodes of a clustered broker, tried in this order",
+    ),
+]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        envvar="BIANMIN_HUB_BROKER_ENGINE",
+        help="mqtt: share ingest through $share/hub (Mosquitto, EMQX); nats: through the NATS "
+        "queue group at --nats-url (docs/cluster.md)",
+    ),
+]
+NatsUrlOpt = Annotated[
+    list[str] | None,
+    typer.Option("--nats-url", help="nats://HOST:PORT of a NATS node; repeat it for each"),
+]
+DEFAULT_BROKER = "mqtt://127.0.0.1:1883"
+
+
+def _broker_fields(
+    brokers: list[str] | None, engine: str, nats_urls: list[str] | None
+) -> dict[str, object]:
+    """The HubSettings fields of --broker (repeated), --broker-engine and --nats-url."""
+    if engine not in ("mqtt", "nats"):
+        raise typer.BadParameter("use mqtt or nats", param_hint="--broker-engine")
+    given = brokers or [DEFAULT_BROKER]
+    return {
+        "broker_url": given[0],
+        "broker_urls": tuple(given) if len(given) > 1 else (),
+        "broker_engine": engine,
+        "nats_urls": tuple(nats_urls or ()),
+    }
+
+
 PasswordOpt = Annotated[
     str | None,
     typer.Option(envvar="BIANMIN_HUB_BROKER_PASSWORD", help="the hub's broker password"),
@@ -67,6 +106,24 @@ LogFormatOpt = Annotated[
 LogLevelOpt = Annotated[
     str, typer.Option(envvar="BIANMIN_HUB_LOG_LEVEL", help="DEBUG, INFO, WARNING or ERROR")
 ]
+BrokerCaOpt = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="BIANMIN_HUB_TLS_CA_FILE",
+        help="the CA an mqtts:// broker is verified with (provisioning's hub-tls/ca.pem)",
+    ),
+]
+BrokerCertOpt = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="BIANMIN_HUB_BROKER_TLS_CERT_FILE",
+        help="the hub's client certificate, when the broker asks for one (hub-tls/client.pem)",
+    ),
+]
+BrokerKeyOpt = Annotated[
+    Path | None,
+    typer.Option(envvar="BIANMIN_HUB_BROKER_TLS_KEY_FILE", help="its key (hub-tls/client.key)"),
+]
 KeyFileOpt = Annotated[
     Path | None,
     typer.Option(envvar="BIANMIN_HUB_SIGNING_KEY_FILE", help="the Ed25519 signing key (PEM)"),
@@ -92,8 +149,10 @@ def _environment(value: str) -> Literal["local", "production"]:
 @app.command()
 def serve(
     database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
-    broker: BrokerOpt = "mqtt://127.0.0.1:1883",
+    broker: BrokerOpt = None,
     broker_password: PasswordOpt = None,
+    broker_engine: EngineOpt = "mqtt",
+    nats_url: NatsUrlOpt = None,
     shared: SharedOpt = True,
     host: Annotated[str, typer.Option(help="address for the dashboard and API")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port for the dashboard and API")] = 8000,
@@ -109,8 +168,18 @@ def serve(
     ] = None,
     log_format: LogFormatOpt = None,
     log_level: LogLevelOpt = "INFO",
+    broker_ca: BrokerCaOpt = None,
+    broker_cert: BrokerCertOpt = None,
+    broker_key: BrokerKeyOpt = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(help="serve HTTPS with this certificate (provisioning's hub-tls/server.pem)"),
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="and this key (hub-tls/server.key)")] = None,
 ) -> None:
-    """Serve the dashboard and API, ingest units' messages, and drive rollouts."""
+    """Serve the dashboard and API, ingest units' messages, and drive rollouts. With
+    --tls-cert and --tls-key the hub serves HTTPS itself (not behind a proxy) and its session
+    cookies are marked Secure."""
     import uvicorn
 
     from hub.app import create_app
@@ -125,10 +194,15 @@ def serve(
             "or run with --environment production",
             param_hint="--host",
         )
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give both or neither", param_hint="--tls-cert/--tls-key")
     settings = HubSettings(
         database_url=database,
-        broker_url=broker,
+        **_broker_fields(broker, broker_engine, nats_url),  # type: ignore[arg-type]
         broker_password=broker_password,
+        tls_ca_file=broker_ca,
+        broker_tls_cert_file=broker_cert,
+        broker_tls_key_file=broker_key,
         shared_subscription=shared,
         instance=instance,
         data_dir=data_dir,
@@ -137,14 +211,27 @@ def serve(
         catalog_file=catalog,
         villages_file=villages,
     )
+    if tls_cert is not None:
+        # served over https here: Secure cookies (else BIANMIN_HUB_COOKIE_SECURE decides, for
+        # a hub behind a proxy)
+        settings = settings.model_copy(update={"cookie_secure": True})
     try:
         web = create_app(settings)
     except HubError as exc:
         typer.echo(f"error ({exc.code}): {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"dashboard: http://{host}:{port}/", err=True)
+    scheme = "https" if tls_cert is not None else "http"
+    typer.echo(f"dashboard: {scheme}://{host}:{port}/", err=True)
     # the hub's logging setup stays (log_config=None); hub.logs logs each request instead
-    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        web,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+    )
 
 
 def _loopback(host: str) -> bool:
@@ -229,8 +316,10 @@ def migrate(
 @app.command()
 def ingest(
     database: DatabaseOpt = "sqlite:///var/hub/hub.sqlite3",
-    broker: BrokerOpt = "mqtt://127.0.0.1:1883",
+    broker: BrokerOpt = None,
     broker_password: PasswordOpt = None,
+    broker_engine: EngineOpt = "mqtt",
+    nats_url: NatsUrlOpt = None,
     instance: Annotated[str, typer.Option(help="name of this ingest process")] = "hub-ingest",
     project_cases: Annotated[
         bool,
@@ -238,6 +327,9 @@ def ingest(
     ] = False,
     log_format: LogFormatOpt = None,
     log_level: LogLevelOpt = "INFO",
+    broker_ca: BrokerCaOpt = None,
+    broker_cert: BrokerCertOpt = None,
+    broker_key: BrokerKeyOpt = None,
 ) -> None:
     """Run one more ingest process on the shared subscription (no web server). Case projection
     stays with `hub serve` unless asked for: it would share this process's one core (GIL) with
@@ -252,18 +344,21 @@ def ingest(
     _logging(log_format, log_level)
     settings = HubSettings(
         database_url=database,
-        broker_url=broker,
+        **_broker_fields(broker, broker_engine, nats_url),  # type: ignore[arg-type]
         broker_password=broker_password,
+        tls_ca_file=broker_ca,
+        broker_tls_cert_file=broker_cert,
+        broker_tls_key_file=broker_key,
         shared_subscription=True,
         instance=instance,
     )
-    url = settings.broker()
-    assert url is not None
+    urls = settings.brokers()
+    url = urls[0]
     engine = make_engine(settings.database_url)
     create_tables(engine)
 
     async def run() -> None:
-        consumer = IngestConsumer(settings, engine, url)
+        consumer = IngestConsumer(settings, engine, urls)
         projector = CaseProjector(engine, followup_days=settings.followup_days)
         task = asyncio.create_task(consumer.run())
         sweeper = asyncio.create_task(dead_letter_sweeper(settings, engine, consumer).run())
@@ -273,11 +368,15 @@ def ingest(
             finishing.append(asyncio.create_task(projector.run()))
         sender = notice_sender(settings, engine, consumer)
         finishing.append(asyncio.create_task(sender.run()))
-        await consumer.client.wait_subscribed()
+        await consumer.wait_ready()
         # one line for scripts and supervisors: this process now receives its share
         typer.echo(json.dumps({"ready": settings.instance, "broker": str(url)}))
         await stop_on_signals().wait()
         await consumer.stop()
+        # and one on the way out: what this process took of the shared stream
+        done = consumer.snapshot()
+        counts = {k: done[k] for k in ("messages", "events", "inserted", "duplicates")}
+        typer.echo(json.dumps({"stopped": settings.instance, **counts}))
         task.cancel()
         sweeper.cancel()
         projector.stop()  # finishes the pass in progress

@@ -32,6 +32,7 @@ from hub.followups import tables as followup_tables  # noqa: F401
 from hub.migrations.runner import UnsafeUpgrade, upgrade
 from hub.notices import tables as notice_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
+from hub.signing import store as signing_store  # noqa: F401
 from hub.window import blacklist, blacklist_sync, clerks, proposals, registry, tokens  # noqa: F401
 
 # Statement parameters are what units and people sent (applicant references, reasons, dead

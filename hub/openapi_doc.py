@@ -36,6 +36,7 @@ TAGS = (
     ("/api/feedback", "feedback"),
     ("/api/blacklist", "blacklist"),
     ("/api/clerks", "clerks"),
+    ("/api/keys", "signing keys"),
     ("/api/unit/", "units' own routes"),
     ("/api/audit", "accounts"),
     ("/api/account", "accounts"),

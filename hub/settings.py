@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mqttio import BrokerUrl
+from mqttio import BrokerUrl, ClientTls
 from protocol.config import MAX_ARTIFACT_BYTES
 from protocol.topics import HUB_USER
 
@@ -19,8 +19,22 @@ class HubSettings(BaseSettings):
     database_url: str = "sqlite:///var/hub/hub.sqlite3"
     # None: run the web app without ingest (e.g. a read-only dashboard replica)
     broker_url: str | None = "mqtt://127.0.0.1:1883"
+    # The nodes of a clustered broker, tried in this order (docs/cluster.md); when given,
+    # broker_url must be the first. Empty: broker_url alone.
+    broker_urls: tuple[str, ...] = Field(default=(), max_length=16)
     broker_password: SecretStr | None = None
+    # How hub processes share the units' upstream traffic. mqtt: a $share/hub/... subscription
+    # (Mosquitto, EMQX; the county default). nats: a NATS server's MQTT gateway ignores $share,
+    # so ingest joins the native queue group "hub" at nats_urls (hub/ingest/natsqueue.py) and
+    # keeps its MQTT connection for what it publishes (acks, retained configs, commands).
+    broker_engine: Literal["mqtt", "nats"] = "mqtt"
+    nats_urls: tuple[str, ...] = Field(default=(), max_length=16)
+    # An mqtts:// broker is verified against this CA (the county's: provisioning's
+    # hub-tls/ca.pem); None: the system's. The client certificate and key, when the broker
+    # asks for one.
     tls_ca_file: Path | None = None
+    broker_tls_cert_file: Path | None = None
+    broker_tls_key_file: Path | None = None
     # $share/hub/...: several hub processes split the units' traffic (Mosquitto, EMQX)
     shared_subscription: bool = True
     ingest_batch_messages: int = Field(default=5000, ge=1)
@@ -122,6 +136,29 @@ class HubSettings(BaseSettings):
             BrokerUrl.parse(value)
         return value
 
+    @field_validator("broker_urls")
+    @classmethod
+    def _broker_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            BrokerUrl.parse(url)
+        return value
+
+    @field_validator("nats_urls")
+    @classmethod
+    def _nats_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(("nats://", "tls://")) or "@" in url:
+                raise ValueError("nats_urls are nats://HOST:PORT or tls://HOST:PORT (no user)")
+        return value
+
+    @model_validator(mode="after")
+    def _engine(self) -> HubSettings:
+        if self.broker_urls and self.broker_urls[0] != self.broker_url:
+            raise ValueError("broker_url must be the first of broker_urls")
+        if self.broker_engine == "nats" and self.broker_url is not None and not self.nats_urls:
+            raise ValueError("broker_engine nats needs nats_urls (the nodes' native ports)")
+        return self
+
     @property
     def local(self) -> bool:
         return self.environment == "local"
@@ -139,9 +176,27 @@ class HubSettings(BaseSettings):
         """Where uploads are spooled while they arrive (on disk: /tmp may be memory)."""
         return self.data_dir / "uploads"
 
-    def broker(self) -> BrokerUrl | None:
-        if self.broker_url is None:
+    def broker_tls(self) -> ClientTls | None:
+        if self.broker_url is None or not BrokerUrl.parse(self.broker_url).tls:
             return None
-        url = BrokerUrl.parse(self.broker_url)
+        return ClientTls(
+            ca_file=str(self.tls_ca_file) if self.tls_ca_file else None,
+            cert_file=str(self.broker_tls_cert_file) if self.broker_tls_cert_file else None,
+            key_file=str(self.broker_tls_key_file) if self.broker_tls_key_file else None,
+        )
+
+    def broker(self) -> BrokerUrl | None:
+        """The (first) broker with the hub's credentials; None: no ingest."""
+        brokers = self.brokers()
+        return brokers[0] if brokers else None
+
+    def brokers(self) -> list[BrokerUrl]:
+        """Every broker node to fail over between, in order, with the hub's credentials."""
+        if self.broker_url is None:
+            return []
         password = self.broker_password.get_secret_value() if self.broker_password else None
-        return url.with_credentials(url.username or HUB_USER, password or url.password)
+        out = []
+        for text in self.broker_urls or (self.broker_url,):
+            url = BrokerUrl.parse(text)
+            out.append(url.with_credentials(url.username or HUB_USER, password or url.password))
+        return out

@@ -6,12 +6,14 @@ from mqttio.backoff import Backoff
 from mqttio.client import AsyncMqttClient
 from mqttio.errors import ConnectRefused, InvalidBrokerUrl, NotConnected
 from mqttio.models import Publication, Received, Will
+from mqttio.tls import ClientTls
 from mqttio.url import BrokerUrl
 
 __all__ = [
     "AsyncMqttClient",
     "Backoff",
     "BrokerUrl",
+    "ClientTls",
     "ConnectRefused",
     "InvalidBrokerUrl",
     "NotConnected",

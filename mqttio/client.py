@@ -2,6 +2,10 @@
 
 Each connection uses a fresh paho client: the unit's durable outbox (and the hub's acks) are
 the real session, so nothing hidden in paho's memory is resent or lost behind our back.
+
+A client may be given several brokers (the nodes of one cluster): after a lost connection or
+a failed attempt it tries the next one, so a dead node costs one reconnect, not an outage. The
+backoff grows once per round through the list, not per broker.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from mqttio.backoff import Backoff
 from mqttio.buffered import BufferedPaho
 from mqttio.errors import ConnectRefused, NotConnected
 from mqttio.models import Publication, Received, Will
+from mqttio.tls import ClientTls
 from mqttio.url import BrokerUrl
 
 log = logging.getLogger("bianmin.mqtt")
@@ -33,7 +38,7 @@ Hook = Callable[[], None]
 class AsyncMqttClient:
     def __init__(
         self,
-        url: BrokerUrl,
+        url: BrokerUrl | Sequence[BrokerUrl],
         *,
         client_id: str,
         on_message: MessageHandler,
@@ -45,12 +50,19 @@ class AsyncMqttClient:
         max_inflight: int = 100,
         backoff: Backoff | None = None,
         connect_timeout: float = 10.0,
-        tls_ca_file: str | None = None,
+        tls: ClientTls | None = None,
+        max_qos: int = 1,
     ) -> None:
-        self.url = url
+        self.urls: tuple[BrokerUrl, ...] = (url,) if isinstance(url, BrokerUrl) else tuple(url)
+        if not self.urls:
+            raise ValueError(f"{client_id}: no broker URL given")
+        self._current = 0  # index into urls of the broker connected or tried next
         self.client_id = client_id
         self._on_message = on_message
-        self._subscriptions = list(subscriptions)
+        # Every publish, subscription and the will at most at this QoS (0 on a NATS cluster's
+        # MQTT gateway, where QoS 1 goes through JetStream: docs/cluster.md).
+        self.max_qos = max_qos
+        self._subscriptions = [(f, min(q, max_qos)) for f, q in subscriptions]
         self._on_connect_hook = on_connect
         self._on_disconnect_hook = on_disconnect
         self._will = will
@@ -58,7 +70,10 @@ class AsyncMqttClient:
         self._max_inflight = max_inflight
         self._backoff = backoff or Backoff()
         self._connect_timeout = connect_timeout
-        self._tls_ca_file = tls_ca_file
+        # Built once, not per connection: a thousand simulated units reconnect at once.
+        self._tls_context: ssl.SSLContext | None = (
+            (tls or ClientTls()).context() if any(u.tls for u in self.urls) else None
+        )
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
@@ -79,6 +94,11 @@ class AsyncMqttClient:
     # -- public API -------------------------------------------------------------------------
 
     @property
+    def url(self) -> BrokerUrl:
+        """The broker this client is connected to, or tries next."""
+        return self.urls[self._current]
+
+    @property
     def connected(self) -> bool:
         return self._connected.is_set()
 
@@ -95,7 +115,7 @@ class AsyncMqttClient:
         client = self._paho
         if client is None or not self.connected:
             raise NotConnected(f"{self.client_id}: not connected to {self.url}")
-        info = client.publish(topic, payload, qos=qos, retain=retain)
+        info = client.publish(topic, payload, qos=min(qos, self.max_qos), retain=retain)
         if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN:
             raise NotConnected(f"{self.client_id}: connection lost while publishing")
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
@@ -139,14 +159,18 @@ class AsyncMqttClient:
                     failed = False
                 if self._stopping:
                     break
-                delay = self._backoff.delay(attempt)
+                # This broker is gone or refused us: the next in the list gets the next try
+                # (a node of the same cluster holds the same sessions and retained messages).
+                tried = self.url
+                self._current = (self._current + 1) % len(self.urls)
+                delay = self._backoff.delay(attempt // len(self.urls))
                 if failed:
                     # at once, then at growing intervals (the 1st, 2nd, 4th, 8th... failure in
                     # a row): a wrong or unreachable broker is never silent, nor a flood
                     level = logging.WARNING if (attempt + 1) & attempt == 0 else logging.DEBUG
                     log.log(
                         level, "%s: cannot connect to %s (%s); retrying in %.1f s (attempt %d)",
-                        self.client_id, self.url, self.last_error, delay, attempt + 1,
+                        self.client_id, tried, self.last_error, delay, attempt + 1,
                     )  # fmt: skip
                 attempt += 1
                 self._wake.clear()
@@ -188,11 +212,11 @@ class AsyncMqttClient:
         )
         if self.url.username:
             client.username_pw_set(self.url.username, self.url.password)
-        if self.url.tls:
-            client.tls_set(ca_certs=self._tls_ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        if self.url.tls and self._tls_context is not None:
+            client.tls_set_context(self._tls_context)
         if self._will is not None:
             w = self._will
-            client.will_set(w.topic, w.payload, qos=w.qos, retain=w.retain)
+            client.will_set(w.topic, w.payload, qos=min(w.qos, self.max_qos), retain=w.retain)
         client.max_inflight_messages_set(self._max_inflight)
         client.suppress_exceptions = True
         client.on_connect = self._paho_on_connect

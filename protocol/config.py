@@ -9,9 +9,8 @@ signature covers the artifacts too, and a retained config stays a few kilobytes.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from firmware_config.schema import HardwareProfile
@@ -30,8 +29,9 @@ from protocol.bounds import PositiveInt64
 from protocol.canonical import parse_object
 from protocol.clerks import ClerkRoster
 from protocol.errors import InvalidMessage, UnitMismatch
+from protocol.keyring import KeyAnnouncement
 from protocol.messages import MAX_CONFIG_BYTES, SignedConfig, describe
-from protocol.signing import verify_document
+from protocol.signing import Verifier, verify_document
 from protocol.software import SoftwareTarget
 
 __all__ = [
@@ -51,7 +51,10 @@ __all__ = [
     "raw_version",
 ]
 
-CONFIG_SCHEMA_VERSION: Literal[1] = 1
+# The newest body schema this code reads. A unit reports it in its heartbeat, and the hub
+# writes each unit's body for the schema it reads (protocol/config_schema.py, docs/config.md).
+# 3: the agent's software release (``software``).
+CONFIG_SCHEMA_VERSION = 3
 
 
 class _Model(BaseModel):
@@ -89,7 +92,8 @@ class ConfigBody(_Model):
     """What a unit runs: the catalog version and slice, its hardware profile, thresholds and
     any further artifacts. Face galleries are never here: they stay on the unit."""
 
-    schema_version: Literal[1] = CONFIG_SCHEMA_VERSION
+    # the schema the hub wrote this body for: any this unit reads (1 before key rotation)
+    schema_version: Annotated[int, Field(ge=1, le=CONFIG_SCHEMA_VERSION)] = 1
     catalog: CatalogRef
     profile: HardwareProfile
     thresholds: Thresholds = Thresholds()
@@ -104,6 +108,8 @@ class ConfigBody(_Model):
     # None: the hub sent no roster, and the window opens no case (it says why). Left out of
     # the JSON when None, so a unit that predates rosters still accepts a body without one.
     clerks: ClerkRoster | None = Field(default=None, exclude_if=lambda v: v is None)
+    # Schema 2: the hub's signing-key list (protocol/keyring.py), from the first rotation on.
+    keys: KeyAnnouncement | None = Field(default=None, exclude_if=lambda v: v is None)
     # The agent's own release and when to switch to it (protocol.software). Left out when None,
     # like clerks, so units from before software updates accept bodies without one.
     software: SoftwareTarget | None = Field(default=None, exclude_if=lambda v: v is None)
@@ -149,12 +155,13 @@ def parse_raw(payload: bytes) -> dict[str, Any]:
 
 
 def open_signed_config(
-    raw: dict[str, Any], *, key: Ed25519PublicKey, unit: str
+    raw: dict[str, Any], *, key: Verifier, unit: str
 ) -> tuple[SignedConfig, ConfigBody]:
     """Verify, then validate, a parsed config: signature over the raw dict first (so nothing a
     model does to the data can change what was checked), then the envelope, the unit, the body.
 
-    Raises SignatureError, InvalidMessage or UnitMismatch (all ProtocolError) saying why.
+    ``key`` is the pinned key or the unit's trust list. Raises SignatureError, InvalidMessage
+    or UnitMismatch (all ProtocolError) saying why.
     """
     verify_document(raw, key)
     try:

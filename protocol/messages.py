@@ -180,12 +180,22 @@ class DeviceStatus(Message):
         return cls(present=present, ok=ok, detail=text, paper=paper)
 
 
+class TrustReport(Message):
+    """The hub signing keys a unit trusts: the key list serial it holds and the key ids."""
+
+    serial: Count
+    keys: tuple[Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")], ...] = Field(max_length=8)
+
+
 class Health(Message):
     v: Literal[1] = 1
     ts: Timestamp
     uptime_s: FiniteFloat
     outbox: OutboxHealth
     config_version: Count | None = None
+    # the newest config body schema the agent reads (protocol.config_schema); absent: 1
+    config_schema: Annotated[int, Field(ge=1, le=1000)] | None = None
+    trust: TrustReport | None = None
     versions: dict[Name, Annotated[Text, Field(max_length=64)]] = Field(
         default_factory=dict, max_length=32
     )

@@ -15,14 +15,13 @@ from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import Field, ValidationError
 
 from protocol.bounds import Text, Timestamp
 from protocol.canonical import parse_object
 from protocol.errors import InvalidMessage, UnitMismatch
 from protocol.messages import Message, UnitId, describe
-from protocol.signing import verify_document
+from protocol.signing import Verifier, verify_document
 
 NOTICE_KIND: Final = "case.notice"
 MAX_NOTICE_BYTES = 16 * 1024
@@ -97,7 +96,7 @@ def raw_id(raw: dict[str, Any]) -> UUID | None:
         return None
 
 
-def open_signed_notice(raw: dict[str, Any], *, key: Ed25519PublicKey, unit: str) -> CaseNotice:
+def open_signed_notice(raw: dict[str, Any], *, key: Verifier, unit: str) -> CaseNotice:
     """Verify, then validate, a parsed notice: the signature over the raw dict first, then the
     model, then the unit. Raises SignatureError, InvalidMessage or UnitMismatch."""
     verify_document(raw, key)

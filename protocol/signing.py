@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -74,16 +75,90 @@ def sign_document(document: dict[str, Any], key: Ed25519PrivateKey) -> dict[str,
     return signed
 
 
-def verify_document(document: dict[str, Any], key: Ed25519PublicKey) -> None:
-    """Raise SignatureError unless ``document`` was signed by ``key``."""
-    if "sig" not in document:
-        raise SignatureError("document is not signed")
-    if document.get("alg") != ALG:
-        raise SignatureError(f"unsupported signature algorithm {document.get('alg')!r}")
+class RetiredKey(SignatureError):
+    """Signed by a key the hub announced as retired: never trusted again."""
+
+    code = "retired_key"
+
+
+class UnknownKey(SignatureError):
+    """Signed by a key this unit was never told to trust."""
+
+    code = "unknown_key"
+
+
+@runtime_checkable
+class DocumentVerifier(Protocol):
+    """Something that checks a signed document against the keys it trusts (a unit's trust
+    list); returns the key id that signed it."""
+
+    def verify_signed(self, document: dict[str, Any]) -> str: ...
+
+
+# What a signed document is checked against: one pinned key, or a trust list
+Verifier = Ed25519PublicKey | DocumentVerifier
+
+
+class TrustedKeys:
+    """An immutable set of trusted public keys by key id, and the ids retired for good.
+
+    A document is accepted when its ``key_id`` names a trusted key and that key's signature
+    matches; a retired id is refused with its own reason, so an operator reading a unit's
+    report tells "the old key after retirement" from "a key nobody announced"."""
+
+    def __init__(
+        self, keys: Mapping[str, Ed25519PublicKey] | Iterable[Ed25519PublicKey],
+        retired: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        found = dict(keys) if isinstance(keys, Mapping) else {key_id(k): k for k in keys}
+        for kid, key in found.items():
+            if key_id(key) != kid:
+                raise SignatureError(f"key id {kid!r} does not name its key")
+        self.retired = frozenset(retired)
+        self.keys = {k: v for k, v in found.items() if k not in self.retired}
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(sorted(self.keys))
+
+    def verify_signed(self, document: dict[str, Any]) -> str:
+        _check_form(document)
+        claimed = document.get("key_id")
+        if isinstance(claimed, str) and claimed in self.retired:
+            raise RetiredKey(f"signed by key {claimed!r}, which the hub retired")
+        key = self.keys.get(claimed) if isinstance(claimed, str) else None
+        if key is None:
+            raise UnknownKey(
+                f"signed by key {str(claimed)[:64]!r}, which is not trusted here "
+                f"(trusted: {', '.join(self.ids) or 'none'})"
+            )
+        _verify_with(document, key)
+        return key_id(key)
+
+
+def verify_document(document: dict[str, Any], key: Verifier) -> str:
+    """Raise SignatureError unless ``document`` was signed by ``key`` (or by a key of the trust
+    list ``key``); return the id of the key that signed it."""
+    if not isinstance(key, Ed25519PublicKey):
+        return key.verify_signed(document)
+    _check_form(document)
     if document.get("key_id") != key_id(key):
         raise SignatureError(
             f"signed by key {document.get('key_id')!r}, but the pinned key is {key_id(key)!r}"
         )
+    _verify_with(document, key)
+    return key_id(key)
+
+
+def _check_form(document: dict[str, Any]) -> None:
+    if "sig" not in document:
+        raise SignatureError("document is not signed")
+    if document.get("alg") != ALG:
+        raise SignatureError(f"unsupported signature algorithm {document.get('alg')!r}")
+
+
+def _verify_with(document: dict[str, Any], key: Ed25519PublicKey) -> None:
+    _check_form(document)
     try:
         signature = base64.b64decode(str(document["sig"]), validate=True)
         key.verify(signature, _signed_part(document))

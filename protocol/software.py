@@ -16,11 +16,10 @@ from datetime import datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from protocol.artifacts import ArtifactKind, ArtifactRef
-from protocol.signing import verify_document
+from protocol.signing import Verifier, verify_document
 
 DISTRIBUTION = "bianmin"
 # PEP 440 public versions as `pip wheel` writes them into a file name (no local part, no '-')
@@ -62,8 +61,9 @@ class SoftwareRelease(_Model):
             raise ValueError(f"must be an agent_wheel artifact, not {ref.kind}")
         return ref
 
-    def verify(self, key: Ed25519PublicKey) -> None:
-        """Raise SignatureError unless the hub's key signed this version with these bytes."""
+    def verify(self, key: Verifier) -> None:
+        """Raise SignatureError unless the hub's key (pinned, or on the unit's trust list)
+        signed this version with these bytes."""
         document = release_document(
             version=self.version, sha256=self.artifact.sha256, size=self.artifact.size
         )

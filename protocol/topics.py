@@ -113,3 +113,18 @@ def hub_client_id(instance: str, role: str) -> str:
     `hub ingest` with the defaults), and a repeated id would make them take each other over.
     """
     return f"{instance}-{role}-{secrets.token_hex(4)}"
+
+
+def nats_subject(topic_or_filter: str) -> str:
+    """The NATS subject a NATS server's MQTT gateway gives a topic or filter: ``/`` → ``.``,
+    ``+`` → ``*``, ``#`` → ``>``. Our topics hold no dots and no empty levels, the two cases it
+    would spell otherwise."""
+    return ".".join(
+        "*" if part == "+" else ">" if part == "#" else part for part in topic_or_filter.split("/")
+    )
+
+
+def topic_of_subject(subject: str) -> str:
+    """The MQTT topic a concrete NATS subject carries (``nats_subject`` reversed); a subject
+    that is not one of ours then fails ``parse`` like any foreign topic."""
+    return subject.replace(".", "/")

@@ -23,6 +23,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from protocol.signing import public_key_from_text
@@ -30,6 +31,9 @@ from protocol.topics import UNIT_ID_PATTERN
 
 FILE_NAME = "identity.json"
 KEY_BYTES = 32
+# a clustered broker's nodes a unit fails over between (docs/cluster.md)
+MAX_BROKERS = 8
+BrokerUrlText = Annotated[str, StringConstraints(pattern=r"^mqtts?://[^/\s]+$", max_length=200)]
 _HEX_KEY = re.compile(rf"^[0-9a-f]{{{2 * KEY_BYTES}}}$")
 
 ProfileName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
@@ -60,7 +64,14 @@ class UnitIdentity(BaseModel):
     window_name: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     # a firmware_config profile name: which camera, pad, rating keys, printer and config.txt
     hardware_profile: ProfileName
-    broker_url: Annotated[str, StringConstraints(pattern=r"^mqtts?://[^/\s]+$", max_length=200)]
+    broker_url: BrokerUrlText
+    # A clustered broker's nodes, in the order the unit tries them; broker_url is the first.
+    # Absent (an identity from before clusters): broker_url alone.
+    broker_urls: tuple[BrokerUrlText, ...] | None = Field(
+        default=None, min_length=1, max_length=MAX_BROKERS
+    )
+    # mqtt: Mosquitto or EMQX; nats: a NATS cluster's MQTT gateway (the unit then uses QoS 0)
+    broker_engine: Literal["mqtt", "nats"] = "mqtt"
     broker_password: SecretStr
     hub_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=200)] | None
     # the hub's Ed25519 config-signing key (base64 of the raw 32 bytes), pinned here
@@ -72,11 +83,21 @@ class UnitIdentity(BaseModel):
     # at rest is the privacy issue's, provisioning only delivers them
     id_key: SecretStr
     template_key: SecretStr
-    # The county CA (PEM) the unit verifies the broker and hub with once they speak TLS
-    # (issue 14, item 6). None until then: the unit trusts the system's CAs for mqtts://.
+    # The county CA (PEM) the unit verifies the broker (mqtts://) and the hub (https://)
+    # with. None when neither speaks TLS.
     ca_pem: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    # The unit's client certificate (CN = unit id) and its key, issued by the county CA when
+    # the broker asks units for one (besides their password).
+    client_cert_pem: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    client_key_pem: SecretStr | None = None
     # bumped by `bianmin provision rotate`: which issue of the credentials this is
     generation: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _primary_first(self) -> UnitIdentity:
+        if self.broker_urls is not None and self.broker_urls[0] != self.broker_url:
+            raise ValueError("broker_url must be the first of broker_urls")
+        return self
 
     @field_validator("hub_public_key")
     @classmethod
@@ -94,9 +115,21 @@ class UnitIdentity(BaseModel):
     def _template_key(cls, value: SecretStr) -> SecretStr:
         return _check_hex_key(value, "template_key")
 
+    @model_validator(mode="after")
+    def _client_pair(self) -> UnitIdentity:
+        if (self.client_cert_pem is None) != (self.client_key_pem is None):
+            raise ValueError("client_cert_pem and client_key_pem come together")
+        if self.client_cert_pem is not None and self.ca_pem is None:
+            raise ValueError("a client certificate needs the CA (ca_pem) that issued it")
+        return self
+
     def to_json(self) -> str:
         """The file's text, secrets included: write it only to a file only its owner reads."""
-        data = self.model_dump(mode="python")
+        # without a cluster the file stays as before clusters, so older units still read it
+        clusterless = {"broker_urls"} if not self.broker_urls else set()
+        if self.broker_engine == "mqtt":
+            clusterless.add("broker_engine")
+        data = self.model_dump(mode="python", exclude=clusterless)
         for name, value in data.items():
             if isinstance(value, SecretStr):
                 data[name] = value.get_secret_value()

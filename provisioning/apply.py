@@ -16,11 +16,13 @@ from typing import Protocol
 
 from firmware_config.schema import HardwareProfile
 from protocol.villages import VillageRegistry
+from provisioning.pki import CountyCA
 from provisioning.plan import Plan, Target, make_plan
 from provisioning.registry import load_registry
 from provisioning.settings import ProvisionSettings, load_settings
 from provisioning.state import BackendState, StateFile, UnitState
 from provisioning.store import IdentityStore
+from provisioning.tls_files import TlsFiles
 
 
 class Backend(Protocol):
@@ -53,6 +55,7 @@ class ApplyResult:
     delivered: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # unit -> reason (no secrets)
+    certificates: dict[str, str] = field(default_factory=dict)  # issued -> why
 
 
 class Provisioner:
@@ -68,6 +71,7 @@ class Provisioner:
         self.store = IdentityStore(state_dir)
         self.state_file = StateFile(state_dir)
         self.backend = make_backend(self.settings, state_dir, self.profiles)
+        self.tls = TlsFiles(state_dir)
 
     @property
     def backend_state(self) -> BackendState:
@@ -77,6 +81,7 @@ class Provisioner:
         """What apply would do. Writes nothing: before the first apply the county's secrets
         are made in memory only (every unit is "create" then anyway)."""
         store = self.store
+        ca = self._ca(create=False)
         return make_plan(
             registry=self.registry,
             settings=self.settings,
@@ -87,12 +92,26 @@ class Provisioner:
             backend=self.backend.name,
             backend_state=self.backend_state,
             shape=self.backend.shape,
+            ca=ca,
+            certificates=self.tls.pending(self.settings, ca) if ca is not None else {},
         )
+
+    def _ca(self, *, create: bool) -> CountyCA | None:
+        """The county CA when the settings use TLS: saved on the first apply, made in memory
+        only for a plan before it."""
+        if not self.settings.uses_ca:
+            return None
+        if create or self.tls.has_ca():
+            return self.tls.ca()
+        return CountyCA.create()
 
     def apply(self, progress: Progress | None = None) -> ApplyResult:
         result = ApplyResult()
         self.store.county()  # made and saved on the first run, before any identity uses it
+        ca = self._ca(create=True)  # likewise the county CA, when anything speaks TLS
         plan = self.plan()
+        if ca is not None:
+            result.certificates = self.tls.write(self.settings, ca)
         changed = [u for u in plan.units if u.identity_action != "keep"]
         for unit_plan in changed:
             self.store.save(unit_plan.target.identity)

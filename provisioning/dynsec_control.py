@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from mqttio import AsyncMqttClient, Backoff, BrokerUrl, Received
+from mqttio import AsyncMqttClient, Backoff, BrokerUrl, ClientTls, Received
 from provisioning.dynsec import ADMIN_USER, CONTROL_TOPIC, RESPONSE_TOPIC, Command
 from provisioning.errors import BrokerError
 
@@ -41,7 +41,12 @@ def chunks(commands: Sequence[Command], limit: int = MAX_MESSAGE_BYTES) -> list[
     return out
 
 
-async def send(url: BrokerUrl, commands: Sequence[Command], timeout: float = 10.0) -> None:
+async def send(
+    url: BrokerUrl,
+    commands: Sequence[Command],
+    timeout: float = 10.0,
+    tls: ClientTls | None = None,
+) -> None:
     """Run ``commands`` as the admin (``url`` carries its credentials); raise BrokerError
     naming every command the plugin refused."""
     responses: asyncio.Queue[bytes] = asyncio.Queue()
@@ -55,6 +60,7 @@ async def send(url: BrokerUrl, commands: Sequence[Command], timeout: float = 10.
         on_message=on_message,
         subscriptions=[(RESPONSE_TOPIC, 1)],
         backoff=Backoff(0.2, 1.0),
+        tls=tls,
     )
     task = asyncio.create_task(client.run())
     try:
@@ -90,7 +96,12 @@ def _failures(batch: list[Command], answer: dict[str, Any]) -> list[str]:
     ]
 
 
-def send_blocking(url: BrokerUrl, commands: Sequence[Command], timeout: float = 10.0) -> None:
+def send_blocking(
+    url: BrokerUrl,
+    commands: Sequence[Command],
+    timeout: float = 10.0,
+    tls: ClientTls | None = None,
+) -> None:
     """``send`` for synchronous callers, on a loop of its own (callers may be inside one)."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, send(url, commands, timeout)).result()
+        pool.submit(asyncio.run, send(url, commands, timeout, tls)).result()

@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mqttio import BrokerUrl
+from mqttio import BrokerUrl, ClientTls
 from protocol.messages import MAX_BYTES, MAX_SMALL_BYTES
 from protocol.topics import MAX_TOPIC_BYTES
-from provisioning import dynsec, dynsec_control
+from provisioning import dynsec, dynsec_control, listeners
 from provisioning.credentials import Credentials, new_password
 from provisioning.errors import BrokerError
 
@@ -58,11 +58,63 @@ class BrokerLimits:
     max_keepalive: int = 300
 
 
+@dataclass(frozen=True)
+class TlsListener:
+    """A TLS listener (docs/provisioning.md#tls). With ``require_certificate`` a client must
+    show a certificate of the CA before it may even send CONNECT, and its password is checked
+    as always: the certificate's name is not taken as the username (Mosquitto would then skip
+    the password), so a unit needs both."""
+
+    host: str
+    port: int
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+    require_certificate: bool = False
+    # the broker's own admin connection needs a certificate too when one is required
+    admin_cert_file: Path | None = None
+    admin_key_file: Path | None = None
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path, spec: listeners.TlsListenerSpec) -> TlsListener:
+        """The listener provisioning wrote into a broker data directory (listeners.json)."""
+        admin = spec.require_certificate
+        return cls(
+            host=spec.host,
+            port=spec.port,
+            ca_file=data_dir / listeners.CA_FILE,
+            cert_file=data_dir / listeners.CERT_FILE,
+            key_file=data_dir / listeners.KEY_FILE,
+            require_certificate=spec.require_certificate,
+            admin_cert_file=data_dir / listeners.ADMIN_CERT_FILE if admin else None,
+            admin_key_file=data_dir / listeners.ADMIN_KEY_FILE if admin else None,
+        )
+
+    @property
+    def local_host(self) -> str:
+        """Where a process on this machine reaches the listener."""
+        return "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+
+    def conf_lines(self) -> list[str]:
+        return [
+            f"listener {self.port} {self.host}",
+            f"cafile {self.ca_file}",
+            f"certfile {self.cert_file}",
+            f"keyfile {self.key_file}",
+            "tls_version tlsv1.2",  # the lowest accepted (Mosquitto 2.0: a minimum)
+            f"require_certificate {'true' if self.require_certificate else 'false'}",
+            "use_identity_as_username false",
+        ]
+
+
 @dataclass
 class MosquittoConfig:
     data_dir: Path
     port: int
     host: str = "127.0.0.1"
+    # The county network's listener; ``plain`` False leaves the loopback listener above out.
+    tls: TlsListener | None = None
+    plain: bool = True
     credentials: Credentials | None = None  # None: anonymous (development only)
     limits: BrokerLimits = field(default_factory=BrokerLimits)
     persistence: bool = True
@@ -81,9 +133,34 @@ class MosquittoConfig:
 
     @property
     def admin_url(self) -> BrokerUrl:
+        """The plain loopback listener when there is one, else the TLS listener."""
+        if self.plain or self.tls is None:
+            host, port, tls = self.host, self.port, False
+        else:
+            host, port, tls = self.tls.local_host, self.tls.port, True
         return BrokerUrl(
-            self.host, self.port, username=dynsec.ADMIN_USER, password=self.admin_password
+            host, port, tls=tls, username=dynsec.ADMIN_USER, password=self.admin_password
         )
+
+    @property
+    def admin_tls(self) -> ClientTls | None:
+        """The admin trusts the county CA and does not check the name: it connects to its own
+        broker by a loopback address the certificate need not carry."""
+        if self.plain or self.tls is None:
+            return None
+        t = self.tls
+        return ClientTls(
+            ca_file=str(t.ca_file),
+            cert_file=str(t.admin_cert_file) if t.admin_cert_file else None,
+            key_file=str(t.admin_key_file) if t.admin_key_file else None,
+            check_hostname=False,
+        )
+
+    def first_listener(self) -> tuple[str, int]:
+        """An address to wait on while the broker starts."""
+        if self.plain or self.tls is None:
+            return self.host, self.port
+        return self.tls.local_host, self.tls.port
 
     def plugin_path(self) -> str:
         found = self.dynsec_plugin or next(
@@ -106,7 +183,8 @@ class MosquittoConfig:
             # Mosquitto started as root switches to user "mosquitto", which could not read the
             # 0600 files written here; run as whoever started it instead.
             f"user {getpass.getuser()}",
-            f"listener {self.port} {self.host}",
+            *([f"listener {self.port} {self.host}"] if self.plain or self.tls is None else []),
+            *(self.tls.conf_lines() if self.tls is not None else []),
             f"max_queued_messages {lim.max_queued_messages}",
             f"max_inflight_messages {lim.max_inflight_messages}",
             f"max_packet_size {lim.max_packet_size}",
@@ -140,7 +218,8 @@ class MosquittoConfig:
         # nobody should edit them thinking it does.
         for stale in ("passwd", "acl"):
             (self.data_dir / stale).unlink(missing_ok=True)
-        self.conf_path.write_text(self.conf_text(), encoding="utf-8")
+        # 0600 like every file here: the broker runs as the user that wrote them
+        _write_private(self.conf_path, self.conf_text())
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -188,14 +267,18 @@ class MosquittoProcess:
 
     @property
     def url(self) -> str:
-        return f"mqtt://{self.config.host}:{self.config.port}"
+        tls = self.config.tls
+        if self.config.plain or tls is None:
+            return f"mqtt://{self.config.host}:{self.config.port}"
+        return f"mqtts://{tls.host}:{tls.port}"
 
     def start(self) -> None:
         self.config.write()
         creds = self.config.credentials
         self._applied = creds.model_copy(deep=True) if creds is not None else None
         log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it for its whole life
+        # 0600 as the rest of the directory; the child owns it for its whole life
+        log = os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         self.proc = subprocess.Popen(
             [self.binary, "-c", str(self.config.conf_path)],
             stdout=log,
@@ -204,7 +287,7 @@ class MosquittoProcess:
         )
         log.close()
         try:
-            wait_for_port(self.config.host, self.config.port)
+            wait_for_port(*self.config.first_listener())
         except BrokerError:
             self.stop()
             log_text = self.log_path.read_text(errors="replace")
@@ -226,7 +309,7 @@ class MosquittoProcess:
             return  # nothing running with credentials; start() writes the current ones
         commands = dynsec.changes(self._applied, creds)
         if commands:
-            dynsec_control.send_blocking(self.config.admin_url, commands)
+            dynsec_control.send_blocking(self.config.admin_url, commands, tls=self.config.admin_tls)
         self._applied = creds.model_copy(deep=True)
 
     def kill(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from pydantic import SecretStr
@@ -14,6 +15,7 @@ from firmware_config.schema import HardwareProfile
 from protocol.unit_identity import UnitIdentity
 from protocol.villages import Division, Village, VillageRegistry
 from provisioning import credentials
+from provisioning.pki import CountyCA, renewal_reason
 from provisioning.settings import ProvisionSettings
 from provisioning.state import BackendState
 from provisioning.store import CountySecrets, new_key, new_unit_token
@@ -53,12 +55,13 @@ class Plan:
     units: list[UnitPlan] = field(default_factory=list)
     withdraw: list[str] = field(default_factory=list)  # revoked, still delivered
     orphans: list[str] = field(default_factory=list)  # identities no registry unit has
+    # the broker's and hub's certificates apply would issue, each with its reason
+    certificates: dict[str, str] = field(default_factory=dict)
 
     @property
     def changes(self) -> int:
-        return sum(u.identity_action != "keep" or u.deliver for u in self.units) + len(
-            self.withdraw
-        )
+        units = sum(u.identity_action != "keep" or u.deliver for u in self.units)
+        return units + len(self.withdraw) + len(self.certificates)
 
 
 def desired_identity(
@@ -67,14 +70,19 @@ def desired_identity(
     profile: str,
     settings: ProvisionSettings,
     county: CountySecrets,
+    tls: UnitTls | None = None,
 ) -> UnitIdentity:
     """The unit's identity under the current settings: the secrets it already has are kept,
     missing ones are made."""
+    brokers = settings.unit_brokers(village.unit_id)
+    tls = tls or UnitTls()
     return UnitIdentity(
         unit_id=village.unit_id,
         window_name=village.name,
         hardware_profile=profile,
-        broker_url=settings.broker_url,
+        broker_url=brokers[0],
+        broker_urls=brokers if settings.broker_urls else None,
+        broker_engine=settings.broker_engine,
         broker_password=(
             existing.broker_password if existing else SecretStr(credentials.new_password())
         ),
@@ -83,9 +91,43 @@ def desired_identity(
         hub_token=existing.hub_token if existing else new_unit_token(),
         id_key=county.id_key,
         template_key=existing.template_key if existing else new_key(),
-        ca_pem=existing.ca_pem if existing else None,
+        ca_pem=tls.ca_pem,
+        client_cert_pem=tls.cert_pem,
+        client_key_pem=tls.key_pem,
         generation=existing.generation if existing else 1,
     )
+
+
+@dataclass(frozen=True)
+class UnitTls:
+    """What a unit's identity carries for TLS: the CA, and its client certificate."""
+
+    ca_pem: str | None = None
+    cert_pem: str | None = None
+    key_pem: SecretStr | None = None
+
+
+def unit_tls(
+    existing: UnitIdentity | None,
+    unit: str,
+    settings: ProvisionSettings,
+    ca: CountyCA | None,
+    now: datetime | None = None,
+) -> UnitTls:
+    """The CA when anything speaks TLS; a client certificate when the broker asks for one: the
+    unit's own while it is the CA's, for the unit, and not close to expiry, else a new one."""
+    if ca is None or not settings.uses_ca:
+        return UnitTls()
+    if not (settings.broker_tls and settings.tls.client_certificates):
+        return UnitTls(ca.pem)
+    if (
+        existing is not None
+        and existing.client_key_pem is not None
+        and renewal_reason(ca, existing.client_cert_pem, cn=unit, now=now) is None
+    ):
+        return UnitTls(ca.pem, existing.client_cert_pem, existing.client_key_pem)
+    cert, key = ca.issue_client(unit, now)
+    return UnitTls(ca.pem, cert, SecretStr(key))
 
 
 def fingerprint(target: Target, backend_shape: str) -> str:
@@ -108,14 +150,17 @@ def make_plan(
     backend: str,
     backend_state: BackendState,
     shape: Callable[[Target], str],
+    ca: CountyCA | None = None,
+    certificates: dict[str, str] | None = None,
 ) -> Plan:
-    plan = Plan(backend)
+    plan = Plan(backend, certificates=dict(certificates or {}))
     for village in registry.villages:
         if village.unit_id in revoked:
             continue
         existing = stored.get(village.unit_id)
         profile_name = settings.profile_name(village)
-        identity = desired_identity(existing, village, profile_name, settings, county)
+        tls = unit_tls(existing, village.unit_id, settings, ca)
+        identity = desired_identity(existing, village, profile_name, settings, county, tls)
         action: IdentityAction
         action = "create" if existing is None else "keep" if existing == identity else "update"
         target = Target(

@@ -12,7 +12,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from provisioning.settings import Backend, BalenaSettings, ProvisionSettings, save_settings
+from provisioning.settings import (
+    Backend,
+    BalenaSettings,
+    ProvisionSettings,
+    TlsSettings,
+    save_settings,
+)
 
 app = typer.Typer(
     help="Bring the registry's units into service: identities, bundles or balena devices.",
@@ -37,7 +43,13 @@ def _provisioner(state_dir: Path, backend: str | None = None):  # type: ignore[n
 
 @app.command()
 def init(
-    broker_url: Annotated[str, typer.Option(help="where units connect: mqtt://HOST:PORT")],
+    broker_url: Annotated[
+        list[str],
+        typer.Option(
+            help="where units connect: mqtt://HOST:PORT; repeat it for each node of a clustered "
+            "broker (each unit gets the list from a node of its own, docs/cluster.md)"
+        ),
+    ],
     hub_public_key: Annotated[
         str, typer.Option(help="the hub's signing key to pin (`bianmin hub pubkey`), base64")
     ],
@@ -65,9 +77,38 @@ def init(
             "without a target: every unit)"
         ),
     ] = None,
+    broker_engine: Annotated[
+        str, typer.Option(help="mqtt (Mosquitto, EMQX) or nats (a NATS cluster: QoS 0)")
+    ] = "mqtt",
+    broker_name: Annotated[
+        list[str] | None,
+        typer.Option(help="a DNS name of the broker for its certificate (repeat)"),
+    ] = None,
+    broker_ip: Annotated[
+        list[str] | None,
+        typer.Option(help="an IP address of the broker for its certificate (repeat)"),
+    ] = None,
+    hub_name: Annotated[
+        list[str] | None, typer.Option(help="a DNS name of the hub for its certificate (repeat)")
+    ] = None,
+    hub_ip: Annotated[
+        list[str] | None,
+        typer.Option(help="an IP address of the hub for its certificate (repeat)"),
+    ] = None,
+    broker_listen: Annotated[
+        str, typer.Option(help="the interface the broker's TLS listener binds")
+    ] = "0.0.0.0",
+    hub_plain_port: Annotated[
+        int | None,
+        typer.Option(help="also a plain listener on 127.0.0.1:PORT, for a hub on that machine"),
+    ] = None,
+    client_certificates: Annotated[
+        bool, typer.Option(help="units must show a client certificate as well as a password")
+    ] = False,
     state_dir: StateDir = DEFAULT_STATE,
 ) -> None:
-    """Write STATE_DIR/fleet.json: the decisions every other provision command reads."""
+    """Write STATE_DIR/fleet.json: the decisions every other provision command reads. With an
+    mqtts:// broker URL or an https:// hub URL, also make the county CA (once)."""
     overrides = {}
     for item in profile or []:
         key, sep, name = item.partition("=")
@@ -96,19 +137,37 @@ def init(
         raise typer.BadParameter("needs --balena-organization", param_hint="--balena-release")
     settings = ProvisionSettings(
         registry=registry.resolve() if registry else None,
-        broker_url=broker_url,
+        broker_url=broker_url[0],
+        broker_urls=tuple(broker_url) if len(broker_url) > 1 else None,
+        broker_engine=broker_engine,
         hub_url=hub_url,
         hub_public_key=hub_public_key,
         default_profile=default_profile,
         profiles=overrides,
         backend=backend,
         balena=balena,
+        tls=TlsSettings(
+            broker_names=tuple(broker_name or ()),
+            broker_ips=tuple(broker_ip or ()),
+            hub_names=tuple(hub_name or ()),
+            hub_ips=tuple(hub_ip or ()),
+            broker_listen=broker_listen,
+            hub_plain_port=hub_plain_port,
+            client_certificates=client_certificates,
+        ),
     )
     from provisioning.registry import load_registry
 
     settings.check_against(load_registry(settings.registry))
     path = save_settings(state_dir, settings)
-    typer.echo(json.dumps({"settings": str(path), "backend": backend}))
+    line: dict[str, object] = {"settings": str(path), "backend": backend}
+    if settings.uses_ca:
+        from provisioning.tls_files import TlsFiles
+
+        files = TlsFiles(state_dir)
+        files.ca()
+        line["county_ca"] = str(files.ca_cert)
+    typer.echo(json.dumps(line))
 
 
 @app.command()
@@ -139,6 +198,7 @@ def plan(
         "deliver": sum(u.deliver for u in p.units),
         "withdraw": p.withdraw,
         "not_in_registry": p.orphans,
+        "certificates": p.certificates,
     }
     if as_json:
         typer.echo(json.dumps({**summary, "unit_changes": rows}, ensure_ascii=False))
@@ -151,6 +211,8 @@ def plan(
         )
     for unit in p.withdraw:
         typer.echo(f"  {unit:<28} withdraw (revoked)")
+    for what, why in p.certificates.items():
+        typer.echo(f"  {what:<28} issue certificate ({why})")
     for unit in p.orphans:
         typer.echo(
             f"  {unit:<28} not in the registry any more: kept; `provision revoke` withdraws it"
@@ -187,6 +249,7 @@ def apply(state_dir: StateDir = DEFAULT_STATE, backend: BackendOpt = None) -> No
                 "delivered": len(result.delivered),
                 "withdrawn": len(result.withdrawn),
                 "failed": result.failed,
+                "certificates": sorted(result.certificates),
                 "broker_credentials": str(provisioner.store.broker_credentials),
                 "hub_unit_tokens": str(provisioner.store.tokens_file),
             }
@@ -276,3 +339,32 @@ def revoke(
             }
         )
     )
+
+
+@app.command()
+def ca(state_dir: StateDir = DEFAULT_STATE) -> None:
+    """The county CA and the broker's and hub's certificates: names, expiry, files, and what
+    `apply` would issue. Prints no key."""
+    from provisioning.pki import common_name, load_cert, names_in
+    from provisioning.settings import load_settings
+    from provisioning.tls_files import TlsFiles
+
+    settings = load_settings(state_dir)
+    files = TlsFiles(state_dir)
+    authority = files.ca(create=False)
+    certificates = []
+    for item in files.wanted(settings):
+        row: dict[str, object] = {"certificate": item.label, "file": str(item.cert)}
+        if item.cert.exists():
+            cert = load_cert(item.cert.read_bytes())
+            row["subject"] = common_name(cert)
+            row["names"] = names_in(cert).shown()
+            row["not_after"] = cert.not_valid_after_utc.isoformat()
+        certificates.append(row)
+    out = {
+        "county_ca": str(files.ca_cert),
+        "not_after": authority.cert.not_valid_after_utc.isoformat(),
+        "certificates": certificates,
+        "pending": files.pending(settings, authority),
+    }
+    typer.echo(json.dumps(out, ensure_ascii=False))

@@ -113,3 +113,57 @@ def balena_api(
         line = {"api_url": api.url, "api_key": api_key, "organization": organization}
         typer.echo(json.dumps(line), nl=True)
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
+
+
+@app.command()
+def county(
+    out: Annotated[Path, typer.Option(help="directory for report.json and report.html")] = Path(
+        "county-report"
+    ),
+    seed: Annotated[int, typer.Option(help="draws the day's plan and the chaos faults")] = 1,
+    villages: Annotated[
+        int | None, typer.Option(help="the registry's first N villages (default: all 76)")
+    ] = None,
+    day_minutes: Annotated[
+        float | None, typer.Option(help="wall minutes for 08:30-17:30 (default 5)")
+    ] = None,
+    speed: Annotated[
+        float | None, typer.Option(help="simulated seconds per wall second (instead)")
+    ] = None,
+    load: Annotated[float, typer.Option(help="times the county's ~216 cases a day")] = 1.0,
+    bad_share: Annotated[
+        float, typer.Option(help="share of 不满意/非常不满意 ratings (source: 0.0001)")
+    ] = 0.005,
+    workers: Annotated[int, typer.Option(help="processes the units are spread over")] = 4,
+    chaos: Annotated[
+        bool, typer.Option(help="kill -9 the hub, the broker, a worker; cut a link")
+    ] = False,
+    chaos_rounds: Annotated[int, typer.Option(help="rounds of the four faults")] = 1,
+    database: Annotated[
+        str | None, typer.Option(help="the hub's database URL (default: SQLite in the run)")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="keep the run's data here (default: temp)")
+    ] = None,
+) -> None:
+    """A working day of every village's unit (the real agent code, simulated devices) against
+    a broker and the hub on an accelerated clock; writes the report and prints its verdict."""
+    import json
+
+    from simulators.county.clock import speed_for
+    from simulators.county.run import Options, simulate
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    if speed is not None and day_minutes is not None:
+        raise typer.BadParameter("give --speed or --day-minutes, not both")
+    pace = speed if speed is not None else speed_for(day_minutes or 5.0)
+    options = Options(
+        seed=seed, villages=villages, speed=pace, load=load, bad_share=bad_share,
+        workers=workers, chaos=chaos, chaos_rounds=chaos_rounds, database_url=database,
+    )  # fmt: skip
+    report = asyncio.run(simulate(options, out, data_dir))
+    delivery = report["delivery"]
+    typer.echo(json.dumps({"report": str(out / "report.html"), **delivery,
+                           "chaos": report["chaos"]}, ensure_ascii=False))  # fmt: skip
+    if not delivery["exact"] or delivery["in_flight"]:
+        raise typer.Exit(1)

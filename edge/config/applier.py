@@ -8,6 +8,8 @@ For each payload on the unit's retained `config` topic:
 3. refuse a version older than the running one (no rollback attack); the running version
    again with the same signature is a redelivery (every reconnect brings the retained
    message back) and is acknowledged again, with different content it is refused;
+   a hub key list in the body moves the unit's trust list forward (edge/trust.py), durably,
+   before anything else of the config is used;
 4. fetch the artifacts (resumable, hash-checked) and check the catalog slice against the body;
 5. persist the payload (write-new, fsync, rename), then swap the running config in one
    assignment, then report `applied`.
@@ -39,6 +41,7 @@ from edge.errors import (
     StaleConfig,
     VersionConflict,
 )
+from edge.trust import TrustStore
 from firmware_config.schema import HardwareProfile
 from protocol import topics
 from protocol.bounds import MAX_TEXT, printable
@@ -113,7 +116,7 @@ class ConfigApplier:
         self,
         unit: str,
         *,
-        key: Ed25519PublicKey | None,
+        key: Ed25519PublicKey | TrustStore | None,
         fetcher: ArtifactFetcher,
         config_dir: Path,
         publish: Publish,
@@ -225,6 +228,8 @@ class ConfigApplier:
             if self._is_redelivery(envelope):
                 return await self._gated(envelope.version, body)
             self._check_version(envelope)
+            if body.keys is not None and isinstance(self.key, TrustStore):
+                self.key.accept(body.keys, signed_by=envelope.key_id)
             for ref in body.all_artifacts():
                 await self.fetcher.fetch(ref)
             running = self._running(envelope, body)

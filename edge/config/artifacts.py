@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -100,8 +101,11 @@ class ArtifactFetcher:
         retry_delay_s: float = 0.5,
         timeout_s: float = 30.0,
         durable: bool = True,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.cache_dir = cache_dir
+        # for the client made here (a given one verifies as its owner set it up)
+        self.verify = verify
         self.base_url = base_url.rstrip("/") if base_url else None
         self._client = client
         self._own_client = client is None
@@ -165,7 +169,7 @@ class ArtifactFetcher:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout_s)
+            self._client = httpx.AsyncClient(timeout=self.timeout_s, verify=self.verify)
         return self._client
 
     async def _download(self, ref: ArtifactRef, part: _Part) -> None:

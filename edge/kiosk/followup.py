@@ -53,7 +53,9 @@ class FollowupDesk:
     def __init__(self, window: Window, client: SupplyClient | None = None) -> None:
         self.window = window
         registry = window.p.registry
-        self.client = client or SupplyClient(registry.hub_url, registry.token)
+        self.client = client or SupplyClient(
+            registry.hub_url, registry.token, verify=registry.verify
+        )
         self._found: dict[str, OwedCase] = {}
         self._found_at: datetime | None = None
 

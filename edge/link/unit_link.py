@@ -14,12 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from edge.eventlog import EventLog
 from edge.link.send_window import SendWindow
-from mqttio import AsyncMqttClient, Backoff, BrokerUrl, NotConnected, Received, Will
+from mqttio import (
+    AsyncMqttClient,
+    Backoff,
+    BrokerUrl,
+    ClientTls,
+    NotConnected,
+    Received,
+    Will,
+)
 from protocol import topics
 from protocol.errors import ProtocolError
 from protocol.messages import Ack, State, decode, encode, frame_tx_batch, utc_now
@@ -37,6 +45,17 @@ class LinkSettings:
     ack_timeout_max_s: float = 120.0
     keepalive_s: int = 30
     backoff: Backoff = field(default_factory=Backoff)
+    # The highest QoS the link publishes and subscribes with. 1 on Mosquitto and EMQX. 0 on a
+    # NATS cluster, whose MQTT gateway stores every QoS 1 message in JetStream before its
+    # PUBACK and backs every QoS 1 subscription with a JetStream consumer: while a killed
+    # node's streams elect new leaders, QoS 1 publishes time out and the gateway drops the
+    # client. The link needs none of it: an event is kept until the hub's ack names it, and
+    # the hub acks, republishes configs and resends notices on its own (docs/cluster.md).
+    max_qos: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_qos not in (0, 1):
+            raise ValueError("max_qos is 0 or 1 (QoS 2 is never used)")
 
 
 @dataclass
@@ -56,12 +75,12 @@ class UnitLink:
         self,
         unit: str,
         event_log: EventLog,
-        url: BrokerUrl,
+        url: BrokerUrl | Sequence[BrokerUrl],
         settings: LinkSettings | None = None,
         *,
         on_config: DownlinkHandler | None = None,
         on_command: DownlinkHandler | None = None,
-        tls_ca_file: str | None = None,
+        tls: ClientTls | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.unit = unit
@@ -99,9 +118,10 @@ class UnitLink:
             ],
             on_connect=self._on_connect,
             will=Will(self._state_topic, encode(State(online=False)), qos=1, retain=True),
+            max_qos=s.max_qos,
             keepalive=s.keepalive_s,
             backoff=s.backoff,
-            tls_ca_file=tls_ca_file,
+            tls=tls,
         )
 
     async def run(self) -> None:

@@ -17,14 +17,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from edge.notices.inbox import NoticeInbox
 from protocol import topics
 from protocol.bounds import MAX_TEXT, printable
 from protocol.errors import ProtocolError
 from protocol.messages import CommandResult, encode, utc_now
 from protocol.notice import NOTICE_KIND, open_signed_notice, parse_command, raw_id
+from protocol.signing import Verifier
 from protocol.topics import Channel
 
 log = logging.getLogger("bianmin.edge.notices")
@@ -46,7 +45,7 @@ class NoticeReceiver:
         self,
         unit: str,
         *,
-        key: Ed25519PublicKey | None,
+        key: Verifier | None,  # the pinned key, or the unit's trust list (edge/trust.py)
         inbox: NoticeInbox,
         publish: Publish,
     ) -> None:

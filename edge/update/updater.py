@@ -24,8 +24,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from edge.config.artifacts import ArtifactFetcher
 from edge.errors import ReleaseRefused, ReleaseSignature
 from edge.update.layout import SoftwareDir, Trial, now
@@ -34,6 +32,7 @@ from protocol.bounds import MAX_TEXT, printable
 from protocol.config import ConfigBody
 from protocol.errors import SignatureError
 from protocol.messages import ConfigReported, Health, utc_now
+from protocol.signing import Verifier
 from protocol.software import SoftwareTarget, UpdatePolicy
 
 log = logging.getLogger("bianmin.edge.update")
@@ -59,7 +58,7 @@ class Updater:
         self,
         unit: str,
         *,
-        key: Ed25519PublicKey | None,
+        key: Verifier | None,
         software: SoftwareDir,
         fetcher: ArtifactFetcher,
         running: str,

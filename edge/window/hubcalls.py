@@ -4,6 +4,8 @@ agent has one. Callers turn every failure into an answer the clerk can read."""
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 from pydantic import BaseModel
 
@@ -16,11 +18,14 @@ class UnitHubClient:
         *,
         client: httpx.AsyncClient | None = None,
         timeout_s: float = 3.0,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.hub_url = hub_url.rstrip("/") if hub_url else None
         self.token = token
         self.timeout_s = timeout_s
         self._client = client
+        # an https:// hub is verified against the county CA (EdgeSettings.hub_verify)
+        self.verify = verify
 
     @property
     def configured(self) -> bool:
@@ -29,7 +34,7 @@ class UnitHubClient:
     async def post(self, path: str, body: BaseModel) -> httpx.Response:
         """POST ``body`` as JSON to ``path``; raises httpx.HTTPError on a transport failure
         (the status is the caller's to judge)."""
-        client = self._client or httpx.AsyncClient()
+        client = self._client or httpx.AsyncClient(verify=self.verify)
         try:
             return await client.post(
                 f"{self.hub_url}{path}",

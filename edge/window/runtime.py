@@ -167,7 +167,7 @@ class WindowRuntime:
             camera=camera,
             face=face,
             residents=ResidentFaces(s.data_dir / "residents.sqlite3"),
-            registry=RegistryClient(s.hub_url, token),
+            registry=RegistryClient(s.hub_url, token, verify=s.hub_verify()),
             id_key=keys.id_key,
             info=info,
             data_dir=s.data_dir,

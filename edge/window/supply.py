@@ -9,6 +9,7 @@ the hub may be away, or refuse a unit asking too often."""
 from __future__ import annotations
 
 import logging
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,8 +40,9 @@ class SupplyClient(UnitHubClient):
         *,
         client: httpx.AsyncClient | None = None,
         timeout_s: float = 5.0,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
-        super().__init__(hub_url, token, client=client, timeout_s=timeout_s)
+        super().__init__(hub_url, token, client=client, timeout_s=timeout_s, verify=verify)
 
     async def owed(self, lookup: OwedLookup) -> Lookup:
         if not self.configured:

@@ -14,7 +14,6 @@ from hub.audit import AuditEntryPublic, AuditQuery
 from hub.deps import SessionDep
 from hub.errors import InvalidRequest
 from protocol.calendar import CHINA
-from protocol.signing import key_id, public_key_to_text
 
 router = APIRouter()
 
@@ -60,10 +59,11 @@ def audit_log(
 
 
 @router.get("/api/hub/public-key")
-def public_key(_: Viewer, request: Request) -> dict[str, str]:
-    """The key units pin. Provisioning copies it; fetching it here is only for simulators."""
-    key = request.app.state.signing_key.public_key()
-    return {"public_key": public_key_to_text(key), "key_id": key_id(key), "alg": "ed25519"}
+def public_key(_: Viewer, request: Request, session: SessionDep) -> dict[str, str]:
+    """The key units pin: the one the hub signs with now (after a rotation's promote, the new
+    one). Provisioning copies it; fetching it here is only for simulators."""
+    current = request.app.state.keys.ring(session).current
+    return {"public_key": current.public_key, "key_id": current.key_id, "alg": "ed25519"}
 
 
 @router.get("/api/me")

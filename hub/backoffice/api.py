@@ -67,7 +67,7 @@ def _step(request: Request, name: str, case_id: uuid.UUID, body: Any, reach: Rea
     registry, catalog = _state(request)
     with request.app.state.engine.begin() as conn:
         record, new = take_step(
-            conn, name, body, case_id=case_id, reach=reach, key=request.app.state.signing_key,
+            conn, name, body, case_id=case_id, reach=reach, key=request.app.state.keys,
             registry=registry, catalog=catalog,
         )  # fmt: skip
         cal = current_calendar(conn)

@@ -26,6 +26,7 @@ from hub.cases.fold import ActionKind, Status
 from hub.cases.project import ACTIONS, RECORDS
 from hub.errors import Conflict, StepNotAllowed
 from hub.notices.outbox import NoticeFacts, issue
+from hub.signing.store import HubKeys
 from protocol.bounds import Text
 from protocol.canonical import canonical_json
 from protocol.catalog import Catalog
@@ -177,7 +178,7 @@ def take_step(
     *,
     case_id: uuid.UUID,
     reach: Reach,
-    key: Ed25519PrivateKey,
+    key: Ed25519PrivateKey | HubKeys,  # HubKeys: the ring's current key
     registry: VillageRegistry,
     catalog: Catalog,
 ) -> tuple[Any, bool]:

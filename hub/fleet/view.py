@@ -56,6 +56,9 @@ class UnitRow:
     paper: str | None = None
     device_problems: tuple[str, ...] = ()
     agent_version: str | None = None
+    # the hub signing keys it trusts and its key list serial, from its heartbeat (Health.trust)
+    trusted_keys: tuple[str, ...] = ()
+    key_serial: int | None = None
     clock_offset_s: float | None = None
     clock_drift: bool = False
     open_alerts: int = 0
@@ -166,11 +169,21 @@ def unit_row(
         paper=summary["paper"],
         device_problems=tuple(summary["device_problems"]),
         agent_version=str(versions["agent"])[:64] if versions.get("agent") else None,
+        trusted_keys=_key_ids(_part(health, "trust").get("keys")),
+        key_serial=_serial(_part(health, "trust").get("serial")),
         clock_offset_s=unit.clock_offset_s if unit is not None else None,
         clock_drift=bool(unit.clock_drift) if unit is not None else False,
         open_alerts=open_alerts,
         devices=devices,
     )
+
+
+def _key_ids(value: object) -> tuple[str, ...]:
+    return tuple(str(k)[:16] for k in value[:8]) if isinstance(value, list) else ()
+
+
+def _serial(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _part(health: dict[str, Any], key: str) -> dict[str, Any]:

@@ -9,6 +9,10 @@ Failures: a message the database refuses is isolated and dead-lettered, and the 
 batch committed (hub/ingest/isolation.py). A database that is unavailable is nobody's fault:
 the batch is kept and tried again, with growing pauses, until it commits.
 
+Sharing: on Mosquitto or EMQX hub processes split the units' traffic through $share/hub/...;
+on a NATS cluster (settings.broker_engine "nats") through a native queue group
+(hub/ingest/natsqueue.py), with the MQTT connection kept for what the hub publishes.
+
 Stopping: reading stops, the batch being committed is finished and acknowledged, and then the
 connection closes. Messages still queued are dropped unacknowledged; units resend them.
 """
@@ -21,7 +25,7 @@ import logging
 import time
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,11 +34,12 @@ from sqlalchemy import Engine
 
 from hub.ingest.intake import take
 from hub.ingest.isolation import Outcome, commit_messages
+from hub.ingest.natsqueue import NatsQueueSource
 from hub.settings import HubSettings
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
 from protocol import topics
 from protocol.messages import MAX_ACK_IDS, Ack, encode
-from protocol.topics import Channel
+from protocol.topics import HUB_USER, Channel
 
 log = logging.getLogger("bianmin.hub.ingest")
 MAX_BATCH_BYTES = 8 * 1024 * 1024
@@ -72,7 +77,9 @@ class IngestStats:
 
 
 class IngestConsumer:
-    def __init__(self, settings: HubSettings, engine: Engine, url: BrokerUrl) -> None:
+    def __init__(
+        self, settings: HubSettings, engine: Engine, url: BrokerUrl | Sequence[BrokerUrl]
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.stats = IngestStats()
@@ -93,28 +100,62 @@ class IngestConsumer:
             # tx is split between hub processes; presence and heartbeats too, as each is
             # written once whichever process receives it.
             subs = [topics.shared(s) for s in subs]
+        self.source: NatsQueueSource | None = None
+        if settings.broker_engine == "nats":
+            first = url if isinstance(url, BrokerUrl) else url[0]
+            self.source = NatsQueueSource(
+                settings.nats_urls,
+                user=first.username or HUB_USER,
+                password=first.password,
+                name=topics.hub_client_id(settings.instance, "ingest"),
+                on_message=self._on_message,
+                pending_bytes=settings.ingest_queue_high_bytes,
+            )
+            subs = []  # the queue group reads; MQTT only publishes
         self.client = AsyncMqttClient(
             url,
             client_id=topics.hub_client_id(settings.instance, "ingest"),
             on_message=self._on_message,
             subscriptions=[(s, 1) for s in subs],
-            tls_ca_file=str(settings.tls_ca_file) if settings.tls_ca_file else None,
+            tls=settings.broker_tls(),
             max_inflight=1000,
+            # On NATS what the hub publishes goes at QoS 0 (configs stay retained): no unit
+            # subscribes at QoS 1 there, so JetStream would store each message for nobody.
+            max_qos=0 if self.source is not None else 1,
         )
+
+    @property
+    def connected(self) -> bool:
+        return self.client.connected and (self.source is None or self.source.connected)
+
+    async def wait_ready(self) -> None:
+        """Until this process receives its share: SUBACK on MQTT, or membership of the NATS
+        queue group (and the MQTT connection it publishes acks on)."""
+        await self.client.wait_subscribed()
+        if self.source is not None:
+            await self.source.joined.wait()
 
     async def run(self) -> None:
         writer = self._writer_task = asyncio.create_task(self._writer(), name="ingest-writer")
+        source = None
+        if self.source is not None:
+            source = asyncio.create_task(self.source.run(), name="ingest-nats")
         try:
             await self.client.run()
         finally:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
+            if source is not None and self.source is not None:
+                await self.source.stop()
+                source.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await source
 
     async def stop(self) -> None:
         """Stop reading, let the batch in flight commit and its acks go out, then disconnect."""
         self._stopping = True
-        self.client.pause_reading()
+        self._pause_reading()
         self._wake.set()
         self._stop_requested.set()
         writer = self._writer_task
@@ -126,13 +167,15 @@ class IngestConsumer:
         except Exception:
             pass  # the writer's own failure, which run() raises
         finally:
+            if self.source is not None:
+                await self.source.stop()
             await self.client.stop()
 
     def snapshot(self) -> dict[str, Any]:
         self.stats.queued = len(self._queue)
         self.stats.queued_bytes = self._queued_bytes
         self.stats.lag_s = time.monotonic() - self._arrived[0] if self._arrived else 0.0
-        self.stats.connected = self.client.connected
+        self.stats.connected = self.connected
         return asdict(self.stats)
 
     # -- receiving --------------------------------------------------------------------------
@@ -145,6 +188,12 @@ class IngestConsumer:
         if not self._paused and self._queued_bytes >= self.settings.ingest_queue_high_bytes:
             self._paused = True
             self.stats.pauses += 1
+            self._pause_reading()
+
+    def _pause_reading(self) -> None:
+        if self.source is not None:
+            self.source.pause_reading()
+        else:
             self.client.pause_reading()
 
     def _take_batch(self) -> list[Received]:
@@ -188,7 +237,10 @@ class IngestConsumer:
                 and self._queued_bytes <= self.settings.ingest_queue_low_bytes
             ):
                 self._paused = False
-                self.client.resume_reading()
+                if self.source is not None:
+                    self.source.resume_reading()
+                else:
+                    self.client.resume_reading()
 
     async def _commit_until_stored(self, messages: list[Received]) -> Outcome | None:
         """Commit the batch, trying again while the database is unavailable; None if stop()

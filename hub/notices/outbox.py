@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, or_, select, update
 
 from hub.notices.tables import NOTICES, NoticeStatus
+from hub.signing.store import HubKeys
 from protocol.bounds import printable
 from protocol.canonical import canonical_json
 from protocol.ids import uuid7
@@ -50,7 +51,7 @@ class Due:
 
 def issue(
     conn: Connection,
-    key: Ed25519PrivateKey,
+    key: Ed25519PrivateKey | HubKeys,
     *,
     record: Any,
     matter_name: str | None,
@@ -71,7 +72,9 @@ def issue(
         office=facts.office, text=facts.text, asked=list(facts.asked),
         issued_at=now.isoformat(),
     )  # fmt: skip
-    signed = sign_document(document, key)
+    # the ring's current key, read in this transaction (hub/signing/store.py)
+    signer = key.signing_key(conn)[0] if isinstance(key, HubKeys) else key
+    signed = sign_document(document, signer)
     notice = CaseNotice.model_validate(signed)  # what the unit will check, checked here first
     conn.execute(
         NOTICES.insert().values(

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from hub.rollouts.issue import Publication
 from hub.rollouts.sweeps import mark_unpublished
 from hub.rollouts.tick import step
+from hub.signing.store import HubKeys
 from mqttio import AsyncMqttClient, NotConnected
 from protocol import topics
 from protocol.topics import Channel
@@ -43,7 +44,7 @@ class RolloutDriver:
     def __init__(
         self,
         engine: Engine,
-        key: Ed25519PrivateKey,
+        key: Ed25519PrivateKey | HubKeys,
         client: AsyncMqttClient,
         *,
         tick_s: float = 1.0,

@@ -23,21 +23,27 @@ from sqlalchemy.exc import SQLAlchemyError
 from hub import audit
 from hub.accounts.roles import SYSTEM
 from hub.faults import cause, database_unavailable, describe_fault
+from hub.models import Unit
 from hub.rollouts.models import (
     FAILED,
     ConfigBlob,
     RolloutState,
     UnitState,
 )
+from hub.rollouts.render import body_hash, store_blobs
 from hub.rollouts.store import ROLLOUTS, RU, UC, VERSIONS
+from hub.signing.store import HubKeys
 from hub.sql import chunks, insert_for
 from protocol.bounds import INT64_MAX, printable
 from protocol.canonical import canonical_json
 from protocol.config import config_document
+from protocol.config_schema import adapt_body, unit_schema
+from protocol.keyring import KeyAnnouncement
 from protocol.signing import sign_document
 
 log = logging.getLogger("bianmin.hub.rollouts")
 BLOBS = ConfigBlob.__table__  # type: ignore[attr-defined]
+UNITS = Unit.__table__  # type: ignore[attr-defined]
 ISSUE_CHUNK = 1000  # units signed and committed per transaction
 
 
@@ -54,7 +60,7 @@ def _bodies(conn: Connection, hashes: set[str]) -> dict[str, dict[str, Any]]:
 
 def issue_stage(
     conn: Connection,
-    key: Ed25519PrivateKey,
+    key: Ed25519PrivateKey | HubKeys,
     *,
     rollout_id: int,
     stage: int,
@@ -91,24 +97,68 @@ def issue_stage(
     issued = _highest_issued(conn, units)
     bodies = _bodies(conn, {r.body_hash for r in pending})
     issued_at = now.isoformat().replace("+00:00", "Z")
+    # the key to sign with and the key list to announce, read in this transaction: a promote
+    # committed a moment ago is what this chunk signs with (hub/signing/store.py)
+    if isinstance(key, HubKeys):
+        signer, ring = key.signing_key(conn)
+        announced = ring.announcement()
+    else:
+        signer, announced = key, None
+    schemas = _unit_schemas(conn, units)
     ready: list[_Issue] = []
     failed: dict[str, str] = {}
+    # a chunk has a few distinct bodies and schemas: adapt and hash each pair once
+    adapted: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
     for r in pending:
         try:
-            ready.append(_sign(key, r.unit, issued[r.unit] + 1, issued_at, bodies, r.body_hash))
+            pair = (r.body_hash, schemas.get(r.unit, 1))
+            if pair not in adapted:
+                body = _for_unit(bodies, r.body_hash, announced, pair[1])
+                adapted[pair] = (body, body_hash(body))
+            body, final_hash = adapted[pair]
+            ready.append(_sign(signer, r.unit, issued[r.unit] + 1, issued_at, body, final_hash))
         except Exception as exc:  # this unit only: a bug or a bad row must not stop the rest
             log.exception("rollout %d: cannot issue a config for %s", rollout_id, r.unit)
             failed[r.unit] = describe_fault(exc)
+    store_blobs(conn, {item.version["body_hash"]: item.body for item in ready})
     written = _write_isolated(conn, rollout_id, now, ready, failed)
     if failed:
         _fail_units(conn, rollout_id, now, failed)
     return [item.publication for item in written]
 
 
+def _unit_schemas(conn: Connection, units: list[str]) -> dict[str, int]:
+    """The config schema each unit reads, from its last heartbeat (1 when it never said)."""
+    found: dict[str, int] = {}
+    for part in chunks(units):
+        rows = conn.execute(select(UNITS.c.id, UNITS.c.health).where(UNITS.c.id.in_(part)))
+        found.update({r.id: unit_schema(r.health) for r in rows})
+    return found
+
+
+def _for_unit(
+    bodies: dict[str, dict[str, Any]],
+    rendered_hash: str,
+    announced: KeyAnnouncement | None,
+    schema: int,
+) -> dict[str, Any]:
+    """The rollout's body as this unit gets it: with the hub's current key list (a body
+    copied from an earlier version may carry an older one), written for the config schema
+    the unit reads (protocol/config_schema.py)."""
+    if rendered_hash not in bodies:
+        raise KeyError(f"no config body {rendered_hash}")
+    body = {k: v for k, v in bodies[rendered_hash].items() if k != "keys"}
+    if announced is not None:
+        body["keys"] = announced.model_dump(mode="json")
+    adapted, _omitted = adapt_body(body, schema)
+    return adapted
+
+
 @dataclass(frozen=True, slots=True)
 class _Issue:
     version: dict[str, Any]  # the ConfigVersion row
     publication: Publication
+    body: dict[str, Any]  # as signed: stored by its hash, which the version row names
 
     @property
     def unit(self) -> str:
@@ -143,24 +193,20 @@ def _sign(
     unit: str,
     version: int,
     issued_at: str,
-    bodies: dict[str, dict[str, Any]],
-    body_hash: str,
+    body: dict[str, Any],
+    final_hash: str,
 ) -> _Issue:
     if version > INT64_MAX:
         raise VersionOverflow(f"version {version} does not fit in 64 bits")
-    if body_hash not in bodies:
-        raise KeyError(f"no config body {body_hash}")
-    document = config_document(
-        unit=unit, version=version, issued_at=issued_at, body=bodies[body_hash]
-    )
+    document = config_document(unit=unit, version=version, issued_at=issued_at, body=body)
     signed = sign_document(document, key)
     row = {
         "unit": unit,
         "version": version,
-        "body_hash": body_hash,
+        "body_hash": final_hash,
         "envelope": {k: v for k, v in signed.items() if k != "body"},
     }
-    return _Issue(row, Publication(unit, canonical_json(signed)))
+    return _Issue(row, Publication(unit, canonical_json(signed)), body)
 
 
 def _write(conn: Connection, rollout_id: int, now: datetime, items: list[_Issue]) -> None:
@@ -253,7 +299,7 @@ def _stage_counts(conn: Connection, rollout_id: int, stage: int) -> Counter[str]
 
 
 def advance(
-    conn: Connection, key: Ed25519PrivateKey, *, rollout_id: int, now: datetime
+    conn: Connection, key: Ed25519PrivateKey | HubKeys, *, rollout_id: int, now: datetime
 ) -> list[Publication]:
     """One decision for a running rollout: pause it (the threshold is judged before each
     chunk, so a failing stage stops early), issue the next chunk of its stage, move to the

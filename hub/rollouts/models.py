@@ -205,6 +205,9 @@ class RolloutUnitPublic(SQLModel):
     issued_at: datetime | None
     finished_at: datetime | None
     reason: str | None
+    # what the hub leaves out of this unit's bodies because its agent reads an older config
+    # schema (protocol/config_schema.py); None when it reads every field
+    schema_note: str | None = None
 
 
 class UnitConfigPublic(SQLModel):

@@ -47,6 +47,7 @@ from hub.sql import chunks
 from hub.window.blacklist import blacklist_artifact
 from hub.window.clerks import rosters
 from protocol.catalog import Catalog
+from protocol.config_schema import schema_note, unit_schema
 from protocol.villages import VillageRegistry
 
 ROLLOUTS = Rollout.__table__  # type: ignore[attr-defined]
@@ -402,10 +403,20 @@ def rollout_units(
     session: Session, *, rollout_id: int, state: UnitState | None = None, page: Page | None = None
 ) -> list[RolloutUnitPublic]:
     _load(session, rollout_id)
-    stmt = select(RU).where(RU.c.rollout_id == rollout_id).order_by(RU.c.stage, RU.c.unit)
+    stmt = (
+        select(RU, UNITS.c.health)
+        .outerjoin(UNITS, UNITS.c.id == RU.c.unit)
+        .where(RU.c.rollout_id == rollout_id)
+        .order_by(RU.c.stage, RU.c.unit)
+    )
     if state is not None:
         stmt = stmt.where(RU.c.state == state.value)
-    return [RolloutUnitPublic.model_validate(dict(r._mapping)) for r in fetch(session, stmt, page)]
+    out = []
+    for r in fetch(session, stmt, page):
+        row = dict(r._mapping)
+        row["schema_note"] = schema_note(unit_schema(row.pop("health", None)))
+        out.append(RolloutUnitPublic.model_validate(row))
+    return out
 
 
 def unit_configs(

@@ -26,6 +26,7 @@ from hub.rollouts.issue import Publication, advance
 from hub.rollouts.models import RolloutState
 from hub.rollouts.store import ROLLOUTS
 from hub.rollouts.sweeps import active_rollouts, due_republish, expire, reconcile_heartbeats
+from hub.signing.store import HubKeys
 from protocol.bounds import printable
 
 log = logging.getLogger("bianmin.hub.rollouts")
@@ -33,7 +34,7 @@ log = logging.getLogger("bianmin.hub.rollouts")
 
 def step(
     engine: Engine,
-    key: Ed25519PrivateKey,
+    key: Ed25519PrivateKey | HubKeys,
     *,
     republish_after_s: float,
     now: datetime | None = None,
@@ -69,7 +70,11 @@ def _sweep(engine: Engine, name: str, sweep: Callable[[Connection], Any]) -> Any
 
 
 def _advance_isolated(
-    engine: Engine, key: Ed25519PrivateKey, rollout_id: int, timeout_s: float, now: datetime
+    engine: Engine,
+    key: Ed25519PrivateKey | HubKeys,
+    rollout_id: int,
+    timeout_s: float,
+    now: datetime,
 ) -> list[Publication]:
     failure: Exception | None = None
     for _attempt in range(2):

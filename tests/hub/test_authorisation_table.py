@@ -142,6 +142,11 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/clerks"): OPERATORS,  # PIN holders: operators only
     ("POST", "/api/clerks"): OPERATORS,
     ("POST", "/api/clerks/{clerk_id}/disable"): OPERATORS,
+    # the hub's signing-key ring: county operators (hub/signing/api.py)
+    ("GET", "/api/keys"): OPERATORS,
+    ("POST", "/api/keys/rotate"): OPERATORS,
+    ("POST", "/api/keys/promote"): OPERATORS,
+    ("POST", "/api/keys/retire"): OPERATORS,
     ("POST", "/api/followups/{followup_id}/{step}"): OPERATORS,
     ("POST", "/api/feedback/{feedback_id}/handle"): OPERATORS,
     ("POST", "/api/alerts/{alert_id}/acknowledge"): OPERATORS,

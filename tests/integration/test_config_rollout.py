@@ -85,7 +85,7 @@ def test_every_bad_config_is_rejected_with_its_reason_and_the_old_config_keeps_r
             attempts = [
                 (canonical_json(tampered), "bad_signature"),
                 (canonical_json(sign_document({**good, "version": 3}, generate_key())),
-                 "bad_signature"),
+                 "unknown_key"),  # a key the unit's trust list does not hold
                 (v1, "stale_version"),  # a replay of the hub's own, genuinely signed, v1
                 (canonical_json({k: v for k, v in tampered.items()
                                  if k not in ("sig", "alg", "key_id")}), "bad_signature"),
@@ -203,7 +203,7 @@ def test_a_failing_canary_pauses_the_rollout_and_the_rest_wait(broker, database_
 
     paused, reason, others, only_canary_signed, done = asyncio.run(scenario())
     assert "1 of 1 units failed" in paused.paused_reason
-    assert reason.startswith("bad_signature: ")
+    assert reason.startswith("unknown_key: ")  # the wrong key pinned: not on its trust list
     assert others == [None, None, None]
     assert only_canary_signed  # nothing was even signed for the others
     assert done.counts == {"pending": 0, "delivered": 0, "applied": 3, "rejected": 1,

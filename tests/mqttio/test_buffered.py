@@ -10,7 +10,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from mqttio.buffered import BufferedPaho
 
 
-@pytest.mark.parametrize("name", ["_sock_recv", "_handle_on_message", "_sock_close"])
+@pytest.mark.parametrize(
+    "name", ["_sock_recv", "_handle_on_message", "_sock_close", "_ssl_wrap_socket"]
+)
 def test_the_paho_methods_we_override_or_call_still_exist(name):
     assert callable(getattr(paho.Client, name, None)), f"paho.Client.{name} is gone"
 
@@ -19,6 +21,9 @@ def test_the_paho_state_our_message_fast_path_reads_is_still_set_by_paho():
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id="probe")
     assert hasattr(client, "_in_callback_mutex")
     assert hasattr(client, "_userdata")
+    assert hasattr(client, "_sock")  # buffered() asks a TLS socket for decrypted bytes
+    for name in ("_ssl_context", "_host", "_connect_timeout"):  # our _ssl_wrap_socket reads
+        assert hasattr(client, name), name
 
 
 def test_buffered_reads_serve_paho_byte_by_byte_from_one_large_read():

@@ -12,6 +12,7 @@ import pytest
 from mqttio import AsyncMqttClient, Backoff, BrokerUrl, NotConnected, Received, Will
 from protocol import topics
 from protocol.topics import Channel
+from provisioning.mosquitto import free_port
 from tests.support.aio import async_test
 from tests.support.waiting import eventually
 
@@ -179,6 +180,41 @@ async def test_the_client_reconnects_after_the_broker_restarts_and_runs_its_hook
         broker.process.start()
         await eventually(lambda: client.connected, 15, "the reconnect")
     assert connects == [1, 2]
+
+
+@async_test
+async def test_a_client_given_several_brokers_skips_a_dead_one_and_fails_over_when_its_own_goes(
+    fresh_broker,
+):
+    """GIVEN a list of brokers whose first does not listen WHEN the client connects THEN it is on
+    the second; WHEN that one stops THEN it is on the third, having run its hook again."""
+    first, second = fresh_broker(["t020"]), fresh_broker(["t020"])
+    dead = BrokerUrl("127.0.0.1", free_port())
+    connects: list[BrokerUrl] = []
+    client: AsyncMqttClient
+
+    def on_connect() -> None:
+        connects.append(client.url)
+
+    client = AsyncMqttClient(
+        [dead, first.unit_url("t020"), second.unit_url("t020")],
+        client_id=topics.unit_client_id("t020"),
+        on_message=lambda _m: None,
+        on_connect=on_connect,
+        backoff=FAST,
+    )
+    async with running(client):
+        first.process.stop()
+        await eventually(lambda: len(connects) == 2, 15, "the failover")
+    assert [(u.port, u.password) for u in connects] == [
+        (first.process.config.port, first.creds.password_for("t020")),
+        (second.process.config.port, second.creds.password_for("t020")),
+    ]
+
+
+def test_a_client_needs_at_least_one_broker():
+    with pytest.raises(ValueError, match="no broker"):
+        AsyncMqttClient([], client_id="x", on_message=lambda _m: None)
 
 
 @pytest.mark.parametrize("attempt", [0, 1, 3, 10])

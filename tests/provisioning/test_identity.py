@@ -33,7 +33,7 @@ def test_the_file_round_trips_with_its_secrets():
     assert again == original
     assert again.broker_password.get_secret_value() in text
     assert json.loads(text)["schema_version"] == 1
-    assert again.ca_pem is None  # the TLS placeholder until the county CA exists
+    assert again.ca_pem is None  # no TLS: nothing to verify the broker and hub with
 
 
 def test_secrets_never_show_in_a_repr_or_str():
@@ -41,6 +41,17 @@ def test_secrets_never_show_in_a_repr_or_str():
     for secret in (one.broker_password, one.hub_token, one.id_key, one.template_key):
         assert secret.get_secret_value() not in repr(one)
         assert secret.get_secret_value() not in str(one)
+
+
+def test_a_client_certificate_comes_with_its_key_and_its_ca():
+    cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    with pytest.raises(ValueError, match="come together"):
+        identity(ca_pem=cert, client_cert_pem=cert)
+    with pytest.raises(ValueError, match="needs the CA"):
+        identity(client_cert_pem=cert, client_key_pem=SecretStr("key"))
+    one = identity(ca_pem=cert, client_cert_pem=cert, client_key_pem=SecretStr("the-key"))
+    assert "the-key" not in repr(one)
+    assert UnitIdentity.parse(one.to_json()) == one
 
 
 def test_a_bad_file_is_refused_with_the_field_and_without_the_value():
@@ -74,3 +85,17 @@ def test_an_unknown_field_is_refused():
     data["extra"] = 1
     with pytest.raises(InvalidIdentity, match="extra"):
         UnitIdentity.parse(json.dumps(data))
+
+
+def test_a_clustered_brokers_nodes_round_trip_and_a_single_broker_writes_no_list():
+    """GIVEN an identity with the nodes of a clustered broker THEN they round-trip in order;
+    GIVEN one broker THEN the file has no broker_urls, so units from before clusters read it."""
+    nodes = ("mqtt://10.20.0.2:1883", "mqtt://10.20.0.3:1883", "mqtt://10.20.0.4:1883")
+    clustered = identity(broker_urls=nodes)
+    assert UnitIdentity.parse(clustered.to_json()).broker_urls == nodes
+    assert "broker_urls" not in json.loads(identity().to_json())
+
+
+def test_the_first_of_a_clustered_brokers_nodes_must_be_broker_url():
+    with pytest.raises(ValueError, match="broker_url must be the first of broker_urls"):
+        identity(broker_urls=("mqtt://10.20.0.3:1883", "mqtt://10.20.0.2:1883"))

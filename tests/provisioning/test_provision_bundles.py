@@ -38,7 +38,7 @@ def test_apply_provisions_76_bundles_and_a_second_run_changes_nothing(state):
     assert sorted(p.name for p in state.iterdir()) == ["fleet.json"]  # plan wrote nothing
     assert last_json(planned.output) | {"withdraw": []} == {
         "backend": "bundle", "units": 76, "changes": 76, "create": 76, "update": 0,
-        "deliver": 76, "withdraw": [], "not_in_registry": [],
+        "deliver": 76, "withdraw": [], "not_in_registry": [], "certificates": {},
     }  # fmt: skip
     first = run("apply", "--state-dir", str(state))
     assert first.exit_code == 0, first.output
@@ -52,7 +52,7 @@ def test_apply_provisions_76_bundles_and_a_second_run_changes_nothing(state):
 
     assert last_json(second.output) | {"broker_credentials": "", "hub_unit_tokens": ""} == {
         "backend": "bundle", "created": 0, "updated": 0, "delivered": 0, "withdrawn": 0,
-        "failed": {}, "broker_credentials": "", "hub_unit_tokens": "",
+        "failed": {}, "certificates": [], "broker_credentials": "", "hub_unit_tokens": "",
     }  # fmt: skip
     assert last_json(again.output)["changes"] == 0
     assert snapshot(bundles) == before  # not one file rewritten
@@ -193,6 +193,30 @@ def test_a_changed_broker_address_updates_every_identity_but_keeps_its_secrets(s
     assert load_credentials(IdentityStore(state).broker_credentials) == before
     identity = json.loads((state / "bundles/wuli-cun/identity.json").read_text())
     assert identity["broker_url"] == "mqtt://10.20.0.9:1883"
+
+
+def test_a_clustered_broker_spreads_units_over_its_nodes_each_with_every_node(tmp_path):
+    """GIVEN three broker nodes and the NATS engine WHEN identities are written THEN each unit
+    has all three, starting at a node chosen from its id, so every node is first for some."""
+    state = tmp_path / "provision"
+    nodes = [f"mqtt://10.20.0.{i}:1883" for i in (2, 3, 4)]
+    extra = [a for n in nodes[1:] for a in ("--broker-url", n)]
+    init(state, *extra, "--broker-engine", "nats", broker_url=nodes[0])
+    result = run("apply", "--state-dir", str(state))
+    assert result.exit_code == 0, result.output
+
+    firsts = []
+    for bundle in (state / "bundles").iterdir():
+        identity = json.loads((bundle / "identity.json").read_text())
+        urls = identity["broker_urls"]
+        assert sorted(urls) == nodes
+        assert urls[0] == identity["broker_url"]
+        assert urls == nodes[nodes.index(urls[0]) :] + nodes[: nodes.index(urls[0])]
+        assert identity["broker_engine"] == "nats"
+        firsts.append(urls[0])
+    counts = [firsts.count(n) for n in nodes]
+    assert sum(counts) == 76
+    assert min(counts) >= 15, counts  # about a third each
 
 
 def test_settings_errors_say_what_to_do(tmp_path):

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mqttio import AsyncMqttClient, Backoff, BrokerUrl, Received
+from mqttio import AsyncMqttClient, Backoff, BrokerUrl, ClientTls, Received
 from protocol.topics import HUB_USER
 from provisioning import credentials
 from provisioning.credentials import Credentials
@@ -106,11 +106,13 @@ def listener(
     return Listener(client, got)
 
 
-async def try_connect(url: BrokerUrl, client_id: str, timeout: float = 5) -> AsyncMqttClient:
+async def try_connect(
+    url: BrokerUrl, client_id: str, timeout: float = 5, tls: ClientTls | None = None
+) -> AsyncMqttClient:
     """Connect once (no retry) and disconnect; the returned client says whether the broker
     accepted it (``connections``) and why not (``last_error``)."""
     client = AsyncMqttClient(
-        url, client_id=client_id, on_message=lambda m: None, backoff=Backoff(60, 60)
+        url, client_id=client_id, on_message=lambda m: None, backoff=Backoff(60, 60), tls=tls
     )
     task = asyncio.create_task(client.run())
     deadline = asyncio.get_running_loop().time() + timeout

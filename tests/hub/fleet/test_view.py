@@ -122,3 +122,13 @@ def test_the_pager_keeps_the_filters_and_stops_at_both_ends():
     assert (last.next, last.last) == (None, 120)
     assert Pager("/fleet", 0).previous is None
     assert Pager("/fleet", 0).first == 0
+
+
+def test_a_row_names_the_signing_keys_its_unit_trusts():
+    trust = {"trust": {"serial": 2, "keys": ["4c40e1fb1e1e8737", "0123456789abcdef"]}}
+    row = unit_row("dongjie-cun", _unit(health=trust), REGISTRY, config=None, now=NOW,
+                   stale_after=STALE)  # fmt: skip
+    assert (row.trusted_keys, row.key_serial) == (("4c40e1fb1e1e8737", "0123456789abcdef"), 2)
+    odd = unit_row("dongjie-cun", _unit(health={"trust": {"serial": "x", "keys": "y"}}),
+                   REGISTRY, config=None, now=NOW, stale_after=STALE)  # fmt: skip
+    assert (odd.trusted_keys, odd.key_serial) == ((), None)
