@@ -20,6 +20,7 @@ from hub.artifacts.store import ARTIFACTS, put_artifact
 from hub.models import Unit
 from hub.rollouts.words import reason_words
 from protocol.artifacts import ArtifactKind
+from protocol.config import CONFIG_SCHEMA_VERSION
 from protocol.signing import generate_key
 from simulators.kit import SimulatedKit
 from tests.integration.helpers import FAST_LINK
@@ -57,6 +58,24 @@ def agent_version(hub, unit):
         units = Unit.__table__  # type: ignore[attr-defined]
         health = s.execute(select(units.c.health).where(units.c.id == unit)).scalar_one_or_none()
     return (health or {}).get("versions", {}).get("agent")
+
+
+def unit_health(hub, unit):
+    with Session(hub.engine) as s:
+        units = Unit.__table__  # type: ignore[attr-defined]
+        return s.execute(select(units.c.health).where(units.c.id == unit)).scalar_one_or_none()
+
+
+async def heard(hub, *units):
+    """Wait for each unit's heartbeat: the hub writes a unit's body for the schema that
+    heartbeat names, and issues a software release only to agents that read it."""
+    for unit in units:
+
+        def reads_software(unit: str = unit) -> bool:
+            health = unit_health(hub, unit) or {}
+            return health.get("config_schema") == CONFIG_SCHEMA_VERSION
+
+        await eventually(reads_software, 60, f"{unit}'s heartbeat")
 
 
 async def at_version(hub, unit, version):
@@ -104,6 +123,7 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
         ) as hub:
             procs = [supervised_unit(broker, u, tmp_path, hub, log) for u in (canary, other)]
             try:
+                await heard(hub, canary, other)
                 good = upload(hub, make_wheel(tmp_path, "9.0.0"))
                 first = hub.rollout(
                     target={"units": [canary, other]}, canary=[canary], software={"release": good}
@@ -203,6 +223,7 @@ def test_an_update_waits_for_the_open_case_and_for_the_end_of_office_hours(
             for agent in agents.values():
                 agent.start()
             try:
+                await heard(hub, busy_unit, hours_unit)
                 sha = upload(hub, make_wheel(tmp_path, "9.0.0"))
                 anytime = hub.rollout(target={"units": [busy_unit]}, software={"release": sha})
                 evening = hub.rollout(
@@ -267,6 +288,7 @@ def test_a_tampered_release_is_refused_by_hash_or_by_signature(broker, database_
             for agent in agents:
                 agent.start()
             try:
+                await heard(hub, by_hash, by_sig)
                 wheel = make_wheel(tmp_path, "9.0.0")
                 sha = upload(hub, wheel)
                 with hub.engine.begin() as conn:  # the stored bytes changed behind the hash
