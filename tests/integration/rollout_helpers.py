@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,6 @@ from hub.rollouts import store
 from hub.rollouts.models import RolloutCreate, RolloutPublic
 from hub.settings import HubSettings
 from protocol.signing import public_key_to_text
-from provisioning.mosquitto import free_port
 from simulators.kit import SimulatedKit
 from tests.conftest import Broker
 from tests.integration.helpers import FAST_LINK
@@ -83,11 +83,16 @@ async def hub_server(
         **settings,
     )
     app = create_app(config)
-    port = free_port()
+    # Bound here and handed to uvicorn: a port only looked up (free_port) can be taken by the
+    # hub's own broker connection, which its lifespan opens before uvicorn binds.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         await eventually(lambda: server.started or task.done(), 20, "the hub to start")
         if task.done():
@@ -99,6 +104,7 @@ async def hub_server(
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
+        sock.close()
 
 
 def config_agent(
