@@ -121,7 +121,11 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             typer.Option(help="run the window: case workflow + kiosk page on 127.0.0.1:PORT"),
         ] = None,
         id_key_file: Annotated[
-            Path | None, typer.Option(help="the county's ID-number hashing key (provisioning)")
+            Path | None,
+            typer.Option(
+                help="the county's ID reference key, for a unit that works without the hub's "
+                "blinded references (older identities, tests); units ask the hub otherwise"
+            ),
         ] = None,
         template_key_file: Annotated[
             Path | None, typer.Option(help="the AES key of enrolled face templates (provisioning)")

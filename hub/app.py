@@ -64,7 +64,7 @@ from hub.signing.store import HubKeys
 from hub.web import static as web_static
 from hub.web import vendor as web_vendor
 from hub.window import api as window_api
-from hub.window import clerk_api, proposals_api
+from hub.window import clerk_api, proposals_api, references_api
 from lifecycle import version
 
 
@@ -186,6 +186,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
+    app.include_router(references_api.router)
     app.include_router(clerk_api.router)
     app.include_router(cases_api.router)
     app.include_router(backoffice_api.router)

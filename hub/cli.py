@@ -17,6 +17,7 @@ from hub.signing.cli import keys_app
 from hub.window import proposals_cli
 from hub.window.clerk_cli import clerks_app
 from hub.window.cli import blacklist_app, registry_app, unit_token, unit_token_import
+from hub.window.idkey_cli import idkey_app
 from lifecycle import stop_on_signals
 
 app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_help=True)
@@ -27,6 +28,7 @@ app.add_typer(clerks_app, name="clerks")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.add_typer(keys_app, name="key")
+app.add_typer(idkey_app, name="id-key")
 app.command("unit-token")(unit_token)
 app.command("unit-token-import")(unit_token_import)
 blacklist_app.command("proposals")(proposals_cli.proposals)

@@ -133,6 +133,13 @@ class RateLimited(HubError):
     status = 429
 
 
+class ReferenceKeyMissing(HubError):
+    """The hub has no ID reference key file outside local mode (hub.window.idkey)."""
+
+    code = "reference_key_missing"
+    status = 503
+
+
 class AssetMissing(HubError):
     """A front-end library the pages load (ECharts) is not installed beside the hub
     (hub.web.vendor says how to install it)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Final, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -91,9 +92,12 @@ class IntegrityBlacklist(_Model):
 
 
 class RegistryQuery(_Model):
-    """A unit asks the county data registry (信息一库) which materials it can confirm."""
+    """A unit asks the county data registry (信息一库) which materials it can confirm, for the
+    applicant of one of its own open cases and only that case's matter's materials (the hub
+    refuses anything else: hub.window.registry_rules)."""
 
     applicant: ApplicantRef
+    case: UUID | None = None  # the open case the question is for; required by the hub
     materials: tuple[MaterialName, ...] = Field(min_length=1, max_length=50)
 
 

@@ -78,10 +78,11 @@ class UnitIdentity(BaseModel):
     hub_public_key: str
     # the unit's API token for the hub's unit routes (the hub keeps only its hash)
     hub_token: SecretStr
-    # the county's key for ID-number references (the same on every unit: references must match
-    # county-wide) and this unit's key for enrolled face templates; how the unit protects them
-    # at rest is the privacy issue's, provisioning only delivers them
-    id_key: SecretStr
+    # the county's key for ID-number references: None for units provisioned since issue 17,
+    # which ask the hub for references blinded (protocol.idref) and so hold nothing that turns
+    # a number into a reference; an older identity may still carry one. And this unit's key
+    # for enrolled face templates.
+    id_key: SecretStr | None = None
     template_key: SecretStr
     # The county CA (PEM) the unit verifies the broker (mqtts://) and the hub (https://)
     # with. None when neither speaks TLS.
@@ -107,8 +108,8 @@ class UnitIdentity(BaseModel):
 
     @field_validator("id_key")
     @classmethod
-    def _id_key(cls, value: SecretStr) -> SecretStr:
-        return _check_hex_key(value, "id_key")
+    def _id_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else _check_hex_key(value, "id_key")
 
     @field_validator("template_key")
     @classmethod

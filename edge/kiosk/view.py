@@ -119,6 +119,7 @@ def _materials(w: Window, case: Case) -> dict[str, Any]:
     channel = green_channel(case.applicant.ref, cfg.blacklist)
     return {
         "registry": draft.registry_state or "pending",
+        "registry_reason": draft.registry_reason,
         "lines": [
             {
                 "name": ln.name,

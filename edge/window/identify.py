@@ -13,6 +13,7 @@ from typing import Any
 
 from edge.window.base import WindowBase
 from edge.window.card import card_identity
+from edge.window.references import reference_for
 from edge.window.steps import face_identity
 from edge.workflow import errors as e
 from edge.workflow.model import FaceCheck, Identify, SearchPick
@@ -26,7 +27,7 @@ class IdentifyActions(WindowBase):
             number = identity.validate(str(args.get("number", "")))
         except identity.InvalidIdNumber as exc:
             raise e.InvalidIdNumber(str(exc)) from None
-        self.draft.id_ref = identity.reference(number, self.p.id_key)
+        self.draft.id_ref = await reference_for(number, self.p.id_key, self.p.references)
         self.draft.id_masked = identity.mask(number)
         self.draft.card = None  # typed: no card was read for this number
         del number

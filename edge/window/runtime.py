@@ -30,6 +30,7 @@ from edge.devices.printer.slips import Window as SlipWindow
 from edge.kit import UnitKit
 from edge.settings import EdgeSettings
 from edge.window.parts import WindowParts
+from edge.window.references import ReferenceClient
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
 from edge.window.signatures import SignatureArchive, archive_key
@@ -169,6 +170,7 @@ class WindowRuntime:
             residents=ResidentFaces(s.data_dir / "residents.sqlite3"),
             registry=RegistryClient(s.hub_url, token, verify=s.hub_verify()),
             id_key=keys.id_key,
+            references=ReferenceClient(s.hub_url, token),
             info=info,
             data_dir=s.data_dir,
             signatures=self._signatures(keys.template_key),

@@ -194,8 +194,9 @@ class DeviceSteps:
             self.draft.registry, self.draft.registry_state = frozenset(), "answered"
             return
         self.draft.registry_state = "pending"
-        found = await self.p.registry.lookup(case.applicant.ref, asked)
+        found = await self.p.registry.lookup(case.applicant.ref, asked, case.case_id)
         self.draft.registry = found
+        self.draft.registry_reason = self.p.registry.last_reason
         self.draft.registry_state = "unreachable" if found is None else "answered"
 
     async def sign(self) -> None:

@@ -323,6 +323,7 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
         state = self.case.state if self.case else None
         if state is S.MATERIALS_CHECKED and keep.registry_state in ("answered", "unreachable"):
             self.draft.registry, self.draft.registry_state = keep.registry, keep.registry_state
+            self.draft.registry_reason = keep.registry_reason
         elif state in (S.MATTER_SELECTED, S.MATERIALS_CHECKED):
             self._start(self.steps.lookup)
         elif state in (S.ACCEPTED, S.DEFICIENCY_ACCEPTED):

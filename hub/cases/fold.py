@@ -16,6 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from protocol import identity
 from protocol.calendar import local_date
 from protocol.case import (
     NOTICE_DELIVERED_STATE,
@@ -213,7 +214,8 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
     elif state == S.IDENTIFIED:
         r["id_method"] = _text(d, "method", 16)
         r["applicant_ref"] = _text(d, "applicant", 32)
-        r["id_masked"] = _text(d, "id_masked", 32)
+        masked = _text(d, "id_masked", 32)
+        r["id_masked"] = identity.remask(masked) if masked is not None else None
     elif state == S.MATTER_SELECTED:
         r["approval"] = _text(d, "approval", 16)
         r["instant"] = d.get("instant") is True

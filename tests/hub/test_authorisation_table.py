@@ -179,6 +179,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/cases/{case_id}/handover"): OFFICES,
     # a unit's own routes, with its unit token
     ("POST", "/api/unit/registry/query"): UNITS,
+    ("POST", "/api/unit/identity/reference"): UNITS,
     ("POST", "/api/unit/cases/owed"): UNITS,
 }
 

@@ -98,6 +98,7 @@ class Stack:
     log: object = None
     # the village's roster as `bianmin hub clerks add` made it: role -> {"id", "name", "pin"}
     clerks: dict[str, dict[str, str]] = field(default_factory=dict)
+    operator_token: str = ""  # `hub user add ops --role operator`
 
     def show(self, photo: Path) -> None:
         """Put a photo in front of the simulated camera (it re-reads the file every frame)."""
@@ -216,5 +217,5 @@ def start_stack(
         raise AssertionError((root / "processes.log").read_text(errors="replace")[-4000:]) from None
     return Stack(
         root, broker, hub_url, database_url, f"http://127.0.0.1:{kiosk_port}/", printer,
-        camera_file, capture, procs, log, clerks,
+        camera_file, capture, procs, log, clerks, token,
     )  # fmt: skip

@@ -122,7 +122,7 @@ def test_resident_identified_by_face_completes_an_instant_matter_into_the_hub(
     identified = by_state["identified"]
     assert identified["method"] == "face"
     assert identified["applicant"] == ref(RESIDENT)
-    assert identified["id_masked"] == "3301**********" + RESIDENT[-4:]
+    assert identified["id_masked"] == "3" + "*" * 16 + RESIDENT[-1:]
     assert identified["distance"] < identified["threshold"]
     assert identified["clerk_confirmed"] is True
     assert identified["liveness"] == "failed:no_motion"
@@ -289,9 +289,42 @@ def test_mqtt_traffic_of_the_window_session_carries_no_image_data(stack, page):
         assert not arrays, f"{topic}: numeric arrays of {arrays} values (an embedding?)"
     text = b"".join(tx).decode()
     assert ref(RESIDENT) in text
-    assert "3301**********" in text
+    assert '"3****************' in text
     assert '"distance"' in text
     health = [json.loads(p) for t, p in messages if t.endswith("/health")]
     devices = {"camera", "pad", "rating", "printer", "idcard"}  # the profile has a card reader
     assert any(set(h["devices"]) == devices for h in health)
     assert f"bianmin/v1/u/{UNIT}/tx" in {t for t, _ in messages}
+
+
+def test_no_id_number_in_clear_in_any_table_message_slip_export_or_log(stack, page):
+    """Issue 17: GIVEN the package's cases so far (ID card and typed numbers, 容缺, a refused
+    blacklisted applicant, the forwarded and followed-up cases of the other browser modules when
+    the package runs whole) THEN no ID number with a valid check digit is in any hub table, any
+    captured MQTT payload, the unit's databases (raw pages, freed ones included), the slips'
+    text, the cases CSV export or the processes' logs."""
+    import httpx
+
+    from tests.support import idscan
+
+    wait_until(lambda: len(stack.events()) >= 40, 30, "the session's events in the hub")
+    export = httpx.get(
+        f"{stack.hub_url}/api/cases.csv",
+        headers={"authorization": f"Bearer {stack.operator_token}"},
+        timeout=30,
+    )
+    assert export.status_code == 200, export.text
+    assert export.text.count("\n") >= 4  # the morning's cases are in it
+    found = {
+        "hub tables": idscan.database_rows(stack.database_url),
+        "hub files": idscan.files_under(stack.root / "hub", ["*"]),
+        "unit files": idscan.files_under(stack.root / UNIT, ["*"]),
+        "mqtt": [n for _, p in stack.capture.all() for n in idscan.id_numbers_in(p)],
+        "slips": [n for s in stack.printer.slips for n in idscan.id_numbers_in("\n".join(s.lines))],
+        "export": idscan.id_numbers_in(export.content),
+        "logs": idscan.id_numbers_in((stack.root / "processes.log").read_bytes()),
+    }
+    assert stack.printer.slips
+    assert {k: v for k, v in found.items() if v} == {}
+    # the scanner itself finds what it is looking for
+    assert idscan.id_numbers_in(f"号码 {RESIDENT}，") == [RESIDENT]

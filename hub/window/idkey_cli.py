@@ -1,0 +1,57 @@
+"""`bianmin hub id-key init`: write the hub's ID reference key once (hub.window.idkey)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+idkey_app = typer.Typer(help="The county's ID reference key (hub only).", no_args_is_help=True)
+
+
+def _key_from(path: Path) -> bytes:
+    """The key in ``path``: 64 hex digits, or provisioning's county.json (its ``id_key``), so
+    references made while units held that key keep matching."""
+    text = path.read_text(encoding="ascii").strip()
+    if text.startswith("{"):
+        text = str(json.loads(text).get("id_key", ""))
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise typer.BadParameter(f"{path}: not a 32-byte key in hex, nor a county.json")
+    return key
+
+
+@idkey_app.command("init")
+def init(
+    key_file: Annotated[Path, typer.Option(help="where to write the key (mode 0600)")] = Path(
+        "var/hub/hub_id_key.hex"
+    ),
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="take the key units held before issue 17: provisioning's secrets/county.json",
+        ),
+    ] = None,
+) -> None:
+    """Create the key (or adopt the county's old one); give every hub process the same file."""
+    from hub.window.idkey import create_id_key
+
+    if key_file.exists():
+        typer.echo(f"error: {key_file} exists; the hub keeps one reference key", err=True)
+        raise typer.Exit(1)
+    if from_file is None:
+        create_id_key(key_file)
+    else:
+        key = _key_from(from_file)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key.hex() + "\n")
+    typer.echo(f"written {key_file}; start the hub with BIANMIN_HUB_ID_KEY_FILE={key_file}")
