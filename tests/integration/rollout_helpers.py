@@ -105,6 +105,9 @@ async def hub_server(
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
         sock.close()
+        # the lifespan disposes it, unless a loaded machine made the shutdown outlast the wait:
+        # then its pooled PostgreSQL connections would warn in whichever test runs next
+        app.state.engine.dispose()
 
 
 def config_agent(
