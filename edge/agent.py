@@ -9,14 +9,21 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from edge.commands.base import CommandContext, Rebooter
+from edge.commands.logring import ring
+from edge.commands.runner import CommandRunner
+from edge.commands.store import FILE_NAME as COMMANDS_FILE
+from edge.commands.store import CommandStore
 from edge.config import ArtifactFetcher, ConfigApplier
 from edge.errors import SettingsError
 from edge.eventlog import EventLog, SqliteEventLog
 from edge.health import DeviceProbe, HealthReporter
 from edge.kit import EventSource, RealKit, UnitKit
 from edge.link import LinkSettings, UnitLink
+from edge.link.credentials import FILE_NAME as CREDENTIALS_FILE
+from edge.link.credentials import BrokerCredentials
 from edge.notices.inbox import FILE_NAME as NOTICES_FILE
 from edge.notices.inbox import NoticeInbox
 from edge.notices.receiver import NoticeReceiver
@@ -147,6 +154,8 @@ class Agent:
             await self.kit.close()
         if self.notices is not None:
             self.notices.inbox.close()
+            if self.notices.commands is not None:
+                self.notices.commands.store.close()
         await self.event_log.close()
 
     async def run_until(self, stop: asyncio.Event) -> None:
@@ -175,6 +184,7 @@ def build_agent(
     restart: Callable[[], None] | None = None,
     clock: Callable[[], datetime] = now,
     supervised: bool | None = None,
+    rebooter: Rebooter | None = None,
 ) -> Agent:
     """Build one unit from its settings and its kit (real hardware unless the caller gives
     another). ``http`` lets many simulated units share one connection pool. ``restart``
@@ -221,14 +231,23 @@ def build_agent(
     )
     if settings.broker_engine == "nats":
         link_settings = replace(link_settings or LinkSettings(), max_qos=0)
+    brokers = settings.brokers()
+    credentials = None
+    if brokers[0].password is not None:
+        # one password for every broker of a cluster: they share the credentials
+        credentials = BrokerCredentials(
+            settings.data_dir / CREDENTIALS_FILE, brokers[0].password,
+            generation=settings.identity_generation, durable=settings.durable,
+        )  # fmt: skip
     link = UnitLink(
         settings.unit_id,
         event_log,
-        settings.brokers(),
+        brokers,
         link_settings,
         on_config=config.on_config,
         on_command=notices.on_command,
         tls=settings.broker_tls(),
+        credentials=credentials,
     )
     updater = Updater(
         settings.unit_id,
@@ -258,6 +277,19 @@ def build_agent(
         devices = kit.device_probe()
         source = kit.case_source(event_log)
     assert devices is not None  # checked above, before anything was opened
+    if trust is not None:
+        ring()  # the recent log lines the diagnostics command reports, from now on
+        notices.commands = CommandRunner(
+            settings.unit_id, key=trust,  # the same trust list as configs and notices
+            store=CommandStore(settings.data_dir / COMMANDS_FILE, durable=settings.durable),
+            context=CommandContext(
+                unit=settings.unit_id, link=link, event_log=event_log,
+                data_dir=settings.data_dir, window_name=settings.window_name,
+                credentials=credentials, config_version=lambda: config.version,
+                rebooter=rebooter or command_rebooter(settings.reboot_command),
+                printer=lambda: _printer(window), busy=lambda: _busy(window),
+            ),
+        )  # fmt: skip
     health = HealthReporter(
         settings.unit_id,
         event_log,
@@ -269,3 +301,22 @@ def build_agent(
     )
     agent = Agent(settings, event_log, link, health, source, config, kit, window, notices, updater)
     return agent
+
+
+def _printer(window: WindowRuntime | None) -> Any:
+    w = window.window if window is not None else None
+    return w.p.devices.printer if w is not None else None
+
+
+def _busy(window: WindowRuntime | None) -> bool:
+    w = window.window if window is not None else None
+    return w is not None and w.case is not None
+
+
+def command_rebooter(command: list[str] | None) -> Rebooter | None:
+    """The unit's reboot hook (EdgeSettings.reboot_command), or None: no remote reboot."""
+    if not command:
+        return None
+    from edge.commands.reboot import CommandRebooter
+
+    return CommandRebooter(command)

@@ -55,6 +55,7 @@ def identity_settings(identity: UnitIdentity, data_dir: Path) -> dict[str, Any]:
         "template_key": identity.template_key,
         "window_name": identity.window_name,
         "hardware_profile": identity.hardware_profile,
+        "identity_generation": identity.generation,
     }
     if identity.ca_pem is not None:
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -151,6 +152,14 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             Path | None, typer.Option(help="a client certificate, when the broker asks for one")
         ] = None,
         tls_key: Annotated[Path | None, typer.Option(help="its key")] = None,
+        reboot_command: Annotated[
+            str | None,
+            typer.Option(
+                envvar="BIANMIN_REBOOT_COMMAND",
+                help="what the remote `reboot` command runs, e.g. 'systemctl reboot' "
+                "[default: none, the command is refused]",
+            ),
+        ] = None,
     ) -> None:
         """Run the unit agent until SIGTERM or Ctrl-C."""
         from edge.agent import build_agent
@@ -211,6 +220,7 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
                 "printer": printer,
                 "camera": camera,
                 "face": face,
+                "reboot_command": shlex.split(reboot_command) if reboot_command else None,
             }
         )
         link = LinkSettings(

@@ -35,6 +35,11 @@ class EdgeSettings(BaseModel):
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
     data_dir: Path
+    # the identity's generation (provisioning); a rotated password stored by the unit
+    # (edge.link.credentials) is kept unless the identity is newer
+    identity_generation: int = Field(default=0, ge=0)
+    # the remote `reboot` command runs this (e.g. sudo -n systemctl reboot); None: refused
+    reboot_command: list[str] | None = None
     # -- read by a simulated kit only (simulators/kit.py) ------------------------------------
     # simulated case transitions per second
     event_rate: float = Field(default=0.05, ge=0)

@@ -38,6 +38,7 @@ from hub.catalog import edit_api as catalog_edit_api
 from hub.catalog import pages as catalog_pages
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
+from hub.commands import api as commands_api
 from hub.db import create_tables, make_engine
 from hub.deps import hub_now
 from hub.errors import SettingsProblem
@@ -198,6 +199,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     # public: the page a slip's QR leads to (no login; hub.casepage)
     app.include_router(case_page.router)
     app.include_router(alerts_api.router)
+    app.include_router(commands_api.router)
     app.include_router(apidocs.router)
     openapi_doc.install(app)  # the hub's errors, security and tags in the document
     app.include_router(web_static.router)  # the pages' stylesheet and script: public

@@ -13,6 +13,7 @@ import typer
 from hub.accounts.cli import app as user_app
 from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
+from hub.commands.cli import command
 from hub.signing.cli import keys_app
 from hub.window import proposals_cli
 from hub.window.clerk_cli import clerks_app
@@ -31,6 +32,7 @@ app.add_typer(keys_app, name="key")
 app.add_typer(idkey_app, name="id-key")
 app.command("unit-token")(unit_token)
 app.command("unit-token-import")(unit_token_import)
+app.command("command")(command)
 blacklist_app.command("proposals")(proposals_cli.proposals)
 blacklist_app.command("confirm")(proposals_cli.confirm)
 blacklist_app.command("reject")(proposals_cli.reject)

@@ -26,6 +26,7 @@ from hub.calendar import versions as calendar_versions  # noqa: F401
 from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import drafts as catalog_drafts  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
+from hub.commands import tables as command_tables  # noqa: F401
 from hub.errors import SettingsProblem
 from hub.feedback import tables as feedback_tables  # noqa: F401
 from hub.followups import tables as followup_tables  # noqa: F401

@@ -56,6 +56,8 @@ class BrokerLimits:
     max_inflight_messages: int = 100
     max_packet_size: int = field(default_factory=packet_limit)
     max_keepalive: int = 300
+    # -1: no cap of Mosquitto's own; the open-files limit (ulimit -n) is the real one
+    max_connections: int = -1
 
 
 @dataclass(frozen=True)
@@ -183,8 +185,17 @@ class MosquittoConfig:
             # Mosquitto started as root switches to user "mosquitto", which could not read the
             # 0600 files written here; run as whoever started it instead.
             f"user {getpass.getuser()}",
-            *([f"listener {self.port} {self.host}"] if self.plain or self.tls is None else []),
-            *(self.tls.conf_lines() if self.tls is not None else []),
+            # max_connections belongs to the listener it follows: each listener gets it
+            *(
+                [f"listener {self.port} {self.host}", f"max_connections {lim.max_connections}"]
+                if self.plain or self.tls is None
+                else []
+            ),
+            *(
+                [*self.tls.conf_lines(), f"max_connections {lim.max_connections}"]
+                if self.tls is not None
+                else []
+            ),
             f"max_queued_messages {lim.max_queued_messages}",
             f"max_inflight_messages {lim.max_inflight_messages}",
             f"max_packet_size {lim.max_packet_size}",
