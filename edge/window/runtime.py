@@ -79,6 +79,11 @@ class WindowRuntime:
         self.in_effect: int | None = None  # the configuration version the window runs on
         config.listeners.append(lambda _running: self._applied.set())
 
+    def busy(self) -> str | None:
+        """Why the unit must not restart now: a case open at the window (a software update
+        waits for idle: edge.update), or None."""
+        return self.window.busy() if self.window is not None else None
+
     async def device_status(self) -> dict[str, DeviceStatus]:
         if self.window is None:
             return {}
