@@ -47,6 +47,12 @@ class EdgeSettings(BaseModel):
     max_events: int | None = Field(default=None, ge=0)
     health_interval_s: float = Field(default=30.0, gt=0)
     outbox_limit_mb: int = Field(default=256, ge=1)
+    # Retention (edge.retention, docs/security.md): archived signature strokes are deleted
+    # this long after the case took them, enrolled face templates this long after
+    # enrolment; the purge runs at start and then this often.
+    signature_retention_days: float = Field(default=3 * 365.0, gt=0)
+    template_retention_days: float = Field(default=365.0, gt=0)
+    retention_sweep_s: float = Field(default=86400.0, gt=0)
     # fsync every commit (power-cut safe); simulators turn it off to run many units per disk
     durable: bool = True
     # The hub's base URL for artifact downloads (http://HOST:PORT or https://...).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -62,11 +63,14 @@ from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.signing import api as signing_api
 from hub.signing.store import HubKeys
+from hub.trusted_host import TrustedHostMiddleware
 from hub.web import static as web_static
 from hub.web import vendor as web_vendor
 from hub.window import api as window_api
 from hub.window import clerk_api, proposals_api, references_api
 from lifecycle import version
+
+log = logging.getLogger("bianmin.hub")
 
 
 def create_app(settings: HubSettings) -> FastAPI:
@@ -166,6 +170,10 @@ def create_app(settings: HubSettings) -> FastAPI:
     # authentication spend anything on it
     app.add_middleware(BodyLimitMiddleware, limit=hub_body_limits(settings))
     install_metrics(app)
+    # a request for a host name the hub does not serve (DNS rebinding) goes no further
+    app.add_middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts)
+    if "*" in settings.trusted_hosts and not settings.local:
+        log.warning("allowed_hosts is not set: the hub answers to any host name; list its names")
     # outermost: every answer, a refused body's too, carries a request id and is logged once
     app.add_middleware(RequestLog)
     viewer = [Depends(require(Role.VIEWER))]

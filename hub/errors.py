@@ -84,6 +84,13 @@ class BodyTooLarge(HubError):
     status = 413
 
 
+class UnknownHost(HubError):
+    """A request addressed to a host name the hub does not serve (hub.trusted_host)."""
+
+    code = "unknown_host"
+    status = 400
+
+
 class InvalidRequest(HubError):
     code = "invalid_request"
     status = 422

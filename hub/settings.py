@@ -51,6 +51,12 @@ class HubSettings(BaseSettings):
     # anonymous requests may read (viewer). production: the key must exist already and every
     # API request carries a token.
     environment: Literal["local", "production"] = "local"
+    # The host names the hub answers to (its Host header; a port is ignored). A request for
+    # any other name is refused: a web page re-pointing its own name at the hub (DNS
+    # rebinding) cannot then talk to it. None: localhost, 127.0.0.1 and ::1 in local mode;
+    # in production every name, with a warning at start: list the county's names (a name
+    # "*" admits any, "*.county.local" a domain's names).
+    allowed_hosts: tuple[str, ...] | None = None
     # the signing key (unless signing_key_file says otherwise) and the artifact cache
     data_dir: Path = Path("var/hub")
     signing_key_file: Path | None = None
@@ -176,6 +182,13 @@ class HubSettings(BaseSettings):
     @property
     def local(self) -> bool:
         return self.environment == "local"
+
+    @property
+    def trusted_hosts(self) -> tuple[str, ...]:
+        """The host names requests may name (allowed_hosts, else the mode's default)."""
+        if self.allowed_hosts is not None:
+            return self.allowed_hosts
+        return ("localhost", "127.0.0.1", "::1") if self.local else ("*",)
 
     @property
     def signing_key_path(self) -> Path:

@@ -54,6 +54,13 @@ class BalenaSettings(BaseModel):
     fleet: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{4,100}$")]
     # None: the SDK's own API (balenaCloud). Set for openBalena or the tests' fake API.
     api_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+/$")] | None = None
+    # The balena release (id) devices are pinned to, by unit id, division code or "*" (every
+    # unit): the agent's software on balena units. Canaries first: pin them to the new release
+    # by unit id, apply, watch, then move "*" (docs/provisioning.md#software-updates).
+    releases: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+
+    def release_for(self, unit: str, division: str) -> int | None:
+        return self.releases.get(unit, self.releases.get(division, self.releases.get("*")))
 
 
 DnsName = Annotated[
@@ -182,6 +189,11 @@ class ProvisionSettings(BaseModel):
         targets = set(registry.unit_ids()) | {d.code for d in registry.divisions}
         for key in sorted(self.profiles.keys() - targets):
             raise ProvisionSettingsError(f"profiles: {key!r} is neither a unit nor a division")
+        releases = self.balena.releases if self.balena is not None else {}
+        for key in sorted(releases.keys() - targets - {"*"}):
+            raise ProvisionSettingsError(
+                f"balena releases: {key!r} is neither a unit, a division nor *"
+            )
         if self.backend == "balena" and self.balena is None:
             raise ProvisionSettingsError(
                 "backend balena needs the balena section (init --balena-*)"

@@ -81,6 +81,11 @@ class WindowRuntime:
         self.in_effect: int | None = None  # the configuration version the window runs on
         config.listeners.append(lambda _running: self._applied.set())
 
+    def busy(self) -> str | None:
+        """Why the unit must not restart now: a case open at the window (a software update
+        waits for idle: edge.update), or None."""
+        return self.window.busy() if self.window is not None else None
+
     async def device_status(self) -> dict[str, DeviceStatus]:
         if self.window is None:
             return {}
@@ -233,13 +238,13 @@ class WindowRuntime:
     async def _serve(self) -> None:
         import uvicorn
 
-        from edge.kiosk.app import create_kiosk_app
+        from edge.kiosk.app import KIOSK_HOST, create_kiosk_app
 
         assert self.window is not None
         assert self.settings.kiosk_port is not None
         app = create_kiosk_app(self.window, self._notice_desk())
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.settings.kiosk_port, log_level="warning",
+            app, host=KIOSK_HOST, port=self.settings.kiosk_port, log_level="warning",
             lifespan="off",
         )  # fmt: skip
         server = _server_class()(config)

@@ -101,6 +101,13 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
     def _forget_status(self) -> None:
         self._status = {}  # the device bar shows new devices at once
 
+    def busy(self) -> str | None:
+        """Why the unit must not restart now (a software update waits for idle, edge.update):
+        the case open at the window; None when no case is open."""
+        if self.case is None:
+            return None
+        return f"case_open: case {self.case.case_ref} is open at the window ({self.case.state})"
+
     async def replace_hardware(self, new: Hardware) -> None:
         """Use a new configuration's devices, camera or face service, at once when no device
         step runs, else as soon as the running one ends (edge.window.switch)."""
