@@ -77,6 +77,7 @@ class WindowRuntime:
         self._built: HardwareProfile | None = None  # the profile the hardware was built from
         self._face: LocalFaceService | None = None
         self._template_key = b""
+        self._resolver: asyncio.Task[None] | None = None  # late ID references (pending)
         self._applied = asyncio.Event()  # a configuration was applied since the last look
         self.in_effect: int | None = None  # the configuration version the window runs on
         config.listeners.append(lambda _running: self._applied.set())
@@ -109,7 +110,8 @@ class WindowRuntime:
         while True:
             window = self.window
             client = window.p.references if window is not None else None
-            if window is not None and client is not None and pending.pending(window.p):
+            ready = client is not None and client.configured
+            if window is not None and client is not None and ready and pending.pending(window.p):
                 try:
                     await pending.resolve(
                         window.p, client, self._blacklist,
@@ -279,6 +281,10 @@ class WindowRuntime:
         )  # fmt: skip
 
     async def close(self) -> None:
+        if self._resolver is not None:
+            self._resolver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._resolver
         if self._server is not None:
             self._server.should_exit = True
         if self.window is not None:
