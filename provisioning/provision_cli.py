@@ -54,6 +54,13 @@ def init(
         str, typer.Option(help="the hub's signing key to pin (`bianmin hub pubkey`), base64")
     ],
     hub_url: Annotated[str | None, typer.Option(help="http(s)://HOST:PORT of the hub")] = None,
+    hub_seal_key: Annotated[
+        str | None,
+        typer.Option(
+            help="the hub's key for offline ID references (`bianmin hub id-key seal-public`), "
+            "base64; without it units cannot identify by number while the hub is away"
+        ),
+    ] = None,
     registry: Annotated[
         Path | None, typer.Option(help="the village registry [default: the seed]")
     ] = None,
@@ -142,6 +149,7 @@ def init(
         broker_engine=broker_engine,
         hub_url=hub_url,
         hub_public_key=hub_public_key,
+        hub_seal_key=hub_seal_key,
         default_profile=default_profile,
         profiles=overrides,
         backend=backend,

@@ -109,6 +109,9 @@ class ProvisionSettings(BaseModel):
     broker_engine: Literal["mqtt", "nats"] = "mqtt"
     hub_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     hub_public_key: str
+    # the hub's X25519 key offline ID references are sealed to (`bianmin hub id-key
+    # seal-public`), pinned in every identity; None: units cannot identify by number offline
+    hub_seal_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")] | None = None
     default_profile: ProfileName = "pi4-cm3-80mm"
     # per unit id or division code: a profile other than the default (unit wins over division)
     profiles: dict[str, ProfileName] = Field(default_factory=dict)

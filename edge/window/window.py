@@ -315,7 +315,9 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
         self.draft.stop.set()
         self._switch.when_idle()
         keep = self.draft if self.case is not None else Draft()
-        self.draft = Draft(id_ref=keep.id_ref, id_masked=keep.id_masked, mode=keep.mode)
+        self.draft = Draft(
+            id_ref=keep.id_ref, id_masked=keep.id_masked, id_pending=keep.id_pending, mode=keep.mode
+        )
         if self.case is not None and self.case.state not in (S.OPENED, S.CONSENTED):
             self.draft.mode = "number"
         if self.case is not None and self.case.state is S.IDENTIFIED:
