@@ -1,6 +1,7 @@
 """Erase one resident from the unit's stores (the `erase_resident` command): the link from
-their reference to an enrolled face template and the template itself, the signatures archived
-with their cases, and their entries in the agents' lists of cases to carry. Works on the
+their reference to an enrolled face template and the template itself, and the signatures
+archived with their cases (the command's handler also drops their cases from the agents'
+lists of cases to carry, which live in the event log's state). Works on the
 stores' files by path, like the retention sweep (edge.retention), so it needs no key; deleted
 rows are overwritten (secure_delete) and the WAL truncated, so nothing erased survives in a
 file. Returns counts only: the answer to the hub carries no personal data."""
