@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from edge import retention
@@ -28,6 +31,11 @@ from edge.notices.receiver import NoticeReceiver
 from edge.private_files import secure_data_dir
 from edge.settings import EdgeSettings
 from edge.trust import TRUST_FILE, TrustStore
+from edge.update import SoftwareDir, Updater
+from edge.update.layout import now
+from edge.update.supervisor import RESTART_STATUS
+from edge.update.updater import SUPERVISED_ENV
+from lifecycle import version
 from protocol.signing import public_key_to_text
 
 if TYPE_CHECKING:
@@ -53,6 +61,7 @@ class Agent:
         kit: UnitKit,
         window: WindowRuntime | None = None,
         notices: NoticeReceiver | None = None,
+        updater: Updater | None = None,
     ) -> None:
         self.settings = settings
         self.event_log = event_log
@@ -63,8 +72,18 @@ class Agent:
         self.kit = kit
         self.window = window
         self.notices = notices  # case notices from the hub on `cmd` (edge.notices)
+        self.updater = updater  # the agent's own software updates (edge.update)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop_generating = asyncio.Event()
+        self._restart = asyncio.Event()
+        # the process's exit status once run_until returns: RESTART_STATUS after a switch to a
+        # new version (the supervisor starts it), else 0
+        self.exit_status = 0
+
+    def request_restart(self) -> None:
+        """Stop so that the supervisor starts the version `current` now points to."""
+        self.exit_status = RESTART_STATUS
+        self._restart.set()
 
     @property
     def unit(self) -> str:
@@ -92,6 +111,10 @@ class Agent:
         )
         if self.window is not None:
             task = asyncio.create_task(self.window.run(), name=f"window-{self.unit}")
+            task.add_done_callback(_log_failure)
+            self._tasks.append(task)
+        if self.updater is not None:
+            task = asyncio.create_task(self.updater.run(), name=f"update-{self.unit}")
             task.add_done_callback(_log_failure)
             self._tasks.append(task)
         if self.event_source is not None:
@@ -149,7 +172,11 @@ class Agent:
     async def run_until(self, stop: asyncio.Event) -> None:
         self.start()
         try:
-            await stop.wait()
+            stopping = asyncio.ensure_future(stop.wait())
+            restarting = asyncio.ensure_future(self._restart.wait())
+            await asyncio.wait((stopping, restarting), return_when=asyncio.FIRST_COMPLETED)
+            for waiter in (stopping, restarting):
+                waiter.cancel()
         finally:
             await self.close()
 
@@ -165,10 +192,16 @@ def build_agent(
     kit: UnitKit | None = None,
     link_settings: LinkSettings | None = None,
     http: httpx.AsyncClient | None = None,
+    restart: Callable[[], None] | None = None,
+    clock: Callable[[], datetime] = now,
+    supervised: bool | None = None,
     rebooter: Rebooter | None = None,
 ) -> Agent:
     """Build one unit from its settings and its kit (real hardware unless the caller gives
-    another). ``http`` lets many simulated units share one connection pool."""
+    another). ``http`` lets many simulated units share one connection pool. ``restart``
+    replaces stopping the agent for a new version (tests), ``clock`` the time office hours are
+    judged on, ``supervised`` whether `bianmin edge supervise` runs it (its environment says
+    so otherwise)."""
     kit = kit or RealKit(settings)
     if settings.kiosk_port is None and kit.device_probe() is None:
         raise SettingsError("a unit without a window (--kiosk-port) has no devices to report")
@@ -228,6 +261,19 @@ def build_agent(
         tls=settings.broker_tls(),
         credentials=credentials,
     )
+    updater = Updater(
+        settings.unit_id,
+        key=trust,
+        software=SoftwareDir(settings.data_dir, durable=settings.durable),
+        fetcher=fetcher,
+        running=version(),
+        restart=lambda: (restart or agent.request_restart)(),
+        report=config.report,
+        supervised=os.environ.get(SUPERVISED_ENV) == "1" if supervised is None else supervised,
+        clock=clock,
+    )
+    config.gate = updater.gate
+    config.holds = updater.holds
     config.restore()
     source: EventSource | None = None
     window: WindowRuntime | None = None
@@ -238,6 +284,7 @@ def build_agent(
 
         window = WindowRuntime(settings, event_log, config, kit, notices=notices.inbox)
         devices = window.device_status
+        updater.busy = window.busy
     else:
         devices = kit.device_probe()
         source = kit.case_source(event_log)
@@ -261,10 +308,12 @@ def build_agent(
         event_log,
         link,
         devices,
-        config_version=lambda: config.version,
+        config_version=lambda: config.claimed_version,
+        on_beat=updater.on_beat,
         trust=lambda: trust.report() if trust is not None else None,
     )
-    return Agent(settings, event_log, link, health, source, config, kit, window, notices)
+    agent = Agent(settings, event_log, link, health, source, config, kit, window, notices, updater)
+    return agent
 
 
 def _printer(window: WindowRuntime | None) -> Any:

@@ -31,7 +31,29 @@ def create_app(simulated_kit: KitFactory | None = None) -> typer.Typer:
     app = typer.Typer(help="Commands that run on a unit.", no_args_is_help=True)
     app.command("print-test")(print_test)
     app.command()(_run_command(simulated_kit))
+    app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        supervise
+    )
     return app
+
+
+def supervise(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path, typer.Option(help="the unit's data directory (its software/ lives there)")
+    ],
+    trial_limit: Annotated[
+        float, typer.Option(help="seconds a new version has to report healthy")
+    ] = 120.0,
+) -> None:
+    """Run the agent (the arguments after --, e.g. `-- edge run --bundle /etc/bianmin`) from
+    the installed version, and roll back a new version that does not report healthy in time."""
+    from edge.update.supervisor import supervise as run_supervised
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if not ctx.args:
+        raise typer.BadParameter("give the agent's command after --, e.g. -- edge run ...")
+    raise typer.Exit(run_supervised(ctx.args, data_dir, trial_limit_s=trial_limit))
 
 
 def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
@@ -218,10 +240,13 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
 
         private_umask()  # every file the unit writes from here on is its own (0600)
 
-        async def main() -> None:
+        async def main() -> int:
             agent = build_agent(settings, kit=kit, link_settings=link)
             await agent.run_until(stop_on_signals())
+            return agent.exit_status
 
-        asyncio.run(main())
+        status = asyncio.run(main())
+        if status:  # a switch to a new version: the supervisor starts it (edge.update)
+            raise typer.Exit(status)
 
     return run

@@ -67,6 +67,8 @@ class EdgeSettings(BaseModel):
     # Without one the unit rejects every configuration: it cannot tell the hub's from a fake.
     hub_public_key: str | None = None
     hub_public_key_file: Path | None = None
+    # The hub's X25519 public key (base64) offline ID references are sealed to (protocol.idseal)
+    hub_seal_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]{43}=$")
     # This unit's API token for the hub (the data registry); issued by `bianmin hub unit-token`.
     hub_token: SecretStr | None = None
     # -- the window (kiosk, workflow, devices) -----------------------------------------------

@@ -114,6 +114,9 @@ class HubSettings(BaseSettings):
     # A unit may have this many ID numbers turned into references per hour (a window sees a
     # few dozen applicants a day): a stolen token cannot test the county's numbers through it.
     id_references_per_hour: int = Field(default=240, ge=1)
+    # References made later for cases identified while the hub was away (protocol.idseal): a
+    # day's backlog of a village window is a few dozen; each case is answered once.
+    id_late_references_per_hour: int = Field(default=120, ge=1)
 
     # Alerts (hub.alerts): checked this often by `hub serve`; a unit silent this long is
     # offline; an unacknowledged alert is sent again after each delay, the last repeating;
@@ -194,6 +197,11 @@ class HubSettings(BaseSettings):
     @property
     def id_key_path(self) -> Path:
         return self.id_key_file or self.data_dir / "hub_id_key.hex"
+
+    @property
+    def id_seal_key_path(self) -> Path:
+        """The hub's X25519 key units seal offline references to: beside the reference key."""
+        return self.id_key_path.with_name("hub_id_seal_key.hex")
 
     @property
     def artifact_dir(self) -> Path:

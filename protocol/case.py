@@ -47,6 +47,9 @@ class CaseState(StrEnum):
 SUPPLIED_STATE: Final = "supplied"
 NOTICE_DELIVERED_STATE: Final = "notice_delivered"
 PRINT_FAILED_STATE: Final = "print_failed"
+# the reference of a case identified while the hub was away, made once the link was back (data
+# {"applicant": ref, "blacklisted": bool}); the hub's fold fills in the case's applicant
+REFERENCE_RESOLVED_STATE: Final = "reference_resolved"
 
 
 class IdMethod(StrEnum):
@@ -69,6 +72,8 @@ class GreenChannel(StrEnum):
     ALLOWED = "allowed"
     REFUSED_BLACKLIST = "refused_blacklist"
     REFUSED_NO_BLACKLIST = "refused_no_blacklist"  # the unit has no blacklist to check against
+    # identified while the hub was away: no reference yet, so no blacklist check (protocol.idseal)
+    REFUSED_PENDING_REFERENCE = "refused_pending_reference"
 
 
 class _Model(BaseModel):

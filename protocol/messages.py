@@ -229,7 +229,9 @@ class SignedConfig(Message):
 class ConfigReported(Message):
     v: Literal[1] = 1
     version: Count
-    status: Literal["applied", "rejected"]
+    # deferred: verified and accepted, waiting to take effect (a software update waits for the
+    # window to be idle, or for the end of office hours); the reason says why
+    status: Literal["applied", "rejected", "deferred"]
     reason: ShortText | None = None
     ts: Timestamp
 

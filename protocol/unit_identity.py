@@ -76,6 +76,9 @@ class UnitIdentity(BaseModel):
     hub_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=200)] | None
     # the hub's Ed25519 config-signing key (base64 of the raw 32 bytes), pinned here
     hub_public_key: str
+    # the hub's X25519 key (base64 of the raw 32 bytes) a typed ID number is sealed to while the
+    # hub is away (protocol.idseal); pinned here like the signing key. Absent: no offline path
+    hub_seal_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")] | None = None
     # the unit's API token for the hub's unit routes (the hub keeps only its hash)
     hub_token: SecretStr
     # the county's key for ID-number references: None for units provisioned since issue 17,

@@ -88,6 +88,7 @@ def desired_identity(
         ),
         hub_url=settings.hub_url,
         hub_public_key=settings.hub_public_key,
+        hub_seal_key=settings.hub_seal_key,
         hub_token=existing.hub_token if existing else new_unit_token(),
         # no reference key for units: the hub computes references, a unit asks for them
         # blinded (docs/security-keys.md); a re-delivery takes an older unit's key away

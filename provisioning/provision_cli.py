@@ -54,6 +54,13 @@ def init(
         str, typer.Option(help="the hub's signing key to pin (`bianmin hub pubkey`), base64")
     ],
     hub_url: Annotated[str | None, typer.Option(help="http(s)://HOST:PORT of the hub")] = None,
+    hub_seal_key: Annotated[
+        str | None,
+        typer.Option(
+            help="the hub's key for offline ID references (`bianmin hub id-key seal-public`), "
+            "base64; without it units cannot identify by number while the hub is away"
+        ),
+    ] = None,
     registry: Annotated[
         Path | None, typer.Option(help="the village registry [default: the seed]")
     ] = None,
@@ -69,6 +76,13 @@ def init(
     balena_fleet: Annotated[str, typer.Option(help="balena fleet name")] = "bianmin-windows",
     balena_api_url: Annotated[
         str | None, typer.Option(help="openBalena's API (https://api.HOST/); default balenaCloud")
+    ] = None,
+    balena_release: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="[UNIT_OR_DIVISION=]RELEASE_ID: pin devices to a balena release (repeat; "
+            "without a target: every unit)"
+        ),
     ] = None,
     broker_engine: Annotated[
         str, typer.Option(help="mqtt (Mosquitto, EMQX) or nats (a NATS cluster: QoS 0)")
@@ -110,11 +124,24 @@ def init(
                 f"{item!r} is not UNIT_OR_DIVISION=PROFILE", param_hint="--profile"
             )
         overrides[key] = name
+    releases: dict[str, int] = {}
+    for item in balena_release or []:
+        key, sep, value = item.rpartition("=")
+        if not value.isdigit():
+            raise typer.BadParameter(
+                f"{item!r} is not [UNIT_OR_DIVISION=]RELEASE_ID", param_hint="--balena-release"
+            )
+        releases[key if sep else "*"] = int(value)
     balena = None
     if balena_organization is not None:
         balena = BalenaSettings(
-            organization=balena_organization, fleet=balena_fleet, api_url=balena_api_url
+            organization=balena_organization,
+            fleet=balena_fleet,
+            api_url=balena_api_url,
+            releases=releases,
         )
+    elif releases:
+        raise typer.BadParameter("needs --balena-organization", param_hint="--balena-release")
     settings = ProvisionSettings(
         registry=registry.resolve() if registry else None,
         broker_url=broker_url[0],
@@ -122,6 +149,7 @@ def init(
         broker_engine=broker_engine,
         hub_url=hub_url,
         hub_public_key=hub_public_key,
+        hub_seal_key=hub_seal_key,
         default_profile=default_profile,
         profiles=overrides,
         backend=backend,

@@ -57,6 +57,8 @@ class Draft:
 
     id_ref: str | None = None
     id_masked: str | None = None
+    # the hub was away: the number is kept sealed for a later reference (edge.window.pending)
+    id_pending: bool = False
     mode: str = "number"  # identify: number -> face | card; or search (1:N) -> pick
     face_prompt: str = ""
     face_busy: bool = False
@@ -97,3 +99,6 @@ class WindowParts:
     signatures: SignatureArchive
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     references: ReferenceClient | None = None
+    # the hub's X25519 public key offline references are sealed to (the unit's identity);
+    # None: without the hub a typed number cannot be used (the clerk is asked to retry)
+    seal_key: bytes | None = None

@@ -28,6 +28,10 @@ class ReferenceUnavailable(WorkflowError):
     code = "reference_unavailable"
 
 
+class HubAway(ReferenceUnavailable):
+    """The hub could not be reached (or failed): a typed number may wait for it, sealed."""
+
+
 class ReferenceClient(UnitHubClient):
     async def reference(self, number: str) -> str:
         """The reference of a validated number; ReferenceUnavailable (with the hub's Chinese
@@ -46,7 +50,7 @@ class ReferenceClient(UnitHubClient):
             evaluated, public = idref.from_hex(answer.evaluated), idref.from_hex(answer.public)
         except (httpx.HTTPError, ValidationError, idref.InvalidElement) as exc:
             log.warning("ID reference not available from the hub (%s)", type(exc).__name__)
-            raise ReferenceUnavailable(UNAVAILABLE, "hub unavailable") from None
+            raise HubAway(UNAVAILABLE, "hub unavailable") from None
         return await asyncio.to_thread(blinded.unblind, evaluated, public)
 
 

@@ -21,6 +21,7 @@ from protocol.calendar import local_date
 from protocol.case import (
     NOTICE_DELIVERED_STATE,
     PRINT_FAILED_STATE,
+    REFERENCE_RESOLVED_STATE,
     SUPPLIED_STATE,
     CaseState,
     Outcome,
@@ -199,6 +200,10 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
     f.at(state, ev.ts)
     if state in (NOTICE_DELIVERED_STATE, PRINT_FAILED_STATE):
         return  # a handover, a slip that did not print: nothing changes but the timeline
+    if state == REFERENCE_RESOLVED_STATE:  # identified while the hub was away (protocol.idseal)
+        if ev.unit == r["unit"] and (ref := _text(d, "applicant", 32)) is not None:
+            r["applicant_ref"] = ref
+        return
     if ev.unit != r["unit"]:
         return  # only the opening window moves the case through the window's states
     r["window_state"] = state

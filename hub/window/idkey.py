@@ -15,14 +15,15 @@ from pathlib import Path
 
 from hub.errors import ReferenceKeyMissing
 from hub.settings import HubSettings
+from protocol import idseal
 
 KEY_BYTES = 32
 
 
-def create_id_key(path: Path) -> bytes:
+def create_id_key(path: Path, key: bytes | None = None) -> bytes:
     """Write a new key to ``path`` (0600, whole or not at all); FileExistsError if present."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(KEY_BYTES)
+    key = secrets.token_bytes(KEY_BYTES) if key is None else key
     tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -68,3 +69,30 @@ def load_id_key(settings: HubSettings) -> bytes:
         return create_id_key(path)
     except FileExistsError:
         return read_id_key(path, strict=False)
+
+
+def create_seal_key(path: Path) -> bytes:
+    """The hub's X25519 private key for offline references (protocol.idseal), 0600."""
+    return create_id_key(path, idseal.new_private_key())
+
+
+def load_seal_key(settings: HubSettings) -> bytes:
+    """The private half units seal offline references to; made on first use in local mode, and
+    by `bianmin hub id-key init` (or `id-key seal-init` beside an existing key) elsewhere."""
+    path = settings.id_seal_key_path
+    if path.exists():
+        return read_id_key(path, strict=not settings.local)
+    if not settings.local:
+        raise ReferenceKeyMissing(
+            f"no ID seal key at {path}: run `bianmin hub id-key seal-init --key-file "
+            f"{settings.id_key_path}` once and share the file with every hub process"
+        )
+    try:
+        return create_seal_key(path)
+    except FileExistsError:
+        return read_id_key(path, strict=False)
+
+
+def seal_public_key(settings: HubSettings) -> bytes:
+    """What units are given (provisioning, the signed config): the public half."""
+    return idseal.public_key(load_seal_key(settings))

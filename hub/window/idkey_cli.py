@@ -40,7 +40,8 @@ def init(
         ),
     ] = None,
 ) -> None:
-    """Create the key (or adopt the county's old one); give every hub process the same file."""
+    """Create the key (or adopt the county's old one) and the seal key beside it (offline
+    references); give every hub process the same files."""
     from hub.window.idkey import create_id_key
 
     if key_file.exists():
@@ -54,4 +55,50 @@ def init(
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(key.hex() + "\n")
-    typer.echo(f"written {key_file}; start the hub with BIANMIN_HUB_ID_KEY_FILE={key_file}")
+    seal = _seal_path(key_file)
+    if not seal.exists():
+        _write_seal(seal)
+    typer.echo(
+        f"written {key_file} and {seal}; start the hub with BIANMIN_HUB_ID_KEY_FILE={key_file}"
+    )
+
+
+def _seal_path(key_file: Path) -> Path:
+    return key_file.with_name("hub_id_seal_key.hex")  # as HubSettings.id_seal_key_path
+
+
+def _write_seal(path: Path) -> None:
+    from hub.window.idkey import create_seal_key
+
+    create_seal_key(path)
+
+
+@idkey_app.command("seal-init")
+def seal_init(
+    key_file: Annotated[Path, typer.Option(help="the hub's existing reference key file")] = Path(
+        "var/hub/hub_id_key.hex"
+    ),
+) -> None:
+    """Create the seal key (offline references) beside a reference key made before it existed."""
+    seal = _seal_path(key_file)
+    if seal.exists():
+        typer.echo(f"error: {seal} exists", err=True)
+        raise typer.Exit(1)
+    _write_seal(seal)
+    typer.echo(f"written {seal}")
+
+
+@idkey_app.command("seal-public")
+def seal_public(
+    key_file: Annotated[Path, typer.Option(help="the hub's reference key file")] = Path(
+        "var/hub/hub_id_key.hex"
+    ),
+) -> None:
+    """Print the seal key's public half (base64) for provisioning (``--hub-seal-key``)."""
+    import base64
+
+    from hub.window.idkey import read_id_key
+    from protocol import idseal
+
+    public = idseal.public_key(read_id_key(_seal_path(key_file), strict=False))
+    typer.echo(base64.b64encode(public).decode("ascii"))

@@ -186,6 +186,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     # a unit's own routes, with its unit token
     ("POST", "/api/unit/registry/query"): UNITS,
     ("POST", "/api/unit/identity/reference"): UNITS,
+    ("POST", "/api/unit/identity/reference/later"): UNITS,
     ("POST", "/api/unit/cases/owed"): UNITS,
 }
 

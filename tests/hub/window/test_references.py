@@ -73,3 +73,34 @@ def test_the_window_gets_references_from_a_served_hub_and_says_so_when_it_cannot
         with pytest.raises(ReferenceUnavailable) as refused:
             asyncio.run(ReferenceClient(url, "bmu_not-a-token").reference(NUMBER))
         assert refused.value.message_zh.startswith("暂时无法连接县级平台")
+
+
+def test_a_case_identified_offline_gets_its_reference_once_and_the_hub_never_sees_the_number(
+    client,
+):
+    """SQLite and PostgreSQL: (B, sealed r|s) in, H(n)^k and s out; a replay of the same case
+    is refused (409), a seal bound to another case does not open (422)."""
+    from hub.window.idkey import load_seal_key
+    from protocol import idseal
+
+    headers = unit(client)
+    settings = client.app.state.settings
+    public = idseal.public_key(load_seal_key(settings))
+    case = "5d1f0c2e-8a4b-4c7e-9f10-2a3b4c5d6e7f"
+    p = idseal.pend(NUMBER, public, "dongjie-cun", case)
+    sent = {"case": case, "element": idref.to_hex(p.element), "sealed": p.sealed.hex()}
+    later = "/api/unit/identity/reference/later"
+    answer = client.post(later, json=sent, headers=headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    ref = idseal.finish(
+        p.boxed, bytes.fromhex(body["opener"]), idref.from_hex(body["evaluated"]),
+        "dongjie-cun", case,
+    )  # fmt: skip
+    assert ref == identity.reference(NUMBER, hub_key(client))
+    assert client.post(later, json=sent, headers=headers).status_code == 409
+    other = {**sent, "case": "6d1f0c2e-8a4b-4c7e-9f10-2a3b4c5d6e7f"}
+    assert client.post(later, json=other, headers=headers).status_code == 422
+    with session(client) as s:
+        audited = s.execute(select(AUDIT.c.action, AUDIT.c.target)).all()
+    assert ("identity.reference_later", f"case/{case}") in audited
