@@ -94,7 +94,11 @@ class Agent:
         self._tasks.append(asyncio.create_task(self._prune_ledger(), name=f"prune-{self.unit}"))
         if self.window is not None:  # only a window keeps signatures and face templates
             s = self.settings
-            policy = retention.Policy(s.signature_retention_days, s.template_retention_days)
+            policy = retention.Policy(
+                s.signature_retention_days, s.template_retention_days,
+                outbox_days=s.outbox_retention_days, log_days=s.log_retention_days,
+                log_dir=s.log_dir,
+            )  # fmt: skip
             purge = retention.sweep(s.data_dir, policy, s.retention_sweep_s, self.unit)
             self._tasks.append(asyncio.create_task(purge, name=f"retention-{self.unit}"))
         self._tasks.append(asyncio.create_task(self.link.run(), name=f"link-{self.unit}"))
@@ -207,6 +211,7 @@ def build_agent(
         settings.unit_id,
         limit_bytes=settings.outbox_limit_mb * 1024 * 1024,
         durable=settings.durable,
+        ledger_days=settings.outbox_retention_days,  # also for units without a window
     )
     fetcher = ArtifactFetcher(
         settings.artifact_dir,
@@ -295,6 +300,7 @@ def build_agent(
                 credentials=credentials, config_version=lambda: config.version,
                 rebooter=rebooter or command_rebooter(settings.reboot_command),
                 printer=lambda: _printer(window), busy=lambda: _busy(window),
+                open_applicant=lambda: _open_applicant(window),
             ),
         )  # fmt: skip
     health = HealthReporter(
@@ -318,6 +324,12 @@ def _printer(window: WindowRuntime | None) -> Any:
 def _busy(window: WindowRuntime | None) -> bool:
     w = window.window if window is not None else None
     return w is not None and w.case is not None
+
+
+def _open_applicant(window: WindowRuntime | None) -> str | None:
+    w = window.window if window is not None else None
+    case = w.case if w is not None else None
+    return case.applicant.ref if case is not None and case.applicant is not None else None
 
 
 def command_rebooter(command: list[str] | None) -> Rebooter | None:

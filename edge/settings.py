@@ -53,6 +53,12 @@ class EdgeSettings(BaseModel):
     signature_retention_days: float = Field(default=3 * 365.0, gt=0)
     template_retention_days: float = Field(default=365.0, gt=0)
     retention_sweep_s: float = Field(default=86400.0, gt=0)
+    # the outbox's ledger of acknowledged event ids is kept this long after the hub's ack
+    # (unacknowledged events are never deleted); log files in log_dir this long after their
+    # last write (None: the agent logs to the journal only, nothing to sweep)
+    outbox_retention_days: float = Field(default=90.0, gt=0)
+    log_retention_days: float = Field(default=30.0, gt=0)
+    log_dir: Path | None = None
     # fsync every commit (power-cut safe); simulators turn it off to run many units per disk
     durable: bool = True
     # The hub's base URL for artifact downloads (http://HOST:PORT or https://...).

@@ -57,6 +57,7 @@ from hub.limits import hub_body_limits
 from hub.logs import RequestLog
 from hub.metrics import install_metrics
 from hub.notices.sender import notice_sender
+from hub.residents import api as residents_api
 from hub.rollouts import api as rollouts_api
 from hub.rollouts import pages as rollout_pages
 from hub.rollouts.driver import RolloutDriver
@@ -208,6 +209,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(case_page.router)
     app.include_router(alerts_api.router)
     app.include_router(commands_api.router)
+    app.include_router(residents_api.router)
     app.include_router(apidocs.router)
     openapi_doc.install(app)  # the hub's errors, security and tags in the document
     app.include_router(web_static.router)  # the pages' stylesheet and script: public

@@ -14,6 +14,7 @@ from hub.accounts.cli import app as user_app
 from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
 from hub.commands.cli import command
+from hub.residents.cli import resident_app
 from hub.signing.cli import keys_app
 from hub.window import proposals_cli
 from hub.window.clerk_cli import clerks_app
@@ -30,6 +31,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.add_typer(keys_app, name="key")
 app.add_typer(idkey_app, name="id-key")
+app.add_typer(resident_app, name="resident")
 app.command("unit-token")(unit_token)
 app.command("unit-token-import")(unit_token_import)
 app.command("command")(command)

@@ -32,6 +32,7 @@ from hub.feedback import tables as feedback_tables  # noqa: F401
 from hub.followups import tables as followup_tables  # noqa: F401
 from hub.migrations.runner import UnsafeUpgrade, upgrade
 from hub.notices import tables as notice_tables  # noqa: F401
+from hub.residents import tables as resident_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.signing import store as signing_store  # noqa: F401
 from hub.window import blacklist, blacklist_sync, clerks, proposals, registry, tokens  # noqa: F401

@@ -51,6 +51,15 @@ KINDS: Final[dict[str, KindSpec]] = {
     "diagnostics": KindSpec("收集诊断信息", args={"log_lines": int}),
     "reboot": KindSpec("重启设备"),
     "test_slip": KindSpec("打印测试单"),
+    # one resident's data on the unit (hub.residents): the reference and the case ids are
+    # secret, so neither the command table nor the audit log keeps them
+    "erase_resident": KindSpec(
+        "删除居民数据",
+        args={"applicant": str, "cases": str},
+        required=frozenset({"applicant"}),
+        secret=frozenset({"applicant", "cases"}),
+        operator_may_issue=False,
+    ),
 }
 MAX_COMMAND_BYTES = 16 * 1024
 MAX_LOG_LINES = 60

@@ -37,6 +37,9 @@ class Outcome:
     # run once the answer is on its way (reconnect, reboot): doing it first would lose the
     # answer, which the hub would then ask for again after the reconnect
     after: Callable[[], Awaitable[None]] | None = None
+    # not now: neither kept nor answered, so the hub publishes it again after its back-off
+    # (a resident's data while their case is open at the window)
+    retry: bool = False
 
 
 @dataclass
@@ -51,6 +54,8 @@ class CommandContext:
     rebooter: Rebooter | None = None
     printer: Callable[[], ReceiptPrinter | None] = lambda: None
     busy: Callable[[], bool] = lambda: False  # a case is open at the window
+    # the reference of the applicant of the case open at the window, if any
+    open_applicant: Callable[[], str | None] = lambda: None
     started: float = field(default_factory=time.monotonic)
 
 

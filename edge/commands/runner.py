@@ -45,6 +45,9 @@ class CommandRunner:
             log.exception("%s: command %s (%s) failed", self.unit, command.id, command.name)
             outcome = Outcome(False, f"failed: {type(exc).__name__}: {exc}")
         detail = printable(outcome.detail, MAX_TEXT)
+        if outcome.retry:  # not kept: the copy the hub publishes again is tried again
+            log.info("%s: command %s %s not now: %s", self.unit, command.name, command.id, detail)
+            return Outcome(outcome.ok, detail, retry=True)
         await asyncio.to_thread(
             self.store.record, str(command.id), command.name, outcome.ok, detail, outcome.data
         )

@@ -140,7 +140,7 @@ class NoticeReceiver:
             self.stats.duplicates += 1
         return _result(notice.id, True, "stored" if new else "stored already")
 
-    async def _command(self, command_id: uuid.UUID, raw: dict[str, object]) -> CommandResult:
+    async def _command(self, command_id: uuid.UUID, raw: dict[str, object]) -> CommandResult | None:
         if self.commands is None:
             raise NoPinnedKey("no hub public key was pinned at provisioning")
         try:
@@ -149,6 +149,8 @@ class NoticeReceiver:
             self.stats.refused += 1
             log.warning("%s: refused command %s: %s: %s", self.unit, command_id, exc.code, exc)
             return _result(command_id, False, f"{exc.code}: {exc}")
+        if outcome.retry:  # not now: unanswered, so the hub publishes it again later
+            return None
         self._after = outcome.after
         try:
             return CommandResult(

@@ -77,6 +77,8 @@ def issue_command(
     command expires. Kinds: reconnect, reconcile, rotate_credentials (from provisioning, which
     holds the new password), diagnostics, reboot, test_slip. Audited."""
     unit = _unit(session, actor, registry, unit_id)
+    if body.name == "erase_resident":  # a county admin's, with its receipt (hub.residents)
+        raise InvalidRequest("erase a resident with POST /api/residents/{ref}/erase")
     conn = session.connection()
     try:
         found = outbox.issue(

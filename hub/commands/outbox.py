@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 from hub import audit
 from hub.accounts.roles import SYSTEM, Actor
 from hub.commands.tables import COMMANDS, OPEN_STATES, REVOCATIONS, CommandState
+from hub.residents.receipts import confirm
 from hub.signing.store import HubKeys
 from protocol.bounds import printable
 from protocol.canonical import canonical_json
@@ -170,6 +171,8 @@ def record_results(
         if count:
             changed += count
             name = conn.execute(select(c.name).where(c.id == result.id)).scalar_one()
+            if name == "erase_resident" and result.ok:  # the unit erased: on its receipt
+                confirm(conn, unit=unit, command_id=result.id, data=result.data, now=now)
             audit.record(
                 conn, actor=SYSTEM, action=f"unit.command.{state.value}",
                 target=f"unit/{unit}",

@@ -1,13 +1,20 @@
 """What a window keeps about residents is deleted when its time is up: face templates (and
 the link from a resident's reference to them) a year after enrolment, signature strokes three
 years after the case; nothing newer is touched, and a deleted template's ciphertext is gone
-from the file, not only unlinked. Real stores on SQLite files; time moved by ``now``."""
+from the file, not only unlinked. The outbox forgets acknowledged events' ids after its
+retention and never deletes an unacknowledged event; old log files go. Real stores on SQLite
+files; time moved by ``now``."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sqlite3
 import time
+import uuid
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -87,3 +94,70 @@ def test_the_sweep_purges_at_start_and_logs_counts_not_case_ids(tmp_path, caplog
     assert signatures.get("case-old", "signature") is None
     assert signatures.get("case-new", "signature") == b"new strokes"
     assert "case-old" not in caplog.text  # counts only, no case id
+
+
+def _outbox(root, acked_days_ago: float):
+    """An outbox with four events: the two the hub acknowledged ``acked_days_ago`` days ago
+    and two it never did (one of them written a year ago)."""
+    from edge.eventlog import SqliteEventLog
+    from protocol.messages import CaseTransition
+
+    clock = time.time() - acked_days_ago * DAY
+    log = SqliteEventLog(root / retention.OUTBOX_FILE, "t001", durable=False, clock=lambda: clock)
+
+    async def fill() -> list[str]:
+        year_ago = datetime.now(UTC) - timedelta(days=365)
+        envs = [
+            await log.append(CaseTransition(case_id=uuid.uuid4(), state="opened"), year_ago)
+            for _ in range(4)
+        ]
+        await log.acknowledge([envs[1].id, envs[3].id])
+        await log.close()
+        return [str(e.id) for e in envs]
+
+    return asyncio.run(fill())
+
+
+def _rows(root, table: str) -> set[str]:
+    with closing(sqlite3.connect(root / retention.OUTBOX_FILE)) as db:
+        return {r[0] for r in db.execute(f"SELECT id FROM {table}")}
+
+
+def test_acknowledged_event_ids_go_after_the_outbox_retention_and_unacknowledged_events_stay(
+    tmp_path,
+):
+    ids = _outbox(tmp_path, acked_days_ago=10)
+    policy = retention.Policy(3 * 365, 365, outbox_days=30)
+
+    assert retention.purge(tmp_path, policy).delivered == 0  # acknowledged 10 days ago: kept
+    assert _rows(tmp_path, "delivered") == {ids[1], ids[3]}
+
+    later = retention.purge(tmp_path, policy, now=time.time() + 25 * DAY)
+    assert later.delivered == 2
+    assert _rows(tmp_path, "delivered") == set()
+    # a year old and never acknowledged: still there, however old
+    assert _rows(tmp_path, "events") == {ids[0], ids[2]}
+    far = retention.purge(tmp_path, policy, now=time.time() + 10 * 365 * DAY)
+    assert _rows(tmp_path, "events") == {ids[0], ids[2]}
+    assert far.delivered == 0
+
+
+def test_log_files_go_after_the_log_retention_and_other_files_stay(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    old = time.time() - 40 * DAY
+    for name in ("agent.log.2026-10-01", "agent.log", "notes.txt"):
+        (logs / name).write_text("line\n")
+        os.utime(logs / name, (old, old))
+    (logs / "agent.log.2026-11-27").write_text("recent\n")
+    policy = retention.Policy(3 * 365, 365, log_days=30, log_dir=logs)
+
+    done = retention.purge(tmp_path / "data", policy)
+
+    assert done.log_files == 2
+    assert sorted(p.name for p in logs.iterdir()) == ["agent.log.2026-11-27", "notes.txt"]
+
+
+def test_the_settings_give_the_outbox_and_log_retention_to_the_sweep_by_default():
+    s = EdgeSettings(unit_id="t001", data_dir="/tmp/unused")
+    assert (s.outbox_retention_days, s.log_retention_days, s.log_dir) == (90.0, 30.0, None)

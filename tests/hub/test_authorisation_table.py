@@ -171,6 +171,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/accounts/{name}/password"): ADMINS,
     ("POST", "/api/accounts/{name}/disable"): ADMINS,
     ("POST", "/api/accounts/{name}/enable"): ADMINS,
+    ("POST", "/api/residents/{ref}/erase"): ADMINS,  # county-wide admins (hub.residents)
     # the back offices (a town's or a department's) and operators
     ("GET", "/backoffice"): OFFICES,
     ("GET", "/backoffice/cases/{case_id}"): OFFICES,
@@ -201,6 +202,7 @@ PATH_VALUES = {
     "proposal_id": str(uuid.UUID(int=0)),
     "sha256": "0" * 64,
     "applicant_ref": "0123456789abcdef0123456789abcdef",
+    "ref": "0123456789abcdef0123456789abcdef",
     "clerk_id": "ck-00000000",
     "draft_id": "999",
     "code": "NO-SUCH-MATTER",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from edge.commands.base import Handler
 from edge.commands.kinds import (
     diagnostics,
+    erase_resident,
     reboot,
     reconcile,
     reconnect,
@@ -15,5 +16,13 @@ from edge.commands.kinds import (
 
 HANDLERS: dict[str, Handler] = {
     m.NAME: m.handle
-    for m in (reconnect, reconcile, rotate_credentials, diagnostics, reboot, test_slip)
+    for m in (
+        reconnect,
+        reconcile,
+        rotate_credentials,
+        diagnostics,
+        reboot,
+        test_slip,
+        erase_resident,
+    )
 }
