@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from edge.local_db import open_local_db
+
 FILE_NAME = "commands.sqlite3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS commands (
@@ -34,12 +36,7 @@ class CommandStore:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
-            db.executescript(_SCHEMA)
-            self._db = db
+            self._db = open_local_db(self.path, durable=self.durable, schema=_SCHEMA)
         return self._db
 
     def done(self, command_id: str) -> tuple[bool, str, dict[str, Any] | None] | None:

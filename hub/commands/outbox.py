@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 from hub import audit
 from hub.accounts.roles import SYSTEM, Actor
 from hub.commands.tables import COMMANDS, OPEN_STATES, REVOCATIONS, CommandState
+from hub.notices.outbox import Due  # the same (id, unit, signed bytes) the sender publishes
 from hub.residents.receipts import confirm
 from hub.signing.store import HubKeys
 from protocol.bounds import printable
@@ -38,13 +38,6 @@ MAX_TTL = timedelta(days=14)
 
 class UnitRevoked(ValueError):
     code = "unit_revoked"
-
-
-@dataclass(frozen=True)
-class Due:
-    id: uuid.UUID
-    unit: str
-    document: bytes
 
 
 def issue(
