@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # escpos writes a capabilities pickle into a new temp dir on every import unless told where.
 export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/.cache/escpos
 
-.PHONY: demo test lint fmt venv clean models web bench-face system-test system-demo
+.PHONY: demo test lint fmt venv clean models web bench-face system-test system-demo audit
 
 venv: $(STAMP)
 
@@ -61,6 +61,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
+
+# Known vulnerabilities in what the venv installed. --strict: a package the vulnerability
+# service could not look up fails the run instead of passing unaudited. Not part of lint or
+# .ci/run: it needs the service (PyPI's JSON API), which a build machine may not reach.
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

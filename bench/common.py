@@ -28,9 +28,11 @@ PYTHON = sys.executable
 PACKAGES = ("paho-mqtt", "sqlalchemy", "psycopg", "pydantic", "fastapi")
 
 
-def write_results(name: str, figures: dict[str, Any], details: dict[str, Any]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def write_results(
+    name: str, figures: dict[str, Any], details: dict[str, Any], root: Path = RESULTS
+) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f"{name}.json"
     doc = {"benchmark": name, "machine": describe(PACKAGES), "figures": figures, "details": details}
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -270,6 +270,18 @@ def _rss_trend(samples: list[tuple[float, float]]) -> dict[str, Any]:
     }
 
 
+def _cpu_us(run: dict[str, Any]) -> float | None:
+    cpu = run["cpu_seconds"].get("consumer")
+    return round(1e6 * cpu / run["events"], 1) if cpu and run["events"] else None
+
+
+def _cpu_ratio(runs: dict[str, dict[str, Any]], name: str) -> float | None:
+    """What one hub process would reach against the bare peer with a core each: the peer's
+    CPU per event over the hub's."""
+    bare, hub = _cpu_us(runs["live_bare"]), _cpu_us(runs[name])
+    return round(bare / hub, 2) if bare and hub else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="smaller runs, to check the script")
@@ -313,6 +325,12 @@ def main() -> None:
         "live_2hubs_postgres_vs_bare": round(
             runs["live_2hubs_postgres"]["events_per_s"] / bare_live, 2
         ),
+        # CPU per event of the consumer process(es) (the database server's not included): on
+        # a machine others share, a starved consumer's rate says more about the machine than
+        # about the code; its CPU per event does not
+        **{f"{name}_consumer_cpu_us_per_event": _cpu_us(runs[name]) for name in runs},
+        "live_sqlite_vs_bare_by_cpu": _cpu_ratio(runs, "live_sqlite"),
+        "live_postgres_vs_bare_by_cpu": _cpu_ratio(runs, "live_postgres"),
         "backlog_bare_events_per_s": runs["backlog_bare"]["events_per_s"],
         "backlog_sqlite_events_per_s": runs["backlog_sqlite"]["events_per_s"],
         "backlog_postgres_events_per_s": runs["backlog_postgres"]["events_per_s"],

@@ -50,11 +50,13 @@ def identity_settings(identity: UnitIdentity, data_dir: Path) -> dict[str, Any]:
         "broker_password": identity.broker_password,
         "hub_url": identity.hub_url,
         "hub_public_key": identity.hub_public_key,
+        "hub_seal_key": identity.hub_seal_key,
         "hub_token": identity.hub_token,
         "id_key": identity.id_key,
         "template_key": identity.template_key,
         "window_name": identity.window_name,
         "hardware_profile": identity.hardware_profile,
+        "identity_generation": identity.generation,
     }
     if identity.ca_pem is not None:
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from edge.devices.cli import print_test
+from edge.private_files import private_umask
 from lifecycle import stop_on_signals
 
 if TYPE_CHECKING:
@@ -29,7 +31,29 @@ def create_app(simulated_kit: KitFactory | None = None) -> typer.Typer:
     app = typer.Typer(help="Commands that run on a unit.", no_args_is_help=True)
     app.command("print-test")(print_test)
     app.command()(_run_command(simulated_kit))
+    app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+        supervise
+    )
     return app
+
+
+def supervise(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path, typer.Option(help="the unit's data directory (its software/ lives there)")
+    ],
+    trial_limit: Annotated[
+        float, typer.Option(help="seconds a new version has to report healthy")
+    ] = 120.0,
+) -> None:
+    """Run the agent (the arguments after --, e.g. `-- edge run --bundle /etc/bianmin`) from
+    the installed version, and roll back a new version that does not report healthy in time."""
+    from edge.update.supervisor import supervise as run_supervised
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if not ctx.args:
+        raise typer.BadParameter("give the agent's command after --, e.g. -- edge run ...")
+    raise typer.Exit(run_supervised(ctx.args, data_dir, trial_limit_s=trial_limit))
 
 
 def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
@@ -99,7 +123,11 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             typer.Option(help="run the window: case workflow + kiosk page on 127.0.0.1:PORT"),
         ] = None,
         id_key_file: Annotated[
-            Path | None, typer.Option(help="the county's ID-number hashing key (provisioning)")
+            Path | None,
+            typer.Option(
+                help="the county's ID reference key, for a unit that works without the hub's "
+                "blinded references (older identities, tests); units ask the hub otherwise"
+            ),
         ] = None,
         template_key_file: Annotated[
             Path | None, typer.Option(help="the AES key of enrolled face templates (provisioning)")
@@ -125,6 +153,14 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
             Path | None, typer.Option(help="a client certificate, when the broker asks for one")
         ] = None,
         tls_key: Annotated[Path | None, typer.Option(help="its key")] = None,
+        reboot_command: Annotated[
+            str | None,
+            typer.Option(
+                envvar="BIANMIN_REBOOT_COMMAND",
+                help="what the remote `reboot` command runs, e.g. 'systemctl reboot' "
+                "[default: none, the command is refused]",
+            ),
+        ] = None,
     ) -> None:
         """Run the unit agent until SIGTERM or Ctrl-C."""
         from edge.agent import build_agent
@@ -185,6 +221,7 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
                 "printer": printer,
                 "camera": camera,
                 "face": face,
+                "reboot_command": shlex.split(reboot_command) if reboot_command else None,
             }
         )
         link = LinkSettings(
@@ -201,10 +238,15 @@ def _run_command(simulated_kit: KitFactory | None) -> Callable[..., None]:
                 )
             kit = simulated_kit(settings)
 
-        async def main() -> None:
+        private_umask()  # every file the unit writes from here on is its own (0600)
+
+        async def main() -> int:
             agent = build_agent(settings, kit=kit, link_settings=link)
             await agent.run_until(stop_on_signals())
+            return agent.exit_status
 
-        asyncio.run(main())
+        status = asyncio.run(main())
+        if status:  # a switch to a new version: the supervisor starts it (edge.update)
+            raise typer.Exit(status)
 
     return run

@@ -60,3 +60,25 @@ class EventLogClosed(EdgeError):
     """A write asked of an event log after close(): a shutdown ordering bug, never data loss."""
 
     code = "event_log_closed"
+
+
+class ReleaseRefused(ConfigRejected):
+    """A software release the unit will not install: a bad signature, a wheel that is not the
+    bianmin distribution of the signed version, or a version that failed here before."""
+
+    code = "release_refused"
+
+
+class ReleaseSignature(ReleaseRefused):
+    code = "bad_release_signature"
+
+
+class ReleaseInvalid(ReleaseRefused):
+    code = "release_invalid"
+
+
+class UpdateRolledBack(ReleaseRefused):
+    """The version was installed, did not report healthy in time, and was rolled back; refused
+    until the hub offers another version."""
+
+    code = "update_rolled_back"

@@ -30,6 +30,7 @@ class HealthReporter:
         link: UnitLink,
         devices: DeviceProbe,
         config_version: Callable[[], int | None] = lambda: None,
+        on_beat: Callable[[Health, bool], None] | None = None,
         trust: Callable[[], TrustReport | None] = lambda: None,
     ) -> None:
         self.unit = unit
@@ -37,6 +38,8 @@ class HealthReporter:
         self.link = link
         self.devices = devices
         self.config_version = config_version
+        # told of every heartbeat and whether it went out (a version on trial proves itself)
+        self.on_beat = on_beat
         self.trust = trust
         self._started = time.monotonic()
         self._topic = topics.topic(unit, Channel.HEALTH)
@@ -69,7 +72,10 @@ class HealthReporter:
 
     async def publish_async(self) -> bool:
         health = await self.snapshot_async()
-        return self.link.publish(self._topic, encode(health), qos=0)
+        published = self.link.publish(self._topic, encode(health), qos=0)
+        if self.on_beat is not None:
+            self.on_beat(health, published)
+        return published
 
     async def run(self, interval_s: float | Callable[[], float]) -> None:
         """Beat every ``interval_s`` seconds; a callable is asked each time, so a new

@@ -32,7 +32,7 @@ EventSource = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 class WindowKeys:
     """The keys provisioning gives a window: for ID-number references and face templates."""
 
-    id_key: bytes
+    id_key: bytes | None  # None: the window asks the hub for references (edge.window.references)
     template_key: bytes
 
 
@@ -82,10 +82,8 @@ class RealKit:
         s = self.settings
         id_key = s.window_id_key()
         template_key = s.window_template_key()
-        if id_key is None or template_key is None:
-            raise SettingsError(
-                "the window needs its keys: --bundle DIR, or --id-key-file and --template-key-file"
-            )
+        if template_key is None:
+            raise SettingsError("the window needs its keys: --bundle DIR, or --template-key-file")
         return WindowKeys(id_key, template_key[:32])
 
     def device_probe(self) -> DeviceProbe | None:

@@ -35,6 +35,11 @@ class EdgeSettings(BaseModel):
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
     data_dir: Path
+    # the identity's generation (provisioning); a rotated password stored by the unit
+    # (edge.link.credentials) is kept unless the identity is newer
+    identity_generation: int = Field(default=0, ge=0)
+    # the remote `reboot` command runs this (e.g. sudo -n systemctl reboot); None: refused
+    reboot_command: list[str] | None = None
     # -- read by a simulated kit only (simulators/kit.py) ------------------------------------
     # simulated case transitions per second
     event_rate: float = Field(default=0.05, ge=0)
@@ -42,6 +47,18 @@ class EdgeSettings(BaseModel):
     max_events: int | None = Field(default=None, ge=0)
     health_interval_s: float = Field(default=30.0, gt=0)
     outbox_limit_mb: int = Field(default=256, ge=1)
+    # Retention (edge.retention, docs/security.md): archived signature strokes are deleted
+    # this long after the case took them, enrolled face templates this long after
+    # enrolment; the purge runs at start and then this often.
+    signature_retention_days: float = Field(default=3 * 365.0, gt=0)
+    template_retention_days: float = Field(default=365.0, gt=0)
+    retention_sweep_s: float = Field(default=86400.0, gt=0)
+    # the outbox's ledger of acknowledged event ids is kept this long after the hub's ack
+    # (unacknowledged events are never deleted); log files in log_dir this long after their
+    # last write (None: the agent logs to the journal only, nothing to sweep)
+    outbox_retention_days: float = Field(default=90.0, gt=0)
+    log_retention_days: float = Field(default=30.0, gt=0)
+    log_dir: Path | None = None
     # fsync every commit (power-cut safe); simulators turn it off to run many units per disk
     durable: bool = True
     # The hub's base URL for artifact downloads (http://HOST:PORT or https://...).
@@ -50,6 +67,8 @@ class EdgeSettings(BaseModel):
     # Without one the unit rejects every configuration: it cannot tell the hub's from a fake.
     hub_public_key: str | None = None
     hub_public_key_file: Path | None = None
+    # The hub's X25519 public key (base64) offline ID references are sealed to (protocol.idseal)
+    hub_seal_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]{43}=$")
     # This unit's API token for the hub (the data registry); issued by `bianmin hub unit-token`.
     hub_token: SecretStr | None = None
     # -- the window (kiosk, workflow, devices) -----------------------------------------------

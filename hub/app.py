@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -38,6 +39,7 @@ from hub.catalog import edit_api as catalog_edit_api
 from hub.catalog import pages as catalog_pages
 from hub.catalog.store import CatalogStore
 from hub.catalog.villages import load_villages
+from hub.commands import api as commands_api
 from hub.db import create_tables, make_engine
 from hub.deps import hub_now
 from hub.errors import SettingsProblem
@@ -55,17 +57,21 @@ from hub.limits import hub_body_limits
 from hub.logs import RequestLog
 from hub.metrics import install_metrics
 from hub.notices.sender import notice_sender
+from hub.residents import api as residents_api
 from hub.rollouts import api as rollouts_api
 from hub.rollouts import pages as rollout_pages
 from hub.rollouts.driver import RolloutDriver
 from hub.settings import HubSettings
 from hub.signing import api as signing_api
 from hub.signing.store import HubKeys
+from hub.trusted_host import TrustedHostMiddleware
 from hub.web import static as web_static
 from hub.web import vendor as web_vendor
 from hub.window import api as window_api
-from hub.window import clerk_api, proposals_api
+from hub.window import clerk_api, proposals_api, references_api
 from lifecycle import version
+
+log = logging.getLogger("bianmin.hub")
 
 
 def create_app(settings: HubSettings) -> FastAPI:
@@ -165,6 +171,10 @@ def create_app(settings: HubSettings) -> FastAPI:
     # authentication spend anything on it
     app.add_middleware(BodyLimitMiddleware, limit=hub_body_limits(settings))
     install_metrics(app)
+    # a request for a host name the hub does not serve (DNS rebinding) goes no further
+    app.add_middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts)
+    if "*" in settings.trusted_hosts and not settings.local:
+        log.warning("allowed_hosts is not set: the hub answers to any host name; list its names")
     # outermost: every answer, a refused body's too, carries a request id and is logged once
     app.add_middleware(RequestLog)
     viewer = [Depends(require(Role.VIEWER))]
@@ -186,6 +196,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.include_router(artifact_serving.router)
     app.include_router(rollouts_api.router)
     app.include_router(window_api.router)
+    app.include_router(references_api.router)
     app.include_router(clerk_api.router)
     app.include_router(cases_api.router)
     app.include_router(backoffice_api.router)
@@ -197,6 +208,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     # public: the page a slip's QR leads to (no login; hub.casepage)
     app.include_router(case_page.router)
     app.include_router(alerts_api.router)
+    app.include_router(commands_api.router)
+    app.include_router(residents_api.router)
     app.include_router(apidocs.router)
     openapi_doc.install(app)  # the hub's errors, security and tags in the document
     app.include_router(web_static.router)  # the pages' stylesheet and script: public

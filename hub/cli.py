@@ -13,10 +13,13 @@ import typer
 from hub.accounts.cli import app as user_app
 from hub.calendar.cli import hub_app as calendar_app
 from hub.cases.cli import cases_app
+from hub.commands.cli import command
+from hub.residents.cli import resident_app
 from hub.signing.cli import keys_app
 from hub.window import proposals_cli
 from hub.window.clerk_cli import clerks_app
 from hub.window.cli import blacklist_app, registry_app, unit_token, unit_token_import
+from hub.window.idkey_cli import idkey_app
 from lifecycle import stop_on_signals
 
 app = typer.Typer(help="The county hub: dashboard, API and ingest.", no_args_is_help=True)
@@ -27,8 +30,11 @@ app.add_typer(clerks_app, name="clerks")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.add_typer(keys_app, name="key")
+app.add_typer(idkey_app, name="id-key")
+app.add_typer(resident_app, name="resident")
 app.command("unit-token")(unit_token)
 app.command("unit-token-import")(unit_token_import)
+app.command("command")(command)
 blacklist_app.command("proposals")(proposals_cli.proposals)
 blacklist_app.command("confirm")(proposals_cli.confirm)
 blacklist_app.command("reject")(proposals_cli.reject)

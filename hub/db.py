@@ -26,11 +26,13 @@ from hub.calendar import versions as calendar_versions  # noqa: F401
 from hub.cases import tables as case_tables  # noqa: F401
 from hub.catalog import drafts as catalog_drafts  # noqa: F401
 from hub.catalog import versions as catalog_versions  # noqa: F401
+from hub.commands import tables as command_tables  # noqa: F401
 from hub.errors import SettingsProblem
 from hub.feedback import tables as feedback_tables  # noqa: F401
 from hub.followups import tables as followup_tables  # noqa: F401
 from hub.migrations.runner import UnsafeUpgrade, upgrade
 from hub.notices import tables as notice_tables  # noqa: F401
+from hub.residents import tables as resident_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.signing import store as signing_store  # noqa: F401
 from hub.window import blacklist, blacklist_sync, clerks, proposals, registry, tokens  # noqa: F401

@@ -84,6 +84,13 @@ class BodyTooLarge(HubError):
     status = 413
 
 
+class UnknownHost(HubError):
+    """A request addressed to a host name the hub does not serve (hub.trusted_host)."""
+
+    code = "unknown_host"
+    status = 400
+
+
 class InvalidRequest(HubError):
     code = "invalid_request"
     status = 422
@@ -131,6 +138,13 @@ class RateLimited(HubError):
 
     code = "rate_limited"
     status = 429
+
+
+class ReferenceKeyMissing(HubError):
+    """The hub has no ID reference key file outside local mode (hub.window.idkey)."""
+
+    code = "reference_key_missing"
+    status = 503
 
 
 class AssetMissing(HubError):

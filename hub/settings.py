@@ -51,9 +51,18 @@ class HubSettings(BaseSettings):
     # anonymous requests may read (viewer). production: the key must exist already and every
     # API request carries a token.
     environment: Literal["local", "production"] = "local"
+    # The host names the hub answers to (its Host header; a port is ignored). A request for
+    # any other name is refused: a web page re-pointing its own name at the hub (DNS
+    # rebinding) cannot then talk to it. None: localhost, 127.0.0.1 and ::1 in local mode;
+    # in production every name, with a warning at start: list the county's names (a name
+    # "*" admits any, "*.county.local" a domain's names).
+    allowed_hosts: tuple[str, ...] | None = None
     # the signing key (unless signing_key_file says otherwise) and the artifact cache
     data_dir: Path = Path("var/hub")
     signing_key_file: Path | None = None
+    # the county's ID reference key (64 hex digits; docs/security-keys.md): the hub's alone.
+    # Default: hub_id_key.hex in the data directory, created on first use in local mode only.
+    id_key_file: Path | None = None
     catalog_file: Path | None = None  # None: the seed catalog
     villages_file: Path | None = None  # None: the seed village registry
     # issue stages, time units out, republish lost configs; only `hub serve` drives
@@ -97,6 +106,17 @@ class HubSettings(BaseSettings):
     unit_lookups_per_hour: int = Field(default=120, ge=1)
     status_page_per_minute: int = Field(default=30, ge=1)
     status_feedback_per_hour: int = Field(default=10, ge=1)
+    # The data registry (信息一库): a unit may ask this often per hour, and this often about
+    # one case (a window asks once per matter chosen; a retry or two on top), so a stolen
+    # token cannot walk through the county's applicants (hub.window.registry_rules).
+    registry_queries_per_hour: int = Field(default=60, ge=1)
+    registry_queries_per_case: int = Field(default=6, ge=1)
+    # A unit may have this many ID numbers turned into references per hour (a window sees a
+    # few dozen applicants a day): a stolen token cannot test the county's numbers through it.
+    id_references_per_hour: int = Field(default=240, ge=1)
+    # References made later for cases identified while the hub was away (protocol.idseal): a
+    # day's backlog of a village window is a few dozen; each case is answered once.
+    id_late_references_per_hour: int = Field(default=120, ge=1)
 
     # Alerts (hub.alerts): checked this often by `hub serve`; a unit silent this long is
     # offline; an unacknowledged alert is sent again after each delay, the last repeating;
@@ -164,8 +184,24 @@ class HubSettings(BaseSettings):
         return self.environment == "local"
 
     @property
+    def trusted_hosts(self) -> tuple[str, ...]:
+        """The host names requests may name (allowed_hosts, else the mode's default)."""
+        if self.allowed_hosts is not None:
+            return self.allowed_hosts
+        return ("localhost", "127.0.0.1", "::1") if self.local else ("*",)
+
+    @property
     def signing_key_path(self) -> Path:
         return self.signing_key_file or self.data_dir / "hub_signing_key.pem"
+
+    @property
+    def id_key_path(self) -> Path:
+        return self.id_key_file or self.data_dir / "hub_id_key.hex"
+
+    @property
+    def id_seal_key_path(self) -> Path:
+        """The hub's X25519 key units seal offline references to: beside the reference key."""
+        return self.id_key_path.with_name("hub_id_seal_key.hex")
 
     @property
     def artifact_dir(self) -> Path:

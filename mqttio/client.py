@@ -52,11 +52,14 @@ class AsyncMqttClient:
         connect_timeout: float = 10.0,
         tls: ClientTls | None = None,
         max_qos: int = 1,
+        password: Callable[[], str | None] | None = None,
     ) -> None:
         self.urls: tuple[BrokerUrl, ...] = (url,) if isinstance(url, BrokerUrl) else tuple(url)
         if not self.urls:
             raise ValueError(f"{client_id}: no broker URL given")
         self._current = 0  # index into urls of the broker connected or tried next
+        # asked before every attempt when given (a unit's password across a live rotation)
+        self._password = password
         self.client_id = client_id
         self._on_message = on_message
         # Every publish, subscription and the will at most at this QoS (0 on a NATS cluster's
@@ -121,6 +124,22 @@ class AsyncMqttClient:
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise NotConnected(f"{self.client_id}: publish failed: {paho.error_string(info.rc)}")
         return Publication(info.mid)
+
+    def reconnect(self) -> None:
+        """Drop this connection and connect again at once (a remote `reconnect` command): the
+        broker sends the last will, and the reconnect says online again."""
+        if self._paho is not None and not self._stopping:
+            self._drop_connection()
+            self._lost.set()
+
+    def subscribe_again(self, topic: str, qos: int = 1) -> bool:
+        """SUBSCRIBE to ``topic`` again: the broker sends its retained message anew (a remote
+        `reconcile` command). False when not connected."""
+        client = self._paho
+        if client is None or not self.connected:
+            return False
+        rc, _ = client.subscribe(topic, min(qos, self.max_qos))
+        return bool(rc == MQTTErrorCode.MQTT_ERR_SUCCESS)
 
     def pause_reading(self) -> None:
         """Stop reading the socket: the broker then buffers for us (TCP back-pressure)."""
@@ -211,7 +230,8 @@ class AsyncMqttClient:
             protocol=paho.MQTTv311,
         )
         if self.url.username:
-            client.username_pw_set(self.url.username, self.url.password)
+            password = self._password() if self._password is not None else self.url.password
+            client.username_pw_set(self.url.username, password)
         if self.url.tls and self._tls_context is not None:
             client.tls_set_context(self._tls_context)
         if self._will is not None:

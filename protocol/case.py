@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Final, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -46,6 +47,9 @@ class CaseState(StrEnum):
 SUPPLIED_STATE: Final = "supplied"
 NOTICE_DELIVERED_STATE: Final = "notice_delivered"
 PRINT_FAILED_STATE: Final = "print_failed"
+# the reference of a case identified while the hub was away, made once the link was back (data
+# {"applicant": ref, "blacklisted": bool}); the hub's fold fills in the case's applicant
+REFERENCE_RESOLVED_STATE: Final = "reference_resolved"
 
 
 class IdMethod(StrEnum):
@@ -68,6 +72,8 @@ class GreenChannel(StrEnum):
     ALLOWED = "allowed"
     REFUSED_BLACKLIST = "refused_blacklist"
     REFUSED_NO_BLACKLIST = "refused_no_blacklist"  # the unit has no blacklist to check against
+    # identified while the hub was away: no reference yet, so no blacklist check (protocol.idseal)
+    REFUSED_PENDING_REFERENCE = "refused_pending_reference"
 
 
 class _Model(BaseModel):
@@ -91,9 +97,12 @@ class IntegrityBlacklist(_Model):
 
 
 class RegistryQuery(_Model):
-    """A unit asks the county data registry (信息一库) which materials it can confirm."""
+    """A unit asks the county data registry (信息一库) which materials it can confirm, for the
+    applicant of one of its own open cases and only that case's matter's materials (the hub
+    refuses anything else: hub.window.registry_rules)."""
 
     applicant: ApplicantRef
+    case: UUID | None = None  # the open case the question is for; required by the hub
     materials: tuple[MaterialName, ...] = Field(min_length=1, max_length=50)
 
 

@@ -343,3 +343,13 @@ class CatalogSlice(_Model):
                 problems.append(f"matters[{i}].delegated: {m.code} is not delegated to villages")
         _raise_if(problems)
         return self
+
+
+def registry_materials(matter: Matter) -> tuple[str, ...]:
+    """The materials of a matter that the county data registry may confirm (信息一库): the
+    window asks for these, and the hub answers a unit about no others."""
+    return tuple(
+        m.name
+        for m in matter.materials
+        if m.required and m.waived and m.waiver_ground is WaiverGround.COUNTY_DATABASE
+    )

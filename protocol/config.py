@@ -9,68 +9,56 @@ signature covers the artifacts too, and a retained config stays a few kilobytes.
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PositiveInt,
-    StringConstraints,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from firmware_config.schema import HardwareProfile
-from protocol.bounds import PositiveInt64, Text
+
+# re-exported: the pointers were defined here before protocol.artifacts held them
+from protocol.artifacts import (
+    MAX_ARTIFACT_BYTES,
+    MAX_ARTIFACTS,
+    ArtifactKind,
+    ArtifactPath,
+    ArtifactRef,
+    Sha256,
+    artifact_path,
+)
+from protocol.bounds import PositiveInt64
 from protocol.canonical import parse_object
 from protocol.clerks import ClerkRoster
 from protocol.errors import InvalidMessage, UnitMismatch
 from protocol.keyring import KeyAnnouncement
 from protocol.messages import MAX_CONFIG_BYTES, SignedConfig, describe
 from protocol.signing import Verifier, verify_document
+from protocol.software import SoftwareTarget
+
+__all__ = [
+    "MAX_ARTIFACTS",
+    "MAX_ARTIFACT_BYTES",
+    "ArtifactKind",
+    "ArtifactPath",
+    "ArtifactRef",
+    "CatalogRef",
+    "ConfigBody",
+    "Sha256",
+    "Thresholds",
+    "artifact_path",
+    "config_document",
+    "open_signed_config",
+    "parse_raw",
+    "raw_version",
+]
 
 # The newest body schema this code reads. A unit reports it in its heartbeat, and the hub
 # writes each unit's body for the schema it reads (protocol/config_schema.py, docs/config.md).
-CONFIG_SCHEMA_VERSION = 2
-Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-# Where to fetch an artifact, relative to the hub's base URL. Only a location: the sha256 is
-# the artifact's identity, so a mirror or a CDN path is as safe as the hub's own.
-ArtifactPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/-]{1,255}$")]
-MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024
-MAX_ARTIFACTS = 16
-
-
-def artifact_path(sha256: str) -> str:
-    """The path under which the hub serves an artifact."""
-    return f"/artifacts/{sha256}"
-
-
-class ArtifactKind(StrEnum):
-    CATALOG_SLICE = "catalog_slice"  # the village's matters, canonical JSON of a CatalogSlice
-    MODEL_BUNDLE = "model_bundle"  # face detector / embedder files, as the face engine wants them
-    # canonical JSON of protocol.case.IntegrityBlacklist: HMAC references of blacklisted people
-    INTEGRITY_BLACKLIST = "integrity_blacklist"
-    # canonical JSON of protocol.holidays.HolidayCalendar: the working-day calendar
-    WORK_CALENDAR = "work_calendar"
+# 3: the agent's software release (``software``).
+CONFIG_SCHEMA_VERSION = 3
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ArtifactRef(_Model):
-    """A pointer to content the unit downloads and checks against ``sha256``."""
-
-    kind: ArtifactKind
-    sha256: Sha256
-    size: Annotated[PositiveInt, Field(le=MAX_ARTIFACT_BYTES)]
-    path: ArtifactPath
-    media_type: Annotated[Text, Field(max_length=100)] = "application/json"
-    # How the bytes are packed; the sha256 and size are of the bytes as downloaded. Catalog
-    # slices travel gzipped: 150 KB of JSON is 6 KB on a village's mobile link.
-    encoding: Literal["identity", "gzip"] = "identity"
 
 
 class CatalogRef(_Model):
@@ -122,6 +110,9 @@ class ConfigBody(_Model):
     clerks: ClerkRoster | None = Field(default=None, exclude_if=lambda v: v is None)
     # Schema 2: the hub's signing-key list (protocol/keyring.py), from the first rotation on.
     keys: KeyAnnouncement | None = Field(default=None, exclude_if=lambda v: v is None)
+    # The agent's own release and when to switch to it (protocol.software). Left out when None,
+    # like clerks, so units from before software updates accept bodies without one.
+    software: SoftwareTarget | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @model_validator(mode="after")
     def _unique_artifacts(self) -> ConfigBody:
@@ -137,7 +128,8 @@ class ConfigBody(_Model):
         return self
 
     def all_artifacts(self) -> tuple[ArtifactRef, ...]:
-        extra = tuple(r for r in (self.blacklist, self.calendar) if r is not None)
+        wheel = self.software.release.artifact if self.software is not None else None
+        extra = tuple(r for r in (self.blacklist, self.calendar, wheel) if r is not None)
         return (self.catalog.artifact, *self.artifacts, *extra)
 
 

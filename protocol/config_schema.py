@@ -38,6 +38,14 @@ INTRODUCED: tuple[Introduced, ...] = (
     # Omitted, not required: a unit that cannot read the list keeps the keys it has; the key
     # status shows it does not trust the next key, and `hub key promote` waits for it.
     Introduced(("keys",), 2, "the hub's signing-key list (upgrade the agent before promote)"),
+    # Required: left out, the unit would report the rollout applied while it still runs its
+    # old version, and the operator would read an update that never happened.
+    Introduced(
+        ("software",),
+        3,
+        "the agent's software release (this agent predates remote updates: update it by hand)",
+        required=True,
+    ),
 )
 
 

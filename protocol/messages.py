@@ -6,7 +6,7 @@ error that names the field, so a bad message can be dead-lettered with a useful 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -141,6 +141,14 @@ class Ack(Message):
     ids: list[UUID] = Field(max_length=MAX_ACK_IDS)
 
 
+def ack_payload(ids: Sequence[UUID]) -> bytes:
+    """``encode(Ack(ids=ids))`` byte for byte, without building the model: the hub sends one
+    per unit per committed batch, and its ids are UUIDs it has just validated."""
+    if len(ids) > MAX_ACK_IDS:
+        raise ValueError(f"an ack names at most {MAX_ACK_IDS} ids")
+    return b'{"v":1,"ids":[' + ",".join(f'"{i}"' for i in ids).encode() + b"]}"
+
+
 # -- presence and health ----------------------------------------------------------------------
 
 
@@ -221,7 +229,9 @@ class SignedConfig(Message):
 class ConfigReported(Message):
     v: Literal[1] = 1
     version: Count
-    status: Literal["applied", "rejected"]
+    # deferred: verified and accepted, waiting to take effect (a software update waits for the
+    # window to be idle, or for the end of office hours); the reason says why
+    status: Literal["applied", "rejected", "deferred"]
     reason: ShortText | None = None
     ts: Timestamp
 
@@ -242,6 +252,8 @@ class CommandResult(Message):
     ok: bool
     detail: ShortText | None = None
     ts: Timestamp
+    # what a command gathered (diagnostics): flat and bounded like an event's data
+    data: JsonScalars | None = None
 
 
 # -- decoding ---------------------------------------------------------------------------------

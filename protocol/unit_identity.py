@@ -76,12 +76,16 @@ class UnitIdentity(BaseModel):
     hub_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=200)] | None
     # the hub's Ed25519 config-signing key (base64 of the raw 32 bytes), pinned here
     hub_public_key: str
+    # the hub's X25519 key (base64 of the raw 32 bytes) a typed ID number is sealed to while the
+    # hub is away (protocol.idseal); pinned here like the signing key. Absent: no offline path
+    hub_seal_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")] | None = None
     # the unit's API token for the hub's unit routes (the hub keeps only its hash)
     hub_token: SecretStr
-    # the county's key for ID-number references (the same on every unit: references must match
-    # county-wide) and this unit's key for enrolled face templates; how the unit protects them
-    # at rest is the privacy issue's, provisioning only delivers them
-    id_key: SecretStr
+    # the county's key for ID-number references: None for units provisioned since issue 17,
+    # which ask the hub for references blinded (protocol.idref) and so hold nothing that turns
+    # a number into a reference; an older identity may still carry one. And this unit's key
+    # for enrolled face templates.
+    id_key: SecretStr | None = None
     template_key: SecretStr
     # The county CA (PEM) the unit verifies the broker (mqtts://) and the hub (https://)
     # with. None when neither speaks TLS.
@@ -107,8 +111,8 @@ class UnitIdentity(BaseModel):
 
     @field_validator("id_key")
     @classmethod
-    def _id_key(cls, value: SecretStr) -> SecretStr:
-        return _check_hex_key(value, "id_key")
+    def _id_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else _check_hex_key(value, "id_key")
 
     @field_validator("template_key")
     @classmethod

@@ -11,7 +11,9 @@ Per unit, in this order, each step idempotent so an interrupted run can simply r
    with its secrets (balena has no secret type for device variables: it is readable by whoever
    may read the fleet's variables, so grant the fleet to the county's operators only);
 4. tags ``unit``, ``village``, ``town`` (the division's name; 镇, 街道 or 高新区) and ``profile``;
-5. ``BALENA_HOST_CONFIG_<key>`` configuration variables from the profile's config.txt.
+5. ``BALENA_HOST_CONFIG_<key>`` configuration variables from the profile's config.txt;
+6. the device pinned to the balena release ``fleet.json`` names for it (its software: the
+   agent's version on a balena unit is the release, not a wheel), when one is named.
 
 The SDK's ``set`` calls are upserts (POST, then PATCH on a "unique" conflict).
 """
@@ -87,10 +89,16 @@ class BalenaBackend:
     def slug(self) -> str:
         return f"{self.settings.organization}/{self.settings.fleet.lower()}"
 
+    def release(self, target: Target) -> int | None:
+        return self.settings.release_for(target.unit, target.village.division)
+
     def shape(self, target: Target) -> str:
         lines = [f"balena/{FORMAT}", self.slug]
         for group in (env_vars(target), tags(target), config_vars(target.profile)):
             lines += [f"{k}={v}" for k, v in sorted(group.items())]
+        release = self.release(target)
+        if release is not None:  # a new release changes the fingerprint: plan says update
+            lines.append(f"release={release}")
         return "\n".join(lines)
 
     def prepare(self, state: BackendState, save: Callable[[], None]) -> None:
@@ -144,6 +152,9 @@ class BalenaBackend:
             for key in sorted(set(unit_state.managed.get(kind, [])) - now.keys()):
                 model.remove(uuid, key)
             unit_state.managed[kind] = sorted(now)
+        release = self.release(target)
+        if release is not None:
+            models.device.pin_to_release(uuid, release)
 
     def withdraw(self, unit: str, unit_state: UnitState) -> None:
         """A revoked unit keeps its device record (its history) but loses its identity."""

@@ -25,7 +25,13 @@ from provisioning.state import BackendState, UnitState
 FORMAT = 1
 CONFIG_TXT = "config.txt.bianmin"
 MANIFEST = "bundle.json"
-STATIC_FILES = ("bianmin-agent.service", "bianmin-kiosk.service", "install.sh", "README.txt")
+STATIC_FILES = (
+    "bianmin-agent.service",
+    "bianmin-kiosk.service",
+    "install.sh",
+    "README.txt",
+    "50-bianmin-reboot.rules",
+)
 
 
 def config_txt_lines(profile: HardwareProfile) -> list[str]:

@@ -13,6 +13,7 @@ import typer
 from lifecycle import stop_on_signals
 from provisioning import credentials, listeners
 from provisioning.errors import BrokerError
+from provisioning.files import write_private
 from provisioning.mosquitto import (
     MosquittoConfig,
     MosquittoProcess,
@@ -83,8 +84,11 @@ def broker(
     # Block the signals before starting the child: sigwait only receives blocked signals, and
     # an unblocked SIGTERM would kill this process and leave Mosquitto running on its own.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    admin = _admin_password(data_dir)
     if spec is None:
-        config = MosquittoConfig(data_dir=data_dir, port=port or 1883, credentials=creds)
+        config = MosquittoConfig(
+            data_dir=data_dir, port=port or 1883, credentials=creds, admin_password=admin
+        )
     else:
         config = MosquittoConfig(
             data_dir=data_dir,
@@ -92,6 +96,7 @@ def broker(
             credentials=creds,
             tls=TlsListener.in_data_dir(data_dir, spec.tls),
             plain=spec.plain_port is not None,
+            admin_password=admin,
         )
     try:
         process = MosquittoProcess(config)
@@ -103,6 +108,7 @@ def broker(
     except BrokerError as exc:
         typer.echo(f"error ({exc.code}): {exc}", err=True)
         raise typer.Exit(2) from None
+    write_private(data_dir / ADMIN_URL_FILE, config.admin_url.with_secret() + "\n")
     _announce(process.url, "mosquitto", creds_path, len(creds.units))
     if config.plain and config.tls is not None:
         typer.echo(json.dumps({"plain": f"mqtt://{config.host}:{config.port}"}))
@@ -110,6 +116,22 @@ def broker(
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         process.stop()
+
+
+ADMIN_URL_FILE = "admin-url"
+
+
+def _admin_password(data_dir: Path) -> str:
+    """The dynamic-security admin's password: kept in DATA_DIR/admin-url (0600, the whole URL,
+    for `provision rotate --live` and `revoke`: BIANMIN_BROKER_ADMIN_URL), made on first start."""
+    from mqttio import BrokerUrl
+
+    path = data_dir / ADMIN_URL_FILE
+    if path.exists():
+        found = BrokerUrl.parse(path.read_text(encoding="ascii").strip()).password
+        if found:
+            return found
+    return credentials.new_password()
 
 
 def _credentials(

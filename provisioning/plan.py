@@ -88,8 +88,11 @@ def desired_identity(
         ),
         hub_url=settings.hub_url,
         hub_public_key=settings.hub_public_key,
+        hub_seal_key=settings.hub_seal_key,
         hub_token=existing.hub_token if existing else new_unit_token(),
-        id_key=county.id_key,
+        # no reference key for units: the hub computes references, a unit asks for them
+        # blinded (docs/security-keys.md); a re-delivery takes an older unit's key away
+        id_key=None,
         template_key=existing.template_key if existing else new_key(),
         ca_pem=tls.ca_pem,
         client_cert_pem=tls.cert_pem,

@@ -54,6 +54,13 @@ def init(
         str, typer.Option(help="the hub's signing key to pin (`bianmin hub pubkey`), base64")
     ],
     hub_url: Annotated[str | None, typer.Option(help="http(s)://HOST:PORT of the hub")] = None,
+    hub_seal_key: Annotated[
+        str | None,
+        typer.Option(
+            help="the hub's key for offline ID references (`bianmin hub id-key seal-public`), "
+            "base64; without it units cannot identify by number while the hub is away"
+        ),
+    ] = None,
     registry: Annotated[
         Path | None, typer.Option(help="the village registry [default: the seed]")
     ] = None,
@@ -69,6 +76,13 @@ def init(
     balena_fleet: Annotated[str, typer.Option(help="balena fleet name")] = "bianmin-windows",
     balena_api_url: Annotated[
         str | None, typer.Option(help="openBalena's API (https://api.HOST/); default balenaCloud")
+    ] = None,
+    balena_release: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="[UNIT_OR_DIVISION=]RELEASE_ID: pin devices to a balena release (repeat; "
+            "without a target: every unit)"
+        ),
     ] = None,
     broker_engine: Annotated[
         str, typer.Option(help="mqtt (Mosquitto, EMQX) or nats (a NATS cluster: QoS 0)")
@@ -110,11 +124,24 @@ def init(
                 f"{item!r} is not UNIT_OR_DIVISION=PROFILE", param_hint="--profile"
             )
         overrides[key] = name
+    releases: dict[str, int] = {}
+    for item in balena_release or []:
+        key, sep, value = item.rpartition("=")
+        if not value.isdigit():
+            raise typer.BadParameter(
+                f"{item!r} is not [UNIT_OR_DIVISION=]RELEASE_ID", param_hint="--balena-release"
+            )
+        releases[key if sep else "*"] = int(value)
     balena = None
     if balena_organization is not None:
         balena = BalenaSettings(
-            organization=balena_organization, fleet=balena_fleet, api_url=balena_api_url
+            organization=balena_organization,
+            fleet=balena_fleet,
+            api_url=balena_api_url,
+            releases=releases,
         )
+    elif releases:
+        raise typer.BadParameter("needs --balena-organization", param_hint="--balena-release")
     settings = ProvisionSettings(
         registry=registry.resolve() if registry else None,
         broker_url=broker_url[0],
@@ -122,6 +149,7 @@ def init(
         broker_engine=broker_engine,
         hub_url=hub_url,
         hub_public_key=hub_public_key,
+        hub_seal_key=hub_seal_key,
         default_profile=default_profile,
         profiles=overrides,
         backend=backend,
@@ -277,15 +305,82 @@ def status(
         typer.echo(f"  {row['unit']:<28} {row['identity']:<14} {row[provisioner.backend.name]}")
 
 
+AdminOpt = Annotated[
+    str | None,
+    typer.Option(
+        envvar="BIANMIN_BROKER_ADMIN_URL",
+        help="the broker's dynamic-security admin, mqtt://broker.admin:PASSWORD@HOST:PORT "
+        "(`bianmin broker` writes it to DATA_DIR/admin-url); with it, changes apply live",
+    ),
+]
+HubOpt = Annotated[
+    str | None,
+    typer.Option("--hub", envvar="BIANMIN_HUB_URL", help="the hub's URL [default: fleet.json's]"),
+]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option("--token", envvar="BIANMIN_HUB_TOKEN", help="an operator's API token"),
+]
+
+
+def _live_parts(state_dir: Path, hub: str | None, token: str | None, admin: str | None):  # type: ignore[no-untyped-def]
+    from mqttio import BrokerUrl, ClientTls
+    from provisioning.live import HubApi
+    from provisioning.settings import load_settings
+    from provisioning.tls_files import TlsFiles
+
+    hub_url = hub or load_settings(state_dir).hub_url
+    ca = TlsFiles(state_dir).ca_cert
+    ca_file = str(ca) if ca.exists() else None  # the county CA, when TLS is on
+    api = HubApi(hub_url, token, ca_file=ca_file) if hub_url else None
+    admin_url = BrokerUrl.parse(admin) if admin else None
+    tls = ClientTls(ca_file=ca_file) if admin_url is not None and admin_url.tls else None
+    return api, admin_url, tls
+
+
 @app.command()
 def rotate(
-    unit: Annotated[str, typer.Argument(help="the unit id")], state_dir: StateDir = DEFAULT_STATE
+    unit: Annotated[str, typer.Argument(help="the unit id")],
+    state_dir: StateDir = DEFAULT_STATE,
+    live: Annotated[
+        bool | None,
+        typer.Option(
+            "--live/--files-only",
+            help="through the running fleet (the default when a broker admin is configured), "
+            "or only in the files (applied at the next broker start and `apply`)",
+        ),
+    ] = None,
+    broker_admin_url: AdminOpt = None,
+    hub: HubOpt = None,
+    token: TokenOpt = None,
+    wait: Annotated[float, typer.Option(help="seconds to wait for the unit's answer")] = 60.0,
 ) -> None:
-    """A new broker password and API token for UNIT, in the store, the broker's credentials
-    file and the hub's token hashes at once; `apply` then delivers them. A broker already
-    running learns them when restarted (live rotation: issue 14, later work)."""
+    """A new broker password for UNIT. Live (docs/provisioning.md): the hub hands it to the
+    unit in a signed command, the unit keeps it as pending and answers, then the broker takes
+    it; no restart, and the unit is never locked out. Files only: a new broker password and API
+    token in the store, the broker's credentials file and the hub's token hashes; `apply`
+    delivers them."""
     from provisioning.store import IdentityStore
 
+    if live is None:
+        live = broker_admin_url is not None
+    if live:
+        from provisioning.live import rotate_live
+
+        api, admin, admin_tls = _live_parts(state_dir, hub, token, broker_admin_url)
+        if api is None or admin is None:
+            raise typer.BadParameter(
+                "a live rotation needs the hub (--hub or fleet.json's hub_url) and the broker's "
+                "admin (--broker-admin-url)", param_hint="--live",
+            )  # fmt: skip
+        done = rotate_live(
+            IdentityStore(state_dir), unit, hub=api, admin_url=admin, admin_tls=admin_tls,
+            wait_s=wait,
+        )  # fmt: skip
+        typer.echo(json.dumps(done, ensure_ascii=False))
+        if done["state"] != "rotated":
+            raise typer.Exit(1)
+        return
     identity = IdentityStore(state_dir).rotate(unit)
     typer.echo(
         json.dumps(
@@ -301,24 +396,33 @@ def rotate(
 
 @app.command()
 def revoke(
-    unit: Annotated[str, typer.Argument(help="the unit id")], state_dir: StateDir = DEFAULT_STATE
+    unit: Annotated[str, typer.Argument(help="the unit id")],
+    state_dir: StateDir = DEFAULT_STATE,
+    broker_admin_url: AdminOpt = None,
+    hub: HubOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Revoke UNIT for good: its identity is deleted, its broker password and API token leave
     the generated files, `apply` withdraws its bundle or balena identity and never issues it
-    again. Disconnecting it from a running broker is later work (issue 14)."""
+    again. With the broker's admin its broker client is deleted (it is disconnected at once);
+    with the hub and an operator token the hub deletes its token, clears its retained topics
+    and dead-letters whatever it still sends. Running it again finishes what was left."""
+    from provisioning.live import revoke_live
     from provisioning.store import IdentityStore
 
-    IdentityStore(state_dir).revoke(unit)
-    typer.echo(
-        json.dumps(
-            {
-                "unit": unit,
-                "revoked": True,
-                "next": "bianmin provision apply (withdraws it); restart the broker; "
-                "bianmin hub unit-token import (on the hub)",
-            }
-        )
+    api, admin, admin_tls = _live_parts(state_dir, hub, token, broker_admin_url)
+    if api is not None and token is None:
+        api = None  # no operator token: the hub learns it from the token file's import
+    done = revoke_live(
+        IdentityStore(state_dir), unit, hub=api, admin_url=admin, admin_tls=admin_tls
     )
+    if admin is None or api is None:
+        done["next"] = (
+            "bianmin provision apply (withdraws it); "
+            + ("restart the broker; " if admin is None else "")
+            + ("bianmin hub unit-token-import (on the hub)" if api is None else "")
+        )
+    typer.echo(json.dumps(done, ensure_ascii=False))
 
 
 @app.command()

@@ -54,6 +54,13 @@ class BalenaSettings(BaseModel):
     fleet: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{4,100}$")]
     # None: the SDK's own API (balenaCloud). Set for openBalena or the tests' fake API.
     api_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+/$")] | None = None
+    # The balena release (id) devices are pinned to, by unit id, division code or "*" (every
+    # unit): the agent's software on balena units. Canaries first: pin them to the new release
+    # by unit id, apply, watch, then move "*" (docs/provisioning.md#software-updates).
+    releases: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+
+    def release_for(self, unit: str, division: str) -> int | None:
+        return self.releases.get(unit, self.releases.get(division, self.releases.get("*")))
 
 
 DnsName = Annotated[
@@ -102,6 +109,9 @@ class ProvisionSettings(BaseModel):
     broker_engine: Literal["mqtt", "nats"] = "mqtt"
     hub_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     hub_public_key: str
+    # the hub's X25519 key offline ID references are sealed to (`bianmin hub id-key
+    # seal-public`), pinned in every identity; None: units cannot identify by number offline
+    hub_seal_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")] | None = None
     default_profile: ProfileName = "pi4-cm3-80mm"
     # per unit id or division code: a profile other than the default (unit wins over division)
     profiles: dict[str, ProfileName] = Field(default_factory=dict)
@@ -179,6 +189,11 @@ class ProvisionSettings(BaseModel):
         targets = set(registry.unit_ids()) | {d.code for d in registry.divisions}
         for key in sorted(self.profiles.keys() - targets):
             raise ProvisionSettingsError(f"profiles: {key!r} is neither a unit nor a division")
+        releases = self.balena.releases if self.balena is not None else {}
+        for key in sorted(releases.keys() - targets - {"*"}):
+            raise ProvisionSettingsError(
+                f"balena releases: {key!r} is neither a unit, a division nor *"
+            )
         if self.backend == "balena" and self.balena is None:
             raise ProvisionSettingsError(
                 "backend balena needs the balena section (init --balena-*)"

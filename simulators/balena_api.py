@@ -68,6 +68,7 @@ class FakeState:
     devices: dict[int, Obj] = field(default_factory=dict)
     pairs: dict[str, dict[int, Obj]] = field(default_factory=lambda: {r: {} for r in DEVICE_PAIRS})
     provisioning_keys: dict[str, int] = field(default_factory=dict)  # key -> application id
+    releases: dict[int, Obj] = field(default_factory=dict)  # `balena push` results, by id
     requests: list[Request] = field(default_factory=list)
     fail_mutation_at: int | None = None  # the n-th mutating request (1-based) answers 500
     lose_reply_to: str | None = None  # the first request to this path is done, answered 500
@@ -141,6 +142,22 @@ class FakeBalenaApi:
             if device is not None and p["device"]["__id"] == device["id"]
         }
 
+    def add_release(self, fleet_slug: str, commit: str) -> int:
+        """A successful release of the fleet, as `balena push` leaves one; returns its id."""
+        st = self.state
+        app = next(a for a in st.applications.values() if a["slug"] == fleet_slug)
+        release_id = st.new_id()
+        st.releases[release_id] = {
+            "id": release_id, "commit": commit, "status": "success",
+            "belongs_to__application": {"__id": app["id"]},
+        }  # fmt: skip
+        return release_id
+
+    def pinned_release(self, uuid: str) -> int | None:
+        device = self.device(uuid)
+        pinned = device.get("is_pinned_on__release") if device else None
+        return int(pinned["__id"]) if pinned else None
+
     def set_device_status(self, uuid: str, status: str, online: bool) -> None:
         device = self.device(uuid)
         assert device is not None, uuid
@@ -206,6 +223,32 @@ class FakeBalenaApi:
         if resource == "device" and method == "GET" and key is not None:
             uuid = key.removeprefix("uuid=").strip("'")
             found = [d for d in st.devices.values() if d["uuid"] == uuid or str(d["id"]) == key]
+            return 200, {"d": found}
+        if resource == "device" and key is None and method in ("GET", "PATCH"):
+            # device.pin_to_release: the devices by uuid or id, then a PATCH by id
+            found = [
+                d for d in st.devices.values()
+                if ("uuid" not in where or d["uuid"] == where["uuid"])
+                and ("id" not in where or str(d["id"]) == where["id"])
+            ]  # fmt: skip
+            if method == "GET":
+                return 200, {"d": found}
+            release = (body or {}).get("is_pinned_on__release")
+            if set(body or {}) != {"is_pinned_on__release"} or release not in st.releases:
+                raise _Reply(400, "only pinning to a known release is implemented")
+            for device in found:
+                device["is_pinned_on__release"] = {"__id": release}
+            return 200, "OK"
+        if resource == "release" and method == "GET":
+            release_id = key if key is not None and key.isdigit() else where.get("id")
+            owner = where.get("belongs_to__application")
+            found = [
+                r for r in st.releases.values()
+                if (release_id is None or str(r["id"]) == release_id)
+                and ("commit" not in where or r["commit"] == where["commit"])
+                and (owner is None or str(r["belongs_to__application"]["__id"]) == owner)
+                and r["status"] == where.get("status", r["status"])
+            ]  # fmt: skip
             return 200, {"d": found}
         if resource in DEVICE_PAIRS:
             return self._pairs(method, resource, where, body)

@@ -7,8 +7,11 @@ and healthy device statuses."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import logging
+import os
+import secrets
 from collections.abc import Sequence
+from pathlib import Path
 
 from edge.camera.file import FileCamera
 from edge.devices.bundle import Devices
@@ -28,7 +31,30 @@ from simulators.devices.pad import SimulatedSignaturePad
 from simulators.devices.rating import SimulatedRatingDevice
 from simulators.printer import VirtualPrinter
 
+log = logging.getLogger("bianmin.simulators.kit")
 DEFAULT_PROFILE = "pi4-cm3-80mm"
+TEMPLATE_KEY_FILE = "simulated-template.key"
+
+
+def own_template_key(data_dir: Path) -> bytes:
+    """A template key of this unit's own when provisioning gave none: random, made once and
+    kept 0600 in the data directory. Never derived from anything public (a unit id is):
+    face templates and signatures are encrypted under it."""
+    path = data_dir / TEMPLATE_KEY_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = bytes.fromhex(path.read_text().strip())
+        if len(key) != 32:
+            raise ValueError(f"{path}: not a 32-byte key") from None
+        return key
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key.hex())
+    return key
+
+
 # mostly satisfied, now and then not (which the kiosk then asks the reason for)
 HUMAN_RATINGS = (5, 4, 5, 5, 3, 5, 4, 2)
 
@@ -110,10 +136,13 @@ class SimulatedKit:
 
     def keys(self) -> WindowKeys:
         s = self.settings
-        id_key = s.window_id_key() or DEMO_ID_KEY
-        seed = f"bianmin-demo-template-key/{s.unit_id}".encode()
-        template_key = s.window_template_key()
-        return WindowKeys(id_key, (template_key or hashlib.sha256(seed).digest())[:32])
+        id_key = s.window_id_key()
+        if id_key is None:
+            # the county key the simulated hub and cases share; see docs/security.md
+            log.warning("%s: no ID-reference key provisioned: using the demo county's", s.unit_id)
+            id_key = DEMO_ID_KEY
+        template_key = s.window_template_key() or own_template_key(s.data_dir)
+        return WindowKeys(id_key, template_key[:32])
 
     def device_probe(self) -> DeviceProbe | None:
         return healthy_devices

@@ -7,6 +7,7 @@ affected tests are skipped and the summary says so loudly.
 
 from __future__ import annotations
 
+import getpass
 import os
 import secrets
 import uuid
@@ -30,6 +31,16 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 TEST_UNITS = [f"t{n:03d}" for n in range(200)]
 _missing: dict[str, str] = {}
+# Started by root, a generated broker drops to the "mosquitto" account, which cannot reach
+# pytest's temporary directories (under a root-only base): test brokers run as the tests do.
+# tests/provisioning/test_broker_user.py checks the drop with a directory of its own.
+os.environ.setdefault("BIANMIN_BROKER_USER", getpass.getuser())
+# Starlette's TestClient addresses requests to "testserver"; the hub in local mode answers
+# loopback names only (hub.trusted_host), so tests name it too. tests/hub/test_trusted_host.py
+# sets allowed_hosts itself.
+os.environ.setdefault(
+    "BIANMIN_HUB_ALLOWED_HOSTS", '["localhost", "127.0.0.1", "::1", "testserver"]'
+)
 
 
 def _require(service: str, reason: str) -> None:

@@ -23,7 +23,7 @@ import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +61,10 @@ from protocol.topics import Channel
 
 log = logging.getLogger("bianmin.edge.config")
 Publish = Callable[[str, bytes, int, bool], bool]
+# Asked about every configuration applied (or delivered again): None when it is in effect as it
+# is, else the report to send instead of `applied` (a software update deferred or refused:
+# edge.update.updater).
+Gate = Callable[[int, ConfigBody], Awaitable[ConfigReported | None]]
 CURRENT_FILE = "current.json"
 
 
@@ -126,6 +130,9 @@ class ConfigApplier:
         self.durable = durable
         self.current: RunningConfig | None = None
         self.listeners: list[Callable[[RunningConfig], None]] = []
+        self.gate: Gate | None = None
+        # whether the gate holds a body back from `applied` right now (edge.update.updater)
+        self.holds: Callable[[ConfigBody], bool] | None = None
         self.applied = 0
         self.rejected = 0
         # a verified version whose artifacts were missing at start: still the rollback floor
@@ -139,6 +146,16 @@ class ConfigApplier:
     @property
     def version(self) -> int | None:
         return self.current.version if self.current else None
+
+    @property
+    def claimed_version(self) -> int | None:
+        """The version the heartbeat claims: None while the running configuration is held back
+        from `applied` (its software update deferred, on trial or refused), so that the hub
+        never counts it applied from a heartbeat before the unit's own report says so."""
+        current = self.current
+        if current is None or (self.holds is not None and self.holds(current.body)):
+            return None
+        return current.version
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -209,7 +226,7 @@ class ConfigApplier:
                 raise NoPinnedKey("no hub public key was pinned at provisioning")
             envelope, body = open_signed_config(raw, key=self.key, unit=self.unit)
             if self._is_redelivery(envelope):
-                return self._outcome(envelope.version, "applied")
+                return await self._gated(envelope.version, body)
             self._check_version(envelope)
             if body.keys is not None and isinstance(self.key, TrustStore):
                 self.key.accept(body.keys, signed_by=envelope.key_id)
@@ -229,7 +246,14 @@ class ConfigApplier:
             except Exception:  # a listener must not undo an applied config
                 log.exception("%s: config listener failed", self.unit)
         log.info("%s: applied config version %d", self.unit, running.version)
-        return self._outcome(running.version, "applied")
+        return await self._gated(running.version, body)
+
+    async def _gated(self, version: int, body: ConfigBody) -> ConfigReported:
+        if self.gate is not None:
+            held = await self.gate(version, body)
+            if held is not None:
+                return held
+        return self._outcome(version, "applied")
 
     def _is_redelivery(self, envelope: SignedConfig) -> bool:
         cur = self.current

@@ -114,18 +114,36 @@ class ArtifactFetcher:
         self.timeout_s = timeout_s
         self.durable = durable
         self.stats = FetchStats()
+        # files this process hashed (or wrote after hashing): sha256 -> (size, mtime, inode).
+        # Only these are trusted without hashing again; a file found after a restart, or
+        # changed since, is hashed before use: the disk is not trusted by a file's size.
+        self._verified: dict[str, tuple[int, int, int]] = {}
         cache_dir.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, sha256: str) -> Path:
         return self.cache_dir / sha256
 
     def cached(self, ref: ArtifactRef) -> Path | None:
-        """The cached file for ``ref``; it was verified before it entered the cache."""
+        """The cached file for ``ref`` if its content is ``ref``'s: hashed once per process
+        (and again when the file changed); a file that does not match is removed."""
         path = self.path_for(ref.sha256)
         try:
-            return path if path.stat().st_size == ref.size else None
+            st = path.stat()
         except FileNotFoundError:
             return None
+        seen = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if st.st_size != ref.size:
+            return None
+        if self._verified.get(ref.sha256) == seen:
+            return path
+        actual = sha256_file(path)
+        if actual != ref.sha256:
+            log.warning("artifact %s: cached file hashes to %s; removed", ref.sha256[:12], actual)
+            path.unlink(missing_ok=True)
+            self._verified.pop(ref.sha256, None)
+            return None
+        self._verified[ref.sha256] = seen
+        return path
 
     async def fetch(self, ref: ArtifactRef) -> Path:
         """Return the verified file for ``ref``, downloading (and resuming) when needed."""
@@ -240,4 +258,6 @@ class ArtifactFetcher:
             )
         final = self.path_for(ref.sha256)
         part.promote(final)
+        st = final.stat()
+        self._verified[ref.sha256] = (st.st_size, st.st_mtime_ns, st.st_ino)
         return final

@@ -1,9 +1,11 @@
 """The kiosk's web app: one page (vanilla HTML, CSS and JS from this package, no build step, no
 CDN: the window has no network beyond the hub), a JSON view it polls, and one action route.
 
-Served on 127.0.0.1 only. Actions need the `X-Kiosk: 1` header: a custom header makes any
-cross-origin request a CORS preflight, which this app never answers, so a page from elsewhere
-in the kiosk browser cannot drive the window.
+Served on 127.0.0.1 only (KIOSK_HOST). Actions need the `X-Kiosk: 1` header: a custom header
+makes any cross-origin request a CORS preflight, which this app never answers, so a page from
+elsewhere in the kiosk browser cannot drive the window. edge.kiosk.guard refuses requests
+addressed to any name but loopback and actions from another origin (DNS rebinding), and sets
+the security headers (CSP without inline script, no framing) on every answer.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from edge.kiosk import view
 from edge.kiosk.followup import followup_routes
+from edge.kiosk.guard import KioskGuard
 from edge.notices.desk import NoticeDesk
 from edge.notices.kiosk import notice_routes
 from edge.window.window import Window
@@ -32,6 +36,7 @@ STATIC = {
     "recovery.js": "text/javascript", "kiosk.css": "text/css",
 }  # fmt: skip
 MAX_BODY = 16 * 1024
+KIOSK_HOST = "127.0.0.1"  # the unit's own screen only
 
 
 def _static(name: str) -> bytes:
@@ -78,5 +83,6 @@ def create_kiosk_app(window: Window, notices: NoticeDesk | None = None) -> Starl
             Route("/api/view", state),
             Route("/api/act/{name}", act, methods=["POST"]),
             *followup_routes(window),  # 容缺补齐 and the feedback book (edge/kiosk/followup.py)
-        ]
+        ],
+        middleware=[Middleware(KioskGuard)],
     )

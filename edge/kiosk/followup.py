@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from edge.window.feedback import note, record_feedback
+from edge.window.references import ReferenceUnavailable, reference_for
 from edge.window.supply import Lookup, SupplyClient, record_supply
 from edge.window.window import Window
 from edge.workflow.errors import WorkflowError
@@ -81,10 +82,13 @@ class FollowupDesk:
                 raise FollowupError("无法识别二维码内容，请扫描回执上的二维码")
             query = OwedLookup(token_sha256=token_sha256(token))
         elif isinstance(number, str) and number.strip():
+            p = self.window.p
             try:
-                ref = identity.reference(identity.validate(number), self.window.p.id_key)
+                ref = await reference_for(identity.validate(number), p.id_key, p.references)
             except identity.InvalidIdNumber as exc:
                 raise FollowupError(str(exc)) from None
+            except ReferenceUnavailable as exc:
+                raise FollowupError(exc.message_zh) from None
             query = OwedLookup(applicant=ref)
         else:
             raise FollowupError("请扫描回执二维码或输入身份证号码")

@@ -24,6 +24,10 @@ GREEN_CHANNEL_ZH = {
     GreenChannel.REFUSED_BLACKLIST: (
         "该申请人已列入诚信黑名单（曾提供虚假材料），不适用容缺受理等绿色通道，请补齐材料后再办理。"
     ),
+    GreenChannel.REFUSED_PENDING_REFERENCE: (
+        "县级平台暂时无法连接，申请人身份证号码尚待核验，无法核对诚信名单，"
+        "不适用容缺受理；信息一库也无法查询，证明材料须申请人出示。请补齐材料后再办理。"
+    ),
     GreenChannel.REFUSED_NO_BLACKLIST: (
         "本终端尚未收到诚信名单，暂不能容缺受理，请补齐材料后再办理。"
     ),
@@ -119,6 +123,7 @@ def _materials(w: Window, case: Case) -> dict[str, Any]:
     channel = green_channel(case.applicant.ref, cfg.blacklist)
     return {
         "registry": draft.registry_state or "pending",
+        "registry_reason": draft.registry_reason,
         "lines": [
             {
                 "name": ln.name,
@@ -209,6 +214,7 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         outcome = d.face
         view["identify"] = {
             "mode": d.mode, "id_masked": d.id_masked, "face_consent": case.face_consent,
+            "pending": d.id_pending,  # the hub was away: the reference comes later
             "prompt": d.face_prompt, "busy": d.face_busy,
             "reader": w.p.devices.idcard is not None, "card": _card(d),
             "outcome": None if outcome is None else {
@@ -226,7 +232,8 @@ def build(w: Window, devices: dict[str, DeviceStatus]) -> dict[str, Any]:
         }  # fmt: skip
     elif screen == "matter":
         view["matters"] = _matters(list(w.running().catalog.matters))
-        enrolled = w.p.residents.template_for(case.applicant.ref) if case.applicant else None
+        ref = case.applicant.ref if case.applicant else None
+        enrolled = w.p.residents.template_for(ref) if ref else None
         view["enroll"] = {"status": d.enroll, "enrolled": enrolled is not None}
     elif screen == "materials":
         view["materials"] = _materials(w, case)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from edge.eventlog import EventLog
+from edge.link.credentials import BrokerCredentials
 from edge.link.send_window import SendWindow
 from mqttio import (
     AsyncMqttClient,
@@ -81,9 +82,12 @@ class UnitLink:
         on_config: DownlinkHandler | None = None,
         on_command: DownlinkHandler | None = None,
         tls: ClientTls | None = None,
+        credentials: BrokerCredentials | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.unit = unit
+        # the password across a live rotation (edge.link.credentials); None: the URL's own
+        self.credentials = credentials
         self.event_log = event_log
         self.settings = s = settings or LinkSettings()
         self.window = SendWindow(
@@ -122,6 +126,7 @@ class UnitLink:
             keepalive=s.keepalive_s,
             backoff=s.backoff,
             tls=tls,
+            password=credentials.password_for_attempt if credentials is not None else None,
         )
 
     async def run(self) -> None:
@@ -149,6 +154,14 @@ class UnitLink:
             return False
         return True
 
+    def reconnect(self) -> None:
+        """Connect again now (the `reconnect` and `rotate_credentials` commands)."""
+        self.client.reconnect()
+
+    def reconcile_config(self) -> bool:
+        """Ask the broker for the retained configuration again; the applier re-reports it."""
+        return self.client.subscribe_again(topics.topic(self.unit, Channel.CONFIG))
+
     # -- internals --------------------------------------------------------------------------
 
     def _on_append(self) -> None:
@@ -159,6 +172,8 @@ class UnitLink:
             asyncio.get_running_loop().call_soon(self._pump)
 
     def _on_connect(self) -> None:
+        if self.credentials is not None:
+            self.credentials.connected()
         self.publish(self._state_topic, encode(State(online=True, ts=utc_now())), retain=True)
         self.stats.events_resent += self.window.requeue_all()
         self._pump()

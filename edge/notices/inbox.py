@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge.local_db import open_local_db
 from protocol.notice import CaseNotice
 
 _SCHEMA = """
@@ -45,12 +46,7 @@ class NoticeInbox:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
-            db.executescript(_SCHEMA)
-            self._db = db
+            self._db = open_local_db(self.path, durable=self.durable, schema=_SCHEMA)
         return self._db
 
     def add(self, notice: CaseNotice, document: bytes) -> bool:

@@ -21,6 +21,7 @@ from edge.face.service import Consent
 from edge.window import face_steps
 from edge.window.base import WindowBase
 from edge.window.parts import CardDraft, Draft
+from edge.window.references import ReferenceUnavailable, reference_for
 from edge.workflow import errors as e
 from edge.workflow.model import ChipPhoto, FaceCheck, Identify
 from protocol import identity
@@ -102,7 +103,11 @@ class CardActions(WindowBase):
                 f"该身份证有效期至{read.valid_until}，已过期，请使用有效证件或由工作人员人工核验"
             )
             return
-        d.id_ref = identity.reference(read.number, self.p.id_key)
+        try:
+            d.id_ref = await reference_for(read.number, self.p.id_key, self.p.references)
+        except ReferenceUnavailable as exc:
+            d.card_error = exc.message_zh
+            return
         d.id_masked = identity.mask(read.number)
         d.mode = "card"
         until = read.valid_until.isoformat() if read.valid_until else "长期"

@@ -13,6 +13,8 @@ from typing import Any
 
 from edge.window.base import WindowBase
 from edge.window.card import card_identity
+from edge.window.pending import PENDING_NOTICE, forget, pend
+from edge.window.references import HubAway, ReferenceUnavailable, reference_for
 from edge.window.steps import face_identity
 from edge.workflow import errors as e
 from edge.workflow.model import FaceCheck, Identify, SearchPick
@@ -26,13 +28,27 @@ class IdentifyActions(WindowBase):
             number = identity.validate(str(args.get("number", "")))
         except identity.InvalidIdNumber as exc:
             raise e.InvalidIdNumber(str(exc)) from None
-        self.draft.id_ref = identity.reference(number, self.p.id_key)
+        assert self.case is not None
+        try:
+            self.draft.id_ref = await reference_for(number, self.p.id_key, self.p.references)
+            self.draft.id_pending = False
+            await forget(self.p, str(self.case.case_id))  # a number typed before, offline
+        except ReferenceUnavailable as exc:
+            if self.p.seal_key is None or not isinstance(exc, HubAway):
+                raise
+            await pend(self.p, self.case.case_id, number)  # sealed to the hub; n forgotten
+            self.draft.id_ref, self.draft.id_pending = None, True
         self.draft.id_masked = identity.mask(number)
         self.draft.card = None  # typed: no card was read for this number
         del number
-        assert self.case is not None
+        if self.draft.id_pending:
+            self.draft.mode = "card"
+            self.message = {"kind": "info", "text": PENDING_NOTICE}
+            return
+        ref = self.draft.id_ref
+        assert ref is not None
         face_ok = self.case.face_consent and self.p.face is not None
-        template = self.p.residents.template_for(self.draft.id_ref) if face_ok else None
+        template = self.p.residents.template_for(ref) if face_ok else None
         if template is None:
             self.draft.mode = "card"
             if face_ok:
@@ -62,7 +78,8 @@ class IdentifyActions(WindowBase):
 
     async def _do_card_checked(self, args: dict[str, Any]) -> None:
         method = IdMethod.CLERK_CHECK if args.get("method") == "clerk_check" else IdMethod.ID_CARD
-        if self.draft.id_ref is None or self.draft.id_masked is None:
+        pending = self.draft.id_pending and self.draft.card is None
+        if (self.draft.id_ref is None and not pending) or self.draft.id_masked is None:
             raise e.IdentityRejected("请先输入身份证号码")
         if self.draft.card is not None:  # read by the reader: its chip photo's fate goes along
             await self._stop_task()
@@ -115,4 +132,6 @@ class IdentifyActions(WindowBase):
         case = self.case
         if case is None or case.applicant is None:
             raise e.WrongState("请先核验身份")
+        if case.applicant.ref is None:  # the template must be linked to a reference
+            raise e.WrongState("身份证号码尚待县级平台核验，暂不能登记人脸")
         self._start(partial(self.steps.enroll, case, case.applicant.ref))

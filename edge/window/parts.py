@@ -14,6 +14,7 @@ from edge.devices.rating import RatingResult
 from edge.face.service import FaceService
 from edge.window import face_steps
 from edge.window.camera import CameraDevice
+from edge.window.references import ReferenceClient
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
 from edge.window.signatures import SignatureArchive
@@ -56,6 +57,8 @@ class Draft:
 
     id_ref: str | None = None
     id_masked: str | None = None
+    # the hub was away: the number is kept sealed for a later reference (edge.window.pending)
+    id_pending: bool = False
     mode: str = "number"  # identify: number -> face | card; or search (1:N) -> pick
     face_prompt: str = ""
     face_busy: bool = False
@@ -71,6 +74,7 @@ class Draft:
     enroll: str = ""  # "", "busy", "done", or an error message
     registry: frozenset[str] | None = None
     registry_state: str = ""  # "", "pending", "answered", "unreachable"
+    registry_reason: str | None = None  # the hub's reason for a refusal (429), in Chinese
     print_error: str | None = None
     printer_back: bool = False  # printing went on by itself after the printer came back
     printing: str | None = None
@@ -89,8 +93,12 @@ class WindowParts:
     face: FaceService | None
     residents: ResidentFaces
     registry: RegistryClient
-    id_key: bytes
+    id_key: bytes | None  # None: references come from the hub, blinded (edge.window.references)
     info: WindowInfo
     data_dir: Path
     signatures: SignatureArchive
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    references: ReferenceClient | None = None
+    # the hub's X25519 public key offline references are sealed to (the unit's identity);
+    # None: without the hub a typed number cannot be used (the clerk is asked to retry)
+    seal_key: bytes | None = None

@@ -26,6 +26,7 @@ class RecoveryActions(WindowBase):
         await self._stop_task()  # the registry lookup or a face step of the screen left
         if case.state is S.IDENTIFIED:  # the applicant is identified again from the number
             self.draft.id_ref = self.draft.id_masked = None
+            self.draft.id_pending = False
         await self._commit(Back())
 
     async def _do_edit_number(self, args: dict[str, Any]) -> None:
@@ -36,6 +37,7 @@ class RecoveryActions(WindowBase):
         await self._stop_task()
         d = self.draft
         d.id_ref = d.id_masked = None
+        d.id_pending = False
         d.face, d.offers, d.search_error, d.mode = None, None, None, "number"
         d.card, d.card_error = None, None
 

@@ -19,6 +19,7 @@ any of it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 from collections.abc import Iterator
@@ -29,7 +30,9 @@ from edge.config.applier import RunningConfig
 from edge.devices.printer.slips import Window as SlipWindow
 from edge.kit import UnitKit
 from edge.settings import EdgeSettings
+from edge.window import pending
 from edge.window.parts import WindowParts
+from edge.window.references import ReferenceClient
 from edge.window.registry import RegistryClient
 from edge.window.residents import ResidentFaces
 from edge.window.signatures import SignatureArchive, archive_key
@@ -74,9 +77,15 @@ class WindowRuntime:
         self._built: HardwareProfile | None = None  # the profile the hardware was built from
         self._face: LocalFaceService | None = None
         self._template_key = b""
+        self._resolver: asyncio.Task[None] | None = None  # late ID references (pending)
         self._applied = asyncio.Event()  # a configuration was applied since the last look
         self.in_effect: int | None = None  # the configuration version the window runs on
         config.listeners.append(lambda _running: self._applied.set())
+
+    def busy(self) -> str | None:
+        """Why the unit must not restart now: a case open at the window (a software update
+        waits for idle: edge.update), or None."""
+        return self.window.busy() if self.window is not None else None
 
     async def device_status(self) -> dict[str, DeviceStatus]:
         if self.window is None:
@@ -87,12 +96,34 @@ class WindowRuntime:
         profile = await self._profile()
         self.window = await self._build(profile)
         await self.window.start()
+        self._resolver = asyncio.create_task(self._resolve_pending(), name="late-references")
         await self._serve()
         self._applied.set()  # the configuration applied while the window was built, if any
         while True:  # and every one applied from now on, without a restart
             await self._applied.wait()
             self._applied.clear()
             await self._follow()
+
+    async def _resolve_pending(self, every_s: float = 30.0) -> None:
+        """Cases identified while the hub was away get their references once it answers
+        (edge.window.pending); checked every ``every_s``, a failure waits for the next round."""
+        while True:
+            window = self.window
+            client = window.p.references if window is not None else None
+            ready = client is not None and client.configured
+            if window is not None and client is not None and ready and pending.pending(window.p):
+                try:
+                    await pending.resolve(
+                        window.p, client, self._blacklist,
+                        window.p.clock,
+                    )  # fmt: skip
+                except Exception:  # never takes the unit down; the next round tries again
+                    log.exception("late ID references failed")
+            await asyncio.sleep(every_s)
+
+    def _blacklist(self) -> frozenset[str] | None:
+        running = self.config.current
+        return running.blacklist if running is not None else None
 
     async def _follow(self) -> None:
         running = self.config.current
@@ -164,6 +195,8 @@ class WindowRuntime:
             residents=ResidentFaces(s.data_dir / "residents.sqlite3"),
             registry=RegistryClient(s.hub_url, token, verify=s.hub_verify()),
             id_key=keys.id_key,
+            references=ReferenceClient(s.hub_url, token),
+            seal_key=base64.b64decode(s.hub_seal_key) if s.hub_seal_key else None,
             info=info,
             data_dir=s.data_dir,
             signatures=self._signatures(keys.template_key),
@@ -207,13 +240,13 @@ class WindowRuntime:
     async def _serve(self) -> None:
         import uvicorn
 
-        from edge.kiosk.app import create_kiosk_app
+        from edge.kiosk.app import KIOSK_HOST, create_kiosk_app
 
         assert self.window is not None
         assert self.settings.kiosk_port is not None
         app = create_kiosk_app(self.window, self._notice_desk())
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.settings.kiosk_port, log_level="warning",
+            app, host=KIOSK_HOST, port=self.settings.kiosk_port, log_level="warning",
             lifespan="off",
         )  # fmt: skip
         server = _server_class()(config)
@@ -248,6 +281,10 @@ class WindowRuntime:
         )  # fmt: skip
 
     async def close(self) -> None:
+        if self._resolver is not None:
+            self._resolver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._resolver
         if self._server is not None:
             self._server.should_exit = True
         if self.window is not None:

@@ -40,6 +40,7 @@ from protocol.catalog import Matter
 from protocol.labels import DEVICE_LABELS
 
 CAMERA, PAD = DEVICE_LABELS["camera"], DEVICE_LABELS["pad"]
+REGISTRY_PENDING = "身份证号码尚待县级平台核验，无法查询信息一库，证明材料须申请人出示"
 
 log = logging.getLogger("bianmin.edge.window")
 
@@ -193,9 +194,14 @@ class DeviceSteps:
         if not asked:
             self.draft.registry, self.draft.registry_state = frozenset(), "answered"
             return
+        if case.applicant.ref is None:  # no reference yet: the registry cannot be asked
+            self.draft.registry, self.draft.registry_state = None, "unreachable"
+            self.draft.registry_reason = REGISTRY_PENDING
+            return
         self.draft.registry_state = "pending"
-        found = await self.p.registry.lookup(case.applicant.ref, asked)
+        found = await self.p.registry.lookup(case.applicant.ref, asked, case.case_id)
         self.draft.registry = found
+        self.draft.registry_reason = self.p.registry.last_reason
         self.draft.registry_state = "unreachable" if found is None else "answered"
 
     async def sign(self) -> None:

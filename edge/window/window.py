@@ -101,6 +101,13 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
     def _forget_status(self) -> None:
         self._status = {}  # the device bar shows new devices at once
 
+    def busy(self) -> str | None:
+        """Why the unit must not restart now (a software update waits for idle, edge.update):
+        the case open at the window; None when no case is open."""
+        if self.case is None:
+            return None
+        return f"case_open: case {self.case.case_ref} is open at the window ({self.case.state})"
+
     async def replace_hardware(self, new: Hardware) -> None:
         """Use a new configuration's devices, camera or face service, at once when no device
         step runs, else as soon as the running one ends (edge.window.switch)."""
@@ -308,7 +315,9 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
         self.draft.stop.set()
         self._switch.when_idle()
         keep = self.draft if self.case is not None else Draft()
-        self.draft = Draft(id_ref=keep.id_ref, id_masked=keep.id_masked, mode=keep.mode)
+        self.draft = Draft(
+            id_ref=keep.id_ref, id_masked=keep.id_masked, id_pending=keep.id_pending, mode=keep.mode
+        )
         if self.case is not None and self.case.state not in (S.OPENED, S.CONSENTED):
             self.draft.mode = "number"
         if self.case is not None and self.case.state is S.IDENTIFIED:
@@ -316,6 +325,7 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
         state = self.case.state if self.case else None
         if state is S.MATERIALS_CHECKED and keep.registry_state in ("answered", "unreachable"):
             self.draft.registry, self.draft.registry_state = keep.registry, keep.registry_state
+            self.draft.registry_reason = keep.registry_reason
         elif state in (S.MATTER_SELECTED, S.MATERIALS_CHECKED):
             self._start(self.steps.lookup)
         elif state in (S.ACCEPTED, S.DEFICIENCY_ACCEPTED):

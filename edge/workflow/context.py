@@ -50,7 +50,9 @@ def case_ref(unit: str, case_id_hex: str, opened: datetime) -> str:
     return f"{unit.upper()}-{local_date(opened):%Y%m%d}-{case_id_hex[-6:].upper()}"
 
 
-def green_channel(ref: str, blacklist: frozenset[str] | None) -> GreenChannel:
+def green_channel(ref: str | None, blacklist: frozenset[str] | None) -> GreenChannel:
+    if ref is None:
+        return GreenChannel.REFUSED_PENDING_REFERENCE
     if blacklist is None:
         return GreenChannel.REFUSED_NO_BLACKLIST
     return GreenChannel.REFUSED_BLACKLIST if ref in blacklist else GreenChannel.ALLOWED

@@ -12,6 +12,10 @@ from protocol.case import CaseState, GreenChannel
 from protocol.messages import DataValue, JsonScalar
 
 S = CaseState
+PENDING_NO_GREEN = (
+    "县级平台暂时无法连接，申请人身份证号码尚待核验，无法核对诚信名单，"
+    "不适用容缺受理，请补齐材料后再办理"
+)
 
 
 def check(case: Case, cmd: CheckMaterials, ctx: Context) -> Changes:
@@ -87,6 +91,8 @@ def accept(case: Case, cmd: Accept, ctx: Context) -> Changes:
     if cmd.defer:
         if case.green_channel is GreenChannel.REFUSED_BLACKLIST:
             raise e.GreenChannelRefused("该申请人已列入诚信黑名单，不适用容缺受理等绿色通道")
+        if case.green_channel is GreenChannel.REFUSED_PENDING_REFERENCE:
+            raise e.GreenChannelRefused(PENDING_NO_GREEN)
         if case.green_channel is not GreenChannel.ALLOWED:
             raise e.GreenChannelRefused("本终端尚未收到诚信名单，暂不能容缺受理")
         supply_by = cal.add_working_days(today, ctx.deferred_days)

@@ -165,6 +165,10 @@ def _identify(case: Case, cmd: Identify, ctx: Context) -> Changes:
     data: dict[str, DataValue] = {
         "method": cmd.method.value, "applicant": cmd.ref, "id_masked": cmd.id_masked,
     }  # fmt: skip
+    if cmd.ref is None:  # the hub was away: the reference comes later (edge.window.pending)
+        if cmd.method is IdMethod.FACE:
+            raise e.IdentityRejected("人脸核验须先取得身份证号码核验结果")
+        data["reference"] = "pending"
     face = cmd.face
     if cmd.method is IdMethod.FACE:
         if cmd.chip_photo is not None:

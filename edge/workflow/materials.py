@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from protocol.catalog import WAIVER_GROUND_LABELS, Matter, WaiverGround
+from protocol.catalog import registry_materials as catalog_registry_materials
 
 WINDOW_PHOTO_MARK = "窗口现场拍摄"
 
@@ -53,12 +54,8 @@ class MaterialLine:
 
 
 def registry_materials(matter: Matter) -> tuple[str, ...]:
-    """The materials of a matter that the data registry may confirm."""
-    return tuple(
-        m.name
-        for m in matter.materials
-        if m.required and m.waived and m.waiver_ground is WaiverGround.COUNTY_DATABASE
-    )
+    """The materials of a matter that the data registry may confirm (the hub's rule too)."""
+    return catalog_registry_materials(matter)
 
 
 def needs_photo(matter: Matter) -> bool:

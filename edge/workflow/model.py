@@ -62,7 +62,9 @@ class FaceCheck(_Model):
 
 
 class Applicant(_Model):
-    ref: ApplicantRef
+    # None: identified while the hub was away; the reference comes later (protocol.idseal,
+    # edge.window.pending), so no green channel and no registry waiver for this case
+    ref: ApplicantRef | None
     id_masked: str
     method: IdMethod
     face: FaceCheck | None = None
@@ -165,7 +167,7 @@ class GiveConsent:
 @dataclass(frozen=True)
 class Identify:
     method: IdMethod
-    ref: ApplicantRef
+    ref: ApplicantRef | None  # None: pending (typed while the hub was away), never by face
     id_masked: str
     face: FaceCheck | None = None
     chip_photo: ChipPhoto | None = None  # None: the number was typed, no card was read

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +17,9 @@ class AlertKind(StrEnum):
     OUTBOX_NEAR_FULL = "outbox_near_full"
     CLOCK_DRIFT = "clock_drift"
     ROLLOUT_PAUSED = "rollout_paused"
+    # a case identified while the hub was away whose applicant, once the reference came, is on
+    # the integrity blacklist (protocol.idseal); one alert per unit, naming its cases
+    BLACKLISTED_OFFLINE = "blacklisted_offline"
 
 
 ALERT_LABELS: dict[AlertKind, str] = {
@@ -26,6 +29,7 @@ ALERT_LABELS: dict[AlertKind, str] = {
     AlertKind.OUTBOX_NEAR_FULL: "待上报数据将满",
     AlertKind.CLOCK_DRIFT: "终端时钟偏差",
     AlertKind.ROLLOUT_PAUSED: "配置下发因失败暂停",
+    AlertKind.BLACKLISTED_OFFLINE: "离线核验的申请人在诚信黑名单上",
 }
 
 
@@ -91,4 +95,36 @@ def rollout_conditions(rollouts: Iterable[Any]) -> list[Condition]:
         )
         for r in rollouts
         if r.state == "paused" and r.paused_reason and not r.paused_reason.startswith("paused by ")
+    ]
+
+
+REFERENCE_RESOLVED = "reference_resolved"  # protocol.case.REFERENCE_RESOLVED_STATE
+OFFLINE_FLAG_KEPT = timedelta(days=30)
+
+
+def offline_blacklist_conditions(
+    cases: Iterable[Any], now: datetime, kept: timedelta = OFFLINE_FLAG_KEPT
+) -> list[Condition]:
+    """``cases``: rows (unit, case_ref, times) of cases whose applicant is blacklisted. Those
+    whose reference came later (identified offline: the window could not check the blacklist)
+    within ``kept`` are flagged, one alert per unit listing the cases (at most 20 named)."""
+    by_unit: dict[str, list[tuple[datetime, str]]] = {}
+    for c in cases:
+        times = c.times if isinstance(c.times, dict) else {}
+        try:
+            at = datetime.fromisoformat(str(times[REFERENCE_RESOLVED]))
+        except (KeyError, ValueError):
+            continue
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        if now - at <= kept:
+            by_unit.setdefault(c.unit, []).append((at, c.case_ref or ""))
+    return [
+        Condition(
+            AlertKind.BLACKLISTED_OFFLINE,
+            unit,
+            min(found)[0],
+            {"cases": [ref for _, ref in sorted(found)][:20], "count": len(found)},
+        )
+        for unit, found in sorted(by_unit.items())
     ]

@@ -13,16 +13,25 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
-from hub.alerts.conditions import Thresholds, rollout_conditions, unit_conditions
+from hub.alerts.conditions import (
+    Thresholds,
+    offline_blacklist_conditions,
+    rollout_conditions,
+    unit_conditions,
+)
 from hub.alerts.escalation import Escalation, claim_due
 from hub.alerts.notify import Notifier, message
 from hub.alerts.store import ALERTS, reconcile
+from hub.cases.tables import CaseRecord
 from hub.loops import TickLoop
 from hub.models import Unit
 from hub.rollouts.store import ROLLOUTS
+from hub.window.blacklist import BlacklistEntry
 
 log = logging.getLogger("bianmin.hub.alerts")
 UNITS = Unit.__table__  # type: ignore[attr-defined]
+CASES = CaseRecord.__table__  # type: ignore[attr-defined]
+LISTED = BlacklistEntry.__table__  # type: ignore[attr-defined]
 
 
 def evaluate(
@@ -40,7 +49,12 @@ def evaluate(
             select(ROLLOUTS.c.id, ROLLOUTS.c.state, ROLLOUTS.c.paused_reason, ROLLOUTS.c.updated_at)
             .where(ROLLOUTS.c.state == "paused")
         ).all()  # fmt: skip
+        listed = conn.execute(  # the blacklist is short; applicant_ref is indexed
+            select(CASES.c.unit, CASES.c.case_ref, CASES.c.times)
+            .join(LISTED, LISTED.c.applicant_ref == CASES.c.applicant_ref)
+        ).all()  # fmt: skip
         conditions = unit_conditions(units, now, thresholds) + rollout_conditions(rollouts)
+        conditions += offline_blacklist_conditions(listed, now)
         before = {
             r.id for r in conn.execute(select(ALERTS.c.id).where(ALERTS.c.cleared_at.is_(None)))
         }

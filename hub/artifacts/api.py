@@ -14,6 +14,7 @@ from hub import audit
 from hub.accounts.auth import Operator, Viewer
 from hub.accounts.roles import Actor
 from hub.artifacts.store import ArtifactPublic, artifact_ref, list_artifacts, put_artifact
+from hub.artifacts.wheels import wheel_version
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import InvalidRequest
 from hub.paging import PAGE_HEADERS, PageDep, send_headers
@@ -52,13 +53,18 @@ async def upload_artifact(
 def _store(
     session: Session, upload: Spooled, kind: ArtifactKind, media_type: str, actor: Actor
 ) -> ArtifactRef:
-    ref = put_artifact(session, content=upload.read(), kind=kind, media_type=media_type)
+    content = upload.read()
+    detail: dict[str, object] = {}
+    if kind is ArtifactKind.AGENT_WHEEL:  # a release: only a wheel of bianmin, and say which
+        detail["version"] = wheel_version(content)
+        media_type = "application/zip"
+    ref = put_artifact(session, content=content, kind=kind, media_type=media_type)
     audit.record(
         session,
         actor=actor,
         action="artifact.upload",
         target=f"artifact/{ref.sha256}",
-        detail={"kind": kind.value, "size": ref.size},
+        detail={"kind": kind.value, "size": ref.size, **detail},
     )
     session.commit()
     return ref

@@ -114,6 +114,16 @@ def list_artifacts(session: Session, *, page: Page | None = None) -> list[Artifa
     ]
 
 
+def artifact_content_in(db: Session | Connection, sha256: str) -> bytes:
+    """An artifact's bytes, read in the caller's transaction."""
+    content = db.execute(
+        select(ARTIFACTS.c.content).where(ARTIFACTS.c.sha256 == sha256)
+    ).scalar_one_or_none()
+    if content is None:
+        raise ArtifactNotFound(f"no artifact {sha256}")
+    return bytes(content)
+
+
 def artifact_content(engine: Engine, sha256: str) -> bytes:
     with engine.connect() as conn:
         content = conn.execute(

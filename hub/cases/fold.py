@@ -16,10 +16,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from protocol import identity
 from protocol.calendar import local_date
 from protocol.case import (
     NOTICE_DELIVERED_STATE,
     PRINT_FAILED_STATE,
+    REFERENCE_RESOLVED_STATE,
     SUPPLIED_STATE,
     CaseState,
     Outcome,
@@ -198,6 +200,10 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
     f.at(state, ev.ts)
     if state in (NOTICE_DELIVERED_STATE, PRINT_FAILED_STATE):
         return  # a handover, a slip that did not print: nothing changes but the timeline
+    if state == REFERENCE_RESOLVED_STATE:  # identified while the hub was away (protocol.idseal)
+        if ev.unit == r["unit"] and (ref := _text(d, "applicant", 32)) is not None:
+            r["applicant_ref"] = ref
+        return
     if ev.unit != r["unit"]:
         return  # only the opening window moves the case through the window's states
     r["window_state"] = state
@@ -213,7 +219,8 @@ def _apply_event(f: _Fold, ev: UnitEvent) -> None:
     elif state == S.IDENTIFIED:
         r["id_method"] = _text(d, "method", 16)
         r["applicant_ref"] = _text(d, "applicant", 32)
-        r["id_masked"] = _text(d, "id_masked", 32)
+        masked = _text(d, "id_masked", 32)
+        r["id_masked"] = identity.remask(masked) if masked is not None else None
     elif state == S.MATTER_SELECTED:
         r["approval"] = _text(d, "approval", 16)
         r["instant"] = d.get("instant") is True

@@ -14,6 +14,7 @@ from hub.accounts.area import units_in
 from hub.accounts.auth import Auditor, Viewer
 from hub.alerts.conditions import ALERT_LABELS
 from hub.alerts.query import AlertFilter, list_alerts
+from hub.commands import outbox as command_outbox
 from hub.deps import RegistryDep, SessionDep, SettingsDep, hub_now
 from hub.errors import UnitNotFound
 from hub.fleet import board, events
@@ -85,6 +86,13 @@ def fleet_page(
     )
 
 
+# the unit page's words for a command's state (hub.commands.tables.CommandState)
+COMMAND_STATES = {
+    "pending": "待发送", "sent": "已发送，待回复", "ok": "已完成", "failed": "失败",
+    "expired": "已过期",
+}  # fmt: skip
+
+
 @router.get("/fleet/{unit_id}", response_class=HTMLResponse)
 def unit_page(
     unit_id: Annotated[str, Path(max_length=64)],
@@ -110,6 +118,7 @@ def unit_page(
     total, lines = board.unit_events(session, unit_id, limit=limit, offset=offset)
     with request.app.state.engine.connect() as conn:
         alerts = list_alerts(conn, AlertFilter(unit=unit_id).where(), limit=100, offset=0)
+        commands = command_outbox.for_unit(conn, unit_id, limit=10)
     return page(
         request,
         "unit.html",
@@ -120,6 +129,8 @@ def unit_page(
             "events": lines,
             "pager": Pager(f"/fleet/{unit_id}", total, limit, offset),
             "history": board.config_history(session, unit_id),
+            "commands": commands,
+            "command_states": COMMAND_STATES,
             "device_labels": DEVICE_LABELS,
             "paper_labels": PAPER_LABELS,
             "stale_after": duration_words(settings.stale_after_s),

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.cases.project import mark_pending
+from hub.commands.outbox import record_results as record_command_results
 from hub.feedback.service import KIND as FEEDBACK_KIND
 from hub.feedback.service import from_events
 from hub.ingest.sql import EventRow, UnitBump, bump_units, drifting_clocks, insert_events
@@ -115,6 +116,7 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
         # an answer lost this way costs a republication, which the unit answers again
         with _beside_events(conn, f"recording {len(batch.results)} command results"):
             record_results(conn, batch.results, datetime.now(UTC))
+            record_command_results(conn, batch.results, datetime.now(UTC))
     return inserted
 
 

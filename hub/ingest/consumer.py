@@ -32,13 +32,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from hub.commands.revocation import revoked_units
 from hub.ingest.intake import take
 from hub.ingest.isolation import Outcome, commit_messages
 from hub.ingest.natsqueue import NatsQueueSource
 from hub.settings import HubSettings
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
 from protocol import topics
-from protocol.messages import MAX_ACK_IDS, Ack, encode
+from protocol.messages import MAX_ACK_IDS, ack_payload
 from protocol.topics import HUB_USER, Channel
 
 log = logging.getLogger("bianmin.hub.ingest")
@@ -76,6 +77,9 @@ class IngestStats:
     batch_messages_sum: int = 0
 
 
+REVOKED_REFRESH_S = 5.0
+
+
 class IngestConsumer:
     def __init__(
         self, settings: HubSettings, engine: Engine, url: BrokerUrl | Sequence[BrokerUrl]
@@ -95,6 +99,10 @@ class IngestConsumer:
         self.on_commit: list[Callable[[], None]] = []  # after each batch (case projection)
         # units that came online in a committed batch (notices owed to them go out again)
         self.on_online: list[Callable[[set[str]], None]] = []
+        # revoked units (hub.commands.revocation), read again every REVOKED_REFRESH_S: another
+        # hub process may have revoked one
+        self.revoked: frozenset[str] = frozenset()
+        self._revoked_at = -REVOKED_REFRESH_S
         subs = [topics.subscription(ch) for ch in Channel if ch.upstream]
         if settings.shared_subscription:
             # tx is split between hub processes; presence and heartbeats too, as each is
@@ -266,12 +274,21 @@ class IngestConsumer:
                 return None
             pause = min(pause * 2, RETRY_MAX_S)
 
+    def revoke(self, unit: str) -> None:
+        """This process revoked ``unit``: refuse its messages from now on."""
+        self.revoked = self.revoked | {unit}
+
     def _commit(self, messages: list[Received]) -> Outcome:
         now = datetime.now(UTC)
         drift_s = self.settings.clock_drift_threshold_s
+        if time.monotonic() - self._revoked_at >= REVOKED_REFRESH_S:
+            self.revoked = revoked_units(self.engine)
+            self._revoked_at = time.monotonic()
+        revoked = self.revoked
         outcome = commit_messages(
-            self.engine, messages, lambda part: take(part, now, drift_s=drift_s), now
-        )
+            self.engine, messages,
+            lambda part: take(part, now, drift_s=drift_s, revoked=revoked), now,
+        )  # fmt: skip
         s = self.stats
         s.messages += outcome.messages
         s.events += outcome.events
@@ -291,7 +308,7 @@ class IngestConsumer:
         # (sessions are clean, so an offline unit misses it either way).
         for unit, ids in outcome.acks.items():
             for i in range(0, len(ids), MAX_ACK_IDS):
-                payload = encode(Ack(ids=ids[i : i + MAX_ACK_IDS]))
+                payload = ack_payload(ids[i : i + MAX_ACK_IDS])
                 try:
                     self.client.publish(topics.topic(unit, Channel.ACK), payload, qos=0)
                 except NotConnected:

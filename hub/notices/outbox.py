@@ -148,12 +148,14 @@ def record_results(
             reason = printable(result.detail or "refused", 500)
             values = {"status": NoticeStatus.REFUSED.value, "detail": reason}
             open_ = c.status == NoticeStatus.PENDING.value
-            log.warning("unit %s refused notice %s: %s", unit, result.id, reason)
-        changed += conn.execute(
+        count = conn.execute(
             update(NOTICES)
             .where(c.id == result.id, c.unit == unit, open_)
             .values(answered_at=now, **values)
         ).rowcount
+        if count and not result.ok:  # an answer to an operator command is not a notice's
+            log.warning("unit %s refused notice %s: %s", unit, result.id, values["detail"])
+        changed += count
     return changed
 
 

@@ -1,6 +1,6 @@
-"""The notice sender: a loop in every hub process that ingests, publishing the outbox's due
-notices on each unit's `cmd` topic (QoS 1, not retained) through the process's MQTT
-connection.
+"""The `cmd` sender: a loop in every hub process that ingests, publishing the due case notices
+(hub.notices.outbox) and operator commands (hub.commands.outbox) on each unit's `cmd` topic
+(QoS 1, not retained) through the process's MQTT connection.
 
 It keeps no state of its own: what is due comes from the database (hub.notices.outbox), so a
 restarted hub carries on, and two processes at worst publish a notice twice, which the unit
@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from hub.commands import outbox as commands
 from hub.loops import TickLoop
 from hub.notices.outbox import Due, claim_due, unsent
 from hub.settings import HubSettings
@@ -92,15 +93,22 @@ class NoticeSender(TickLoop):
                 self.wake()  # maybe more are due: come back at once
 
     def _claim(self, online: set[str]) -> list[Due]:
+        now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            return claim_due(
-                conn, now=datetime.now(UTC), online=online,
+            due = claim_due(
+                conn, now=now, online=online,
                 first_after_s=self.first_after_s, max_after_s=self.max_after_s,
             )  # fmt: skip
+            ordered = commands.claim_due(
+                conn, now=now, online=online,
+                first_after_s=self.first_after_s, max_after_s=self.max_after_s,
+            )  # fmt: skip
+        return due + [Due(c.id, c.unit, c.document) for c in ordered]
 
     def _unsent(self, ids: list[uuid.UUID]) -> None:
         with self.engine.begin() as conn:
             unsent(conn, ids, datetime.now(UTC))
+            commands.unsent(conn, ids, datetime.now(UTC))
 
     def _publish(self, due: list[Due]) -> list[Due]:
         """Hand the notices to the client; return those it would not take (disconnected)."""

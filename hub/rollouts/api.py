@@ -42,7 +42,12 @@ def create_rollout(
     # the villages' exclusions as approved with the newest catalog (hub.catalog.offered)
     registry = current_registry(session, registry)
     rollout = store.create_rollout(
-        session, request=body, actor=actor, catalog=catalog, registry=registry
+        session,
+        request=body,
+        actor=actor,
+        catalog=catalog,
+        registry=registry,
+        signing_key=request.app.state.signing_key,
     )
     wake_driver(request)
     return rollout

@@ -107,12 +107,23 @@ def create(
     artifact: Annotated[
         list[str] | None, typer.Option(help="sha256 of an uploaded model bundle (repeatable)")
     ] = None,
+    software: Annotated[
+        str | None,
+        typer.Option(help="sha256 of an agent release (`bianmin rollout release WHEEL`)"),
+    ] = None,
+    outside_office_hours: Annotated[
+        bool, typer.Option(help="units switch versions outside office hours only")
+    ] = False,
+    office_hours: Annotated[
+        str | None, typer.Option(help="local office hours [08:30-12:00,14:00-17:30]")
+    ] = None,
     note: Annotated[str | None, typer.Option(help="why, for the audit log")] = None,
 ) -> None:
-    """Start a staged rollout of the current catalog, a hardware profile and thresholds."""
+    """Start a staged rollout of the current catalog, a hardware profile and thresholds, and
+    with --software the agent's own version."""
     if sum([all_units, division is not None, units is not None]) != 1:
         raise typer.BadParameter("give exactly one of --all, --division, --units")
-    body = {
+    body: dict[str, Any] = {
         "target": {"all": True}
         if all_units
         else {"division": division}
@@ -133,7 +144,41 @@ def create(
         "artifacts": artifact or [],
         "note": note,
     }
+    if software is not None:
+        policy: dict[str, Any] = {"outside_office_hours": outside_office_hours}
+        if office_hours:
+            policy["office_hours"] = [r.strip().split("-", 1) for r in office_hours.split(",")]
+        body["software"] = {"release": software, "policy": policy}
     _emit(_call(hub, token, "POST", "/api/rollouts", body))
+
+
+@app.command()
+def release(
+    wheel: Annotated[str, typer.Argument(help="a wheel of bianmin (pip wheel --no-deps .)")],
+    hub: HubOpt = DEFAULT_HUB,
+    token: TokenOpt = None,
+) -> None:
+    """Upload an agent release; prints its sha256 for `rollout create --software`."""
+    from pathlib import Path
+
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        resp = httpx.post(
+            f"{hub.rstrip('/')}/api/artifacts",
+            params={"kind": "agent_wheel"},
+            content=Path(wheel).read_bytes(),
+            headers=headers,
+            timeout=300,
+        )
+    except (OSError, httpx.HTTPError) as exc:
+        typer.echo(f"error (release_unreadable): {wheel}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if not resp.is_success:
+        typer.echo(_describe(resp.status_code, resp.json().get("detail")), err=True)
+        raise typer.Exit(1)
+    _emit(resp.json())
 
 
 @app.command()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
+from hub.commands.revocation import revoked_units
 from hub.rollouts.issue import Publication
 from hub.rollouts.sweeps import mark_unpublished
 from hub.rollouts.tick import step
@@ -88,6 +89,9 @@ class RolloutDriver:
                 await asyncio.sleep(self.tick_s)
                 continue
             self.stats.ticks += 1
+            if publications:  # a revoked unit's retained config stays cleared
+                revoked = await asyncio.to_thread(revoked_units, self.engine)
+                publications = [p for p in publications if p.unit not in revoked]
             unsent = await self.publish(publications)
             if unsent:
                 await asyncio.to_thread(mark_unpublished, self.engine, unsent)

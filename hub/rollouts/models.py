@@ -22,6 +22,7 @@ from sqlmodel import Field, SQLModel
 from hub.models import _utc
 from protocol.config import Sha256, Thresholds
 from protocol.messages import UnitId
+from protocol.software import UpdatePolicy
 
 
 class RolloutState(StrEnum):
@@ -147,6 +148,14 @@ class Target(_Request):
         return self
 
 
+class SoftwareRequest(_Request):
+    """The agent's release to roll out: an `agent_wheel` artifact already uploaded, and when
+    units may switch to it (never during a case; optionally only outside office hours)."""
+
+    release: Sha256
+    policy: UpdatePolicy = UpdatePolicy()
+
+
 class RolloutCreate(_Request):
     target: Target
     # canary villages, rolled out (and judged) first; or let the hub pick canary_count of
@@ -161,6 +170,7 @@ class RolloutCreate(_Request):
     profile: ProfileName = "pi4-cm3-80mm"
     thresholds: Thresholds = Thresholds()
     artifacts: list[Sha256] = []  # further artifacts (model bundles) already uploaded
+    software: SoftwareRequest | None = None  # the agent's own version (docs/provisioning.md)
     note: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
@@ -182,6 +192,7 @@ class RolloutPublic(SQLModel):
     catalog_version: int | None
     calendar_version: int | None = None  # None: issued before calendars were configuration
     profile: str | None
+    software_version: str | None = None  # the agent release it rolls out, if any
     counts: dict[str, int]
     stage_counts: list[dict[str, int]]
 

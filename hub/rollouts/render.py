@@ -23,12 +23,18 @@ from protocol.canonical import canonical_json
 from protocol.catalog import Catalog
 from protocol.clerks import ClerkRoster
 from protocol.config import ArtifactKind, ArtifactRef, CatalogRef, ConfigBody, Thresholds
+from protocol.software import SoftwareTarget
 from protocol.villages import VillageRegistry
 
 BLOBS = ConfigBlob.__table__  # type: ignore[attr-defined]
 # artifacts a body gets from the hub's own data, never from a rollout's list
 HUB_MADE = frozenset(
-    {ArtifactKind.CATALOG_SLICE, ArtifactKind.INTEGRITY_BLACKLIST, ArtifactKind.WORK_CALENDAR}
+    {
+        ArtifactKind.CATALOG_SLICE,
+        ArtifactKind.INTEGRITY_BLACKLIST,
+        ArtifactKind.WORK_CALENDAR,
+        ArtifactKind.AGENT_WHEEL,  # a release goes in `software`, signed (hub.rollouts.software)
+    }
 )
 
 
@@ -58,6 +64,7 @@ def render_bodies(
     blacklist: ArtifactRef | None = None,
     calendar: ArtifactRef | None = None,
     rosters: Mapping[str, ClerkRoster] | None = None,
+    software: SoftwareTarget | None = None,
 ) -> dict[str, str]:
     """Store every unit's body (and its catalog slice artifact); return unit -> body hash.
     ``rosters`` gives each unit its village's clerks; a unit missing from it gets none."""
@@ -97,6 +104,7 @@ def render_bodies(
                 blacklist=blacklist,
                 calendar=calendar,
                 clerks=roster,
+                software=software,
             ).model_dump(mode="json")
             found = body_hash(body)
             bodies[found] = body

@@ -96,3 +96,21 @@ def record_reports(
             .values(state=UnitState.REJECTED.value, finished_at=now, reason=bindparam("why")),
             refused,
         )
+    # A deferral (a software update waiting for the window to be idle or for the end of
+    # office hours) settles nothing: the unit stays delivered, and the reason says why.
+    waiting = [
+        {"u": u, "v": r.version, "why": f"deferred: {r.reason or ''}"}
+        for u, r in reports
+        if r.status == "deferred"
+    ]
+    if waiting:
+        conn.execute(
+            update(RU)
+            .where(
+                RU.c.unit == bindparam("u"),
+                RU.c.version == bindparam("v"),
+                RU.c.state == UnitState.DELIVERED.value,
+            )
+            .values(reason=bindparam("why")),
+            waiting,
+        )

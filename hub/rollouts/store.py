@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
@@ -41,6 +42,7 @@ from hub.rollouts.models import (
 )
 from hub.rollouts.plan import plan_stages, target_villages
 from hub.rollouts.render import HUB_MADE, render_bodies
+from hub.rollouts.software import software_target
 from hub.sql import chunks
 from hub.window.blacklist import blacklist_artifact
 from hub.window.clerks import rosters
@@ -119,9 +121,10 @@ def create_rollout(
     actor: Actor,
     catalog: Catalog,
     registry: VillageRegistry,
+    signing_key: Ed25519PrivateKey | None = None,
 ) -> RolloutPublic:
     """Plan the stages, render and store every unit's body, record the rollout as running.
-    The driver issues stage 0 on its next tick."""
+    The driver issues stage 0 on its next tick. ``signing_key`` signs a software release."""
     villages = target_villages(registry, request.target)
     stages = plan_stages(
         villages,
@@ -140,6 +143,11 @@ def create_rollout(
         raise InvalidRequest(
             "artifacts: catalog slices, blacklists and calendars are chosen by the hub, not listed"
         )
+    software = None
+    if request.software is not None:
+        if signing_key is None:
+            raise InvalidRequest("software: this hub has no signing key to sign the release")
+        software = software_target(session, request.software, signing_key)
     hashes = render_bodies(
         session,
         units=units,
@@ -154,9 +162,11 @@ def create_rollout(
         calendar=calendar_artifact(session),
         # each village's active clerks as they are now, like the blacklist
         rosters=rosters(session, units),
+        software=software,
     )
     spec = {
         **request.model_dump(mode="json"),
+        "software_version": software.release.version if software else None,
         "catalog_version": catalog.version,
         "calendar_version": current_document(session)[0].version,
     }
@@ -370,6 +380,7 @@ def _public(session: Session, row: Rollout) -> RolloutPublic:
             "catalog_version": row.spec.get("catalog_version"),
             "calendar_version": row.spec.get("calendar_version"),
             "profile": row.spec.get("profile"),
+            "software_version": row.spec.get("software_version"),
             "counts": {s: counts[s] for s in states},
             "stage_counts": [{s: c[s] for s in states} for c in stage_counts],
         }

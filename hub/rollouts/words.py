@@ -15,6 +15,7 @@ UNIT_STATES = {
     "pending": "待下发", "delivered": "已下发", "applied": "已应用",
     "rejected": "已拒绝", "timed_out": "超时",
 }  # fmt: skip
+REPORT_STATES = {"applied": "已应用", "rejected": "已拒绝", "deferred": "推迟中"}
 
 _REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^paused by (.+)$"), "{0} 手动暂停"),
@@ -25,6 +26,28 @@ _REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^driver error: (.+)$"), "下发出错，已自动暂停：{0}"),
     (re.compile(r"^no report within (.+) s$"), "超过 {0} 秒未回报"),
     (re.compile(r"^seen in heartbeat$"), "心跳显示已运行该版本"),
+    # software updates (edge.update): why a unit waits, and why one rolled back
+    (
+        re.compile(r"^(?:deferred: )?case_open: case (\S+) .*$"),
+        "推迟更新：窗口正在办理业务（{0}），空闲后再更新",
+    ),
+    (
+        re.compile(r"^(?:deferred: )?office_hours: .*\((.+)\)$"),
+        "推迟更新：办公时间内不更新（{0}），下班后再更新",
+    ),
+    (re.compile(r"^(?:deferred: )?restarting: into version (\S+)$"), "正在重启，切换到版本 {0}"),
+    (
+        re.compile(r"^(?:deferred: )?trial: version (\S+) .*$"),
+        "版本 {0} 已启动，等待其报告运行正常",
+    ),
+    (
+        re.compile(r"^version (\S+): update_rolled_back: (.+)$"),
+        "版本 {0} 已回退到原版本：{1}；不再重试该版本",
+    ),
+    (re.compile(r"^version (\S+): bad_release_signature: .*$"), "版本 {0} 的签名无效，拒绝安装"),
+    (re.compile(r"^version (\S+): release_invalid: (.+)$"), "版本 {0} 的安装包无效，拒绝安装：{1}"),
+    (re.compile(r"^artifact_hash_mismatch: .*$"), "下载内容与签名的哈希不符，拒绝"),
+    (re.compile(r"^update_unsupported: .*$"), "终端未在 supervise 下运行，无法更新软件"),
 )
 
 

@@ -10,15 +10,17 @@ is what the audit log records for each query.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from sqlmodel import Session
 
 from hub import audit
 from hub.accounts.auth import Auditor, Operator
 from hub.accounts.roles import Actor, unit_actor
 from hub.deps import SessionDep
-from hub.errors import Forbidden, Unauthorized
+from hub.errors import Forbidden, RateLimited, Unauthorized
 from hub.paging import PAGE_HEADERS, PageDep, send_headers
 from hub.window.blacklist import (
     BlacklistEntryCreate,
@@ -28,6 +30,7 @@ from hub.window.blacklist import (
     remove_from_blacklist,
 )
 from hub.window.registry import query_registry
+from hub.window.registry_rules import RegistryNotFound, allowed_case, count_query
 from hub.window.tokens import unit_for_token
 from protocol.case import RegistryAnswer, RegistryQuery
 
@@ -56,18 +59,42 @@ def county_only(actor: Actor) -> None:
 
 
 @router.post("/api/unit/registry/query")
-def registry_query(query: RegistryQuery, unit: UnitDep, session: SessionDep) -> RegistryAnswer:
-    """Which of these materials the county database confirms for this applicant."""
-    answer = query_registry(session, query)
-    # who looked up whom, for the data office; the reference is an HMAC, not the number
-    audit.record(
-        session,
-        actor=unit_actor(unit),
-        action="registry.query",
-        target=f"applicant/{query.applicant}",
-        detail={"asked": len(query.materials), "found": len(answer.found)},
-    )
-    session.commit()
+def registry_query(query: RegistryQuery, unit: UnitDep, request: Request) -> RegistryAnswer:
+    """Which of these materials the county database confirms for the applicant of one of this
+    unit's open cases (hub.window.registry_rules: anything else is the same 404; past the
+    budget, 429 with a reason the kiosk shows)."""
+    engine = request.app.state.engine
+    settings = request.app.state.settings
+    with engine.begin() as conn:  # committed on its own: a refused query counts too
+        too_often = count_query(
+            conn, unit, query, per_hour=settings.registry_queries_per_hour,
+            per_case=settings.registry_queries_per_case, now=datetime.now(UTC),
+        )  # fmt: skip
+    if too_often is not None:
+        raise RateLimited(too_often)
+    with engine.begin() as conn:  # the refusal's audit entry commits before the 404
+        try:
+            case_id, matter = allowed_case(conn, unit, query, request.app.state.catalogs.current)
+        except RegistryNotFound as exc:
+            audit.record(
+                conn, actor=unit_actor(unit), action="registry.refused",
+                target=f"case/{query.case}", detail={"asked": list(query.materials)},
+            )  # fmt: skip
+            refused: RegistryNotFound | None = exc
+        else:
+            refused = None
+            with Session(bind=conn) as session:
+                answer = query_registry(session, query)
+            # who asked, for which case and materials, how many were found: the data
+            # office's record. Not the applicant's reference: the case names them.
+            audit.record(
+                conn, actor=unit_actor(unit), action="registry.query", target=f"case/{case_id}",
+                detail={
+                    "matter": matter, "asked": list(query.materials), "found": len(answer.found),
+                },
+            )  # fmt: skip
+    if refused is not None:
+        raise refused
     return answer
 
 

@@ -22,6 +22,9 @@ install -m 0600 -o bianmin -g bianmin "$here/identity.json" /etc/bianmin/identit
 rm -f "$here/identity.json"
 
 install -m 0644 "$here/bianmin-agent.service" "$here/bianmin-kiosk.service" /etc/systemd/system/
+# the agent may reboot the unit (the hub's signed `reboot` command) and do nothing else as root
+install -d -m 0755 /etc/polkit-1/rules.d
+install -m 0644 "$here/50-bianmin-reboot.rules" /etc/polkit-1/rules.d/
 
 config=/boot/firmware/config.txt
 [ -f "$config" ] || config=/boot/config.txt

@@ -43,7 +43,7 @@ from protocol import identity
 from protocol.case import SUPPLIED_STATE, CaseState, IdMethod
 from protocol.catalog import Matter
 from protocol.messages import CaseTransition
-from simulators.cases import CALENDAR, DEMO_ID_KEY, random_id_number
+from simulators.cases import CALENDAR, DEMO_ID_KEY, random_id_number, simulated_reference
 
 FACE_CONSENT = 0.6  # residents who agree to face verification
 FACE_FAILS = 0.05  # of those, checks over the threshold (the clerk falls back to the card)
@@ -119,7 +119,7 @@ def visit(
         steps.append((elapsed, done.transition))
 
     number = random_id_number(rng)
-    ref, masked = identity.reference(number, id_key), identity.mask(number)
+    ref, masked = simulated_reference(number, id_key), identity.mask(number)
     case_id = case_uuid(rng, start)
     face = rng.random() < FACE_CONSENT
     do(Open(case_id), 0)

@@ -43,6 +43,7 @@ def test_the_identity_gives_the_unit_its_broker_hub_window_and_keys(tmp_path):
     assert settings.pinned_key() is not None
     assert settings.hub_token == one.hub_token
     keys = RealKit(settings).keys()
+    assert one.id_key is not None  # an identity from before issue 17 still works
     assert keys.id_key == bytes.fromhex(one.id_key.get_secret_value())
     assert keys.template_key == bytes.fromhex(one.template_key.get_secret_value())
     assert settings.tls_ca_file is None  # plain mqtt:// and http://: no county CA

@@ -76,6 +76,9 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/units"): READERS,
     ("GET", "/api/units/{unit_id}"): READERS,
     ("GET", "/api/units/{unit_id}/events"): READERS,
+    ("GET", "/api/units/{unit_id}/commands"): READERS,
+    ("GET", "/api/commands/{command_id}"): READERS,
+    ("GET", "/api/command-kinds"): READERS,
     ("GET", "/api/stats"): READERS,
     ("GET", "/api/catalog"): READERS,
     ("GET", "/api/catalog/indicators"): READERS,
@@ -133,6 +136,8 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/artifacts"): OPERATORS,
     ("POST", "/api/rollouts"): OPERATORS,
     ("POST", "/api/rollouts/{rollout_id}/pause"): OPERATORS,
+    ("POST", "/api/units/{unit_id}/commands"): OPERATORS,
+    ("POST", "/api/units/{unit_id}/revoke"): OPERATORS,
     ("POST", "/api/rollouts/{rollout_id}/resume"): OPERATORS,
     ("POST", "/api/rollouts/{rollout_id}/rollback"): OPERATORS,
     ("POST", "/api/blacklist"): OPERATORS,
@@ -166,6 +171,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/accounts/{name}/password"): ADMINS,
     ("POST", "/api/accounts/{name}/disable"): ADMINS,
     ("POST", "/api/accounts/{name}/enable"): ADMINS,
+    ("POST", "/api/residents/{ref}/erase"): ADMINS,  # county-wide admins (hub.residents)
     # the back offices (a town's or a department's) and operators
     ("GET", "/backoffice"): OFFICES,
     ("GET", "/backoffice/cases/{case_id}"): OFFICES,
@@ -179,6 +185,8 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/cases/{case_id}/handover"): OFFICES,
     # a unit's own routes, with its unit token
     ("POST", "/api/unit/registry/query"): UNITS,
+    ("POST", "/api/unit/identity/reference"): UNITS,
+    ("POST", "/api/unit/identity/reference/later"): UNITS,
     ("POST", "/api/unit/cases/owed"): UNITS,
 }
 
@@ -188,11 +196,13 @@ PATH_VALUES = {
     "rollout_id": "999",
     "alert_id": "999",
     "case_id": str(uuid.UUID(int=0)),
+    "command_id": str(uuid.UUID(int=0)),
     "followup_id": str(uuid.UUID(int=0)),
     "feedback_id": str(uuid.UUID(int=0)),
     "proposal_id": str(uuid.UUID(int=0)),
     "sha256": "0" * 64,
     "applicant_ref": "0123456789abcdef0123456789abcdef",
+    "ref": "0123456789abcdef0123456789abcdef",
     "clerk_id": "ck-00000000",
     "draft_id": "999",
     "code": "NO-SUCH-MATTER",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,6 @@ from hub.rollouts import store
 from hub.rollouts.models import RolloutCreate, RolloutPublic
 from hub.settings import HubSettings
 from protocol.signing import public_key_to_text
-from provisioning.mosquitto import free_port
 from simulators.kit import SimulatedKit
 from tests.conftest import Broker
 from tests.integration.helpers import FAST_LINK
@@ -44,8 +44,9 @@ class Hub:
     def public_key(self) -> str:
         return public_key_to_text(self.app.state.signing_key.public_key())
 
-    def rollout(self, **fields: Any) -> RolloutPublic:
-        """Create a rollout as an operator would through the API."""
+    def rollout(self, *, signing_key: Any = None, **fields: Any) -> RolloutPublic:
+        """Create a rollout as an operator would through the API (``signing_key`` signs a
+        software release instead of the hub's own key)."""
         request = RolloutCreate.model_validate(fields)
         with Session(self.engine) as s:
             created = store.create_rollout(
@@ -54,6 +55,7 @@ class Hub:
                 actor=OPERATOR,
                 catalog=self.app.state.catalogs.current,
                 registry=self.app.state.registry,
+                signing_key=signing_key or self.app.state.signing_key,
             )
         self.app.state.driver.wake()
         return created
@@ -81,11 +83,16 @@ async def hub_server(
         **settings,
     )
     app = create_app(config)
-    port = free_port()
+    # Bound here and handed to uvicorn: a port only looked up (free_port) can be taken by the
+    # hub's own broker connection, which its lifespan opens before uvicorn binds.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         await eventually(lambda: server.started or task.done(), 20, "the hub to start")
         if task.done():
@@ -97,6 +104,10 @@ async def hub_server(
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
+        sock.close()
+        # the lifespan disposes it, unless a loaded machine made the shutdown outlast the wait:
+        # then its pooled PostgreSQL connections would warn in whichever test runs next
+        app.state.engine.dispose()
 
 
 def config_agent(

@@ -39,6 +39,7 @@ def test_the_file_round_trips_with_its_secrets():
 def test_secrets_never_show_in_a_repr_or_str():
     one = identity()
     for secret in (one.broker_password, one.hub_token, one.id_key, one.template_key):
+        assert secret is not None
         assert secret.get_secret_value() not in repr(one)
         assert secret.get_secret_value() not in str(one)
 

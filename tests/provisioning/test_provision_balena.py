@@ -14,7 +14,13 @@ from provisioning.balena_client import connect
 from provisioning.state import StateFile
 from provisioning.store import IdentityStore
 from simulators.balena_api import FakeBalenaApi
-from tests.provisioning.helpers import assert_no_secret_in, init, run, small_registry
+from tests.provisioning.helpers import (
+    assert_no_secret_in,
+    hub_public_key,
+    init,
+    run,
+    small_registry,
+)
 from tests.support.processes import BIANMIN
 
 API_KEY = "fake-balena-api-key"
@@ -268,3 +274,55 @@ def test_status_of_a_device_deleted_in_the_dashboard_says_so_and_goes_on(tmp_pat
     first, second = shown["units"]
     assert first["balena"].startswith("unknown (DeviceNotFound")
     assert second["balena"] == "inactive, offline"
+
+
+def test_balena_units_are_pinned_to_their_release_canary_first(tmp_path, api):
+    """GIVEN three balena units delivered, and two releases of the fleet
+    WHEN fleet.json pins the canary to the new release and the rest to the old one, then
+    every unit to the new one
+    THEN plan lists the release change as an update of exactly the units it moves, and apply
+    pins each device (the fake API answers the SDK's pin_to_release calls)."""
+    state = balena_state(tmp_path, api, units=3)
+    assert apply(state).exit_code == 0
+    fleet = next(iter(api.state.applications.values()))["slug"]
+    old, new = api.add_release(fleet, "a" * 40), api.add_release(fleet, "b" * 40)
+    devices = uuids(state)
+    canary = sorted(devices)[0]
+    registry = str(tmp_path / "villages.json")
+    key = json.loads((state / "fleet.json").read_text())["hub_public_key"]
+
+    def pin(*releases):
+        result = run(
+            "init", "--state-dir", str(state), "--broker-url", "mqtt://10.20.0.2:1883",
+            "--hub-url", "http://10.20.0.2:8000", "--hub-public-key", key,
+            "--backend", "balena", "--balena-organization", "county",
+            "--balena-fleet", "bianmin-windows", "--balena-api-url", api.url,
+            "--registry", registry, *(a for r in releases for a in ("--balena-release", r)),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return last_json(run("plan", "--state-dir", str(state), "--json").output)
+
+    planned = pin(f"{canary}={new}", str(old))
+    assert planned["changes"] == 3
+    assert apply(state).exit_code == 0
+    assert {u: api.pinned_release(d) for u, d in devices.items()} == {
+        u: new if u == canary else old for u in devices
+    }
+
+    planned = pin(str(new))
+    assert planned["changes"] == 2  # the canary runs it already
+    assert apply(state).exit_code == 0
+    assert {api.pinned_release(d) for d in devices.values()} == {new}
+    assert last_json(run("plan", "--state-dir", str(state), "--json").output)["changes"] == 0
+
+
+def test_a_release_for_an_unknown_target_is_refused(tmp_path, api):
+    from provisioning.settings import ProvisionSettingsError
+
+    with pytest.raises(ProvisionSettingsError, match="'nowhere-cun' is neither a unit"):
+        run(
+            "init", "--state-dir", str(tmp_path / "provision"),
+            "--broker-url", "mqtt://10.20.0.2:1883", "--hub-public-key", hub_public_key(),
+            "--backend", "balena", "--balena-organization", "county",
+            "--balena-release", "nowhere-cun=7",
+        )  # fmt: skip

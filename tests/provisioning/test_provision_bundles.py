@@ -234,3 +234,22 @@ def test_settings_errors_say_what_to_do(tmp_path):
     )  # fmt: skip
     assert bad.returncode == 2
     assert bad.stderr.startswith("error (invalid_settings): ")
+
+
+def test_the_hubs_seal_key_reaches_every_identity_and_the_units_settings(tmp_path):
+    """`provision init --hub-seal-key` (`bianmin hub id-key seal-public`): pinned in every
+    identity, read into the unit's settings, so a unit may identify by number offline."""
+    import base64
+
+    from edge.bundle import identity_settings, load_identity
+    from edge.settings import EdgeSettings
+    from protocol import idseal
+
+    public = base64.b64encode(idseal.public_key(idseal.new_private_key())).decode()
+    state = tmp_path / "provision"
+    init(state, "--hub-seal-key", public)
+    run("apply", "--state-dir", str(state))
+    bundle = state / "bundles" / "qingshui-shequ"
+    assert json.loads((bundle / "identity.json").read_text())["hub_seal_key"] == public
+    fields = identity_settings(load_identity(bundle), tmp_path / "data")
+    assert EdgeSettings(**fields, data_dir=tmp_path / "data").hub_seal_key == public

@@ -92,13 +92,14 @@ class OneTimeNotice:
     reason: str = "申请材料不齐全，本次暂不予受理。"
 
 
-_ID = re.compile(r"^(\d{6})\d{8}(\d{3}[\dXx])$")
+_ID = re.compile(r"^(\d)\d{16}([\dXx])$")
 
 
 def mask_id_number(value: str) -> str:
-    """330122199001011234 -> 330122********1234; anything else is left as given."""
+    """The slip's safety net for a number given in clear: 330122199001011234 ->
+    3****************4, the same form as protocol.identity.mask; anything else as given."""
     m = _ID.match(value.strip())
-    return f"{m.group(1)}********{m.group(2).upper()}" if m else value
+    return f"{m.group(1)}{'*' * 16}{m.group(2).upper()}" if m else value
 
 
 def fmt_date(d: date) -> str:

@@ -113,7 +113,7 @@
 
   function materialsScreen(v) {
     const m = v.materials;
-    const reg = { pending: "信息一库查询中……", answered: "已通过信息一库查询", unreachable: "信息一库暂时无法查询，相关材料需申请人提供" }[m.registry] || "";
+    const reg = { pending: "信息一库查询中……", answered: "已通过信息一库查询", unreachable: m.registry_reason || "信息一库暂时无法查询，相关材料需申请人提供" }[m.registry] || "";
     const lines = m.lines.map((ln) => {
       const row = el("div", { class: "mat", "data-material": ln.name });
       const info = el("div", { class: "name" }, ln.name,

@@ -17,7 +17,7 @@ from simulators.printer import PaperState, VirtualPrinter, decode_job, status_re
 from tests.edge.devices.conftest import on_virtual_printer, read_qr
 
 EXPECTED_TEXT = {
-    "receipt": ["受理回执", "张建国", "城乡居民基本医疗保险参", "330122********2316", "窗口直审"],
+    "receipt": ["受理回执", "张建国", "城乡居民基本医疗保险参", "3****************6", "窗口直审"],
     "deficiency": ["容缺受理单", "相邻权利人意见书", "补齐期限", "电子邮件", "2026年12月10日前"],
     "completion": ["办结通知", "准予办理", "一事一评"],
     "notice": [

@@ -94,7 +94,7 @@ def test_a_gb18030_font_printer_gets_the_rare_name_as_text(profile):
 def test_full_id_numbers_never_reach_the_paper(profile):
     data = EscposPrinter(profile.printer).encode(sample_document("receipt"))
     assert b"330122196805172316" not in data
-    assert mask_id_number("33012219680517231x") == "330122********231X"
+    assert mask_id_number("33012219680517231x") == "3" + "*" * 16 + "X"
 
 
 def test_id_photo_raster_round_trip(profile):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import threading
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from protocol import identity, topics
+from protocol import identity
 from provisioning.mosquitto import free_port, wait_for_port
 from simulators.cases import DEMO_ID_KEY
 from simulators.printer import VirtualPrinter
@@ -46,21 +47,39 @@ def run(*args: str) -> str:
 
 @dataclass
 class Capture:
-    """Every MQTT message the hub user may read, as (topic, payload)."""
+    """Every MQTT message published on the broker (a subscriber on ``#``), as (topic, payload)."""
 
     messages: list[tuple[str, bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     client: object = None
 
     def start(self, broker: Broker) -> None:
+        """Subscribe to ``#`` as an observer the broker's admin creates for the test: every
+        message any client publishes, not only what the hub's account may read."""
         import paho.mqtt.client as mqtt
 
+        from provisioning import dynsec_control
+
+        password = secrets.token_urlsafe(18)
+        name = f"test.observer.{secrets.token_hex(4)}"  # the session's broker may have others
+        everything = [
+            {"acltype": t, "topic": "#", "priority": 0, "allow": True}
+            for t in ("subscribePattern", "publishClientReceive")
+        ]
+        dynsec_control.send_blocking(
+            broker.process.config.admin_url,
+            [
+                {"command": "createRole", "rolename": name, "acls": everything},
+                {"command": "createClient", "username": name, "password": password,
+                 "roles": [{"rolename": name}]},
+            ],
+        )  # fmt: skip
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="test-capture")  # type: ignore[attr-defined]
-        client.username_pw_set("hub", broker.creds.hub_password)
+        client.username_pw_set(name, password)
         ready = threading.Event()
 
         def on_connect(c, _u, _f, rc, _p):
-            c.subscribe(f"{topics.ROOT}/#", qos=1)
+            c.subscribe("#", qos=1)
             ready.set()
 
         def on_message(_c, _u, msg):
@@ -98,6 +117,7 @@ class Stack:
     log: object = None
     # the village's roster as `bianmin hub clerks add` made it: role -> {"id", "name", "pin"}
     clerks: dict[str, dict[str, str]] = field(default_factory=dict)
+    operator_token: str = ""  # `hub user add ops --role operator`
 
     def show(self, photo: Path) -> None:
         """Put a photo in front of the simulated camera (it re-reads the file every frame)."""
@@ -216,5 +236,5 @@ def start_stack(
         raise AssertionError((root / "processes.log").read_text(errors="replace")[-4000:]) from None
     return Stack(
         root, broker, hub_url, database_url, f"http://127.0.0.1:{kiosk_port}/", printer,
-        camera_file, capture, procs, log, clerks,
+        camera_file, capture, procs, log, clerks, token,
     )  # fmt: skip

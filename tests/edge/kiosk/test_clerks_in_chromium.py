@@ -34,7 +34,7 @@ FACE_TWO = id_number("33012219700101007")  # and here from a photo of another
 
 
 def _masked(number: str) -> str:
-    return number[:4] + "*" * 10 + number[-4:]
+    return number[:1] + "*" * 16 + number[-1:]
 
 
 def _wrong(pin: str) -> str:

@@ -77,7 +77,8 @@ def test_a_clerk_records_a_supply_and_a_residents_feedback_at_another_window(
 def test_the_kiosk_routes_need_the_kiosk_header_a_signed_in_clerk_and_no_open_case(tmp_path):
     desk = build_desk(tmp_path)
     app = create_kiosk_app(desk.window)
-    with TestClient(app) as kiosk:
+    # the kiosk answers its loopback names only (edge.kiosk.guard)
+    with TestClient(app, base_url="http://127.0.0.1") as kiosk:
         assert kiosk.get("/followup/followup.js").status_code == 200
         assert kiosk.get("/followup/other.js").status_code == 404
         view = kiosk.get("/api/followup/view").json()

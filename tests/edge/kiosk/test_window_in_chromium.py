@@ -18,6 +18,7 @@ import re
 
 import pytest
 
+from edge.face.embedder import DIM as EMBEDDING_DIM
 from tests.edge.kiosk.pages import (
     BLACKLISTED,
     DEFERRED,
@@ -122,7 +123,7 @@ def test_resident_identified_by_face_completes_an_instant_matter_into_the_hub(
     identified = by_state["identified"]
     assert identified["method"] == "face"
     assert identified["applicant"] == ref(RESIDENT)
-    assert identified["id_masked"] == "3301**********" + RESIDENT[-4:]
+    assert identified["id_masked"] == "3" + "*" * 16 + RESIDENT[-1:]
     assert identified["distance"] < identified["threshold"]
     assert identified["clerk_confirmed"] is True
     assert identified["liveness"] == "failed:no_motion"
@@ -262,7 +263,7 @@ def _numbers(value, out):
 
 
 def test_mqtt_traffic_of_the_window_session_carries_no_image_data(stack, page):
-    """GIVEN every message the hub could read during the cases above (captured on `#`)
+    """GIVEN every message published during the cases above, by anyone (an observer on `#`)
     THEN none holds an image, a base64 blob or an embedding, nor a clear ID number; the
     transactions carry masks, HMAC references and scores only."""
     wait_until(lambda: len(stack.events()) >= 40, 30, "the session's events in the hub")
@@ -289,9 +290,90 @@ def test_mqtt_traffic_of_the_window_session_carries_no_image_data(stack, page):
         assert not arrays, f"{topic}: numeric arrays of {arrays} values (an embedding?)"
     text = b"".join(tx).decode()
     assert ref(RESIDENT) in text
-    assert "3301**********" in text
+    assert '"3****************' in text
     assert '"distance"' in text
     health = [json.loads(p) for t, p in messages if t.endswith("/health")]
     devices = {"camera", "pad", "rating", "printer", "idcard"}  # the profile has a card reader
     assert any(set(h["devices"]) == devices for h in health)
     assert f"bianmin/v1/u/{UNIT}/tx" in {t for t, _ in messages}
+
+
+def _face_data(value: object) -> str | None:
+    """What in ``value`` (a hub table's cell) looks like a face image or template, or None."""
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, bytes):
+        if JPEG in value or PNG in value:
+            return "image bytes"
+        if len(value) in (EMBEDDING_DIM * 4, EMBEDDING_DIM * 8):  # float32/64 embedding
+            return f"{len(value)} raw bytes (an embedding?)"
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    for blob in BASE64_BLOB.findall(value.encode()):
+        raw = base64.b64decode(blob + b"=" * (-len(blob) % 4), validate=False)
+        if raw.startswith((JPEG, PNG)) or len(raw) in (EMBEDDING_DIM * 4, EMBEDDING_DIM * 8):
+            return f"base64 of {len(raw)} bytes"
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return None
+    arrays: list[int] = []
+    _numbers(doc, arrays)
+    return f"numeric arrays of {arrays}" if arrays else None
+
+
+def test_no_hub_table_holds_a_face_image_or_template_after_the_session(stack, page):
+    """GIVEN the hub's database after the cases above (face and ID-card paths)
+    THEN no cell of any table holds an image, base64 of one, or an embedding-sized array."""
+    import sqlalchemy as sa
+
+    wait_until(lambda: len(stack.events()) >= 40, 30, "the session's events in the hub")
+    engine = sa.create_engine(stack.database_url)
+    found, cells = [], 0
+    try:
+        with engine.connect() as db:
+            for table in sa.inspect(engine).get_table_names():
+                for row in db.execute(sa.text(f'SELECT * FROM "{table}"')):
+                    for column, value in row._mapping.items():
+                        cells += 1
+                        what = _face_data(value)
+                        if what:
+                            found.append(f"{table}.{column}: {what}")
+    finally:
+        engine.dispose()
+    assert cells > 500  # the session's cases are there to scan
+    assert not found, "\n".join(found)
+
+
+def test_no_id_number_in_clear_in_any_table_message_slip_export_or_log(stack, page):
+    """Issue 17: GIVEN the package's cases so far (ID card and typed numbers, 容缺, a refused
+    blacklisted applicant, the forwarded and followed-up cases of the other browser modules when
+    the package runs whole) THEN no ID number with a valid check digit is in any hub table, any
+    captured MQTT payload, the unit's databases (raw pages, freed ones included), the slips'
+    text, the cases CSV export or the processes' logs."""
+    import httpx
+
+    from tests.support import idscan
+
+    wait_until(lambda: len(stack.events()) >= 40, 30, "the session's events in the hub")
+    export = httpx.get(
+        f"{stack.hub_url}/api/cases.csv",
+        headers={"authorization": f"Bearer {stack.operator_token}"},
+        timeout=30,
+    )
+    assert export.status_code == 200, export.text
+    assert export.text.count("\n") >= 4  # the morning's cases are in it
+    found = {
+        "hub tables": idscan.database_rows(stack.database_url),
+        "hub files": idscan.files_under(stack.root / "hub", ["*"]),
+        "unit files": idscan.files_under(stack.root / UNIT, ["*"]),
+        "mqtt": [n for _, p in stack.capture.all() for n in idscan.id_numbers_in(p)],
+        "slips": [n for s in stack.printer.slips for n in idscan.id_numbers_in("\n".join(s.lines))],
+        "export": idscan.id_numbers_in(export.content),
+        "logs": idscan.id_numbers_in((stack.root / "processes.log").read_bytes()),
+    }
+    assert stack.printer.slips
+    assert {k: v for k, v in found.items() if v} == {}
+    # the scanner itself finds what it is looking for
+    assert idscan.id_numbers_in(f"号码 {RESIDENT}，") == [RESIDENT]

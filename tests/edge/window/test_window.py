@@ -127,3 +127,30 @@ def test_a_window_built_again_on_the_same_store_resumes_at_the_signature(tmp_pat
     asyncio.run(after())
     assert _states(first) == TO_SIGN
     assert _states(again) == TO_CLOSE
+
+
+def test_the_window_is_busy_while_a_case_is_open_and_idle_once_it_is_cancelled(tmp_path):
+    """What a software update waits for (edge.update): no case open at the window."""
+    desk = build_desk(tmp_path)
+    w = desk.window
+    seen = []
+
+    async def scenario():
+        await w.start()
+        try:
+            await desk.sign_in()
+            seen.append(w.busy())
+            await w.act("open", {})
+            seen.append(w.busy())
+            await w.act("cancel", {"reason": "申请人临时有事"})
+            seen.append(w.busy())
+        finally:
+            await w.close()
+
+    asyncio.run(scenario())
+    idle, busy, after = seen
+    assert idle is None
+    assert busy is not None
+    assert busy.startswith("case_open: case ")
+    assert busy.endswith("is open at the window (opened)")
+    assert after is None

@@ -199,6 +199,30 @@ def test_without_a_blacklist_the_unit_refuses_green_channels():
         step(checked, Accept(defer=True), ctx)
 
 
+def test_an_applicant_identified_while_the_hub_is_away_gets_no_green_channel():
+    """A pending reference (protocol.idseal): the blacklist cannot be checked, so no 容缺, even
+    with a blacklist on the unit; accepting with every material in hand still works."""
+    ctx = context(blacklist=frozenset())
+    front = run(
+        ctx,
+        Open(CASE_ID),
+        GiveConsent(False),
+        Identify(IdMethod.ID_CARD, None, "3****************8"),
+        SelectMatter("TST-001"),
+    )
+    identified = front[2].transition.data
+    assert identified["applicant"] is None
+    assert identified["reference"] == "pending"
+    partial = step(front[-1].case, CheckMaterials(frozenset({"申请表"}), SHOWN, HOUSEHOLD), ctx)
+    assert partial.transition.data["green_channel"] == "refused_pending_reference"
+    with pytest.raises(e.GreenChannelRefused, match="尚待核验"):
+        step(partial.case, Accept(defer=True), ctx)
+    whole = step(front[-1].case, CheckMaterials(ALL, SHOWN, HOUSEHOLD), ctx)
+    assert step(whole.case, Accept(), ctx).case.state is CaseState.ACCEPTED
+    with pytest.raises(e.IdentityRejected):  # a face match needs the reference first
+        run(ctx, Open(CASE_ID), GiveConsent(True), Identify(IdMethod.FACE, None, "3***8"))
+
+
 def test_critical_material_missing_blocks_acceptance_even_with_deferral():
     ctx = context()
     checked = step(_to_materials(ctx), CheckMaterials(frozenset(), SHOWN, frozenset()), ctx).case

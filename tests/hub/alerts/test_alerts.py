@@ -187,3 +187,37 @@ def test_a_printer_switched_off_or_unplugged_is_an_alert_until_it_comes_back(eng
     _unit(engine, seen=T0 + timedelta(minutes=2), health={"devices": {"printer": back}})
     evaluate(engine, T0 + timedelta(minutes=3), TEN_MIN, POLICY)
     assert ("printer_down", "dongjie-cun") not in _open(engine)
+
+
+def test_an_applicant_identified_offline_and_found_on_the_blacklist_later_is_an_alert(engine):
+    """The window could not check the blacklist (no reference yet, protocol.idseal); once the
+    reference came, a listed applicant flags the unit's case for the operators, for 30 days."""
+    import uuid
+
+    from hub.cases.tables import CaseRecord
+    from hub.window.blacklist import BlacklistEntry
+
+    listed, later = "ab" * 16, T0 + timedelta(hours=2)
+    cases = CaseRecord.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(
+            BlacklistEntry.__table__.insert().values(  # type: ignore[attr-defined]
+                applicant_ref=listed, reason="虚假材料", listed_at=T0, listed_by="ops"
+            )
+        )
+        for ref_, times in (
+            ("DONGJIE-1", {"opened": T0.isoformat(), "reference_resolved": later.isoformat()}),
+            ("DONGJIE-2", {"opened": T0.isoformat()}),  # identified online: checked at the window
+        ):
+            conn.execute(
+                cases.insert().values(
+                    case_id=uuid.uuid4(), case_ref=ref_, unit="dongjie-cun", opened_at=T0,
+                    updated_at=later, applicant_ref=listed, window_state="closed",
+                    status="completed", times=times, given=[], waived=[], owed=[], missing=[],
+                )
+            )  # fmt: skip
+    evaluate(engine, later + timedelta(minutes=1), TEN_MIN, POLICY)
+    alert = _open(engine)[("blacklisted_offline", "dongjie-cun")]
+    assert alert.detail == {"cases": ["DONGJIE-1"], "count": 1}
+    evaluate(engine, later + timedelta(days=31), TEN_MIN, POLICY)
+    assert ("blacklisted_offline", "dongjie-cun") not in _open(engine)

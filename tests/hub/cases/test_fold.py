@@ -163,3 +163,31 @@ def test_an_applicant_refusing_to_sign_ends_the_case_with_nothing_owed():
     assert (rec["owed"], rec["supply_by"], rec["promised_due"]) == ([], None, None)
     assert rec["missing"] == ["房屋现状照片"]
     assert rec["result"] == "申请人不同意承诺"
+
+
+def test_a_case_identified_while_the_hub_was_away_gets_its_reference_from_the_later_event():
+    from hub.cases.fold import UnitEvent
+    from protocol.case import REFERENCE_RESOLVED_STATE
+
+    events = _events(matter=INSTANT)
+    pending = [
+        UnitEvent(e.ts, e.unit, e.seq, e.state, e.matter_code,
+                  {**e.data, "applicant": None, "reference": "pending"}
+                  if e.state == "identified" else e.data)
+        for e in events
+    ]  # fmt: skip
+    assert record(pending)["applicant_ref"] is None
+    ref = "0123456789abcdef" * 2
+    last = events[-1]
+    resolved = UnitEvent(
+        last.ts + DAY, "v001", last.seq + 1, REFERENCE_RESOLVED_STATE, None,
+        {"applicant": ref, "blacklisted": False, "blacklist_checked": True},
+    )  # fmt: skip
+    rec = record([*pending, resolved])
+    assert rec["applicant_ref"] == ref
+    assert rec["status"] == Status.COMPLETED  # the window's part stands as it was
+    assert REFERENCE_RESOLVED_STATE in rec["times"]
+    # another unit cannot give this case a reference
+    stranger = UnitEvent(last.ts + DAY, "v002", 1, REFERENCE_RESOLVED_STATE, None,
+                         {"applicant": "f" * 32})  # fmt: skip
+    assert record([*pending, stranger])["applicant_ref"] is None

@@ -1,0 +1,72 @@
+"""A resident's ID-number reference as the window gets it: from the hub, blinded (protocol.
+idref), so the unit holds no key that turns a number into a reference and the hub never sees
+the number. A unit still given the county key (an identity from before issue 17, the demo and
+the simulators, which stand in for the hub) computes it itself.
+
+Without the hub a typed or read number cannot be turned into a reference: the clerk is told so
+in Chinese and may try again; nothing is recorded until the reference is there."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+from pydantic import ValidationError
+
+from edge.window.hubcalls import UnitHubClient
+from edge.workflow.errors import WorkflowError
+from protocol import identity, idref
+from protocol.references import BlindedReference, EvaluatedReference
+
+log = logging.getLogger("bianmin.edge.references")
+REFERENCE_PATH = "/api/unit/identity/reference"
+UNAVAILABLE = "暂时无法连接县级平台核验身份证号码，请稍后重试"
+
+
+class ReferenceUnavailable(WorkflowError):
+    code = "reference_unavailable"
+
+
+class HubAway(ReferenceUnavailable):
+    """The hub could not be reached (or failed): a typed number may wait for it, sealed."""
+
+
+class ReferenceClient(UnitHubClient):
+    async def reference(self, number: str) -> str:
+        """The reference of a validated number; ReferenceUnavailable (with the hub's Chinese
+        reason for a 429) when the hub cannot be asked."""
+        if not self.configured:
+            raise ReferenceUnavailable(UNAVAILABLE, "no hub configured for references")
+        blinded = await asyncio.to_thread(idref.Blinded, number)
+        try:
+            response = await self.post(
+                REFERENCE_PATH, BlindedReference(element=idref.to_hex(blinded.element))
+            )
+            if response.status_code == 429:
+                raise ReferenceUnavailable(_message(response) or UNAVAILABLE, "rate limited")
+            response.raise_for_status()
+            answer = EvaluatedReference.model_validate_json(response.content)
+            evaluated, public = idref.from_hex(answer.evaluated), idref.from_hex(answer.public)
+        except (httpx.HTTPError, ValidationError, idref.InvalidElement) as exc:
+            log.warning("ID reference not available from the hub (%s)", type(exc).__name__)
+            raise HubAway(UNAVAILABLE, "hub unavailable") from None
+        return await asyncio.to_thread(blinded.unblind, evaluated, public)
+
+
+async def reference_for(number: str, key: bytes | None, client: ReferenceClient | None) -> str:
+    """``number``'s reference: with the key where the unit has one, else from the hub."""
+    if key is not None:
+        return identity.reference(number, key)
+    if client is None:
+        raise ReferenceUnavailable(UNAVAILABLE, "no hub configured for references")
+    return await client.reference(number)
+
+
+def _message(response: httpx.Response) -> str | None:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return None
+    message = detail.get("message") if isinstance(detail, dict) else None
+    return message[:100] if isinstance(message, str) else None

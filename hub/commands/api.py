@@ -1,0 +1,162 @@
+"""The operator's command API: issue a command to a unit, list a unit's commands, read one;
+revoke a unit. Area-bound like the fleet's routes: a town's operator commands its own villages'
+units only, and any other unit is answered as not found."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from hub.accounts.area import covers
+from hub.accounts.auth import Operator, Viewer
+from hub.accounts.roles import Actor
+from hub.commands import outbox
+from hub.commands.revocation import revoke
+from hub.deps import RegistryDep, SessionDep
+from hub.errors import Conflict, InvalidRequest, NotFound, UnitNotFound
+from hub.models import Unit
+from protocol import topics
+from protocol.command import KINDS, InvalidArguments, UnknownCommand
+from protocol.errors import InvalidTopic
+from protocol.messages import JsonScalar
+from protocol.topics import Channel
+from protocol.villages import VillageRegistry
+
+router = APIRouter(prefix="/api", tags=["commands"])
+
+
+class CommandRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=32)]
+    args: dict[Annotated[str, Field(max_length=32)], JsonScalar] = Field(
+        default_factory=dict, max_length=16
+    )
+    # how long the hub keeps publishing it (at most 14 days; default a day)
+    ttl_s: Annotated[int, Field(ge=60, le=14 * 86400)] = 86400
+
+
+class RevokeRequest(BaseModel):
+    """The unit's id again: a revocation is for good, so the request names what it ends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm: Annotated[str, Field(max_length=64)]
+
+
+class CommandNotFound(NotFound):
+    code = "command_not_found"
+
+
+def _unit(session: Session, actor: Actor, registry: VillageRegistry, unit_id: str) -> str:
+    try:
+        topics.check_unit_id(unit_id)
+    except InvalidTopic:
+        raise UnitNotFound(f"no unit {unit_id[:64]!r}") from None
+    known = unit_id in registry.unit_ids() or session.get(Unit, unit_id) is not None
+    if not known or not covers(actor.area, registry, unit_id):
+        raise UnitNotFound(f"no unit {unit_id!r}")
+    return unit_id
+
+
+@router.post("/units/{unit_id}/commands", status_code=status.HTTP_201_CREATED)
+def issue_command(
+    unit_id: str,
+    body: CommandRequest,
+    actor: Operator,
+    session: SessionDep,
+    registry: RegistryDep,
+    request: Request,
+) -> dict[str, Any]:
+    """Sign a command for the unit and publish it on its `cmd` topic until it answers or the
+    command expires. Kinds: reconnect, reconcile, rotate_credentials (from provisioning, which
+    holds the new password), diagnostics, reboot, test_slip. Audited."""
+    unit = _unit(session, actor, registry, unit_id)
+    if body.name == "erase_resident":  # a county admin's, with its receipt (hub.residents)
+        raise InvalidRequest("erase a resident with POST /api/residents/{ref}/erase")
+    conn = session.connection()
+    try:
+        found = outbox.issue(
+            conn, request.app.state.keys, unit=unit, name=body.name, args=body.args,
+            actor=actor, ttl=timedelta(seconds=body.ttl_s),
+        )  # fmt: skip
+    except (UnknownCommand, InvalidArguments) as exc:
+        raise InvalidRequest(f"{exc.code}: {exc}") from None
+    except outbox.UnitRevoked as exc:
+        raise Conflict(str(exc)) from None
+    session.commit()
+    notices = getattr(request.app.state, "notices", None)
+    if notices is not None:
+        notices.wake()  # publish it now, not at the next tick
+    return found
+
+
+@router.get("/units/{unit_id}/commands")
+def unit_commands(
+    unit_id: str,
+    actor: Viewer,
+    session: SessionDep,
+    registry: RegistryDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[dict[str, Any]]:
+    """The unit's commands, newest first, with their state and outcome (no secret arguments;
+    diagnostics in ``data``)."""
+    unit = _unit(session, actor, registry, unit_id)
+    return outbox.for_unit(session.connection(), unit, limit=limit, offset=offset)
+
+
+@router.get("/commands/{command_id}")
+def get_command(
+    command_id: uuid.UUID, actor: Viewer, session: SessionDep, registry: RegistryDep
+) -> dict[str, Any]:
+    found = outbox.get(session.connection(), command_id)
+    if found is None or not covers(actor.area, registry, found["unit"]):
+        raise CommandNotFound(f"no command {command_id}")
+    return found
+
+
+@router.get("/command-kinds")
+def command_kinds(actor: Viewer) -> dict[str, Any]:
+    """The kinds the hub issues, with their Chinese labels and arguments."""
+    return {
+        name: {"label": k.label, "args": sorted(k.args), "secret": sorted(k.secret)}
+        for name, k in KINDS.items()
+    }
+
+
+@router.post("/units/{unit_id}/revoke")
+def revoke_unit(
+    unit_id: str,
+    body: RevokeRequest,
+    actor: Operator,
+    session: SessionDep,
+    registry: RegistryDep,
+    request: Request,
+) -> dict[str, Any]:
+    """Refuse the unit for good on the hub: its API token is deleted, whatever still arrives
+    under its id is dead-lettered (``revoked``), and its retained `config` and `state` are
+    cleared on the broker (``retained_cleared`` false when this process has no broker
+    connection). `bianmin provision revoke UNIT` calls it after deleting the unit's broker
+    client. The body confirms the unit: ``{"confirm": UNIT_ID}``. Audited."""
+    unit = _unit(session, actor, registry, unit_id)
+    if body.confirm != unit:
+        raise InvalidRequest(f'confirm with the unit\'s id: {{"confirm": "{unit}"}}')
+    answer = revoke(session.connection(), unit=unit, actor=actor, now=datetime.now(UTC))
+    session.commit()
+    consumer = getattr(request.app.state, "consumer", None)
+    cleared = False
+    if consumer is not None:
+        consumer.revoke(unit)
+        try:
+            for channel in (Channel.CONFIG, Channel.STATE):
+                consumer.client.publish(topics.topic(unit, channel), b"", qos=1, retain=True)
+            cleared = True
+        except Exception:  # not connected: the operator runs revoke again later
+            cleared = False
+    return {**answer, "retained_cleared": cleared}

@@ -1,0 +1,50 @@
+"""The wire form of the blinded reference exchange (protocol.idref): a unit sends a group
+element, the hub answers with it raised to the county key and the key's public element."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from protocol.idref import ELEMENT_HEX
+from protocol.idseal import SEALED_HEX
+
+Element = Annotated[str, StringConstraints(pattern=rf"^[0-9a-f]{{{ELEMENT_HEX}}}$")]
+
+
+class BlindedReference(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    element: Element
+
+
+class EvaluatedReference(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    evaluated: Element
+    public: Element
+
+
+Sealed = Annotated[str, StringConstraints(pattern=rf"^[0-9a-f]{{{SEALED_HEX}}}$")]
+
+
+class LateReference(BaseModel):
+    """A case identified while the hub was away (protocol.idseal): B = H(n)^r and r, s sealed
+    to the hub, bound to the unit and the case."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    case: UUID
+    element: Element
+    sealed: Sealed
+
+
+class LateAnswer(BaseModel):
+    """H(n)^k, and s for the unit to open the number it boxed with the case."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    evaluated: Element
+    opener: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
