@@ -9,6 +9,7 @@ from edge.commands.base import CommandContext, Outcome
 from edge.devices.printer.document import Document, Feed, Field, Rule, Text
 from protocol.calendar import CHINA
 from protocol.command import UnitCommand
+from protocol.labels import DEVICE_LABELS
 
 NAME = "test_slip"
 TITLE = "打印测试单"
@@ -26,7 +27,7 @@ def document(command: UnitCommand, ctx: CommandContext) -> Document:
             Field("打印时间", now),
             Field("指令编号", str(command.id)[:8]),
             Rule(),
-            Text("打印机工作正常。本单仅用于测试，无需保存。"),
+            Text(f"{DEVICE_LABELS['printer']}工作正常。本单仅用于测试，无需保存。"),
             Feed(2),
         ),
     )
