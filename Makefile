@@ -46,8 +46,12 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 models: $(STAMP)
 	$(BIN)/python -m tools.build_models
 
+# The suite runs in worker processes (pytest-xdist), one test file per worker at a time so that a
+# module's broker or hub starts once; most tests wait on brokers, databases and browsers, not
+# the CPU, so there are more workers than cores. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 3
 test: $(STAMP) system-test models web
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Not part of `make test`: LiteRT against the face_recognition library on the same frames.
 # face_recognition names `dlib` (an sdist needing a C++ build), so bench/face.py installs it

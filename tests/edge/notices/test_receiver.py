@@ -86,7 +86,10 @@ def test_a_notice_survives_a_restart_of_the_unit(tmp_path, unit):
         (signed(unit="xinmin-cun"), "unit_mismatch"),
         (signed(step="approved"), "invalid_message"),
         (
-            json.dumps({"v": 1, "id": str(uuid.uuid4()), "name": "reboot"}).encode(),
+            # a fixed id: parameters name the test, and every xdist worker must collect the same
+            json.dumps(
+                {"v": 1, "id": "0190c2d4-1b2a-7c3d-8e4f-5a6b7c8d9e0f", "name": "reboot"}
+            ).encode(),
             "unknown_command",
         ),
     ],
