@@ -15,12 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, select, update
 
 from hub import audit
 from hub.accounts.roles import SYSTEM, Actor
 from hub.commands.tables import COMMANDS, OPEN_STATES, REVOCATIONS, CommandState
-from hub.notices.outbox import Due  # the same (id, unit, signed bytes) the sender publishes
+from hub.notices import resend
+from hub.notices.resend import CLAIM_LIMIT, Due
 from hub.residents.receipts import confirm
 from hub.signing.store import HubKeys
 from protocol.bounds import printable
@@ -31,7 +32,6 @@ from protocol.messages import CommandResult
 from protocol.signing import sign_document
 
 log = logging.getLogger("bianmin.hub.commands")
-CLAIM_LIMIT = 500
 DEFAULT_TTL = timedelta(hours=24)
 MAX_TTL = timedelta(days=14)
 
@@ -93,33 +93,16 @@ def claim_due(
     leave (expire)."""
     expire(conn, now)
     c = COMMANDS.c
-    units = sorted(set(online))
-    due = c.next_at <= now
-    if units:
-        due = or_(due, c.unit.in_(units))
-    rows = conn.execute(
-        select(c.id, c.unit, c.document, c.attempts)
-        .where(c.state.in_(OPEN_STATES), c.document.is_not(None), due)
-        .order_by(c.next_at)
-        .limit(limit)
-    ).all()
-    for r in rows:
-        wait = min(first_after_s * 2 ** min(r.attempts, 16), max_after_s)
-        conn.execute(
-            update(COMMANDS)
-            .where(c.id == r.id)
-            .values(
-                state=CommandState.SENT.value, sent_at=now, attempts=r.attempts + 1,
-                next_at=now + timedelta(seconds=wait),
-            )
-        )  # fmt: skip
-    return [Due(r.id, r.unit, bytes(r.document)) for r in rows]
+    return resend.claim(
+        conn, COMMANDS, and_(c.state.in_(OPEN_STATES), c.document.is_not(None)), now=now,
+        online=online, first_after_s=first_after_s, max_after_s=max_after_s, limit=limit,
+        sent={"state": CommandState.SENT.value},
+    )  # fmt: skip
 
 
 def unsent(conn: Connection, ids: Sequence[uuid.UUID], now: datetime) -> None:
     """Claimed but never handed to the broker: due again at once."""
-    if ids:
-        conn.execute(update(COMMANDS).where(COMMANDS.c.id.in_(list(ids))).values(next_at=now))
+    resend.unsent(conn, COMMANDS, ids, now)
 
 
 def expire(conn: Connection, now: datetime) -> int:

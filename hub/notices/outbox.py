@@ -13,12 +13,14 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, select, update
 
+from hub.notices import resend
+from hub.notices.resend import CLAIM_LIMIT, Due
 from hub.notices.tables import NOTICES, NoticeStatus
 from hub.signing.store import HubKeys
 from protocol.bounds import printable
@@ -29,7 +31,6 @@ from protocol.notice import CaseNotice, NoticeStep, notice_document
 from protocol.signing import sign_document
 
 log = logging.getLogger("bianmin.hub.notices")
-CLAIM_LIMIT = 500  # notices published per pass
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,6 @@ class NoticeFacts:
     office: str
     text: str | None = None
     asked: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Due:
-    id: uuid.UUID
-    unit: str
-    document: bytes
 
 
 def issue(
@@ -104,31 +98,15 @@ def claim_due(
 ) -> list[Due]:
     """The pending notices to publish now, marked as sent with their next time: those due by
     the back-off, and every pending one of the units in ``online`` (they just connected)."""
-    c = NOTICES.c
-    units = sorted(set(online))
-    due = c.next_at <= now
-    if units:
-        due = or_(due, c.unit.in_(units))
-    rows = conn.execute(
-        select(c.id, c.unit, c.document, c.attempts)
-        .where(c.status == NoticeStatus.PENDING.value, due)
-        .order_by(c.next_at)
-        .limit(limit)
-    ).all()
-    for r in rows:
-        wait = min(first_after_s * 2 ** min(r.attempts, 16), max_after_s)
-        conn.execute(
-            update(NOTICES)
-            .where(c.id == r.id)
-            .values(sent_at=now, attempts=r.attempts + 1, next_at=now + timedelta(seconds=wait))
-        )
-    return [Due(r.id, r.unit, bytes(r.document)) for r in rows]
+    return resend.claim(
+        conn, NOTICES, NOTICES.c.status == NoticeStatus.PENDING.value, now=now, online=online,
+        first_after_s=first_after_s, max_after_s=max_after_s, limit=limit,
+    )  # fmt: skip
 
 
 def unsent(conn: Connection, ids: Sequence[uuid.UUID], now: datetime) -> None:
     """Notices claimed but never handed to the broker (it went away): due again at once."""
-    if ids:
-        conn.execute(update(NOTICES).where(NOTICES.c.id.in_(list(ids))).values(next_at=now))
+    resend.unsent(conn, NOTICES, ids, now)
 
 
 def record_results(

@@ -22,7 +22,8 @@ from sqlalchemy import Engine
 
 from hub.commands import outbox as commands
 from hub.loops import TickLoop
-from hub.notices.outbox import Due, claim_due, unsent
+from hub.notices.outbox import claim_due, unsent
+from hub.notices.resend import Due
 from hub.settings import HubSettings
 from mqttio import AsyncMqttClient, NotConnected
 from protocol import topics
