@@ -17,7 +17,13 @@ from bench.machine import describe
 from protocol.ids import uuid7
 from protocol.messages import CaseEnvelope, CaseTransition, frame_tx_batch
 from provisioning import credentials
-from provisioning.mosquitto import BrokerLimits, MosquittoConfig, MosquittoProcess, free_port
+from provisioning.mosquitto import (
+    BrokerLimits,
+    MosquittoConfig,
+    MosquittoProcess,
+    free_port,
+    tool_broker_user,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BIANMIN = str(Path(sys.executable).with_name("bianmin"))
@@ -57,6 +63,7 @@ class BenchBroker:
             credentials=self.creds,
             limits=limits,
             persistence=False,
+            run_as=tool_broker_user(),
         )
         self.process = MosquittoProcess(self.config)
 

@@ -57,6 +57,7 @@ from provisioning.mosquitto import (  # noqa: E402
     MosquittoConfig,
     MosquittoProcess,
     free_port,
+    tool_broker_user,
     wait_for_port,
 )
 
@@ -178,6 +179,7 @@ async def measure(n: int, workdir: Path, timeout_s: float, procs: int) -> dict[s
         MosquittoConfig(
             data_dir=workdir / "broker", port=broker_port, credentials=creds,
             limits=BrokerLimits(max_queued_messages=100_000), persistence=False,
+            run_as=tool_broker_user(),
         )
     )  # fmt: skip
     mosquitto.start()
@@ -263,7 +265,8 @@ async def inline_peer(n: int, workdir: Path, timeout_s: float) -> dict[str, Any]
     port = free_port()
     mosquitto = MosquittoProcess(
         MosquittoConfig(data_dir=workdir / "broker", port=port, credentials=creds,
-                        limits=BrokerLimits(max_queued_messages=100_000), persistence=False)
+                        limits=BrokerLimits(max_queued_messages=100_000), persistence=False,
+                        run_as=tool_broker_user())
     )  # fmt: skip
     mosquitto.start()
     key = generate_key()

@@ -51,6 +51,7 @@ from provisioning.mosquitto import (  # noqa: E402
     MosquittoConfig,
     MosquittoProcess,
     free_port,
+    tool_broker_user,
     wait_for_port,
 )
 
@@ -251,7 +252,8 @@ async def measure(n_asked: int, minutes: float, root: Path, args: argparse.Names
     broker_port = free_port()
     mosquitto = MosquittoProcess(
         MosquittoConfig(data_dir=root / "broker", port=broker_port, credentials=creds,
-                        limits=BrokerLimits(max_queued_messages=100_000), persistence=False)
+                        limits=BrokerLimits(max_queued_messages=100_000), persistence=False,
+                        run_as=tool_broker_user())
     )  # fmt: skip
     mosquitto.start()
     broker_pid = mosquitto.proc.pid if mosquitto.proc else 0

@@ -254,6 +254,15 @@ def broker_user() -> str:
     return "mosquitto" if os.geteuid() == 0 else getpass.getuser()
 
 
+def tool_broker_user() -> str:
+    """The account for a broker a developer tool starts for itself (the demo, the county day,
+    the benchmarks): whoever runs the tool, unless $BIANMIN_BROKER_USER says otherwise. Such a
+    broker lives in the tool's private temporary directory, which the package's ``mosquitto``
+    account cannot enter; a county's broker (``provision apply``) drops root as broker_user()
+    says."""
+    return os.environ.get(BROKER_USER_ENV) or getpass.getuser()
+
+
 def _hand_over(data_dir: Path, user: str) -> None:
     """Root writing a broker's files for another account: make them that account's (0600 and
     0700 stay), or Mosquitto, once it has dropped root, could not read or persist them."""

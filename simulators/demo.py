@@ -25,7 +25,13 @@ from lifecycle import restore_signals, stop_on_signals
 from mqttio import BrokerUrl
 from protocol.signing import public_key_to_text
 from provisioning import credentials
-from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port, mosquitto_binary
+from provisioning.mosquitto import (
+    MosquittoConfig,
+    MosquittoProcess,
+    free_port,
+    mosquitto_binary,
+    tool_broker_user,
+)
 from simulators.demo_window import kiosk_options, seed_registry
 from simulators.fleet import Fleet, SimulatedUnit
 from simulators.registry import fleet_identities
@@ -66,7 +72,12 @@ async def _run(
     async with stack:
         if mosquitto_binary() is not None and not embedded_broker:
             mosquitto = MosquittoProcess(
-                MosquittoConfig(data_dir=root / "broker", port=broker_port, credentials=creds)
+                MosquittoConfig(
+                    data_dir=root / "broker",
+                    port=broker_port,
+                    credentials=creds,
+                    run_as=tool_broker_user(),
+                )
             )
             mosquitto.start()
             stack.callback(mosquitto.stop)

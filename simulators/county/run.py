@@ -21,7 +21,7 @@ from edge.eventlog import read_committed
 from hub.db import make_engine
 from hub.fleet.events import all_event_ids
 from provisioning import credentials
-from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port
+from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port, tool_broker_user
 from simulators.county import measure
 from simulators.county.backoffice import Offices
 from simulators.county.chaos import Chaos, plan_faults
@@ -79,7 +79,9 @@ async def _simulate(o: Options, root: Path, out_dir: Path) -> dict[str, Any]:
     plan = plan_day(o.seed, chosen, list(registry.villages), load=o.load)
     creds = credentials.generate(units)
     broker = MosquittoProcess(
-        MosquittoConfig(data_dir=root / "broker", port=free_port(), credentials=creds)
+        MosquittoConfig(
+            data_dir=root / "broker", port=free_port(), credentials=creds, run_as=tool_broker_user()
+        )
     )
     broker.start()
     database_url = o.database_url or f"sqlite:///{root / 'hub.sqlite3'}"

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from provisioning.mosquitto import free_port, wait_for_port
+from provisioning.mosquitto import BROKER_USER_ENV, free_port, wait_for_port
 from tests.support.processes import BIANMIN, stop
 from tests.support.waiting import wait_until
 
@@ -19,6 +19,12 @@ def _last_json_line(text: str) -> dict:
     return json.loads(text.strip().splitlines()[-1])
 
 
+def _users_environment() -> dict[str, str]:
+    """The environment a user has: without the suite's own broker account (tests/conftest.py),
+    so the demo's broker is started exactly as `make demo` starts it, root included."""
+    return {k: v for k, v in os.environ.items() if k != BROKER_USER_ENV}
+
+
 def test_readme_quickstart_demo_delivers_everything_exactly_once(tmp_path):
     port = free_port()
     proc = subprocess.run(
@@ -27,6 +33,7 @@ def test_readme_quickstart_demo_delivers_everything_exactly_once(tmp_path):
         text=True,
         timeout=120,
         cwd=tmp_path,
+        env=_users_environment(),
     )
     assert proc.returncode == 0, proc.stderr
     assert f"dashboard: http://127.0.0.1:{port}/" in proc.stdout
