@@ -1,8 +1,10 @@
 """The county's offices, simulated through the hub's own API (a Bearer token, as automation
 reaches it): the back office receives the cases villages forward (受理) and completes them
 (办结) some simulated hours later, and the follow-up owners take each bad rating through
-核实, 整改, 回访 and 办结. Every step carries an id derived from the case, so a step retried
-after the hub was killed is recorded once."""
+核实, 整改, 回访 and 办结, one step every 20-60 simulated minutes. Both keep working after the
+windows close, until 20:00 (EVENING_S): a follow-up opened before 16:00 is closed that
+evening. Every step carries an id derived from the case, so a step retried after the hub was
+killed is recorded once."""
 
 from __future__ import annotations
 
@@ -16,13 +18,16 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from simulators.county.clock import DayClock
+from simulators.county.clock import DAY_S, DayClock
 
 log = logging.getLogger("bianmin.simulators.county")
 STEPS = uuid.UUID("2d0f1f0a-6a57-4f4e-9c55-6d1c1c3b6a01")
 RECEIVE_AFTER_S = (600.0, 2400.0)  # simulated seconds from forwarding to 受理
 COMPLETE_AFTER_S = (3600.0, 4 * 3600.0)  # from 受理 to 办结
-FOLLOWUP_STEP_S = (1800.0, 5400.0)  # between a follow-up's steps
+FOLLOWUP_STEP_S = (1200.0, 3600.0)  # between a follow-up's steps
+EVENING_S = DAY_S + 2.5 * 3600.0  # 20:00: the offices stop
+# four steps of at most an hour each: a follow-up opened by then is closed by the evening
+FOLLOWUPS_CLOSE_IF_OPENED_BEFORE_S = EVENING_S - 4 * FOLLOWUP_STEP_S[1]
 FOLLOWUP_NOTES = {
     "verify": "已调取窗口记录并联系申请人，情况属实",
     "rectify": "已对窗口工作人员进行提醒，并优化叫号与材料告知流程",
@@ -113,6 +118,13 @@ class Offices:
                 continue
             self.tally.followup_steps += 1
             self.tally.followups_closed += step == "close"
+
+    async def followups_left(self) -> tuple[int, int]:
+        """The hub's follow-ups: how many there are, and how many are not closed yet."""
+        r = await self.http.get("/api/followups", params={"limit": 1})
+        r.raise_for_status()
+        page = r.json()
+        return int(page["total"]), int(page["open"])
 
     async def close(self) -> None:
         await self.http.aclose()
