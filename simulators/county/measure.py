@@ -407,8 +407,11 @@ def followup_counts(page: dict[str, Any], clock: DayClock, before_s: float) -> d
     and of those opened before ``before_s`` (simulated), how many were closed."""
     rows = page["followups"]
     closed = [f for f in rows if f["status"] == "closed"]
-    early = [f for f in rows
-             if clock.sim(_utc(datetime.fromisoformat(f["opened_at"])).timestamp()) < before_s]
+    early = [
+        f
+        for f in rows
+        if clock.sim(_utc(datetime.fromisoformat(f["opened_at"])).timestamp()) < before_s
+    ]
     return {
         "opened": len(rows), "closed": len(closed), "open": len(rows) - len(closed),
         "by_status": dict(sorted(Counter(f["status"] for f in rows).items())),

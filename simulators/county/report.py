@@ -130,7 +130,7 @@ def _faces(plan: dict[str, Any], cost: dict[str, Any]) -> str:
     f = plan.get("face") or {}
     if not f:
         return "<p>（未运行人脸核验）</p>"
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"k": "同意人脸核验", "v": f.get("consented")},
         {"k": "流水线核验次数（证件照比对 + 登记 + 1:1）", "v": f.get("checks")},
         {"k": "首次：证件照比对结果", "v": f.get("chip_compare")},
@@ -140,8 +140,10 @@ def _faces(plan: dict[str, Any], cost: dict[str, Any]) -> str:
         {"k": "人脸未通过改用身份证", "v": f.get("failed_then_card")},
         {"k": "录入他人号码（比对他人模板）", "v": f.get("wrong_template")},
         {"k": "拍摄不佳的画面", "v": f.get("degraded")},
-        {"k": "每次流水线用时（毫秒，墙钟 / CPU）",
-         "v": f"{cost.get('wall_ms_per_run')} / {cost.get('cpu_ms_per_run')}"},
+        {
+            "k": "每次流水线用时（毫秒，墙钟 / CPU）",
+            "v": f"{cost.get('wall_ms_per_run')} / {cost.get('cpu_ms_per_run')}",
+        },
         {"k": "每个进程加载模型增加的内存（MB）", "v": cost.get("rss_added_by_models_mb")},
     ]
     return table(rows, [("k", "人脸核验（终端流水线的真实结果）"), ("v", "数值")])

@@ -25,7 +25,7 @@ from hub.fleet.events import all_event_ids
 from provisioning import credentials
 from provisioning.mosquitto import MosquittoConfig, MosquittoProcess, free_port, tool_broker_user
 from simulators.county import measure
-from simulators.county.backoffice import FOLLOWUPS_CLOSE_IF_OPENED_BEFORE_S, EVENING_S, Offices
+from simulators.county.backoffice import EVENING_S, FOLLOWUPS_CLOSE_IF_OPENED_BEFORE_S, Offices
 from simulators.county.chaos import Chaos, plan_faults
 from simulators.county.clock import CHINA, DAY_S, DayClock
 from simulators.county.faces import Recorded

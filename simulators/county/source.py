@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from edge.eventlog import EventLog
 from protocol.catalog import Matter
@@ -59,15 +60,13 @@ class Switch:
     matters: dict[str, Matter]
 
     def row(self) -> dict[str, object]:
-        return {"at": self.at, "seq": self.seq, "version": self.version,
-                "matters": {c: m.model_dump(mode="json") for c, m in self.matters.items()}}  # fmt: skip
+        matters = {c: m.model_dump(mode="json") for c, m in self.matters.items()}
+        return {"at": self.at, "seq": self.seq, "version": self.version, "matters": matters}
 
     @staticmethod
-    def from_row(row: dict[str, object]) -> Switch:
-        matters = row["matters"]
-        assert isinstance(matters, dict)
-        return Switch(float(row["at"]), int(row["seq"]), int(row["version"]),  # type: ignore[arg-type]
-                      {c: Matter.model_validate(m) for c, m in matters.items()})  # fmt: skip
+    def from_row(row: dict[str, Any]) -> Switch:
+        matters = {c: Matter.model_validate(m) for c, m in row["matters"].items()}
+        return Switch(float(row["at"]), int(row["seq"]), int(row["version"]), matters)
 
 
 def switches_path(unit_dir: Path) -> Path:

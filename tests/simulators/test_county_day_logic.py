@@ -70,27 +70,29 @@ def test_a_first_face_visit_compares_the_chip_photo_and_enrols_and_a_returning_o
     faced = [x for x in stream.visits if x.face is not None and x.face.checks]
     first = [x for x in faced if not x.face.returning]
     back = [x for x in faced if x.face.returning]
-    assert first and back
+    assert first
+    assert back
     identified = _identified(stream)
     for x in first:
         kinds = [c.kind for c in x.face.checks]
         assert kinds == ["chip", "enrol"]  # the stand-in's chip comparisons all match
         data = identified[str(x.case_id)].data
-        assert data["method"] == "id_card" and data["chip_photo"] == "match"
+        assert data["method"] == "id_card"
+        assert data["chip_photo"] == "match"
         assert data["reference"] == "id_card_photo"
     for x in back:
         if x.face.wrong_template:
             continue
         data = identified[str(x.case_id)].data
-        assert data["method"] == "face" and data["reference"] == "template"
+        assert data["method"] == "face"
+        assert data["reference"] == "template"
         assert data["distance"] == 0.28  # the judge's verdict, not a drawn number
     # every 1:1 check asked about a template enrolled earlier that day at this window
     enrolled_keys = [k for kind, k, _ in judge.calls if kind == "enrol"]
     verify_keys = [k for kind, k, _ in judge.calls if kind == "verify"]
-    assert len(enrolled_keys) == len(first) and len(verify_keys) == len(back)
-    assert face_mix([stream])["verified_by_face"] == sum(
-        x.face.checks[0].match for x in back
-    )
+    assert len(enrolled_keys) == len(first)
+    assert len(verify_keys) == len(back)
+    assert face_mix([stream])["verified_by_face"] == sum(x.face.checks[0].match for x in back)
 
 
 def test_a_face_check_that_fails_sends_the_clerk_to_the_id_card():
@@ -105,7 +107,8 @@ def test_a_face_check_that_fails_sends_the_clerk_to_the_id_card():
         assert data["method"] == "id_card"
         assert "reference" not in data  # the card, not compared: no face check on the event
     mix = face_mix([stream])
-    assert mix["failed_then_card"] == len(back) and mix["verified_by_face"] == 0
+    assert mix["failed_then_card"] == len(back)
+    assert mix["verified_by_face"] == 0
 
 
 def test_the_same_verdicts_give_the_same_day():
@@ -127,7 +130,8 @@ def test_visits_after_a_catalog_switch_use_the_changed_matter_and_those_before_d
     selected = [(t, b) for t, b in after.events if b.state == "matter_selected"]
     late = [(t, b) for t, b in selected if b.matter_code in changed and t >= at + 60]
     early = [(t, b) for t, b in selected if b.matter_code in changed and t < at]
-    assert late and early
+    assert late
+    assert early
     for _, b in late:
         assert b.data["promised_days"] == changed[b.matter_code].promised_days
     for _, b in early:
