@@ -107,9 +107,10 @@ def _openings(
         for case_id, ts in stored:
             opened[case_id] = ts
     for row in rows:
-        if row.case_id in case_ids and row.state == CaseState.OPENED.value:
-            if row.case_id not in opened or row.ts < opened[row.case_id]:
-                opened[row.case_id] = row.ts
+        if row.case_id not in case_ids or row.state != CaseState.OPENED.value:
+            continue
+        if row.case_id not in opened or row.ts < opened[row.case_id]:
+            opened[row.case_id] = row.ts
     return opened
 
 
@@ -169,9 +170,7 @@ def record(
             per_receipt[receipt_id][units[event_id]] += 1
     r = RECEIPTS.c
     for receipt_id, counts in sorted(per_receipt.items()):
-        row = conn.execute(
-            select(r.late_events).where(r.id == receipt_id).with_for_update()
-        ).one()
+        row = conn.execute(select(r.late_events).where(r.id == receipt_id).with_for_update()).one()
         merged = dict(row.late_events or {})
         for unit, n in counts.items():
             merged[unit] = int(merged.get(unit, 0)) + n

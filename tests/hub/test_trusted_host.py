@@ -62,9 +62,7 @@ def test_host_names_are_compared_without_port_or_case():
     assert not allowed("xa.org", ("*.a.org",))
 
 
-def test_production_without_host_names_refuses_to_start_naming_the_setting(
-    tmp_path, monkeypatch
-):
+def test_production_without_host_names_refuses_to_start_naming_the_setting(tmp_path, monkeypatch):
     with pytest.raises(SettingsProblem) as refused:
         _client(tmp_path, monkeypatch, "production")
     for named in ("allowed_hosts", "BIANMIN_HUB_ALLOWED_HOSTS", "--allowed-host", "unsafe"):

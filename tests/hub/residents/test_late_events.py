@@ -77,7 +77,8 @@ def test_late_events_of_an_erased_resident_are_kept_without_their_reference(engi
             select(EVENTS.c.body).where(EVENTS.c.case_id == case_id, EVENTS.c.state == "identified")
         ).scalar_one()  # fmt: skip
     assert identified["data"]["method"] == "id_card"  # what does not name them stays
-    assert "applicant" not in identified["data"] and "id_masked" not in identified["data"]
+    assert "applicant" not in identified["data"]
+    assert "id_masked" not in identified["data"]
     (row,) = receipt_rows(engine)
     assert row.late_events == {OFFLINE: 2}
 
@@ -90,7 +91,8 @@ def test_late_events_of_an_erased_resident_are_kept_without_their_reference(engi
     assert set(second["units_told"]) == {OFFLINE}
     with engine.connect() as conn:
         (told,) = conn.execute(select(COMMANDS).where(COMMANDS.c.unit == OFFLINE)).all()
-    assert told.name == "erase_resident" and told.args == {}
+    assert told.name == "erase_resident"
+    assert told.args == {}
 
 
 def test_a_case_opened_after_the_erasure_keeps_the_residents_reference(engine):
