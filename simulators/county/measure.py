@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, func, select
 
+from simulators.county.backoffice import EVENING_S
 from simulators.county.catalog_change import CatalogChange, CatalogEditor
 from simulators.county.clock import DAY_S, DayClock, label
 from simulators.county.faces import Verdict
@@ -415,7 +416,7 @@ def followup_counts(page: dict[str, Any], clock: DayClock, before_s: float) -> d
     return {
         "opened": len(rows), "closed": len(closed), "open": len(rows) - len(closed),
         "by_status": dict(sorted(Counter(f["status"] for f in rows).items())),
-        "rule": f"opened before {label(before_s)}: 办结 by the evening",
+        "rule": f"{label(before_s)} 前开启的回访当晚 {label(EVENING_S)} 前办结",
         "opened_before": len(early),
         "of_those_closed": sum(f["status"] == "closed" for f in early),
         "closed_at": sorted(label(clock.sim(_utc(datetime.fromisoformat(f["closed_at"]))
