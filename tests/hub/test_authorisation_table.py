@@ -187,6 +187,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/unit/registry/query"): UNITS,
     ("POST", "/api/unit/identity/reference"): UNITS,
     ("POST", "/api/unit/identity/reference/later"): UNITS,
+    ("POST", "/api/unit/identity/reference/chain"): UNITS,
     ("POST", "/api/unit/cases/owed"): UNITS,
 }
 
