@@ -90,9 +90,7 @@ class FollowupDesk:
                 raise FollowupError(str(exc)) from None
             except ReferenceUnavailable as exc:
                 raise FollowupError(exc.message_zh) from None
-            query = OwedLookup(
-                applicant=ref, generation=sent_generation(p.residents.generation())
-            )
+            query = OwedLookup(applicant=ref, generation=sent_generation(p.residents.generation()))
         else:
             raise FollowupError("请扫描回执二维码或输入身份证号码")
         found: Lookup = await self.client.owed(query)

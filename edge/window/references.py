@@ -65,7 +65,9 @@ class ReferenceClient(UnitHubClient):
         if not self.configured:
             raise ReferenceUnavailable(UNAVAILABLE, "no hub configured for references")
         try:
-            response = await self.post(CHAIN_PATH, ChainRequest(reference=first, generation=generation))
+            response = await self.post(
+                CHAIN_PATH, ChainRequest(reference=first, generation=generation)
+            )
             if response.status_code == 429:
                 raise ReferenceUnavailable(_message(response) or UNAVAILABLE, "rate limited")
             response.raise_for_status()

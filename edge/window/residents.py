@@ -14,7 +14,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-
 # the unit's generation in SQL: 1 until a rekey_references command set it
 _CURRENT = "SELECT coalesce(max(generation), 1) FROM reference_generation"
 

@@ -199,9 +199,7 @@ class WindowRuntime:
             camera=camera,
             face=face,
             residents=residents,
-            registry=RegistryClient(
-                s.hub_url, token, verify=s.hub_verify(), generation=generation
-            ),
+            registry=RegistryClient(s.hub_url, token, verify=s.hub_verify(), generation=generation),
             id_key=keys.id_key,
             references=ReferenceClient(s.hub_url, token, generation=generation),
             seal_key=base64.b64decode(s.hub_seal_key) if s.hub_seal_key else None,

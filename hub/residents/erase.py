@@ -192,8 +192,8 @@ def receipts_for(conn: Connection, ref: str) -> int:
     reference, which no rotation can carry (it is found by its id)."""
     generation = int(state_row(conn)["generation"])
     found = conn.execute(
-        select(func.count()).select_from(RECEIPTS).where(
-            RECEIPTS.c.ref_sha256 == ref_sha256(ref), RECEIPTS.c.ref_generation == generation
-        )
+        select(func.count())
+        .select_from(RECEIPTS)
+        .where(RECEIPTS.c.ref_sha256 == ref_sha256(ref), RECEIPTS.c.ref_generation == generation)
     )
     return int(found.scalar_one())

@@ -131,7 +131,9 @@ def rotate(
     engine = make_engine(database)
     try:
         create_tables(engine)
-        keys = HubKeys(read_key_file(signing_key_file, strict=False), signing_key_file, strict=False)
+        keys = HubKeys(
+            read_key_file(signing_key_file, strict=False), signing_key_file, strict=False
+        )
         done = rotate_references(
             engine, key_file=key_file, keys=keys, actor=command_line_actor(), strict=False,
             artifact_dir=key_file.parent / "artifacts",  # HubSettings.artifact_dir's default

@@ -67,7 +67,9 @@ def _column(conn: Connection, table: Any, column: str, step: Step) -> int:
     olds = [r for (r,) in conn.execute(select(col).where(col.is_not(None)).distinct())]
     pairs = [{"old_ref": o, "new_ref": step(o)} for o in olds if idchain.is_reference(o)]
     if pairs:
-        stmt = update(table).where(col == bindparam("old_ref")).values({column: bindparam("new_ref")})
+        stmt = (
+            update(table).where(col == bindparam("old_ref")).values({column: bindparam("new_ref")})
+        )
         conn.execute(stmt, pairs)
     return len(pairs)
 

@@ -27,13 +27,13 @@ def test_a_generation_is_the_previous_reference_under_its_chain_key():
 
 def test_references_are_never_carried_back_nor_without_their_key():
     first = identity.reference(NUMBER, K)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot carry"):
         idchain.forward(first, {2: C2}, start=2, to=1)
     with pytest.raises(idchain.MissingChainKey):
         idchain.forward(first, {2: C2}, start=1, to=3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a reference"):
         idchain.step(NUMBER, C2)  # an ID number is no reference
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="32 bytes"):
         idchain.step(first, b"short")
 
 

@@ -90,7 +90,8 @@ def test_the_rekey_command_waits_for_an_open_case_then_moves_the_links(tmp_path)
     free = CommandContext(unit="u1", link=None, event_log=None, data_dir=tmp_path,  # type: ignore[arg-type]
                           window_name="w")  # fmt: skip
     done = asyncio.run(handle(_command(args), free))
-    assert done.ok and done.data == {"moved": 1, "generation": 2}
+    assert done.ok
+    assert done.data == {"moved": 1, "generation": 2}
     assert residents.template_for(A2) == "tpl-a"
     bad = asyncio.run(handle(_command({"generation": 1, "pairs": ""}), free))
     assert not bad.ok

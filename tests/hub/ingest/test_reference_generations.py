@@ -40,7 +40,10 @@ def test_older_references_are_stored_at_the_hubs_generation_and_untagged():
     intake = _intake({"applicant": R1}, {"applicant": r2, "ref_generation": 2},
                      {"applicant": r3, "ref_generation": 3}, {"applicant": None})  # fmt: skip
     assert _data(to_current(intake, gens)) == [
-        {"applicant": r3}, {"applicant": r3}, {"applicant": r3}, {"applicant": None}
+        {"applicant": r3},
+        {"applicant": r3},
+        {"applicant": r3},
+        {"applicant": None},
     ]
 
 

@@ -229,7 +229,7 @@ def test_an_erasure_receipt_keeps_its_generation_and_the_command_line_rotates(
     from hub.residents.erase import receipts_for
     from hub.residents.tables import RECEIPTS
 
-    key_file, k, hub_keys = keys
+    key_file, k, _ = keys
     ref = identity.reference(NUMBER_A, k)
     with engine.begin() as conn:
         conn.execute(
