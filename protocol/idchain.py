@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from typing import TypeGuard
 
 CHAIN_KEY_BYTES = 32
 FIRST = 1  # the oblivious PRF's own output: no chain key
@@ -29,7 +30,7 @@ class MissingChainKey(KeyError):
     """A generation whose chain key is not at hand."""
 
 
-def is_reference(text: object) -> bool:
+def is_reference(text: object) -> TypeGuard[str]:
     return isinstance(text, str) and _REF.match(text) is not None
 
 

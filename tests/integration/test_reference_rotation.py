@@ -99,10 +99,12 @@ def test_a_unit_is_rekeyed_by_its_command_and_still_finds_its_enrolled_resident(
                 assert obtained == second
                 assert residents.template_for(obtained) == template  # still recognised
                 await _identified(agent, after, obtained, residents.generation())
-                for case in (before, late, after):
-                    await eventually(
-                        lambda c=case: _ref_of(hub.engine, c) == second, 20, f"case {case}"
-                    )
+                cases = (before, late, after)
+
+                def all_carried() -> bool:
+                    return all(_ref_of(hub.engine, c) == second for c in cases)
+
+                await eventually(all_carried, 20, "every case at generation 2")
         finally:
             if agent is not None:
                 await agent.close()

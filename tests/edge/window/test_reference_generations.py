@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from edge.commands.base import CommandContext
-from edge.commands.kinds import HANDLERS
+from edge.commands.kinds import erase_resident, rekey_references
 from edge.config.contents import Blacklist, _blacklist, usable_blacklist
 from edge.window.residents import ResidentFaces
 from edge.window.store import tagged
@@ -80,7 +80,7 @@ def _command(args: dict) -> UnitCommand:
 def test_the_rekey_command_waits_for_an_open_case_then_moves_the_links(tmp_path):
     residents = ResidentFaces(tmp_path / "residents.sqlite3")
     residents.link(A1, "tpl-a")
-    handle = HANDLERS["rekey_references"]
+    handle = rekey_references.handle
     args = {"generation": 2, "pairs": idchain.format_pairs([(A1, A2)])}
     busy = CommandContext(unit="u1", link=None, event_log=None, data_dir=tmp_path,  # type: ignore[arg-type]
                           window_name="w", busy=lambda: True)  # fmt: skip
@@ -105,6 +105,6 @@ def test_an_erasure_of_a_newer_generation_waits_for_the_units_rekeying(tmp_path)
     erase = _command({"applicant": A2, "generation": 2}).model_copy(
         update={"name": "erase_resident"}
     )
-    waiting = asyncio.run(HANDLERS["erase_resident"](erase, ctx))
+    waiting = asyncio.run(erase_resident.handle(erase, ctx))
     assert (waiting.ok, waiting.retry) == (False, True)
     assert residents.template_for(A1) == "tpl-a"
