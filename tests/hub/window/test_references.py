@@ -14,7 +14,7 @@ from hub.audit import AUDIT
 from hub.settings import HubSettings
 from hub.window.idkey import read_id_key
 from protocol import identity, idref
-from tests.hub.window.helpers import session, unit
+from tests.hub.window.helpers import rotate, session, unit
 from tests.support.hubserver import serve
 
 PATH = "/api/unit/identity/reference"
@@ -106,19 +106,6 @@ def test_a_case_identified_offline_gets_its_reference_once_and_the_hub_never_see
     assert ("identity.reference_later", f"case/{case}") in audited
 
 
-def _rotate(client, **kw):
-    from hub.accounts.roles import command_line_actor
-    from hub.window.rekey import rotate
-
-    settings = client.app.state.settings
-    hub_key(client)  # made on first use in local mode; the chain key files go beside it
-    client.app.state.id_generations = None  # this process reads the generation again
-    return rotate(
-        client.app.state.engine, key_file=settings.id_key_path, keys=client.app.state.keys,
-        actor=command_line_actor(), strict=False, **kw,
-    )  # fmt: skip
-
-
 def test_after_a_rotation_a_unit_gets_its_generations_reference_without_showing_the_number(
     client,
 ):
@@ -130,7 +117,7 @@ def test_after_a_rotation_a_unit_gets_its_generations_reference_without_showing_
     headers = unit(client)
     client.post(PATH, json={"element": idref.to_hex(idref.Blinded(NUMBER).element)},
                 headers=headers)  # the key file exists  # fmt: skip
-    _rotate(client)
+    rotate(client)
     settings = client.app.state.settings
     first = identity.reference(NUMBER, hub_key(client))
     second = idchain.step(first, chain_key(settings.id_key_path, 2, strict=True))
@@ -156,10 +143,10 @@ def test_while_a_rotation_is_under_way_the_reference_routes_answer_503(client):
     headers = unit(client)
     sent = {"element": idref.to_hex(idref.Blinded(NUMBER).element)}
     assert client.post(PATH, json=sent, headers=headers).status_code == 200
-    _rotate(client, stop_after="blacklist")
+    rotate(client, stop_after="blacklist")
     client.app.state.id_generations = None
     refused = client.post(PATH, json=sent, headers=headers)
     assert refused.status_code == 503
     assert refused.json()["detail"]["code"] == "id_key_rotating"
-    _rotate(client)  # finished by a second run
+    rotate(client)  # finished by a second run
     assert client.post(PATH, json=sent, headers=headers).status_code == 200

@@ -16,8 +16,11 @@ from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
 from bianmin.cli import app as cli_app
+from edge.config.contents import _blacklist, usable_blacklist
+from edge.workflow.context import green_channel
 from hub import audit
 from hub.accounts.roles import SYSTEM, command_line_actor
+from hub.artifacts.store import artifact_content
 from hub.audit import AUDIT
 from hub.cases.project import RECORDS, project, rebuild
 from hub.commands.tables import COMMANDS
@@ -38,6 +41,7 @@ from hub.window.proposals import PROPOSALS, propose
 from hub.window.registry import RegistryRecord, add_registry_records
 from hub.window.rekey import rotate
 from protocol import idchain, identity
+from protocol.case import GreenChannel
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 UNITS = Unit.__table__  # type: ignore[attr-defined]
@@ -163,6 +167,17 @@ def test_a_rotation_carries_every_stored_reference_and_the_same_resident_still_m
     told = json.loads(by_unit["dongjie-cun"].document)["args"]
     assert sorted(idchain.parse_pairs(told["pairs"])) == sorted([(ref_a, new_a), (ref_b, new_b)])
     assert json.loads(by_unit["xicun"].document)["args"]["pairs"] == ""
+
+    # the blacklist still hits: the one units get now is of generation 2, and a unit of
+    # generation 2 asking for the resident's reference (ref_1, then the chain step) finds them
+    with Session(engine) as s:
+        signed = blacklist_artifact(s)
+        s.commit()
+    listed = _blacklist(signed, artifact_content(engine, signed.sha256))
+    assert (listed.generation, set(listed)) == (2, {new_a})
+    asked = gens.to_current(identity.reference(NUMBER_A, k))
+    assert green_channel(asked, usable_blacklist(listed, 2)) is GreenChannel.REFUSED_BLACKLIST
+    assert green_channel(asked, usable_blacklist(listed, 1)) is GreenChannel.REFUSED_NO_BLACKLIST
 
     # the records are folded from the re-keyed events: a rebuild gives the same
     before = records(engine)
