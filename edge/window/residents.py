@@ -68,6 +68,11 @@ class ResidentFaces:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return moved
 
+    def adopt(self, generation: int) -> None:
+        """Take ``generation`` if it is past the unit's (never back), moving no link."""
+        with closing(sqlite3.connect(self.path)) as db, db:
+            self._move(db, generation, [])
+
     @staticmethod
     def _move(db: sqlite3.Connection, generation: int, pairs: list[tuple[str, str]]) -> int:
         moved = 0

@@ -234,7 +234,13 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
         self.clerks.sign_out()
 
     async def _do_open(self, args: dict[str, Any]) -> None:
-        self.running()
+        cfg = self.running()
+        # no case is open: the moment the unit may take the generation of the blacklist the
+        # hub signed (a unit provisioned after a rotation, or one whose rekey_references
+        # expired); links not moved yet are not offered until their pairs come
+        listed = getattr(cfg.blacklist, "generation", 1)
+        if listed > 1:
+            await asyncio.to_thread(self.p.residents.adopt, listed)
         await self._commit(Open(uuid7(), status_token=new_status_token()))
         self.last_closed = None
 

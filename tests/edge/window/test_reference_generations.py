@@ -6,6 +6,7 @@ none; events naming the applicant say their generation; the command waits for an
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from protocol.canonical import canonical_json
 from protocol.case import IntegrityBlacklist
 from protocol.command import UnitCommand
 from protocol.messages import CaseTransition
+from tests.edge.window.desk import build_desk, plain_matter, running
 
 A1, A2, B1, C1 = "a1" * 16, "a2" * 16, "b1" * 16, "c1" * 16
 
@@ -108,3 +110,24 @@ def test_an_erasure_of_a_newer_generation_waits_for_the_units_rekeying(tmp_path)
     waiting = asyncio.run(erase_resident.handle(erase, ctx))
     assert (waiting.ok, waiting.retry) == (False, True)
     assert residents.template_for(A1) == "tpl-a"
+
+
+def test_a_window_takes_the_signed_blacklists_generation_when_it_opens_a_case(tmp_path):
+    """GIVEN a unit at generation 1 (provisioned after a rotation, or its command expired) and
+    a signed blacklist of generation 2
+    WHEN no case is open, the blacklist counts as none (no green channel)
+    THEN opening a case takes generation 2, and the blacklist counts again."""
+    desk = build_desk(tmp_path)
+    w = desk.window
+    desk.apply(
+        dataclasses.replace(running(plain_matter()), version=2, blacklist=Blacklist({A2}, 2))
+    )
+    assert w.blacklist() is None
+
+    async def open_case() -> None:
+        await desk.sign_in()
+        await w.act("open", {})
+
+    asyncio.run(open_case())
+    assert w.p.residents.generation() == 2
+    assert w.blacklist() == frozenset({A2})
