@@ -174,7 +174,8 @@ def test_a_card_read_while_the_hub_is_away_is_sealed_like_a_typed_number(hub, tm
                     lambda: w.draft.card is not None or w.draft.card_error is not None, "read"
                 )
                 assert w.draft.card_error is None
-                assert w.draft.id_pending and w.draft.id_ref is None
+                assert w.draft.id_pending
+                assert w.draft.id_ref is None
                 assert w.draft.id_masked == identity.mask(NUMBER)
                 assert view.build(w, {})["message"]["text"] == PENDING_NOTICE
                 await w.act("card_checked", {"method": "id_card"})
