@@ -45,5 +45,6 @@ def to_current(intake: Intake, gens: Generations) -> Intake:
                 log.warning("event %s from %s: reference generation %r refused; reference "
                             "dropped", event_id, row.unit, start)  # fmt: skip
                 del data["applicant"]
-        events[event_id] = dataclasses.replace(row, body_json=json.dumps(body))
+        body_json = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        events[event_id] = dataclasses.replace(row, body_json=body_json)
     return intake

@@ -16,7 +16,7 @@ from hub.models import _utc
 from hub.paging import Page, fetch
 from hub.window.applicants import check_ref
 from hub.window.blacklist_sync import mark_changed
-from hub.window.idgen import state_row
+from hub.window.idgen import ROTATING, RotationUnderWay, state_row
 from protocol.canonical import canonical_json
 from protocol.case import IntegrityBlacklist
 from protocol.config import ArtifactKind, ArtifactRef
@@ -76,7 +76,11 @@ def blacklist_artifact(db: Session | Connection) -> ArtifactRef:
     refs = sorted(str(r) for (r,) in db.execute(select(table.c.applicant_ref)))
     latest = db.execute(select(func.max(table.c.listed_at))).scalar_one()
     issued = latest or datetime(2020, 1, 1, tzinfo=UTC)
-    generation = int(state_row(db)["generation"])
+    state = state_row(db)
+    if state["rotating_to"] is not None:
+        # some tables re-keyed and some not: a list signed now could be of neither generation
+        raise RotationUnderWay(ROTATING)
+    generation = int(state["generation"])
     doc = IntegrityBlacklist(
         version=len(refs), issued_at=issued, refs=tuple(refs),
         generation=generation if generation > 1 else None,

@@ -35,7 +35,13 @@ from hub.window.blacklist import (
     blacklist_artifact,
 )
 from hub.window.blacklist_sync import DELIVERY
-from hub.window.idgen import chain_key, chain_key_path, load_generations, state_row
+from hub.window.idgen import (
+    RotationUnderWay,
+    chain_key,
+    chain_key_path,
+    load_generations,
+    state_row,
+)
 from hub.window.idkey import create_id_key
 from hub.window.proposals import PROPOSALS, propose
 from hub.window.registry import RegistryRecord, add_registry_records
@@ -200,6 +206,8 @@ def test_an_interrupted_rotation_is_finished_by_a_second_run_each_table_once(eng
     c2 = chain_key(key_file, 2, strict=True)
     new_a = idchain.step(ref_a, c2)
     assert tables_naming(engine, new_a) == ["blacklistentry", "registryrecord"]
+    with Session(engine) as s, pytest.raises(RotationUnderWay):
+        blacklist_artifact(s)  # half re-keyed: no list is signed for units meanwhile
 
     rotate(engine, key_file=key_file, keys=hub_keys, actor=command_line_actor(), strict=False)
 
