@@ -78,6 +78,15 @@ def state_row(conn: Connection | Session, *, lock: bool = False) -> dict[str, An
     return dict(row._mapping)
 
 
+def rotating(conn: Connection) -> bool:
+    """Whether a rotation is under way, read under a shared lock (PostgreSQL): a rotation's
+    table step waits for this transaction to end, and this one for the step; on SQLite the
+    single writer orders them. So a case is never projected from events of one generation into
+    a record of the other (hub.cases.project.drain_pending)."""
+    stmt = select(STATE.c.rotating_to).where(STATE.c.id == ROW_ID).with_for_update(read=True)
+    return conn.execute(stmt).scalar_one_or_none() is not None
+
+
 @dataclass(frozen=True)
 class Generations:
     """What a hub process needs to answer and store references: the current generation, the

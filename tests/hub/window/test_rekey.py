@@ -22,7 +22,7 @@ from hub import audit
 from hub.accounts.roles import SYSTEM, command_line_actor
 from hub.artifacts.store import artifact_content
 from hub.audit import AUDIT
-from hub.cases.project import RECORDS, project, rebuild
+from hub.cases.project import RECORDS, drain_pending, mark_pending, project, rebuild
 from hub.commands.tables import COMMANDS
 from hub.keys import create_key_file
 from hub.models import Event, Unit
@@ -208,9 +208,15 @@ def test_an_interrupted_rotation_is_finished_by_a_second_run_each_table_once(eng
     assert tables_naming(engine, new_a) == ["blacklistentry", "registryrecord"]
     with Session(engine) as s, pytest.raises(RotationUnderWay):
         blacklist_artifact(s)  # half re-keyed: no list is signed for units meanwhile
+    with engine.begin() as conn:
+        mark_pending(conn, [seeded["case_a"]])
+    assert drain_pending(engine) == 0  # nor is a case projected: it waits in the queue
+    with pytest.raises(RotationUnderWay):
+        rebuild(engine)
 
     rotate(engine, key_file=key_file, keys=hub_keys, actor=command_line_actor(), strict=False)
 
+    assert drain_pending(engine) == 1
     with engine.connect() as conn:
         assert state_row(conn)["generation"] == 2
         assert conn.execute(select(BLACKLIST.c.applicant_ref)).scalars().all() == [new_a]
