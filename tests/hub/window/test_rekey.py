@@ -209,7 +209,7 @@ def test_an_interrupted_rotation_is_finished_by_a_second_run_each_table_once(eng
     with Session(engine) as s, pytest.raises(RotationUnderWay):
         blacklist_artifact(s)  # half re-keyed: no list is signed for units meanwhile
     with engine.begin() as conn:
-        mark_pending(conn, [seeded["case_a"]])
+        mark_pending(conn, [uuid.UUID(str(seeded["case_a"]))])
     assert drain_pending(engine) == 0  # nor is a case projected: it waits in the queue
     with pytest.raises(RotationUnderWay):
         rebuild(engine)
