@@ -12,7 +12,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from edge.devices.idcard.reader import SerialIdCardReader
@@ -40,7 +39,7 @@ def hub(tmp_path_factory):
     """A served hub (SQLite) and a token of the desk's unit."""
     root = tmp_path_factory.mktemp("hub")
     app = create_app(HubSettings(database_url=f"sqlite:///{root / 'hub.db'}", data_dir=root))
-    with TestClient(app), serve(app) as url:
+    with serve(app) as url:  # one lifespan: a TestClient around it would start a second
         with Session(app.state.engine) as s:
             token = issue_unit_token(s, unit=UNIT)
             s.commit()
