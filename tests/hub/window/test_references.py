@@ -132,7 +132,7 @@ def test_after_a_rotation_a_unit_gets_its_generations_reference_without_showing_
         audited = s.execute(select(AUDIT.c.action).where(AUDIT.c.actor == "unit:dongjie-cun"))
         assert "identity.reference_chain" in set(audited.scalars())
     app = create_app(settings)  # the unit's window, through a served hub
-    with TestClient(app), serve(app) as url:
+    with serve(app) as url:  # one lifespan: a TestClient around it would start a second
         token = headers["Authorization"].removeprefix("Bearer ")
         at_two = ReferenceClient(url, token, generation=lambda: 2)
         assert asyncio.run(at_two.reference(NUMBER)) == second
