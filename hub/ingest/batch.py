@@ -23,6 +23,8 @@ from hub.feedback.service import from_events
 from hub.ingest.sql import EventRow, UnitBump, bump_units, drifting_clocks, insert_events
 from hub.models import DeadLetter, Unit
 from hub.notices.outbox import record_results
+from hub.residents.late import record as record_late
+from hub.residents.late import scrub as scrub_late
 from hub.rollouts.reports import record_reports
 from protocol.case import CaseState
 from protocol.messages import CommandResult, ConfigReported
@@ -65,7 +67,11 @@ class IngestBatch:
 def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     """Insert-or-ignore the events (the id is the key), update units, store dead letters.
     Returns the ids that were new. The caller commits."""
-    inserted = insert_events(conn, _flag_drift(conn, batch) if batch.events else [])
+    # an erased resident's events that arrive late are stored without their reference
+    late = scrub_late(conn, _flag_drift(conn, batch)) if batch.events else None
+    inserted = insert_events(conn, late.rows if late else [])
+    if late and late.late:
+        record_late(conn, late.late, {i: batch.events[i].unit for i in inserted})
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # events, cases, max seq
     for event_id in inserted:
         row = batch.events[event_id]

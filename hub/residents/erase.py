@@ -22,7 +22,9 @@ The units told are those that sent events of the resident's cases: only they can
 template (enrolment happens during a case) or a signature of them, and telling the other units
 would send them a reference they never had. Each gets a signed ``erase_resident`` command with
 the reference and its case ids (both secret arguments: the command table and the audit log
-keep neither), in as many commands as the case ids need.
+keep neither), in as many commands as the case ids need. Erasing the same resident again also
+tells the units an earlier erasure's receipt lists as having sent late events
+(hub.residents.late), with the reference only: the hub no longer knows which cases were theirs.
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ def _scrub_events(conn: Connection, case_ids: list[uuid.UUID]) -> tuple[int, dic
         conn.execute(update(EVENTS).where(e.id == row.id).values(body=body))
         changed += 1
     return changed, units
+
+
+def _sent_late(conn: Connection, digest: str) -> set[str]:
+    """Units that sent events of the resident after an earlier erasure (hub.residents.late)."""
+    r = RECEIPTS.c
+    found = conn.execute(select(r.late_events).where(r.ref_sha256 == digest)).scalars()
+    return {unit for late in found for unit in (late or {})}
 
 
 def _followups(conn: Connection, case_ids: list[uuid.UUID]) -> int:
@@ -145,13 +154,15 @@ def erase(
             .values(target=f"applicant/sha256:{digest[:32]}")
         ).rowcount,
     }  # fmt: skip
+    for unit in _sent_late(conn, digest):  # an earlier erasure's late comers hold the template
+        units.setdefault(unit, set())
     told: dict[str, list[str]] = {}
     for unit in sorted(units):
         ids = sorted(units[unit])
-        for i in range(0, len(ids), CASES_PER_COMMAND):
-            args: dict[str, Any] = {
-                "applicant": ref, "cases": ",".join(ids[i : i + CASES_PER_COMMAND])
-            }  # fmt: skip
+        for i in range(0, max(len(ids), 1), CASES_PER_COMMAND):
+            args: dict[str, Any] = {"applicant": ref}
+            if ids:
+                args["cases"] = ",".join(ids[i : i + CASES_PER_COMMAND])
             if generation > 1:  # a unit not re-keyed yet waits for its rekey_references
                 args["generation"] = generation
             try:

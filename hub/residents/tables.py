@@ -36,6 +36,9 @@ class ErasureReceipt(SQLModel, table=True):
     units_confirmed: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    # unit -> how many of the resident's events it sent after the erasure, each stored without
+    # the reference (hub.residents.late); None until one arrives (migration 0015)
+    late_events: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 RECEIPTS: Any = ErasureReceipt.__table__  # type: ignore[attr-defined]
