@@ -33,12 +33,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hub.commands.revocation import revoked_units
-from hub.ingest.intake import take
+from hub.ingest.intake import Intake, take
 from hub.ingest.isolation import Outcome, commit_messages
 from hub.ingest.natsqueue import NatsQueueSource
-from hub.ingest.references import to_current
 from hub.settings import HubSettings
-from hub.window.idgen import GenerationCache, RotationUnderWay
+from hub.window.idgen import GenerationCache, Generations, RotationUnderWay
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
 from protocol import topics
 from protocol.messages import MAX_ACK_IDS, ack_payload
@@ -80,6 +79,13 @@ class IngestStats:
 
 
 REVOKED_REFRESH_S = 5.0
+
+
+def carried(intake: Intake, gens: Generations) -> Intake:
+    """``intake``, its events to be stored with references of ``gens.current``
+    (hub.ingest.references, when the batch is written)."""
+    intake.batch.generations = gens
+    return intake
 
 
 class IngestConsumer:
@@ -298,7 +304,7 @@ class IngestConsumer:
         gens.check()
         outcome = commit_messages(
             self.engine, messages,
-            lambda part: to_current(take(part, now, drift_s=drift_s, revoked=revoked), gens),
+            lambda part: carried(take(part, now, drift_s=drift_s, revoked=revoked), gens),
             now,
         )  # fmt: skip
         s = self.stats

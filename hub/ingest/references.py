@@ -13,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Sequence
 
-from hub.ingest.intake import Intake
+from hub.ingest.sql import EventRow
 from hub.window.idgen import REFERENCE_STATES, Generations
 from protocol import idchain
 from protocol.case import REF_GENERATION
@@ -23,10 +24,11 @@ log = logging.getLogger("bianmin.hub.ingest")
 TAG = REF_GENERATION
 
 
-def to_current(intake: Intake, gens: Generations) -> Intake:
-    """``intake`` with every event's reference at ``gens.current`` (in place, and returned)."""
-    events = intake.batch.events
-    for event_id, row in list(events.items()):
+def to_current(rows: Sequence[EventRow], gens: Generations) -> list[EventRow]:
+    """``rows`` with every event's reference at ``gens.current`` and no tag (the late scrub of
+    hub.residents.late has run: it matches receipts in the generation each was taken in)."""
+    out = list(rows)
+    for i, row in enumerate(rows):
         if row.state not in REFERENCE_STATES:
             continue
         if gens.current == idchain.FIRST and TAG not in row.body_json:
@@ -38,13 +40,22 @@ def to_current(intake: Intake, gens: Generations) -> Intake:
         start = data.pop(TAG, idchain.FIRST)
         ref = data.get("applicant")
         if idchain.is_reference(ref):
-            valid = type(start) is int and idchain.FIRST <= start <= gens.current
-            if valid:
+            if valid_generation(start, gens):
                 data["applicant"] = gens.to_current(ref, start)
             else:
                 log.warning("event %s from %s: reference generation %r refused; reference "
-                            "dropped", event_id, row.unit, start)  # fmt: skip
+                            "dropped", row.id, row.unit, start)  # fmt: skip
                 del data["applicant"]
         body_json = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        events[event_id] = dataclasses.replace(row, body_json=body_json)
-    return intake
+        out[i] = dataclasses.replace(row, body_json=body_json)
+    return out
+
+
+def valid_generation(start: object, gens: Generations) -> bool:
+    return type(start) is int and idchain.FIRST <= start <= gens.current
+
+
+def start_of(data: dict[str, object], gens: Generations) -> int:
+    """The generation an event's references are of (its tag; 1 when absent or unusable)."""
+    start = data.get(TAG, idchain.FIRST)
+    return start if valid_generation(start, gens) else idchain.FIRST  # type: ignore[return-value]

@@ -105,6 +105,10 @@ class Generations:
         """A unit's reference of generation ``start`` as the hub stores it now."""
         return idchain.forward(ref, self.keys, start=start, to=self.current)
 
+    def carry(self, ref: str, start: int, to: int) -> str:
+        """``ref`` of generation ``start`` carried to generation ``to`` (start <= to)."""
+        return idchain.forward(ref, self.keys, start=start, to=to)
+
 
 def load_generations(conn: Connection, key_file: Path, *, strict: bool) -> Generations:
     state = state_row(conn)
