@@ -75,6 +75,7 @@ OWN_ROUTES = {
     "rotate_credentials": "POST /api/units/{unit}/credentials/rotate "
     "(bianmin provision rotate UNIT --live, which makes the password and changes it on the broker)",
     "erase_resident": "POST /api/residents/{ref}/erase (a county-wide admin, with a receipt)",
+    "rekey_references": "bianmin hub id-key rotate (on the hub's machine, the hub stopped)",
 }
 
 

@@ -33,10 +33,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hub.commands.revocation import revoked_units
-from hub.ingest.intake import take
+from hub.ingest.intake import Intake, take
 from hub.ingest.isolation import Outcome, commit_messages
 from hub.ingest.natsqueue import NatsQueueSource
 from hub.settings import HubSettings
+from hub.window.idgen import GenerationCache, Generations, RotationUnderWay
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
 from protocol import topics
 from protocol.messages import MAX_ACK_IDS, ack_payload
@@ -80,6 +81,13 @@ class IngestStats:
 REVOKED_REFRESH_S = 5.0
 
 
+def carried(intake: Intake, gens: Generations) -> Intake:
+    """``intake``, its events to be stored with references of ``gens.current``
+    (hub.ingest.references, when the batch is written)."""
+    intake.batch.generations = gens
+    return intake
+
+
 class IngestConsumer:
     def __init__(
         self, settings: HubSettings, engine: Engine, url: BrokerUrl | Sequence[BrokerUrl]
@@ -102,6 +110,8 @@ class IngestConsumer:
         # revoked units (hub.commands.revocation), read again every REVOKED_REFRESH_S: another
         # hub process may have revoked one
         self.revoked: frozenset[str] = frozenset()
+        # the reference generation and chain keys, read again every few seconds like revoked
+        self.generations = GenerationCache(settings.id_key_path, strict=not settings.local)
         self._revoked_at = -REVOKED_REFRESH_S
         subs = [topics.subscription(ch) for ch in Channel if ch.upstream]
         if settings.shared_subscription:
@@ -257,6 +267,9 @@ class IngestConsumer:
         while True:
             try:
                 return await asyncio.to_thread(self._commit, messages)
+            except RotationUnderWay:
+                log.warning("ID reference key rotation under way: %d messages wait for it",
+                            len(messages))  # fmt: skip
             except Exception:
                 self.stats.db_errors += 1
                 # the database is unavailable, or the hub is at fault: no message is
@@ -285,9 +298,14 @@ class IngestConsumer:
             self.revoked = revoked_units(self.engine)
             self._revoked_at = time.monotonic()
         revoked = self.revoked
+        # a rotation under way (hub.window.rekey): the batch waits, unacknowledged, and is
+        # tried again like one the database refused; the units keep it in their outboxes
+        gens = self.generations.get(self.engine)
+        gens.check()
         outcome = commit_messages(
             self.engine, messages,
-            lambda part: take(part, now, drift_s=drift_s, revoked=revoked), now,
+            lambda part: carried(take(part, now, drift_s=drift_s, revoked=revoked), gens),
+            now,
         )  # fmt: skip
         s = self.stats
         s.messages += outcome.messages

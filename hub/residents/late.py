@@ -29,11 +29,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from hub.ingest.references import start_of
 from hub.ingest.sql import EventRow
 from hub.models import Event
 from hub.residents.receipts import ref_sha256
 from hub.residents.tables import RECEIPTS
 from hub.sql import chunks
+from hub.window.idgen import Generations
 from protocol.case import CaseState
 
 EVENTS: Any = Event.__table__  # type: ignore[attr-defined]
@@ -77,16 +79,21 @@ def _data(row: EventRow) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _erasures(conn: Connection, digests: Iterable[str]) -> dict[str, list[tuple[datetime, Any]]]:
-    """Per reference hash, its erasures (time, receipt id), oldest first."""
+def _erasures(
+    conn: Connection, digests: Iterable[str]
+) -> dict[str, list[tuple[datetime, Any, int]]]:
+    """Per reference hash, its erasures (time, receipt id, the reference generation the hash
+    was taken in), oldest first."""
     r = RECEIPTS.c
-    found: dict[str, list[tuple[datetime, Any]]] = defaultdict(list)
+    found: dict[str, list[tuple[datetime, Any, int]]] = defaultdict(list)
     for part in chunks(sorted(set(digests))):
         rows = conn.execute(
-            select(r.ref_sha256, r.erased_at, r.id).where(r.ref_sha256.in_(list(part)))
+            select(r.ref_sha256, r.erased_at, r.id, r.ref_generation).where(
+                r.ref_sha256.in_(list(part))
+            )
         )
         for row in rows:
-            found[row.ref_sha256].append((row.erased_at, row.id))
+            found[row.ref_sha256].append((row.erased_at, row.id, row.ref_generation))
     for erasures in found.values():
         erasures.sort(key=lambda e: e[0])
     return dict(found)
@@ -118,9 +125,24 @@ def _without(data: Mapping[str, Any], refs: set[str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != MASK_KEY and not (_refs(k, v) & refs)}
 
 
-def scrub(conn: Connection, rows: Sequence[EventRow]) -> Scrubbed:
+def _hashes(ref: str, start: int, gens: Generations) -> list[tuple[str, int]]:
+    """The hash of ``ref`` (of generation ``start``) in each generation from ``start`` to the
+    hub's: a receipt holds the hash of the generation it was taken in (hub.window.rekey), and
+    an event that waited in an outbox through a rotation is older than the receipt."""
+    found = []
+    for g in range(start, gens.current + 1):
+        try:
+            found.append((ref_sha256(gens.carry(ref, start, g)), g))
+        except KeyError:  # a chain key this process does not have: the generations it has
+            break
+    return found
+
+
+def scrub(conn: Connection, rows: Sequence[EventRow], gens: Generations | None = None) -> Scrubbed:
     """``rows`` with every late event of an erased resident scrubbed (see the module)."""
-    named: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}  # row -> data, {ref: hash}
+    gens = gens or Generations()
+    # row -> data, {ref: [(hash, generation)]}
+    named: dict[int, tuple[dict[str, Any], dict[str, list[tuple[str, int]]]]] = {}
     for i, row in enumerate(rows):
         data = _data(row)
         if data is None:
@@ -129,14 +151,17 @@ def scrub(conn: Connection, rows: Sequence[EventRow]) -> Scrubbed:
         for key, value in data.items():
             refs |= _refs(key, value)
         if refs:
-            named[i] = (data, {ref: ref_sha256(ref) for ref in refs})
+            start = start_of(data, gens)
+            named[i] = (data, {ref: _hashes(ref, start, gens) for ref in refs})
     if not named:
         return Scrubbed(list(rows), {})
-    erasures = _erasures(conn, (h for _, hashes in named.values() for h in hashes.values()))
+    erasures = _erasures(
+        conn, (h for _, hashes in named.values() for hs in hashes.values() for h, _ in hs)
+    )
     if not erasures:
         return Scrubbed(list(rows), {})
     cases = {rows[i].case_id for i, (_, hashes) in named.items()
-             if any(h in erasures for h in hashes.values())}  # fmt: skip
+             if any(h in erasures for hs in hashes.values() for h, _ in hs)}  # fmt: skip
     opened = _openings(conn, rows, {c for c in cases if c is not None})
     out = list(rows)
     late: dict[uuid.UUID, uuid.UUID] = {}
@@ -146,10 +171,11 @@ def scrub(conn: Connection, rows: Sequence[EventRow]) -> Scrubbed:
         since = opened.get(row.case_id, row.ts)
         # per reference, the first erasure after the case opened: the one this event is late for
         erased: dict[str, uuid.UUID] = {}
-        for ref, digest in sorted(hashes.items()):
-            for at, receipt in erasures.get(digest, []):
-                if since <= at:
-                    erased.setdefault(ref, receipt)
+        for ref, variants in sorted(hashes.items()):
+            for digest, generation in variants:
+                for at, receipt, taken_in in erasures.get(digest, []):
+                    if since <= at and taken_in == generation:
+                        erased.setdefault(ref, receipt)
         if not erased:
             continue
         body = json.loads(row.body_json)

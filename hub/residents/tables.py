@@ -20,6 +20,9 @@ class ErasureReceipt(SQLModel, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     ref_sha256: str = Field(max_length=64, index=True)
+    # the reference generation the hash was taken in (hub.window.idgen): a hash cannot be
+    # carried to the next generation, so a receipt matches its own generation's reference
+    ref_generation: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     erased_at: datetime = _utc(nullable=False)
     erased_by: str = Field(max_length=64)
     reason: str = Field(max_length=500)

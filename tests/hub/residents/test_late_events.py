@@ -117,3 +117,48 @@ def test_another_residents_events_are_stored_as_they_came(engine):
     (rec,) = records(engine).values()
     assert rec["applicant_ref"] == identity.reference("341122199202021236", DEMO_ID_KEY)
     assert rec["id_masked"] is not None
+
+
+def test_a_late_event_of_a_resident_erased_before_a_rotation_is_still_scrubbed(engine, tmp_path):
+    """GIVEN a resident erased at generation 1, then the reference key rotated
+    WHEN a unit that was offline through both sends their events (generation 1, untagged)
+    THEN the ingest matches them against the receipt in the receipt's generation and stores
+    them without the reference of either generation."""
+    from hub.ingest.batch import commit_ingest_batch
+    from hub.ingest.intake import take
+    from hub.keys import create_key_file, read_key_file
+    from hub.signing.store import HubKeys
+    from hub.window.idgen import load_generations
+    from hub.window.idkey import create_id_key
+    from hub.window.rekey import rotate
+    from mqttio import Received
+    from protocol import topics
+    from protocol.topics import Channel
+    from tests.hub.cases.ingested import RECEIVED
+    from tests.support.cases import tx_payload
+
+    m = matter_where(approval=Approval.WINDOW)
+    ingest(engine, envelopes(ONLINE, ScriptedCase(ONLINE, m, id_number=ID_NUMBER).transitions()))
+    drain(engine)
+    erase_now(engine, Ed25519PrivateKey.generate())
+    key_file, signing = tmp_path / "hub_id_key.hex", tmp_path / "hub_signing_key.pem"
+    create_id_key(key_file)
+    create_key_file(signing)
+    keys = HubKeys(read_key_file(signing, strict=False), signing, strict=False)
+    rotate(engine, key_file=key_file, keys=keys, actor=SYSTEM, strict=False)
+    with engine.connect() as conn:
+        gens = load_generations(conn, key_file, strict=True)
+    offline = ScriptedCase(OFFLINE, m, start=START + timedelta(days=1), id_number=ID_NUMBER)
+    late = envelopes(OFFLINE, offline.transitions())
+    message = Received(topics.topic(OFFLINE, Channel.TX), tx_payload(late), 1, False)
+    intake = take([message], RECEIVED, drift_s=10**9)
+    intake.batch.generations = gens
+    commit_ingest_batch(engine, intake.batch)
+    drain(engine)
+
+    # the open erase command, signed again at generation 2, is all that names them
+    assert set(rows_naming(engine, REF)) <= {"unit_command"}
+    assert set(rows_naming(engine, gens.to_current(REF))) <= {"unit_command"}
+    (receipt,) = receipt_rows(engine)
+    assert receipt.ref_generation == 1
+    assert receipt.late_events == {OFFLINE: 1}
