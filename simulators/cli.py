@@ -145,6 +145,9 @@ def county(
     data_dir: Annotated[
         Path | None, typer.Option(help="keep the run's data here (default: temp)")
     ] = None,
+    faces: Annotated[
+        bool, typer.Option(help="real face checks on the pinned models (off: all by card)")
+    ] = True,
 ) -> None:
     """A working day of every village's unit (the real agent code, simulated devices) against
     a broker and the hub on an accelerated clock; writes the report and prints its verdict."""
@@ -160,6 +163,7 @@ def county(
     options = Options(
         seed=seed, villages=villages, speed=pace, load=load, bad_share=bad_share,
         workers=workers, chaos=chaos, chaos_rounds=chaos_rounds, database_url=database,
+        faces=faces,
     )  # fmt: skip
     report = asyncio.run(simulate(options, out, data_dir))
     delivery = report["delivery"]

@@ -1,8 +1,10 @@
 """The county's offices, simulated through the hub's own API (a Bearer token, as automation
 reaches it): the back office receives the cases villages forward (受理) and completes them
 (办结) some simulated hours later, and the follow-up owners take each bad rating through
-核实, 整改, 回访 and 办结. Every step carries an id derived from the case, so a step retried
-after the hub was killed is recorded once."""
+核实, 整改, 回访 and 办结, one step every 20-60 simulated minutes. Both keep working after the
+windows close, until 20:00 (EVENING_S): a follow-up opened before 15:30 is closed that
+evening. Every step carries an id derived from the case, so a step retried after the hub was
+killed is recorded once."""
 
 from __future__ import annotations
 
@@ -16,13 +18,18 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from simulators.county.clock import DayClock
+from simulators.county.clock import DAY_S, DayClock
 
 log = logging.getLogger("bianmin.simulators.county")
 STEPS = uuid.UUID("2d0f1f0a-6a57-4f4e-9c55-6d1c1c3b6a01")
 RECEIVE_AFTER_S = (600.0, 2400.0)  # simulated seconds from forwarding to 受理
 COMPLETE_AFTER_S = (3600.0, 4 * 3600.0)  # from 受理 to 办结
-FOLLOWUP_STEP_S = (1800.0, 5400.0)  # between a follow-up's steps
+FOLLOWUP_STEP_S = (1200.0, 3600.0)  # between a follow-up's steps
+EVENING_S = DAY_S + 2.5 * 3600.0  # 20:00: the offices stop
+POLL_SIM_S = 270.0  # the offices look at their lists at least every 4.5 simulated minutes
+# four steps of at most an hour each, and half an hour for the lists to show each step (the
+# polls; the hub projecting the rating): a follow-up opened by 15:30 is closed by 20:00
+FOLLOWUPS_CLOSE_IF_OPENED_BEFORE_S = EVENING_S - 4 * FOLLOWUP_STEP_S[1] - 1800.0
 FOLLOWUP_NOTES = {
     "verify": "已调取窗口记录并联系申请人，情况属实",
     "rectify": "已对窗口工作人员进行提醒，并优化叫号与材料告知流程",
@@ -60,11 +67,13 @@ class Offices:
         due = self.tally.due.setdefault(key, now + self._delay(key, span))
         return now >= due
 
-    async def run(self, stop: asyncio.Event, period: float = 0.5) -> None:
+    async def run(self, stop: asyncio.Event) -> None:
+        period = min(0.5, POLL_SIM_S / self.clock.speed)  # wall seconds
         while not stop.is_set():
             try:
-                await self.back_office()
-                await self.followups()
+                if self.clock.now_sim() < EVENING_S:  # then the offices go home
+                    await self.back_office()
+                    await self.followups()
             except (httpx.HTTPError, OSError) as exc:  # the hub is down (chaos): try again
                 self.tally.errors += 1
                 log.debug("offices: %s", exc)
@@ -113,6 +122,13 @@ class Offices:
                 continue
             self.tally.followup_steps += 1
             self.tally.followups_closed += step == "close"
+
+    async def followups_left(self) -> tuple[int, int]:
+        """The hub's follow-ups: how many there are, and how many are not closed yet."""
+        r = await self.http.get("/api/followups", params={"limit": 1})
+        r.raise_for_status()
+        page = r.json()
+        return int(page["total"]), int(page["open"])
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -20,9 +20,12 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, func, select
 
+from simulators.county.backoffice import EVENING_S
+from simulators.county.catalog_change import CatalogChange, CatalogEditor
 from simulators.county.clock import DAY_S, DayClock, label
+from simulators.county.faces import Verdict
 from simulators.county.plan import DayPlan
-from simulators.county.source import DayStream
+from simulators.county.source import DayStream, Switch
 
 OUTBOX_POINTS = 180  # points of the outbox series in the report
 
@@ -48,6 +51,7 @@ def plan_mix(plan: DayPlan, streams: list[DayStream]) -> dict[str, Any]:
         "residents": sum(v.residents for v in plan.villages),
         "visits": len(visits),
         "events": sum(len(s.events) for s in streams),
+        "face": face_mix(streams),
         "face_failed_then_card": sum(v.face_failed for v in visits),
         "card_read_failed_typed": sum(v.card_failed for v in visits),
         "deferred": sum(bool(v.owed) for v in visits),
@@ -58,6 +62,70 @@ def plan_mix(plan: DayPlan, streams: list[DayStream]) -> dict[str, Any]:
             {"unit": v.unit_id, "from": label(e.start), "minutes": round(e.length / 60)}
             for v in plan.villages for e in v.offline
         ],
+    }  # fmt: skip
+
+
+def face_mix(streams: list[DayStream]) -> dict[str, Any]:
+    """The day's face checks as the units' pipelines judged them (their journals): first
+    visits (the card's chip photo against the live face, then enrolment), returning residents
+    (1:1 against their template), and what failed and why."""
+    visits = [v for s in streams for v in s.visits]
+    faced = [v.face for v in visits if v.face is not None]
+    first = [f for f in faced if not f.returning]
+    back = [f for f in faced if f.returning]
+    checks = [c for f in faced for c in f.checks]
+    chips = [c for c in checks if c.kind == "chip"]
+    enrols = [c for c in checks if c.kind == "enrol"]
+    verifies = [f.checks[0] for f in back]
+
+    def why(vs: list[Verdict]) -> dict[str, int]:
+        out = Counter(("match" if v.match else v.problem or "over_threshold") for v in vs)
+        return dict(sorted(out.items()))
+
+    def dist(vs: list[Verdict]) -> dict[str, float] | None:
+        d = sorted(v.distance for v in vs if v.distance is not None)
+        if not d:
+            return None
+        return {"min": d[0], "median": d[len(d) // 2], "max": d[-1], "n": len(d)}
+
+    own = [f.checks[0] for f in back if not f.wrong_template]
+    wrong = [f.checks[0] for f in back if f.wrong_template]
+    return {
+        "consented": sum(v.face_consent for v in visits),
+        "checks": len(checks),
+        "first_visits": len(first),
+        "first_visits_card_typed": sum(1 for f in first if not f.checks),
+        "chip_compare": why(chips),
+        "enrolled": sum(f.enrolled for f in first),
+        "enrol": why(enrols),
+        "returning": len(back),
+        "verify": why(verifies),
+        "verified_by_face": sum(v.match for v in verifies),
+        "failed_then_card": sum(not v.match for v in verifies),
+        "wrong_template": {"checks": len(wrong), "accepted": sum(v.match for v in wrong)},
+        "degraded": {"checks": sum(f.degraded is not None for f in faced),
+                     "passed": sum(f.checks[0].match for f in faced
+                                   if f.degraded is not None and f.checks)},
+        "distance": {"own_template": dist(own), "wrong_template": dist(wrong),
+                     "chip": dist(chips)},
+    }  # fmt: skip
+
+
+def face_cost(stats: list[dict[str, float]]) -> dict[str, Any]:
+    """What the checks cost the worker processes: the pipeline runs, milliseconds each (wall
+    and CPU), the models' load time and the resident memory they add to a process."""
+    runs = sum(int(s.get("checks", 0)) for s in stats)
+    wall = sum(s.get("wall_ms", 0.0) for s in stats)
+    cpu = sum(s.get("cpu_ms", 0.0) for s in stats)
+    added = [s["rss_loaded_mb"] - s["rss_before_mb"] for s in stats if s.get("rss_loaded_mb")]
+    return {
+        "workers": len(stats), "pipeline_runs": runs,
+        "wall_ms_per_run": round(wall / runs, 1) if runs else None,
+        "cpu_ms_per_run": round(cpu / runs, 1) if runs else None,
+        "cpu_s_total": round(cpu / 1000, 1),
+        "load_s": [s.get("load_s") for s in stats],
+        "rss_added_by_models_mb": [round(a, 1) for a in added],
+        "rss_after_checks_mb": [s.get("rss_after_mb") for s in stats],
     }  # fmt: skip
 
 
@@ -149,40 +217,46 @@ def outbox_series(root: Path, workers: int, clock: DayClock) -> list[dict[str, A
 
 
 class RolloutWatch:
-    """Starts one catalog rollout to every unit at ``at`` (two canaries, then the rest) and
-    follows it and the first configuration's rollout through the hub's API."""
+    """Follows the first configuration's rollout and, from ``at``, makes the noon catalog
+    change through the hub's API (simulators.county.catalog_change) and follows its rollout."""
 
-    def __init__(self, hub_url: str, token: str, clock: DayClock, units: list[str]) -> None:
+    def __init__(
+        self, hub_url: str, tokens: tuple[str, str], clock: DayClock, units: list[str]
+    ) -> None:  # fmt: skip
         self.hub_url = hub_url
         self.units = units
-        self.token = token
+        self.tokens = tokens  # the author's and the approver's
         self.clock = clock
         self.started: dict[int, float] = {}  # rollout id -> simulated start
         self.states: dict[int, dict[str, Any]] = {}
         self.finished: dict[int, float] = {}  # rollout id -> wall seconds to finish
         self.errors = 0
+        self.change: CatalogChange | None = None
         self._settled = asyncio.Event()
 
     async def run(self, at: float, stop: asyncio.Event) -> None:
-        headers = {"Authorization": f"Bearer {self.token}"}
+        author, approver = (
+            httpx.AsyncClient(base_url=self.hub_url, timeout=10,
+                              headers={"Authorization": f"Bearer {t}"})
+            for t in self.tokens
+        )  # fmt: skip
         wall0 = {1: time.time()}
         self.started[1] = 0.0
-        async with httpx.AsyncClient(base_url=self.hub_url, headers=headers, timeout=10) as h:
+        editor = CatalogEditor(author, approver)
+        async with author, approver:
             while not stop.is_set():
                 try:
-                    if len(self.started) == 1 and self.clock.now_sim() >= at:
-                        r = await h.post("/api/rollouts", json={
-                            "target": {"units": self.units}, "canary_count": 2,
-                            "note": "县域模拟：午间事项目录下发",
-                        })  # fmt: skip
-                        r.raise_for_status()
-                        rid = int(r.json()["id"])
-                        self.started[rid] = self.clock.now_sim()
-                        wall0[rid] = time.time()
+                    if self.change is None and self.clock.now_sim() >= at:
+                        began = self.clock.now_sim()
+                        self.change = await editor.run(stop)
+                        if self.change is not None and self.change.rollout is not None:
+                            rid = self.change.rollout
+                            self.started[rid] = began
+                            wall0[rid] = time.time()
                     for rid in self.started:
                         if rid in self.finished:
                             continue
-                        r = await h.get(f"/api/rollouts/{rid}")
+                        r = await author.get(f"/api/rollouts/{rid}")
                         r.raise_for_status()
                         state = r.json()
                         self.states[rid] = state
@@ -260,3 +334,105 @@ async def indicators(hub_url: str, token: str) -> dict[str, Any]:
         r.raise_for_status()
         data: dict[str, Any] = r.json()
     return {k: data[k] for k in ("period", "scope", "totals", "by_town", "declared") if k in data}
+
+
+def catalog_cases(
+    engine: Engine, change: CatalogChange | None, switches: dict[str, list[Switch]]
+) -> dict[str, Any]:
+    """The cases on the matters the noon change shortened, from the hub's records: the limit
+    each carries (its promised_due against the old and the new promised days on the
+    working-day calendar), split by whether its unit had switched to the new catalog when it
+    opened the case (the opened event's seq, in the hub's event table, after the switch)."""
+    from hub.cases.project import RECORDS
+    from simulators.cases import CALENDAR
+
+    if change is None or not change.changed:
+        return {}
+    c, ev = RECORDS.c, _events().c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ev.unit, ev.seq, c.matter_code, c.accepted_on, c.supply_by, c.promised_due)
+            .join(RECORDS, c.case_id == ev.case_id)
+            .where(ev.state == "opened", c.matter_code.in_(sorted(change.changed)))
+        ).all()
+    counts: Counter[tuple[str, str]] = Counter()
+    for unit, seq, code, accepted, supply_by, due in rows:
+        sw = next((s for s in switches.get(unit, ()) if s.version == change.version), None)
+        when = "after_switch" if sw is not None and seq > sw.seq else "before_switch"
+        if accepted is None or due is None:
+            counts[(when, "not_accepted")] += 1
+            continue
+        start = _day(supply_by) or _day(accepted)
+        before, after = change.changed[code]
+        due = _day(due)
+        limit = ("new" if due == CALENDAR.add_working_days(start, after) else
+                 "old" if due == CALENDAR.add_working_days(start, before) else "other")  # fmt: skip
+        counts[(when, limit)] += 1
+    kinds = ("old", "new", "other", "not_accepted")
+    return {w: {k: counts.get((w, k), 0) for k in kinds} for w in ("before_switch", "after_switch")}
+
+
+def _day(value: Any) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def unit_versions(
+    configs: list[dict[str, Any]], switches: dict[str, list[Switch]], version: int | None
+) -> dict[str, Any]:
+    """Each unit's configuration version as the hub holds it (desired, reported applied), and
+    when its window switched to the new catalog (simulated time, from the unit's data dir)."""
+    rows = {}
+    for cfg in configs:
+        unit = cfg["unit"]
+        sw = next((s for s in switches.get(unit, ()) if s.version == version), None)
+        rows[unit] = {"desired": cfg.get("desired_version"), "applied": cfg.get("applied_version"),
+                      "running": cfg.get("running_version"),
+                      "catalog_switch": label(sw.at) if sw is not None else None}  # fmt: skip
+    return {
+        "units": len(rows),
+        "applied_desired": sum(r["applied"] == r["desired"] for r in rows.values()),
+        "switched_to_new_catalog": sum(r["catalog_switch"] is not None for r in rows.values()),
+        "per_unit": rows,
+    }
+
+
+async def hub_get(hub_url: str, token: str, path: str, **params: Any) -> Any:
+    async with httpx.AsyncClient(base_url=hub_url, timeout=30) as h:
+        r = await h.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+        r.raise_for_status()
+        return r.json()
+
+
+def followup_counts(page: dict[str, Any], clock: DayClock, before_s: float) -> dict[str, Any]:
+    """Follow-ups of bad ratings from the hub's own list: opened, closed (办结), still open;
+    and of those opened before ``before_s`` (simulated), how many were closed."""
+    rows = page["followups"]
+    closed = [f for f in rows if f["status"] == "closed"]
+    early = [
+        f
+        for f in rows
+        if clock.sim(_utc(datetime.fromisoformat(f["opened_at"])).timestamp()) < before_s
+    ]
+    return {
+        "opened": len(rows), "closed": len(closed), "open": len(rows) - len(closed),
+        "by_status": dict(sorted(Counter(f["status"] for f in rows).items())),
+        "rule": f"{label(before_s)} 前开启的回访当晚 {label(EVENING_S)} 前办结",
+        "opened_before": len(early),
+        "of_those_closed": sum(f["status"] == "closed" for f in early),
+        "closed_at": sorted(label(clock.sim(_utc(datetime.fromisoformat(f["closed_at"]))
+                                            .timestamp())) for f in closed if f["closed_at"]),
+    }  # fmt: skip
+
+
+def identified_by(engine: Engine, units: list[str]) -> dict[str, int]:
+    """How the hub's events say each case's applicant was identified (face, id_card, ...)."""
+    ev = _events()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ev.c.body).where(ev.c.unit.in_(units), ev.c.state == "identified")
+        ).all()
+    out: Counter[str] = Counter()
+    for (body,) in rows:
+        data = (json.loads(body) if isinstance(body, str) else body).get("data") or {}
+        out[str(data.get("method"))] += 1
+    return dict(sorted(out.items()))

@@ -56,13 +56,16 @@ class Child:
 
 
 def hub_child(
-    root: Path, database_url: str, broker_port: int, port: int, broker_password: str
-) -> Child:
+    root: Path, database_url: str, broker_port: int, port: int, broker_password: str,
+    villages_file: Path | None = None,
+) -> Child:  # fmt: skip
+    registry = ["--villages", str(villages_file)] if villages_file else []
     return Child(
         "hub",
         [BIANMIN, "hub", "serve", "--database", database_url,
          "--broker", f"mqtt://127.0.0.1:{broker_port}", "--port", str(port),
-         "--data-dir", str(root / "hub"), "--environment", "local", "--log-format", "json"],
+         "--data-dir", str(root / "hub"), "--environment", "local", "--log-format", "json",
+         *registry],
         {"BIANMIN_HUB_BROKER_PASSWORD": broker_password, "BIANMIN_HUB_ROLLOUT_TICK_S": "0.5",
          "BIANMIN_HUB_STALE_AFTER_S": "30"},
         root,

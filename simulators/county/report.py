@@ -126,6 +126,44 @@ def _indicators(ind: dict[str, Any]) -> str:
     return table(rows, [("k", "指标（枢纽 /api/indicators 计算）"), ("v", "数值")])
 
 
+def _faces(plan: dict[str, Any], cost: dict[str, Any]) -> str:
+    f = plan.get("face") or {}
+    if not f:
+        return "<p>（未运行人脸核验）</p>"
+    rows: list[dict[str, Any]] = [
+        {"k": "同意人脸核验", "v": f.get("consented")},
+        {"k": "流水线核验次数（证件照比对 + 登记 + 1:1）", "v": f.get("checks")},
+        {"k": "首次：证件照比对结果", "v": f.get("chip_compare")},
+        {"k": "首次：登记模板", "v": f.get("enrolled")},
+        {"k": "再次来访：1:1 核验结果", "v": f.get("verify")},
+        {"k": "人脸核验通过", "v": f.get("verified_by_face")},
+        {"k": "人脸未通过改用身份证", "v": f.get("failed_then_card")},
+        {"k": "录入他人号码（比对他人模板）", "v": f.get("wrong_template")},
+        {"k": "拍摄不佳的画面", "v": f.get("degraded")},
+        {
+            "k": "每次流水线用时（毫秒，墙钟 / CPU）",
+            "v": f"{cost.get('wall_ms_per_run')} / {cost.get('cpu_ms_per_run')}",
+        },
+        {"k": "每个进程加载模型增加的内存（MB）", "v": cost.get("rss_added_by_models_mb")},
+    ]
+    return table(rows, [("k", "人脸核验（终端流水线的真实结果）"), ("v", "数值")])
+
+
+def _catalog(c: dict[str, Any]) -> str:
+    if not c.get("version"):
+        return "<p>（未下发新版事项清单）</p>"
+    v = c.get("config_versions") or {}
+    cases = c.get("cases_on_changed_matters") or {}
+    return (
+        f"<p>{escape(str(c.get('note')))}：第 {c['version']} 版，改动 {c.get('changed_matters')}"
+        f" 个事项；{v.get('applied_desired')}/{v.get('units')} 个终端已应用所需配置版本，"
+        f"{v.get('switched_to_new_catalog')} 个终端窗口已切换到新版。</p>"
+        + table([{"k": k, **x} for k, x in cases.items()],
+                [("k", "改动事项的办件（枢纽记录）"), ("old", "原承诺时限"),
+                 ("new", "新承诺时限"), ("other", "其他"), ("not_accepted", "未受理")])
+    )  # fmt: skip
+
+
 def html(r: dict[str, Any]) -> str:
     run, d, lat, plan = r["run"], r["delivery"], r["latency"], r["plan"]
     verdict = "零丢失、零重复" if d.get("exact") and d.get("in_flight", 0) == 0 else "有差异"
@@ -154,6 +192,9 @@ def html(r: dict[str, Any]) -> str:
         table(r["rollouts"], [("id", "编号"), ("note", "说明"), ("started", "开始"),
                               ("state", "状态"), ("units", "终端"), ("counts", "各状态数"),
                               ("finished_after_s", "用时（秒）")]),
+        "<h2>午间事项清单变更（两名操作员经枢纽 API 修改、审核、下发）</h2>",
+        _catalog(r.get("catalog_change") or {}),
+        "<h2>人脸核验</h2>", _faces(plan, r.get("face_cost") or {}),
         "<h2>混沌与恢复</h2>",
         table(r["chaos"], [("kind", "故障"), ("target", "对象"), ("at", "时间"),
                            ("down_s", "中断（秒）"), ("ready_s", "重启就绪（秒）"),
@@ -169,6 +210,11 @@ def html(r: dict[str, Any]) -> str:
         table(plan["offline_episodes"], [("unit", "离线终端"), ("from", "开始"),
                                          ("minutes", "时长（分钟）")]),
         "<h2>后台与回访（经枢纽 API）</h2>", pairs(r["offices"], {}),
+        "<h2>差评回访（枢纽记录）</h2>",
+        pairs(r.get("followups") or {}, {"opened": "已开启", "closed": "已办结",
+                                         "open": "未办结", "rule": "规则",
+                                         "opened_before": "规定时间前开启",
+                                         "of_those_closed": "其中已办结"}),
         "<h2>容缺：当日收盘与补正期满后（枢纽定时任务）</h2>",
         f"<p>收盘：{escape(_fmt(r['deficiency']['at_close']))}；补正期满后："
         f"{escape(_fmt(r['deficiency']['after_supply_dates']))}</p>",

@@ -6,12 +6,16 @@ resume from their data dirs.
 
     python -m simulators.county.worker SPEC.json
 
-The worker samples its units' outbox depths into samples.jsonl, writes `streams-done` once every
-stream has been committed, and runs until SIGTERM."""
+Before the day the worker loads one face pipeline for all its units and runs every face check
+of their day through it (simulators.county.faces), writes `faces-ready` with what that cost,
+and waits for the orchestrator's `go` (the wall time the window opens). The worker samples its
+units' outbox depths into samples.jsonl, writes `streams-done` once every stream has been
+committed, and runs until SIGTERM."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import signal
@@ -29,9 +33,19 @@ from edge.kit import EventSource
 from edge.link import LinkSettings
 from edge.settings import EdgeSettings
 from mqttio.backoff import Backoff
+from protocol.catalog import CatalogSlice, Matter
 from simulators.county.clock import DayClock
+from simulators.county.faces import Checks
 from simulators.county.linkproxy import LinkProxy
-from simulators.county.source import DayStream, day_stream, play, village_matters
+from simulators.county.source import (
+    DayStream,
+    Switch,
+    day_stream,
+    play,
+    read_switches,
+    record_switch,
+    village_matters,
+)
 from simulators.fleet import FDS_PER_UNIT, _raise_fd_limit
 from simulators.kit import SimulatedKit
 
@@ -62,8 +76,8 @@ class WorkerSpec:
     seed: int
     bad_share: float
     opens: str  # ISO datetime of the day's 08:30 on the units' clocks
-    start_wall: float
     speed: float
+    faces: bool = True
     units: list[UnitSpec] = field(default_factory=list)
 
     def write(self, path: Path) -> None:
@@ -76,38 +90,90 @@ class WorkerSpec:
         return WorkerSpec(**raw, units=units)
 
 
+class UnitDay:
+    """A village's day as its unit plays it: rebuilt from the seed, the catalog switches and
+    the face verdicts recorded in its data dir."""
+
+    def __init__(
+        self, spec: WorkerSpec, u: UnitSpec, opens: datetime, faces: Checks | None
+    ) -> None:  # fmt: skip
+        self.spec, self.u, self.opens, self.faces = spec, u, opens, faces
+        self.dir = Path(spec.data_root) / u.unit_id
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.matters = village_matters(u.excluded)
+        self.switches = read_switches(self.dir)
+        self.stream = self.build()
+
+    def build(self) -> DayStream:
+        return day_stream(self.u.unit_id, self.u.arrivals, seed=self.spec.seed, opens=self.opens,
+                          matters=self.matters, bad_share=self.spec.bad_share, faces=self.faces,
+                          switches=self.switches)  # fmt: skip
+
+    def applied(self, catalog: CatalogSlice | None, at: float, seq: int) -> DayStream | None:
+        """The rest of the day rebuilt when the unit runs a catalog newer than its stream's:
+        the visits from ``at`` (after its ``seq`` committed events) use the matters that
+        changed."""
+        if catalog is None or catalog.catalog_version <= self._version():
+            return None
+        base = {m.code: m for m in self.matters}
+        changed: dict[str, Matter] = {
+            m.code: m for m in catalog.matters if m.code in base and m != base[m.code]
+        }
+        switch = Switch(at, seq, catalog.catalog_version, changed)
+        record_switch(self.dir, switch)
+        self.switches.append(switch)
+        self.stream = self.build()
+        return self.stream
+
+    def _version(self) -> int:
+        return max((sw.version for sw in self.switches), default=_seed_version())
+
+
+@functools.cache
+def _seed_version() -> int:
+    from hub.catalog.loader import load_catalog
+
+    return load_catalog().version
+
+
 class CountyKit(SimulatedKit):
     """Simulated parts without a window; the event source is the village's day stream."""
 
-    def __init__(self, settings: EdgeSettings, stream: DayStream, clock: DayClock) -> None:
+    def __init__(self, settings: EdgeSettings, day: UnitDay, clock: DayClock) -> None:
         super().__init__(settings)
-        self.stream = stream
+        self.day = day
         self.clock = clock
         self.finished = asyncio.Event()
+        self.agent: Agent | None = None
+
+    def _catalog(self) -> CatalogSlice | None:
+        running = self.agent.config.current if self.agent is not None else None
+        return running.catalog if running is not None else None
 
     def case_source(self, event_log: EventLog) -> EventSource | None:
         async def source(stop: asyncio.Event) -> None:
-            await play(self.stream, event_log, self.clock, stop)
-            self.finished.set()
+            def rebuild(at: float, seq: int) -> DayStream | None:
+                return self.day.applied(self._catalog(), at, seq)
+
+            # watches for a new catalog until the worker stops, the stream done or not
+            await play(self.day.stream, event_log, self.clock, stop, rebuild, self.finished)
 
         return source
 
 
 async def run(spec: WorkerSpec) -> None:
-    clock = DayClock(spec.start_wall, spec.speed)
     opens = datetime.fromisoformat(spec.opens)
     out = Path(spec.dir)
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    days = await asyncio.to_thread(_days, spec, opens, out)
+    clock = DayClock(await _go(out), spec.speed)
     _raise_fd_limit(FDS_PER_UNIT * len(spec.units) + 200)
     http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=20))
     agents: list[Agent] = []
     kits: list[CountyKit] = []
     proxies: dict[str, LinkProxy] = {}
     tasks: list[asyncio.Task[None]] = []
-    for u in spec.units:
-        matters = village_matters(u.excluded)
-        stream = day_stream(u.unit_id, u.arrivals, seed=spec.seed, opens=opens,
-                            matters=matters, bad_share=spec.bad_share)  # fmt: skip
+    for u, day in zip(spec.units, days, strict=True):
         proxy = await LinkProxy(spec.broker_port).start()
         proxies[u.unit_id] = proxy
         settings = EdgeSettings(
@@ -116,8 +182,9 @@ async def run(spec: WorkerSpec) -> None:
             health_interval_s=5.0, durable=False,  # WAL without fsync: safe against kill -9
             hub_url=spec.hub_url, hub_public_key=spec.hub_key, face=False, event_rate=0,
         )  # fmt: skip
-        kit = CountyKit(settings, stream, clock)
+        kit = CountyKit(settings, day, clock)
         agent = build_agent(settings, kit=kit, link_settings=LINK, http=http)
+        kit.agent = agent
         agent.start()
         agents.append(agent)
         kits.append(kit)
@@ -144,6 +211,26 @@ async def run(spec: WorkerSpec) -> None:
     for p in proxies.values():
         await p.close()
     await http.aclose()
+
+
+def _days(spec: WorkerSpec, opens: datetime, out: Path) -> list[UnitDay]:
+    """Every unit's day, its face checks run through one pipeline for the whole process (or
+    read back from the units' journals after a restart); their cost goes to faces-ready."""
+    faces = Checks(Path(spec.data_root)) if spec.faces else None
+    days = [UnitDay(spec, u, opens, faces) for u in spec.units]
+    stats = faces.stats.row() if faces is not None else {}
+    (out / "faces-ready").write_text(json.dumps(stats))
+    return days
+
+
+async def _go(out: Path) -> float:
+    """The wall time the window opens, once the orchestrator has written it."""
+    path = out / "go"
+    while True:
+        try:
+            return float(path.read_text())
+        except (FileNotFoundError, ValueError):
+            await asyncio.sleep(0.05)
 
 
 async def _episode(proxy: LinkProxy, clock: DayClock, start: float, length: float) -> None:

@@ -1,7 +1,9 @@
 """`bianmin simulate county` end to end: a real Mosquitto, the hub as `bianmin hub serve`, the
-units' real agents in worker processes, on an accelerated clock. A short day (8 villages, the
-day in 12-18 s) ends with every committed event in the hub once and the report written; with
-chaos, after a kill -9 of the hub, of the broker and of a worker of units, and a cut link."""
+units' real agents in worker processes with their real face pipeline, on an accelerated clock.
+A short day (8 villages, the day in 12-18 s) ends with every committed event in the hub once,
+the noon catalog change applied and used, the follow-ups closed by the evening, and the report
+written; with chaos, after a kill -9 of the hub, of the broker and of a worker of units, and a
+cut link."""
 
 from __future__ import annotations
 
@@ -29,9 +31,8 @@ def test_a_short_county_day_stores_every_event_once_and_reports_the_hubs_indicat
     tmp_path: Path,
 ):
     out = tmp_path / "report"
-    options = Options(
-        seed=4, villages=VILLAGES, speed=32400 / 12, workers=2, bad_share=0.05, boot_s=3
-    )
+    options = Options(seed=4, villages=VILLAGES, speed=32400 / 12, workers=2, bad_share=0.15,
+                      boot_s=3, rollout_at_s=3600)  # fmt: skip
     report = asyncio.run(simulate(options, out, tmp_path / "run"))
 
     _check_delivery(report)
@@ -48,6 +49,33 @@ def test_a_short_county_day_stores_every_event_once_and_reports_the_hubs_indicat
     first, noon = report["rollouts"]
     assert first["state"] == noon["state"] == "completed"
     assert noon["counts"]["applied"] == VILLAGES
+    # the noon change: a new catalog version the units applied, used by the cases opened after
+    change = report["catalog_change"]
+    assert change["version"] == noon["catalog_version"] > first["catalog_version"]
+    assert change["changed_matters"] > 0
+    versions = change["config_versions"]
+    assert versions["applied_desired"] == versions["switched_to_new_catalog"] == VILLAGES
+    cases = change["cases_on_changed_matters"]
+    # at this speed the operators' 37 edits take a simulated hour or two: the change starts
+    # at 09:30 so that the units switch with half the day still to come
+    switched = sorted({u["catalog_switch"] for u in versions["per_unit"].values()})
+    assert cases["after_switch"]["new"] > 0, (cases, switched)
+    assert cases["after_switch"]["old"] == cases["before_switch"]["new"] == 0, cases
+    assert cases["before_switch"]["old"] > 0, cases
+    # real face checks: what the units' pipelines said, and the hub's records agree
+    face = report["plan"]["face"]
+    assert face["checks"] > 0, face
+    assert face["enrolled"] > 0, face
+    assert face["returning"] > 0, face
+    assert report["face_cost"]["pipeline_runs"] == face["checks"]
+    assert report["face_cost"]["cpu_ms_per_run"] > 0
+    assert report["face_on_hub"].get("face", 0) == face["verified_by_face"]
+    # bad ratings' follow-ups, from the hub's records: those opened by 15:30 reach 办结
+    f = report["followups"]
+    assert f["opened"] == sum(n for level, n in report["plan"]["ratings"].items()
+                              if level in ("1", "2"))  # fmt: skip
+    assert f["opened_before"] > 0, f
+    assert f["of_those_closed"] == f["opened_before"], f
     totals = report["indicators"]["totals"]
     assert totals["cases"] == visits
     assert totals["ratings"]["rated"] == sum(
