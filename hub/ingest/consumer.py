@@ -13,6 +13,11 @@ Sharing: on Mosquitto or EMQX hub processes split the units' traffic through $sh
 on a NATS cluster (settings.broker_engine "nats") through a native queue group
 (hub/ingest/natsqueue.py), with the MQTT connection kept for what the hub publishes.
 
+Receiving: on Mosquitto or EMQX the subscription is read by the lean MQTT 5 receiver
+(mqttio/lean.py, settings.ingest_receiver "lean"), which PUBACKs each message only once its
+batch is committed and sends the batch's acks to units in one write; paho's client keeps the
+hub's other publications. With "paho" the one paho connection does both, as before.
+
 Stopping: reading stops, the batch being committed is finished and acknowledged, and then the
 connection closes. Messages still queued are dropped unacknowledged; units resend them.
 """
@@ -38,6 +43,7 @@ from hub.ingest.isolation import Outcome, commit_messages
 from hub.ingest.natsqueue import NatsQueueSource
 from hub.settings import HubSettings
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
+from mqttio.lean import LeanSubscriber
 from protocol import topics
 from protocol.messages import MAX_ACK_IDS, ack_payload
 from protocol.topics import HUB_USER, Channel
@@ -120,6 +126,16 @@ class IngestConsumer:
                 pending_bytes=settings.ingest_queue_high_bytes,
             )
             subs = []  # the queue group reads; MQTT only publishes
+        self.receiver: LeanSubscriber | None = None
+        if self.source is None and settings.ingest_receiver == "lean":
+            self.receiver = LeanSubscriber(
+                url,
+                client_id=topics.hub_client_id(settings.instance, "ingest"),
+                on_message=self._on_message,
+                subscriptions=[(s, 1) for s in subs],
+                tls=settings.broker_tls(),
+            )
+            subs = []  # the lean receiver reads; paho only publishes
         self.client = AsyncMqttClient(
             url,
             client_id=topics.hub_client_id(settings.instance, "ingest"),
@@ -134,12 +150,18 @@ class IngestConsumer:
 
     @property
     def connected(self) -> bool:
-        return self.client.connected and (self.source is None or self.source.connected)
+        return (
+            self.client.connected
+            and (self.source is None or self.source.connected)
+            and (self.receiver is None or self.receiver.connected)
+        )
 
     async def wait_ready(self) -> None:
         """Until this process receives its share: SUBACK on MQTT, or membership of the NATS
         queue group (and the MQTT connection it publishes acks on)."""
         await self.client.wait_subscribed()
+        if self.receiver is not None:
+            await self.receiver.wait_subscribed()
         if self.source is not None:
             await self.source.joined.wait()
 
@@ -148,9 +170,24 @@ class IngestConsumer:
         source = None
         if self.source is not None:
             source = asyncio.create_task(self.source.run(), name="ingest-nats")
+        receiver = None
+        if self.receiver is not None:
+            receiver = asyncio.create_task(self.receiver.run(), name="ingest-receiver")
         try:
+            if receiver is not None and self.receiver is not None:
+                # paho's connection comes second: whoever waits for it to publish (tests, the
+                # rollout driver) then knows the subscription is in place too
+                subscribed = asyncio.create_task(self.receiver.wait_subscribed())
+                try:
+                    await asyncio.wait((receiver, subscribed), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    subscribed.cancel()
             await self.client.run()
         finally:
+            if receiver is not None and self.receiver is not None:
+                await self.receiver.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await receiver
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -177,6 +214,8 @@ class IngestConsumer:
         finally:
             if self.source is not None:
                 await self.source.stop()
+            if self.receiver is not None:
+                await self.receiver.stop()
             await self.client.stop()
 
     def snapshot(self) -> dict[str, Any]:
@@ -201,6 +240,8 @@ class IngestConsumer:
     def _pause_reading(self) -> None:
         if self.source is not None:
             self.source.pause_reading()
+        elif self.receiver is not None:
+            self.receiver.pause_reading()
         else:
             self.client.pause_reading()
 
@@ -230,7 +271,7 @@ class IngestConsumer:
             if outcome is None:
                 return  # stopping while the database was unavailable: units resend
             self.stats.last_batch_ms = round((time.perf_counter() - started) * 1000, 2)
-            self._acknowledge(outcome)
+            self._acknowledge(outcome, messages)
             for callback in self.on_reports:
                 for unit, report in outcome.reports:
                     callback(unit, report)
@@ -247,6 +288,8 @@ class IngestConsumer:
                 self._paused = False
                 if self.source is not None:
                     self.source.resume_reading()
+                elif self.receiver is not None:
+                    self.receiver.resume_reading()
                 else:
                     self.client.resume_reading()
 
@@ -302,7 +345,20 @@ class IngestConsumer:
         s.batch_messages_sum += len(messages)
         return outcome
 
-    def _acknowledge(self, outcome: Outcome) -> None:
+    def _acknowledge(self, outcome: Outcome, messages: list[Received]) -> None:
+        receiver = self.receiver
+        if receiver is not None:
+            acks = [
+                (topics.topic(unit, Channel.ACK), ack_payload(ids[i : i + MAX_ACK_IDS]))
+                for unit, ids in outcome.acks.items()
+                for i in range(0, len(ids), MAX_ACK_IDS)
+            ]
+            with contextlib.suppress(NotConnected):  # units resend after their ack timeout
+                receiver.publish_many(acks)
+            # Every message of the batch is released, a refused one whose dead letter could not
+            # be stored too: its unit, never acked, sends it again.
+            receiver.acknowledge([m.token for m in messages])
+            return
         # QoS 0 on purpose: an ack is idempotent and a lost one only makes the unit resend,
         # which earns another ack; QoS 1 would add a PUBACK per ack and guarantee nothing more
         # (sessions are clean, so an offline unit misses it either way).
