@@ -205,6 +205,8 @@ def phase(
             seconds = time.monotonic() - started
             got = db.count()
         cpu = meter.stop()
+        # what each hub process says it did as it stops (its "stopped" line)
+        stopped = [c.finish() for c in consumers] if consumer == "hub" else []
         for sampler in samplers:
             if sampler is not None:
                 sampler.send_signal(signal.SIGINT)
@@ -226,11 +228,13 @@ def phase(
             "rss_mb_start": round(rss[0], 1) if rss else None,
             "rss_mb_max": round(max(rss), 1) if rss else None,
             "rss_mb_end": round(rss[-1], 1) if rss else None,
+            "batches": sum(s.get("batches", 0) for s in stopped) if stopped else None,
         }
     finally:
         for c in consumers:
-            c.cont()
-            c.finish()
+            if c.proc.returncode is None:
+                c.cont()
+                c.finish()
         if db is not None:
             db.drop()
 

@@ -83,6 +83,7 @@ def _paho_parse(stream: bytes) -> int:
     client._send_puback = lambda mid: MQTTErrorCode.MQTT_ERR_SUCCESS  # type: ignore[method-assign]
     while pos < len(stream):
         client._packet_read()
+    client._sock = None
     return count
 
 

@@ -38,7 +38,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hub.commands.revocation import revoked_units
-from hub.ingest.intake import take
+from hub.ingest.fastpath import ack_json
+from hub.ingest.intake import Intake, take
 from hub.ingest.isolation import Outcome, commit_messages
 from hub.ingest.natsqueue import NatsQueueSource
 from hub.settings import HubSettings
@@ -84,6 +85,13 @@ class IngestStats:
 
 
 REVOKED_REFRESH_S = 5.0
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    now: datetime
+    revoked: frozenset[str]
+    intake: Intake
 
 
 class IngestConsumer:
@@ -260,14 +268,27 @@ class IngestConsumer:
     # -- writing ----------------------------------------------------------------------------
 
     async def _writer(self) -> None:
+        # The next batch, taken and being decoded while this one commits: decoding is Python
+        # (GIL), the commit mostly waits on the database (no GIL), so the two overlap. Commits
+        # and their acks stay strictly one after the other.
+        ahead: tuple[list[Received], asyncio.Future[_Decoded]] | None = None
         while not self._stopping:
-            if not self._queue:
+            if ahead is not None:
+                messages, decoded = ahead
+                ahead = None
+            elif not self._queue:
                 self._wake.clear()
                 await self._wake.wait()
                 continue  # woken by a message, or by stop()
-            messages = self._take_batch()
+            else:
+                messages = self._take_batch()
+                decoded = asyncio.ensure_future(asyncio.to_thread(self._decode, messages))
             started = time.perf_counter()
-            outcome = await self._commit_until_stored(messages)
+            committing = asyncio.ensure_future(self._commit_until_stored(messages, decoded))
+            if self._queue and not self._stopping:
+                following = self._take_batch()
+                ahead = following, asyncio.ensure_future(asyncio.to_thread(self._decode, following))
+            outcome = await committing
             if outcome is None:
                 return  # stopping while the database was unavailable: units resend
             self.stats.last_batch_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -293,13 +314,20 @@ class IngestConsumer:
                 else:
                     self.client.resume_reading()
 
-    async def _commit_until_stored(self, messages: list[Received]) -> Outcome | None:
+    async def _commit_until_stored(
+        self, messages: list[Received], decoded: asyncio.Future[_Decoded]
+    ) -> Outcome | None:
         """Commit the batch, trying again while the database is unavailable; None if stop()
         came first. Nothing is acknowledged or dead-lettered until a commit went through."""
         pause = RETRY_FIRST_S
+        first: _Decoded | None = None
+        with contextlib.suppress(Exception):  # decoding again below says what went wrong
+            first = await decoded
         while True:
             try:
-                return await asyncio.to_thread(self._commit, messages)
+                if first is None:
+                    first = await asyncio.to_thread(self._decode, messages)
+                return await asyncio.to_thread(self._commit, messages, first)
             except Exception:
                 self.stats.db_errors += 1
                 # the database is unavailable, or the hub is at fault: no message is
@@ -309,6 +337,7 @@ class IngestConsumer:
                     len(messages),
                     pause,
                 )
+            first = None  # decoded again for the next try (the revoked units may have changed)
             if self._stopping:
                 return None
             with contextlib.suppress(TimeoutError):
@@ -321,16 +350,24 @@ class IngestConsumer:
         """This process revoked ``unit``: refuse its messages from now on."""
         self.revoked = self.revoked | {unit}
 
-    def _commit(self, messages: list[Received]) -> Outcome:
+    def _decode(self, messages: list[Received]) -> _Decoded:
+        """The batch's intake (decoded and checked), the time it was received at, and the
+        revoked units it was checked against; in a worker thread."""
         now = datetime.now(UTC)
-        drift_s = self.settings.clock_drift_threshold_s
         if time.monotonic() - self._revoked_at >= REVOKED_REFRESH_S:
             self.revoked = revoked_units(self.engine)
             self._revoked_at = time.monotonic()
         revoked = self.revoked
+        drift_s = self.settings.clock_drift_threshold_s
+        return _Decoded(now, revoked, take(messages, now, drift_s=drift_s, revoked=revoked))
+
+    def _commit(self, messages: list[Received], decoded: _Decoded) -> Outcome:
+        now, revoked = decoded.now, decoded.revoked
+        drift_s = self.settings.clock_drift_threshold_s
         outcome = commit_messages(
             self.engine, messages,
             lambda part: take(part, now, drift_s=drift_s, revoked=revoked), now,
+            first=decoded.intake,
         )  # fmt: skip
         s = self.stats
         s.messages += outcome.messages
@@ -349,7 +386,7 @@ class IngestConsumer:
         receiver = self.receiver
         if receiver is not None:
             acks = [
-                (topics.topic(unit, Channel.ACK), ack_payload(ids[i : i + MAX_ACK_IDS]))
+                (topics.topic(unit, Channel.ACK), ack_json(ids[i : i + MAX_ACK_IDS]))
                 for unit, ids in outcome.acks.items()
                 for i in range(0, len(ids), MAX_ACK_IDS)
             ]
