@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import Session, create_engine
 
 # importing the table modules registers their tables on SQLModel.metadata
@@ -36,6 +37,8 @@ from hub.residents import tables as resident_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.signing import store as signing_store  # noqa: F401
 from hub.window import blacklist, blacklist_sync, clerks, proposals, registry, tokens  # noqa: F401
+
+log = logging.getLogger("bianmin.hub.db")
 
 # Statement parameters are what units and people sent (applicant references, reasons, dead
 # letters' prefixes): keep them out of exception texts and so out of the hub's logs.
@@ -86,6 +89,26 @@ def create_tables(engine: Engine, *, only_safe: bool = True) -> None:
     except UnsafeUpgrade as exc:
         raise SettingsProblem(str(exc)) from None
     _refuse_unmigrated_tables(engine)
+    warn_without_autovacuum(engine)
+
+
+def warn_without_autovacuum(engine: Engine) -> bool:
+    """PostgreSQL with autovacuum off never gathers statistics on the tables ingest fills: the
+    planner then takes the case projection's `case_id IN (...)` for half the event table and
+    scans all of it, and every event costs a scan (bench/scale.py measured it). Say so at
+    start; True when the warning was given."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as conn:
+        setting = conn.execute(text("SHOW autovacuum")).scalar()
+    if setting != "off":
+        return False
+    log.warning(
+        "PostgreSQL runs with autovacuum off: table statistics go stale as events arrive and "
+        "queries fall back to full scans; turn it on (autovacuum = on in postgresql.conf) or "
+        "run ANALYZE regularly"
+    )
+    return True
 
 
 def _refuse_unmigrated_tables(engine: Engine) -> None:

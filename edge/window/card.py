@@ -1,10 +1,11 @@
 """The ID-card reader at the window (读卡): the card's number becomes the ID reference (masked,
-keyed hash; the number itself is dropped at once), and with the resident's face consent and
-the face models the live face is compared with the card's chip photo at the profile's
-``id_photo_threshold``. A match identifies (``id_card``, FaceCheck ``id_card_photo``); no match
-is never accepted: the clerk checks the card by eye as without a reader, and the event says the
-chip photo did not match. Without the vendor's photo decoder there is no photo to compare and
-the kiosk says so.
+keyed hash; the number itself is dropped at once; while the hub is away it is sealed to the
+hub for a later reference, as a typed number is: edge.window.pending), and with the
+resident's face consent and the face models the live face is compared with the card's chip
+photo at the profile's ``id_photo_threshold``. A match identifies (``id_card``, FaceCheck
+``id_card_photo``); no match is never accepted: the clerk checks the card by eye as without a
+reader, and the event says the chip photo did not match. Without the vendor's photo decoder
+there is no photo to compare and the kiosk says so.
 
 A mixin of ``Window`` (edge.window.window), like edge.window.identify.
 """
@@ -21,7 +22,8 @@ from edge.face.service import Consent
 from edge.window import face_steps
 from edge.window.base import WindowBase
 from edge.window.parts import CardDraft, Draft
-from edge.window.references import ReferenceUnavailable, reference_for
+from edge.window.pending import PENDING_NOTICE, forget, pend
+from edge.window.references import HubAway, ReferenceUnavailable, reference_for
 from edge.workflow import errors as e
 from edge.workflow.model import ChipPhoto, FaceCheck, Identify
 from protocol import identity
@@ -48,7 +50,7 @@ def card_identity(draft: Draft, method: IdMethod) -> Identify:
     A comparison that matched but whose liveness failed is vouched for by the clerk's check."""
     card = draft.card
     assert card is not None
-    assert draft.id_ref is not None
+    assert draft.id_ref is not None or draft.id_pending  # pending: read while the hub was away
     assert draft.id_masked is not None
     o = card.outcome
     chip: ChipPhoto = "not_compared"
@@ -103,11 +105,19 @@ class CardActions(WindowBase):
                 f"该身份证有效期至{read.valid_until}，已过期，请使用有效证件或由工作人员人工核验"
             )
             return
+        case = self.case
+        assert case is not None
         try:
             d.id_ref = await reference_for(read.number, self.p.id_key, self.p.references)
+            d.id_pending = False
+            await forget(self.p, str(case.case_id))  # a number typed or read before, offline
         except ReferenceUnavailable as exc:
-            d.card_error = exc.message_zh
-            return
+            if self.p.seal_key is None or not isinstance(exc, HubAway):
+                d.card_error = exc.message_zh
+                return
+            # as for a typed number: sealed to the hub, the reference comes when it is back
+            await pend(self.p, case.case_id, read.number)
+            d.id_ref, d.id_pending = None, True
         d.id_masked = identity.mask(read.number)
         d.mode = "card"
         until = read.valid_until.isoformat() if read.valid_until else "长期"
@@ -115,8 +125,8 @@ class CardActions(WindowBase):
         card = CardDraft(masked_name(read.name), until, "busy")
         del read  # the number and the name go no further than this
         d.card = card
-        case = self.case
-        assert case is not None
+        if d.id_pending:
+            self.message = {"kind": "info", "text": PENDING_NOTICE}
         face, camera = self.p.face, self.p.camera
         if photo is None:
             card.compare, card.note = "no_photo", f"{note}，请工作人员核对证件照片与本人"

@@ -78,8 +78,9 @@ class IdentifyActions(WindowBase):
 
     async def _do_card_checked(self, args: dict[str, Any]) -> None:
         method = IdMethod.CLERK_CHECK if args.get("method") == "clerk_check" else IdMethod.ID_CARD
-        pending = self.draft.id_pending and self.draft.card is None
-        if (self.draft.id_ref is None and not pending) or self.draft.id_masked is None:
+        d = self.draft
+        # pending: typed or read while the hub was away, sealed for a later reference
+        if (d.id_ref is None and not d.id_pending) or d.id_masked is None:
             raise e.IdentityRejected("请先输入身份证号码")
         if self.draft.card is not None:  # read by the reader: its chip photo's fate goes along
             await self._stop_task()

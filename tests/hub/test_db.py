@@ -47,3 +47,19 @@ def test_database_errors_never_quote_what_was_sent(database_url):
     finally:
         engine.dispose()
     assert "secret" not in str(caught.value)
+
+
+def test_postgres_without_autovacuum_is_named_at_start(bare, caplog):
+    """This machine's PostgreSQL runs with autovacuum off: the hub says so rather than let the
+    planner scan the event table for every case it projects."""
+    from hub.db import warn_without_autovacuum
+
+    if bare.dialect.name == "sqlite":
+        assert warn_without_autovacuum(bare) is False
+        return
+    with bare.connect() as conn:
+        setting = conn.execute(text("SHOW autovacuum")).scalar()
+    with caplog.at_level("WARNING", logger="bianmin.hub.db"):
+        warned = warn_without_autovacuum(bare)
+    assert warned is (setting == "off")
+    assert ("autovacuum off" in caplog.text) is (setting == "off")

@@ -12,9 +12,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from edge.devices.idcard.reader import SerialIdCardReader
 from edge.kiosk import view
 from edge.window import pending
 from edge.window.pending import PENDING_NOTICE
@@ -26,6 +26,7 @@ from hub.window.tokens import issue_unit_token
 from protocol import identity, idref
 from protocol.case import REFERENCE_RESOLVED_STATE
 from provisioning.mosquitto import free_port
+from simulators.devices.idcard import SimCard, SimulatedIdCardReader
 from tests.edge.window.desk import UNIT, build_desk
 from tests.edge.window.test_window import RECEIVED, _sign
 from tests.support.hubserver import serve
@@ -38,7 +39,7 @@ def hub(tmp_path_factory):
     """A served hub (SQLite) and a token of the desk's unit."""
     root = tmp_path_factory.mktemp("hub")
     app = create_app(HubSettings(database_url=f"sqlite:///{root / 'hub.db'}", data_dir=root))
-    with TestClient(app), serve(app) as url:
+    with serve(app) as url:  # one lifespan: a TestClient around it would start a second
         with Session(app.state.engine) as s:
             token = issue_unit_token(s, unit=UNIT)
             s.commit()
@@ -147,3 +148,56 @@ def test_a_case_typed_while_the_hub_is_away_gets_the_online_reference_later(hub,
     assert identified["data"]["applicant"] is None
     assert identified["data"]["reference"] == "pending"
     assert resolved[0]["case_id"] == identified["case_id"]
+
+
+def test_a_card_read_while_the_hub_is_away_is_sealed_like_a_typed_number(hub, tmp_path):
+    """The ID-card reader's path has the typed number's offline fallback: the case goes on with
+    a pending reference (no green channel), and the reference comes later, the online one."""
+    url, token, settings = hub
+    sim = SimulatedIdCardReader().start()
+    try:
+        sim.place(SimCard(number=NUMBER, name="王小明"))
+        desk = build_desk(tmp_path, idcard=SerialIdCardReader(sim.spec(wait_s=3)))
+        w = desk.window
+        away = ReferenceClient(f"http://127.0.0.1:{free_port()}", token, timeout_s=1)
+        w.p.id_key, w.p.references, w.p.seal_key = None, away, seal_public_key(settings)
+
+        async def offline_case():
+            await w.start()
+            try:
+                await desk.sign_in()
+                await w.act("open", {})
+                await w.act("consent", {"face": False})
+                await w.act("card_read", {})
+                await desk.until(
+                    lambda: w.draft.card is not None or w.draft.card_error is not None, "read"
+                )
+                assert w.draft.card_error is None
+                assert w.draft.id_pending
+                assert w.draft.id_ref is None
+                assert w.draft.id_masked == identity.mask(NUMBER)
+                assert view.build(w, {})["message"]["text"] == PENDING_NOTICE
+                await w.act("card_checked", {"method": "id_card"})
+                await w.act("select_matter", {"code": "TST-001"})
+                materials = view.build(w, {})["materials"]
+                assert materials["green_channel"] == "refused_pending_reference"
+            finally:
+                await w.close()
+
+        asyncio.run(offline_case())
+    finally:
+        sim.stop()
+    raw = (tmp_path / "outbox.sqlite3").read_bytes()
+    assert NUMBER.encode() not in raw
+    assert len(pending.pending(w.p)) == 1
+
+    back = ReferenceClient(url, token)
+    done = asyncio.run(pending.resolve(w.p, back, lambda: frozenset(), lambda: datetime.now(UTC)))
+    assert done == 1
+    key = read_id_key(settings.id_key_path, strict=False)
+    bodies = [json.loads(e.payload)["body"] for e in w.p.store.event_log.after(0, 1000)]
+    identified = next(b for b in bodies if b["state"] == "identified")
+    assert identified["data"]["method"] == "id_card"
+    assert identified["data"]["applicant"] is None
+    resolved = [b for b in bodies if b["state"] == REFERENCE_RESOLVED_STATE]
+    assert [b["data"]["applicant"] for b in resolved] == [identity.reference(NUMBER, key)]
