@@ -386,9 +386,7 @@ def ingest(
         await consumer.stop()
         # and one on the way out: what this process took of the shared stream
         done = consumer.snapshot()
-        counts = {
-            k: done[k] for k in ("messages", "events", "inserted", "duplicates", "batches")
-        }
+        counts = {k: done[k] for k in ("messages", "events", "inserted", "duplicates", "batches")}
         typer.echo(json.dumps({"stopped": settings.instance, **counts}))
         task.cancel()
         sweeper.cancel()
