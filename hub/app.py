@@ -74,7 +74,21 @@ from lifecycle import version
 log = logging.getLogger("bianmin.hub")
 
 
+def refuse_any_host(settings: HubSettings) -> None:
+    """A production hub answers its own names only (hub.trusted_host): without them it would
+    answer a page that re-points its DNS name at the hub. ``*`` is the operator's explicit,
+    unsafe choice."""
+    if not settings.local and settings.allowed_hosts is None:
+        raise SettingsProblem(
+            "a production hub needs the host names it answers to: set allowed_hosts "
+            """(BIANMIN_HUB_ALLOWED_HOSTS='["hub.county.local"]', or `hub serve --allowed-host """
+            "hub.county.local`, repeated for each name; '*.county.local' admits a domain). "
+            "'*' answers any name and is unsafe (DNS rebinding): give it only on purpose"
+        )
+
+
 def create_app(settings: HubSettings) -> FastAPI:
+    refuse_any_host(settings)
     engine = make_engine(settings.database_url)
     try:
         create_tables(engine)  # only upgrades that are safe at start (hub.migrations.safety)
@@ -174,7 +188,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     # a request for a host name the hub does not serve (DNS rebinding) goes no further
     app.add_middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts)
     if "*" in settings.trusted_hosts and not settings.local:
-        log.warning("allowed_hosts is not set: the hub answers to any host name; list its names")
+        log.warning("allowed_hosts admits any host name ('*'): unsafe, list the hub's names")
     # outermost: every answer, a refused body's too, carries a request id and is logged once
     app.add_middleware(RequestLog)
     viewer = [Depends(require(Role.VIEWER))]

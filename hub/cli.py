@@ -183,10 +183,18 @@ def serve(
         typer.Option(help="serve HTTPS with this certificate (provisioning's hub-tls/server.pem)"),
     ] = None,
     tls_key: Annotated[Path | None, typer.Option(help="and this key (hub-tls/server.key)")] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="a host name the hub answers to (repeat; '*.domain' for a domain's names, "
+            "'*' for any: unsafe); default BIANMIN_HUB_ALLOWED_HOSTS. Required in production"
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard and API, ingest units' messages, and drive rollouts. With
     --tls-cert and --tls-key the hub serves HTTPS itself (not behind a proxy) and its session
-    cookies are marked Secure."""
+    cookies are marked Secure. In production the hub refuses to start without the host names
+    it answers to (--allowed-host or BIANMIN_HUB_ALLOWED_HOSTS)."""
     import uvicorn
 
     from hub.app import create_app
@@ -203,6 +211,8 @@ def serve(
         )
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give both or neither", param_hint="--tls-cert/--tls-key")
+    # given, the names replace BIANMIN_HUB_ALLOWED_HOSTS; not given, it applies
+    hosts = {"allowed_hosts": tuple(allowed_host)} if allowed_host else {}
     settings = HubSettings(
         database_url=database,
         **_broker_fields(broker, broker_engine, nats_url),  # type: ignore[arg-type]
@@ -217,6 +227,7 @@ def serve(
         signing_key_file=signing_key_file,
         catalog_file=catalog,
         villages_file=villages,
+        **hosts,  # type: ignore[arg-type]
     )
     if tls_cert is not None:
         # served over https here: Secure cookies (else BIANMIN_HUB_COOKIE_SECURE decides, for

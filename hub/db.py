@@ -36,7 +36,15 @@ from hub.notices import tables as notice_tables  # noqa: F401
 from hub.residents import tables as resident_tables  # noqa: F401
 from hub.rollouts import models as rollout_models  # noqa: F401
 from hub.signing import store as signing_store  # noqa: F401
-from hub.window import blacklist, blacklist_sync, clerks, proposals, registry, tokens  # noqa: F401
+from hub.window import (  # noqa: F401
+    blacklist,
+    blacklist_sync,
+    clerks,
+    idgen,
+    proposals,
+    registry,
+    tokens,
+)
 
 log = logging.getLogger("bianmin.hub.db")
 

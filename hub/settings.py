@@ -57,8 +57,8 @@ class HubSettings(BaseSettings):
     # The host names the hub answers to (its Host header; a port is ignored). A request for
     # any other name is refused: a web page re-pointing its own name at the hub (DNS
     # rebinding) cannot then talk to it. None: localhost, 127.0.0.1 and ::1 in local mode;
-    # in production every name, with a warning at start: list the county's names (a name
-    # "*" admits any, "*.county.local" a domain's names).
+    # a production hub refuses to start (hub.app.refuse_any_host): list the county's names
+    # ("*.county.local" admits a domain's names; "*" any, unsafe, logged at start).
     allowed_hosts: tuple[str, ...] | None = None
     # the signing key (unless signing_key_file says otherwise) and the artifact cache
     data_dir: Path = Path("var/hub")
@@ -92,6 +92,9 @@ class HubSettings(BaseSettings):
     dead_letter_retention_days: float = Field(default=30.0, gt=0)
     dead_letter_quota_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024)
     dead_letter_sweep_s: float = Field(default=60.0, gt=0)
+    # Operator commands answered or expired (hub.commands) are deleted this many days after
+    # their answer or expiry, by the same sweep; the audit log keeps who issued what.
+    command_retention_days: float = Field(default=180.0, gt=0)
 
     # Cases after the window (docs/cases.md). 容缺: a case past its supply date is lapsed;
     # this many working days later (unless its matter says otherwise) it is withdrawn and the
@@ -188,10 +191,11 @@ class HubSettings(BaseSettings):
 
     @property
     def trusted_hosts(self) -> tuple[str, ...]:
-        """The host names requests may name (allowed_hosts, else the mode's default)."""
+        """The host names requests may name (allowed_hosts, else local mode's loopback names;
+        none in production, which does not start without them)."""
         if self.allowed_hosts is not None:
             return self.allowed_hosts
-        return ("localhost", "127.0.0.1", "::1") if self.local else ("*",)
+        return ("localhost", "127.0.0.1", "::1") if self.local else ()
 
     @property
     def signing_key_path(self) -> Path:

@@ -50,6 +50,9 @@ PRINT_FAILED_STATE: Final = "print_failed"
 # the reference of a case identified while the hub was away, made once the link was back (data
 # {"applicant": ref, "blacklisted": bool}); the hub's fold fills in the case's applicant
 REFERENCE_RESOLVED_STATE: Final = "reference_resolved"
+# on an event whose data names the applicant: the generation of that reference (protocol.
+# idchain), once the hub has rotated its key; absent: 1. The hub stores the current one.
+REF_GENERATION: Final = "ref_generation"
 
 
 class IdMethod(StrEnum):
@@ -88,6 +91,9 @@ class IntegrityBlacklist(_Model):
     version: Count  # grows with every change on the hub
     issued_at: datetime
     refs: tuple[ApplicantRef, ...] = Field(max_length=1_000_000)
+    # the generation of ``refs`` (protocol.idchain), from the hub's first rotation on (absent
+    # before: 1). A unit checks applicants only against a list of its own generation.
+    generation: Annotated[int, Field(ge=2, le=1_000_000)] | None = None
 
     @model_validator(mode="after")
     def _sorted_unique(self) -> IntegrityBlacklist:
@@ -103,6 +109,8 @@ class RegistryQuery(_Model):
 
     applicant: ApplicantRef
     case: UUID | None = None  # the open case the question is for; required by the hub
+    # the generation of ``applicant`` (protocol.idchain), sent after a rotation only
+    generation: Annotated[int, Field(ge=2, le=1_000_000)] | None = None
     materials: tuple[MaterialName, ...] = Field(min_length=1, max_length=50)
 
 

@@ -53,11 +53,21 @@ KINDS: Final[dict[str, KindSpec]] = {
     "test_slip": KindSpec("打印测试单"),
     # one resident's data on the unit (hub.residents): the reference and the case ids are
     # secret, so neither the command table nor the audit log keeps them
+    # ``generation``: the reference generation of ``applicant`` (protocol.idchain; absent: 1)
     "erase_resident": KindSpec(
         "删除居民数据",
-        args={"applicant": str, "cases": str},
+        args={"applicant": str, "cases": str, "generation": int},
         required=frozenset({"applicant"}),
         secret=frozenset({"applicant", "cases"}),
+        operator_may_issue=False,
+    ),
+    # the hub rotated its reference key (hub.window.rekey): the unit moves its stored
+    # references to ``generation``; ``pairs`` ("old:new,...", secret) are those it may hold
+    "rekey_references": KindSpec(
+        "更新身份证号码核验结果",
+        args={"generation": int, "pairs": str},
+        required=frozenset({"generation", "pairs"}),
+        secret=frozenset({"pairs"}),
         operator_may_issue=False,
     ),
 }

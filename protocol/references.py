@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from protocol.idref import ELEMENT_HEX
 from protocol.idseal import SEALED_HEX
@@ -48,3 +48,23 @@ class LateAnswer(BaseModel):
 
     evaluated: Element
     opener: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+Reference = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class ChainRequest(BaseModel):
+    """After a rotation (protocol.idchain): the unit's generation-1 reference, unblinded, and
+    the generation it keeps its references in; the hub answers that generation's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reference: Reference
+    generation: Annotated[int, Field(ge=2, le=1_000_000)]
+
+
+class ChainAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reference: Reference
+    generation: int

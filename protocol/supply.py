@@ -52,6 +52,8 @@ class OwedLookup(_Model):
 
     token_sha256: Sha256Hex | None = None
     applicant: ApplicantRef | None = None
+    # the generation of ``applicant`` (protocol.idchain), sent after a rotation only
+    generation: Annotated[int, Field(ge=2, le=1_000_000)] | None = None
 
     @model_validator(mode="after")
     def _one_key(self) -> OwedLookup:

@@ -72,9 +72,11 @@ class HubApi:
             raise HubError(f"the hub answered {resp.status_code}: {detail}")
         return resp.json()
 
-    def command(self, unit: str, name: str, args: dict[str, Any], ttl_s: int) -> dict[str, Any]:
-        body = {"name": name, "args": args, "ttl_s": ttl_s}
-        found: dict[str, Any] = self.call("POST", f"/api/units/{unit}/commands", body)
+    def rotate_credentials(
+        self, unit: str, password: str, generation: int, ttl_s: int
+    ) -> dict[str, Any]:
+        body = {"password": password, "generation": generation, "ttl_s": ttl_s}
+        found: dict[str, Any] = self.call("POST", f"/api/units/{unit}/credentials/rotate", body)
         return found
 
     def get_command(self, command_id: str) -> dict[str, Any]:
@@ -124,8 +126,7 @@ def rotate_live(
             pending = command = None  # start again with a new password
     if pending is None:
         pending = {"password": credentials.new_password(), "generation": identity.generation + 1}
-        args = {"password": pending["password"], "generation": pending["generation"]}
-        command = hub.command(unit, "rotate_credentials", args, ttl_s)
+        command = hub.rotate_credentials(unit, pending["password"], pending["generation"], ttl_s)
         pending["command"] = command["id"]
         private_dir(path.parent)
         write_private(path, json.dumps(pending))

@@ -21,6 +21,8 @@ from hub.fleet.units import register_units
 from hub.rollouts.models import RolloutCreate, Target
 from hub.rollouts.store import create_rollout, get_rollout
 from hub.settings import HubSettings
+from hub.window.idkey import load_id_key
+from hub.window.tokens import issue_unit_token
 from lifecycle import restore_signals, stop_on_signals
 from mqttio import BrokerUrl
 from protocol.signing import public_key_to_text
@@ -114,9 +116,15 @@ async def _run(
             set_password(session, admin, admin_password)
             kiosk_unit = identities[0].unit_id if identities else None
             kiosk_clerks = _kiosk_clerks(session, app, kiosk_unit)
-            kiosk_clerks += seed_registry(session) if kiosk_unit else []
+            # the window asks this hub for references (blinded) and the registry, as a real
+            # unit does: a unit token of its own, and the registry under the hub's own key
+            kiosk_token = issue_unit_token(session, unit=kiosk_unit) if kiosk_unit else None
+            kiosk_clerks += seed_registry(session, load_id_key(settings)) if kiosk_unit else []
             session.commit()
-        kiosk, kiosk_notes = kiosk_options(root, kiosk_unit) if kiosk_unit else (None, [])
+        kiosk, kiosk_notes = (
+            kiosk_options(root, kiosk_unit, kiosk_token) if kiosk_unit and kiosk_token
+            else (None, [])
+        )  # fmt: skip
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         )

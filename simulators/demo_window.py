@@ -17,7 +17,6 @@ from edge.face.errors import ModelMissing
 from edge.window.village import window_name
 from protocol import identity
 from simulators import face_photos
-from simulators.cases import DEMO_ID_KEY
 from simulators.devices.idcard import DEMO_NUMBER_17
 from simulators.fleet import KioskOptions
 
@@ -42,18 +41,19 @@ def face_ready() -> str | None:
     return None
 
 
-def kiosk_options(root: Path, unit: str) -> tuple[KioskOptions, list[str]]:
-    """The window's options and what to tell the person running the demo."""
+def kiosk_options(root: Path, unit: str, token: str) -> tuple[KioskOptions, list[str]]:
+    """The window's options (``token``: its unit token) and what to tell the person running
+    the demo."""
     name = window_name(unit)
     missing = face_ready()
     if missing is not None:
         note = f"kiosk face verification: off ({missing}; `make models` builds them)"
-        return KioskOptions(window_name=name), [note]
+        return KioskOptions(window_name=name, hub_token=token), [note]
     try:
         photos = face_photos.fetch()
     except face_photos.PhotosUnavailable as exc:
         note = f"kiosk face verification: off (no photos for the simulated camera: {exc})"
-        return KioskOptions(window_name=name), [note]
+        return KioskOptions(window_name=name, hub_token=token), [note]
     shown = root / "camera"
     (shown / "photos").mkdir(parents=True, exist_ok=True)
     for p in [*face_photos.SAME_PERSON, face_photos.OTHER_PERSON]:
@@ -67,18 +67,19 @@ def kiosk_options(root: Path, unit: str) -> tuple[KioskOptions, list[str]]:
         "kiosk ID-card reader (simulated): 读卡 reads 王小明's card "
         f"({_number(DEMO_NUMBER_17)}), its chip photo cut from obama.jpg",
     ]
-    return KioskOptions(face=True, camera=str(frame), window_name=name), lines
+    return KioskOptions(face=True, camera=str(frame), window_name=name, hub_token=token), lines
 
 
-def seed_registry(session: Any) -> list[str]:
-    """Registry records for the demo residents; the lines telling their ID numbers."""
+def seed_registry(session: Any, id_key: bytes) -> list[str]:
+    """Registry records for the demo residents, under the demo hub's own reference key (the
+    window asks that hub for references); the lines telling their ID numbers."""
     from hub.window.registry import add_registry_records
 
     lines = []
     for first17, materials in REGISTRY_RESIDENTS.items():
         number = _number(first17)
         add_registry_records(
-            session, applicant_ref=identity.reference(number, DEMO_ID_KEY),
+            session, applicant_ref=identity.reference(number, id_key),
             materials=list(materials), source="县公安局", as_of=date(2026, 1, 1),
         )  # fmt: skip
         lines.append(

@@ -42,10 +42,13 @@ class KioskOptions:
     camera: str | None = None
     window_name: str = "便民服务站"
     human_rating: bool = True
+    # the window's unit token: it asks the hub for references and the data registry with it
+    hub_token: str | None = None
 
     def settings(self) -> dict[str, Any]:
         return {"kiosk_port": 0, "face": self.face, "camera": self.camera,
-                "window_name": self.window_name, "human_rating": self.human_rating}  # fmt: skip
+                "window_name": self.window_name, "human_rating": self.human_rating,
+                "hub_token": self.hub_token}  # fmt: skip
 
 
 class Fleet:

@@ -1,8 +1,8 @@
 """A unit's kit made of simulated parts (edge.kit.UnitKit): a simulated pad and rating keys, an
 ID-card reader on a pty holding the demo card (where the profile has a reader), a
 virtual printer per paper width its configurations ask for (or one at tcp:HOST:PORT), the file
-camera, demo keys when provisioning gave none, and for a unit without a window, simulated cases
-and healthy device statuses."""
+camera, keys of its own when provisioning gave none (references from its hub, blinded, like a
+real unit's), and for a unit without a window, simulated cases and healthy device statuses."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from edge.window.camera import CameraDevice
 from firmware_config import builtin_profiles
 from firmware_config.schema import HardwareProfile, NetworkTransport
 from protocol.messages import DeviceStatus
-from simulators.cases import DEMO_ID_KEY, CaseSimulator, generate_events
+from simulators.cases import CaseSimulator, generate_events
 from simulators.devices.idcard import SimulatedIdCardReader, SimulatedWltDecoder, demo_card
 from simulators.devices.pad import SimulatedSignaturePad
 from simulators.devices.rating import SimulatedRatingDevice
@@ -34,14 +34,12 @@ from simulators.printer import VirtualPrinter
 log = logging.getLogger("bianmin.simulators.kit")
 DEFAULT_PROFILE = "pi4-cm3-80mm"
 TEMPLATE_KEY_FILE = "simulated-template.key"
+ID_KEY_FILE = "simulated-id.key"
 
 
-def own_template_key(data_dir: Path) -> bytes:
-    """A template key of this unit's own when provisioning gave none: random, made once and
-    kept 0600 in the data directory. Never derived from anything public (a unit id is):
-    face templates and signatures are encrypted under it."""
-    path = data_dir / TEMPLATE_KEY_FILE
-    data_dir.mkdir(parents=True, exist_ok=True)
+def _own_key(path: Path) -> bytes:
+    """A random 32-byte key of this unit's own, made once and kept 0600 at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -53,6 +51,20 @@ def own_template_key(data_dir: Path) -> bytes:
     with os.fdopen(fd, "w") as fh:
         fh.write(key.hex())
     return key
+
+
+def own_template_key(data_dir: Path) -> bytes:
+    """A template key of this unit's own when provisioning gave none: random, made once and
+    kept 0600 in the data directory. Never derived from anything public (a unit id is):
+    face templates and signatures are encrypted under it."""
+    return _own_key(data_dir / TEMPLATE_KEY_FILE)
+
+
+def own_id_key(data_dir: Path) -> bytes:
+    """An ID-reference key of this unit's own, for a simulated unit with neither a provisioned
+    key nor a hub to ask: random, kept 0600 in the data directory. Never a public constant
+    (with one, anyone could turn a reference back into the ID number by trying numbers)."""
+    return _own_key(data_dir / ID_KEY_FILE)
 
 
 # mostly satisfied, now and then not (which the kiosk then asks the reason for)
@@ -135,12 +147,21 @@ class SimulatedKit:
         return CameraDevice(FileCamera(source, 640, 480), f"模拟摄像头（{name}）")
 
     def keys(self) -> WindowKeys:
+        """Provisioned keys where given. Without an ID-reference key the window asks its hub
+        for references, blinded, like a real unit's (edge.window.references); a unit with no
+        hub to ask (no hub URL or no unit token) makes a key of its own, which no hub shares:
+        its references match nothing anywhere, so the log says so loudly."""
         s = self.settings
         id_key = s.window_id_key()
-        if id_key is None:
-            # the county key the simulated hub and cases share; see docs/security.md
-            log.warning("%s: no ID-reference key provisioned: using the demo county's", s.unit_id)
-            id_key = DEMO_ID_KEY
+        if id_key is None and not (s.hub_url and s.hub_token):
+            path = s.data_dir / ID_KEY_FILE
+            log.warning(
+                "%s: SIMULATED UNIT WITHOUT AN ID-REFERENCE KEY OR A HUB TO ASK: its references "
+                "are made with a random key of its own (%s), which match no hub's; give it "
+                "--hub-url and BIANMIN_HUB_TOKEN, or a provisioned key",
+                s.unit_id, path,
+            )  # fmt: skip
+            id_key = own_id_key(s.data_dir)
         template_key = s.window_template_key() or own_template_key(s.data_dir)
         return WindowKeys(id_key, template_key[:32])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -69,11 +69,33 @@ def _slice(ref: ArtifactRef, data: bytes) -> CatalogSlice:
         raise ArtifactInvalid(f"catalog slice: {describe(exc)}") from None
 
 
-def _blacklist(ref: ArtifactRef, data: bytes) -> frozenset[str]:
+class Blacklist(frozenset[str]):
+    """The integrity blacklist's references, and the generation they are of (protocol.
+    idchain; 1 before the hub's first rotation)."""
+
+    generation: int
+
+    def __new__(cls, refs: Iterable[str] = (), generation: int = 1) -> Blacklist:
+        made = super().__new__(cls, refs)
+        made.generation = generation
+        return made
+
+
+def usable_blacklist(blacklist: frozenset[str] | None, generation: int) -> frozenset[str] | None:
+    """``blacklist`` if its references are of the unit's ``generation``, else None: between a
+    rotation and the unit's re-keying the two differ, and a list that cannot match must count
+    as no list (no green channel), never as a list that holds nobody."""
+    if blacklist is None:
+        return None
+    return blacklist if getattr(blacklist, "generation", 1) == generation else None
+
+
+def _blacklist(ref: ArtifactRef, data: bytes) -> Blacklist:
     try:
-        return frozenset(IntegrityBlacklist.model_validate_json(data).refs)
+        doc = IntegrityBlacklist.model_validate_json(data)
     except ValidationError as exc:
         raise ArtifactInvalid(f"integrity blacklist: {describe(exc)}") from None
+    return Blacklist(doc.refs, doc.generation or 1)
 
 
 def _calendar(ref: ArtifactRef, data: bytes) -> WorkCalendar:

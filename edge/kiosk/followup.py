@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from edge.window.feedback import note, record_feedback
+from edge.window.hubcalls import sent_generation
 from edge.window.references import ReferenceUnavailable, reference_for
 from edge.window.supply import Lookup, SupplyClient, record_supply
 from edge.window.window import Window
@@ -89,7 +90,7 @@ class FollowupDesk:
                 raise FollowupError(str(exc)) from None
             except ReferenceUnavailable as exc:
                 raise FollowupError(exc.message_zh) from None
-            query = OwedLookup(applicant=ref)
+            query = OwedLookup(applicant=ref, generation=sent_generation(p.residents.generation()))
         else:
             raise FollowupError("请扫描回执二维码或输入身份证号码")
         found: Lookup = await self.client.owed(query)

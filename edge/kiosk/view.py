@@ -120,7 +120,7 @@ def _materials(w: Window, case: Case) -> dict[str, Any]:
     found = draft.registry if draft.registry_state == "answered" else None
     lines = checklist(matter, found)
     cfg = w.running()
-    channel = green_channel(case.applicant.ref, cfg.blacklist)
+    channel = green_channel(case.applicant.ref, w.blacklist())
     return {
         "registry": draft.registry_state or "pending",
         "registry_reason": draft.registry_reason,

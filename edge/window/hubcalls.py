@@ -5,6 +5,7 @@ agent has one. Callers turn every failure into an answer the clerk can read."""
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 
 import httpx
 from pydantic import BaseModel
@@ -19,8 +20,11 @@ class UnitHubClient:
         client: httpx.AsyncClient | None = None,
         timeout_s: float = 3.0,
         verify: ssl.SSLContext | bool = True,
+        generation: Callable[[], int] = lambda: 1,
     ) -> None:
         self.hub_url = hub_url.rstrip("/") if hub_url else None
+        # the reference generation the unit keeps (edge.window.residents; protocol.idchain)
+        self.generation = generation
         self.token = token
         self.timeout_s = timeout_s
         self._client = client
@@ -48,3 +52,8 @@ class UnitHubClient:
         finally:
             if self._client is None:
                 await client.aclose()
+
+
+def sent_generation(generation: int) -> int | None:
+    """What a request says of its reference's generation: nothing before any rotation."""
+    return generation if generation > 1 else None

@@ -86,7 +86,7 @@ class IdentifyActions(WindowBase):
             await self._stop_task()
             await self._commit(card_identity(self.draft, method))
             return
-        await self._commit(Identify(method, self.draft.id_ref, self.draft.id_masked))
+        await self._commit(Identify(method, d.id_ref, d.id_masked))
 
     async def _do_face_search(self, args: dict[str, Any]) -> None:
         """刷脸查找 (1:N): only with the resident's face consent, on a unit with face models."""

@@ -25,10 +25,10 @@ import httpx
 from pydantic import ValidationError
 
 from edge.window.parts import WindowParts
-from edge.window.references import ReferenceClient
-from protocol import idref, idseal
-from protocol.case import REFERENCE_RESOLVED_STATE
-from protocol.messages import CaseTransition
+from edge.window.references import ReferenceClient, ReferenceUnavailable
+from protocol import idchain, idref, idseal
+from protocol.case import REF_GENERATION, REFERENCE_RESOLVED_STATE
+from protocol.messages import CaseTransition, DataValue
 from protocol.references import LateAnswer, LateReference
 
 log = logging.getLogger("bianmin.edge.references")
@@ -103,13 +103,25 @@ async def resolve(
             log.warning("the hub's answer for case %s does not open (%s); dropped", case, exc)
             await forget(parts, case)
             continue
-        listed = blacklist()
+        # after a rotation, the unit's own generation (protocol.idchain); the hub answers a
+        # case once, so when the chain step fails the generation-1 reference is recorded,
+        # tagged, for the hub to carry, and the unit's blacklist is not asked about it
+        generation = unit_generation = client.generation()
+        try:
+            ref = await client.carry(ref)
+        except ReferenceUnavailable:
+            log.warning("case %s: reference recorded at generation 1 (chain step failed)", case)
+            generation = idchain.FIRST
+        listed = blacklist() if generation == unit_generation else None
+        data: dict[str, DataValue] = {
+            "applicant": ref, "blacklisted": bool(listed is not None and ref in listed),
+            "blacklist_checked": listed is not None,
+        }  # fmt: skip
+        if generation > idchain.FIRST:
+            data[REF_GENERATION] = generation
         event = CaseTransition(
-            case_id=UUID(case), state=REFERENCE_RESOLVED_STATE, matter_code=None,
-            data={"applicant": ref,
-                  "blacklisted": bool(listed is not None and ref in listed),
-                  "blacklist_checked": listed is not None},
-        )  # fmt: skip
+            case_id=UUID(case), state=REFERENCE_RESOLVED_STATE, matter_code=None, data=data
+        )
         rest = [e for e in pending(parts) if e.get("case") != case]
         await parts.store.event_log.append(event, clock(), state={PENDING: json.dumps(rest)})
         if listed is not None and ref in listed:

@@ -16,11 +16,12 @@ from pydantic import ValidationError
 
 from edge.window.hubcalls import UnitHubClient
 from edge.workflow.errors import WorkflowError
-from protocol import identity, idref
-from protocol.references import BlindedReference, EvaluatedReference
+from protocol import idchain, identity, idref
+from protocol.references import BlindedReference, ChainAnswer, ChainRequest, EvaluatedReference
 
 log = logging.getLogger("bianmin.edge.references")
 REFERENCE_PATH = "/api/unit/identity/reference"
+CHAIN_PATH = "/api/unit/identity/reference/chain"
 UNAVAILABLE = "暂时无法连接县级平台核验身份证号码，请稍后重试"
 
 
@@ -51,13 +52,40 @@ class ReferenceClient(UnitHubClient):
         except (httpx.HTTPError, ValidationError, idref.InvalidElement) as exc:
             log.warning("ID reference not available from the hub (%s)", type(exc).__name__)
             raise HubAway(UNAVAILABLE, "hub unavailable") from None
-        return await asyncio.to_thread(blinded.unblind, evaluated, public)
+        first = await asyncio.to_thread(blinded.unblind, evaluated, public)
+        return await self.carry(first)
+
+    async def carry(self, first: str) -> str:
+        """A generation-1 reference as this unit keeps references: the same before any
+        rotation; after one, the hub's chain step (protocol.idchain) to the unit's generation,
+        which stays the one its enrolled residents are linked by until its rekey command."""
+        generation = self.generation()
+        if generation <= idchain.FIRST:
+            return first
+        if not self.configured:
+            raise ReferenceUnavailable(UNAVAILABLE, "no hub configured for references")
+        try:
+            response = await self.post(
+                CHAIN_PATH, ChainRequest(reference=first, generation=generation)
+            )
+            if response.status_code == 429:
+                raise ReferenceUnavailable(_message(response) or UNAVAILABLE, "rate limited")
+            response.raise_for_status()
+            answer = ChainAnswer.model_validate_json(response.content)
+        except (httpx.HTTPError, ValidationError) as exc:
+            log.warning("ID reference not available from the hub (%s)", type(exc).__name__)
+            raise HubAway(UNAVAILABLE, "hub unavailable") from None
+        if answer.generation != generation:
+            raise HubAway(UNAVAILABLE, "the hub answered another generation")
+        return answer.reference
 
 
 async def reference_for(number: str, key: bytes | None, client: ReferenceClient | None) -> str:
-    """``number``'s reference: with the key where the unit has one, else from the hub."""
+    """``number``'s reference, of the unit's generation: with the key where the unit has one
+    (then carried by the hub after a rotation), else from the hub."""
     if key is not None:
-        return identity.reference(number, key)
+        first = identity.reference(number, key)
+        return first if client is None else await client.carry(first)
     if client is None:
         raise ReferenceUnavailable(UNAVAILABLE, "no hub configured for references")
     return await client.reference(number)

@@ -21,7 +21,7 @@ from uuid import UUID
 import httpx
 from pydantic import ValidationError
 
-from edge.window.hubcalls import UnitHubClient
+from edge.window.hubcalls import UnitHubClient, sent_generation
 from protocol.case import RegistryAnswer, RegistryQuery
 
 log = logging.getLogger("bianmin.edge.registry")
@@ -44,7 +44,10 @@ class RegistryClient(UnitHubClient):
             return frozenset()
         if not self.configured:
             return None
-        query = RegistryQuery(applicant=ref, materials=materials, case=case)
+        query = RegistryQuery(
+            applicant=ref, materials=materials, case=case,
+            generation=sent_generation(self.generation()),
+        )  # fmt: skip
         try:
             response = await self.post(QUERY_PATH, query)
             for wait in self.retry_s:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from edge.config import ConfigApplier
 from edge.config.applier import RunningConfig
+from edge.config.contents import usable_blacklist
 from edge.devices.printer.slips import Window as SlipWindow
 from edge.kit import UnitKit
 from edge.settings import EdgeSettings
@@ -123,7 +124,10 @@ class WindowRuntime:
 
     def _blacklist(self) -> frozenset[str] | None:
         running = self.config.current
-        return running.blacklist if running is not None else None
+        window = self.window
+        if running is None or window is None:
+            return None
+        return usable_blacklist(running.blacklist, window.p.residents.generation())
 
     async def _follow(self) -> None:
         running = self.config.current
@@ -185,17 +189,19 @@ class WindowRuntime:
             SlipWindow(window_name(s.unit_id, s.window_name), s.window_phone, s.window_hours),
             **({"track_base": status_base(s.hub_url)} if s.hub_url else {}),
         )
+        residents = ResidentFaces(s.data_dir / "residents.sqlite3")
+        generation = residents.generation  # of the references kept (protocol.idchain)
         parts = WindowParts(
             unit=s.unit_id,
-            store=CaseStore(self.event_log),
+            store=CaseStore(self.event_log, generation),
             config=self._running,
             devices=devices,
             camera=camera,
             face=face,
-            residents=ResidentFaces(s.data_dir / "residents.sqlite3"),
-            registry=RegistryClient(s.hub_url, token, verify=s.hub_verify()),
+            residents=residents,
+            registry=RegistryClient(s.hub_url, token, verify=s.hub_verify(), generation=generation),
             id_key=keys.id_key,
-            references=ReferenceClient(s.hub_url, token),
+            references=ReferenceClient(s.hub_url, token, generation=generation),
             seal_key=base64.b64decode(s.hub_seal_key) if s.hub_seal_key else None,
             info=info,
             data_dir=s.data_dir,

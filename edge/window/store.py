@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from edge.eventlog import EventLog
 from edge.workflow.machine import Step
 from edge.workflow.model import Case
-from protocol.case import CaseState
+from protocol.case import REF_GENERATION, CaseState
+from protocol.messages import CaseTransition
 
 log = logging.getLogger("bianmin.edge.window")
 OPEN_CASE = "workflow.open_case"
@@ -25,8 +27,11 @@ MAX_PENDING = 500
 
 
 class CaseStore:
-    def __init__(self, event_log: EventLog) -> None:
+    def __init__(self, event_log: EventLog, generation: Callable[[], int] = lambda: 1) -> None:
         self.event_log = event_log
+        # the generation of the references the unit keeps (protocol.idchain): an event naming
+        # the applicant says which, once there has been a rotation, so the hub can carry it
+        self.generation = generation
 
     def load(self) -> Case | None:
         raw = self.event_log.get_state(OPEN_CASE)
@@ -53,7 +58,7 @@ class CaseStore:
                 log.warning("more than %d forwarded agent cases kept; the oldest is dropped",
                             MAX_PENDING)  # fmt: skip
             state[AGENT_PENDING] = json.dumps(pending[-MAX_PENDING:], ensure_ascii=False)
-        await self.event_log.append(step.transition, at, state=state)
+        await self.event_log.append(tagged(step.transition, self.generation()), at, state=state)
 
     def progress(self) -> dict[str, list[str]]:
         raw = self.event_log.get_state(PROGRESS)
@@ -74,6 +79,15 @@ class CaseStore:
             log.exception("the agents' list of cases to carry cannot be read")
             return []
         return [p for p in entries if agent is None or p.get("agent") == agent]
+
+
+def tagged(transition: CaseTransition, generation: int) -> CaseTransition:
+    """``transition`` saying which generation its applicant's reference is of (hub.ingest.
+    references); unchanged before any rotation, or when it names no applicant."""
+    if generation <= 1 or not isinstance(transition.data.get("applicant"), str):
+        return transition
+    data = {**transition.data, REF_GENERATION: generation}
+    return transition.model_copy(update={"data": data})
 
 
 def _pending(case: Case) -> dict[str, Any]:

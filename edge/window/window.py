@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from edge.config.applier import RunningConfig
+from edge.config.contents import usable_blacklist
 from edge.window.card import CardActions
 from edge.window.clerks import NO_ROSTER, ClerkDesk
 from edge.window.identify import IdentifyActions
@@ -151,6 +152,11 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
         """The case's matter as it was selected, whatever configuration was applied since."""
         return case_matter(case, self.matters())
 
+    def blacklist(self) -> frozenset[str] | None:
+        """The running blacklist if it is of the unit's reference generation (else None: no
+        green channel until both are re-keyed, edge.config.contents.usable_blacklist)."""
+        return usable_blacklist(self.running().blacklist, self.p.residents.generation())
+
     def context(self, *, by_clerk: bool = True) -> Context:
         """Everything a step needs from the running configuration, read at each step: a newly
         applied configuration (catalog, calendar, blacklist, thresholds, the clerk roster)
@@ -162,7 +168,7 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
             now=self.p.clock(),
             matters=self.matters(),
             calendar=cfg.work_calendar,
-            blacklist=cfg.blacklist,
+            blacklist=usable_blacklist(cfg.blacklist, self.p.residents.generation()),
             deferred_days=cfg.thresholds.deferred_material_days,
             calendar_source=cfg.calendar_source,
             clerk=self.clerks.current() if by_clerk else None,
@@ -228,7 +234,13 @@ class Window(IdentifyActions, CardActions, RecoveryActions, ReprintActions):
         self.clerks.sign_out()
 
     async def _do_open(self, args: dict[str, Any]) -> None:
-        self.running()
+        cfg = self.running()
+        # no case is open: the moment the unit may take the generation of the blacklist the
+        # hub signed (a unit provisioned after a rotation, or one whose rekey_references
+        # expired); links not moved yet are not offered until their pairs come
+        listed = getattr(cfg.blacklist, "generation", 1)
+        if listed > 1:
+            await asyncio.to_thread(self.p.residents.adopt, listed)
         await self._commit(Open(uuid7(), status_token=new_status_token()))
         self.last_closed = None
 

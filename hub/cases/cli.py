@@ -21,6 +21,7 @@ def rebuild(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
     runs: the projection is a function of the facts, so live updates and the rebuild agree)."""
     from hub.cases.project import rebuild as rebuild_all
     from hub.db import create_tables, make_engine
+    from hub.errors import HubError
     from hub.settings import HubSettings
 
     followup_days = HubSettings(database_url=database).followup_days  # BIANMIN_HUB_...
@@ -36,6 +37,9 @@ def rebuild(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
                 followup_days=followup_days,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
+    except HubError as exc:  # a rotation of the reference key under way
+        typer.echo(f"error ({exc.code}): {exc}", err=True)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     elapsed = round(time.perf_counter() - started, 2)

@@ -19,6 +19,7 @@ from hub.cases.tables import CaseAction, CasePending, CaseRecord
 from hub.followups.hook import DEFAULT_FOLLOWUP_DAYS, open_followups
 from hub.models import Event
 from hub.sql import chunks, insert_for
+from hub.window.idgen import ROTATING, RotationUnderWay, rotating
 from protocol.messages import EVENT_KINDS
 
 RECORDS = CaseRecord.__table__  # type: ignore[attr-defined]
@@ -97,6 +98,8 @@ def drain_pending(
     Several hub processes may drain at once: each recomputes from committed facts, and a
     pending row is deleted only at the generation that was read."""
     with engine.begin() as conn:
+        if rotating(conn):
+            return 0  # the cases wait in the queue until the rotation is done
         taken = conn.execute(select(PENDING.c.case_id, PENDING.c.gen).limit(limit)).all()
         if not taken:
             return 0
@@ -121,8 +124,11 @@ def rebuild(
 ) -> int:
     """Recompute every case from its events and actions; returns the records written. Records
     with no opening event left (never, unless events were deleted by hand) are removed.
-    ``progress(done, total)`` is called after each chunk of cases."""
+    ``progress(done, total)`` is called after each chunk of cases. Refused (RotationUnderWay)
+    while a rotation of the reference key is under way: finish it first."""
     with engine.begin() as conn:
+        if rotating(conn):
+            raise RotationUnderWay(ROTATING)
         ids = sorted(
             set(
                 conn.execute(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from hub.cases.supply import count_lookup, owed_cases
 from hub.window.api import UnitDep
+from hub.window.idgen import unit_reference
 from protocol.supply import OwedAnswer, OwedLookup
 
 router = APIRouter()
@@ -20,6 +21,9 @@ def owed(lookup: OwedLookup, unit: UnitDep, request: Request) -> OwedAnswer:
     (a unit records 补齐 as a `supplied` transition about one of them)."""
     engine = request.app.state.engine
     settings = request.app.state.settings
+    if lookup.applicant is not None:  # of the unit's generation: the records hold the current
+        current = unit_reference(request.app.state, lookup.applicant, lookup.generation)
+        lookup = lookup.model_copy(update={"applicant": current, "generation": None})
     with engine.begin() as conn:
         count_lookup(conn, unit, settings.unit_lookups_per_hour, datetime.now(UTC))
     with engine.begin() as conn:

@@ -18,7 +18,7 @@ from hub.accounts.roles import Actor
 from hub.commands import outbox
 from hub.commands.revocation import revoke
 from hub.deps import RegistryDep, SessionDep
-from hub.errors import Conflict, InvalidRequest, NotFound, UnitNotFound
+from hub.errors import Conflict, Forbidden, InvalidRequest, NotFound, UnitNotFound
 from hub.models import Unit
 from protocol import topics
 from protocol.command import KINDS, InvalidArguments, UnknownCommand
@@ -49,8 +49,34 @@ class RevokeRequest(BaseModel):
     confirm: Annotated[str, Field(max_length=64)]
 
 
+class RotateRequest(BaseModel):
+    """A new broker password for the unit, made by provisioning (provisioning.live), which
+    changes it on the broker once the unit has it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[str, Field(min_length=24, max_length=128)]
+    generation: Annotated[int, Field(ge=1, le=2**31)]
+    ttl_s: Annotated[int, Field(ge=60, le=14 * 86400)] = 7 * 86400
+
+
 class CommandNotFound(NotFound):
     code = "command_not_found"
+
+
+class NotIssuedHere(Forbidden):
+    """A kind with a route of its own (``operator_may_issue`` false in protocol.command)."""
+
+    code = "command_has_its_own_route"
+
+
+# the route that issues each kind an operator may not issue on the generic route
+OWN_ROUTES = {
+    "rotate_credentials": "POST /api/units/{unit}/credentials/rotate "
+    "(bianmin provision rotate UNIT --live, which makes the password and changes it on the broker)",
+    "erase_resident": "POST /api/residents/{ref}/erase (a county-wide admin, with a receipt)",
+    "rekey_references": "bianmin hub id-key rotate (on the hub's machine, the hub stopped)",
+}
 
 
 def _unit(session: Session, actor: Actor, registry: VillageRegistry, unit_id: str) -> str:
@@ -74,16 +100,48 @@ def issue_command(
     request: Request,
 ) -> dict[str, Any]:
     """Sign a command for the unit and publish it on its `cmd` topic until it answers or the
-    command expires. Kinds: reconnect, reconcile, rotate_credentials (from provisioning, which
-    holds the new password), diagnostics, reboot, test_slip. Audited."""
+    command expires. Kinds: reconnect, reconcile, diagnostics, reboot, test_slip. A kind with a
+    route of its own (rotate_credentials, erase_resident) is refused here (403). Audited."""
     unit = _unit(session, actor, registry, unit_id)
-    if body.name == "erase_resident":  # a county admin's, with its receipt (hub.residents)
-        raise InvalidRequest("erase a resident with POST /api/residents/{ref}/erase")
+    spec = KINDS.get(body.name)
+    if spec is not None and not spec.operator_may_issue:
+        where = OWN_ROUTES.get(body.name, "its own route")
+        raise NotIssuedHere(f"{body.name} is not issued on this route: use {where}")
+    return _issue(session, request, actor, unit, body.name, dict(body.args), body.ttl_s)
+
+
+@router.post("/units/{unit_id}/credentials/rotate", status_code=status.HTTP_201_CREATED)
+def rotate_credentials(
+    unit_id: str,
+    body: RotateRequest,
+    actor: Operator,
+    session: SessionDep,
+    registry: RegistryDep,
+    request: Request,
+) -> dict[str, Any]:
+    """Send the unit its new broker password in a `rotate_credentials` command (the password
+    is a secret argument: neither the command table nor the audit log keeps it). Called by
+    `bianmin provision rotate UNIT --live`, which changes the password on the broker only once
+    the unit has answered. Audited."""
+    unit = _unit(session, actor, registry, unit_id)
+    args: dict[str, Any] = {"password": body.password, "generation": body.generation}
+    return _issue(session, request, actor, unit, "rotate_credentials", args, body.ttl_s)
+
+
+def _issue(
+    session: Session,
+    request: Request,
+    actor: Actor,
+    unit: str,
+    name: str,
+    args: dict[str, Any],
+    ttl_s: int,
+) -> dict[str, Any]:
     conn = session.connection()
     try:
         found = outbox.issue(
-            conn, request.app.state.keys, unit=unit, name=body.name, args=body.args,
-            actor=actor, ttl=timedelta(seconds=body.ttl_s),
+            conn, request.app.state.keys, unit=unit, name=name, args=args, actor=actor,
+            ttl=timedelta(seconds=ttl_s),
         )  # fmt: skip
     except (UnknownCommand, InvalidArguments) as exc:
         raise InvalidRequest(f"{exc.code}: {exc}") from None

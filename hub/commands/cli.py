@@ -13,6 +13,8 @@ from hub.rollouts.cli import DEFAULT_HUB, HubOpt, TokenOpt, _answer, _emit
 from protocol.command import KINDS
 
 FINAL = ("ok", "failed", "expired")
+# what this command may send: the others have their own routes (hub.commands.api.OWN_ROUTES)
+OPERATOR_KINDS = [name for name, spec in KINDS.items() if spec.operator_may_issue]
 
 
 def _value(text: str) -> Any:
@@ -21,7 +23,7 @@ def _value(text: str) -> Any:
 
 def command(
     unit: Annotated[str, typer.Argument(help="the unit id")],
-    kind: Annotated[str, typer.Argument(help=f"one of: {', '.join(KINDS)}")],
+    kind: Annotated[str, typer.Argument(help=f"one of: {', '.join(OPERATOR_KINDS)}")],
     arg: Annotated[
         list[str] | None, typer.Option(help="NAME=VALUE (repeat), e.g. log_lines=20")
     ] = None,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from hub import audit
 from hub.accounts.roles import SYSTEM, Actor
@@ -196,3 +196,20 @@ def cancel_open(conn: Connection, unit: str, reason: str, now: datetime) -> int:
             .values(state=CommandState.FAILED.value, detail=reason, document=None, answered_at=now)
         ).rowcount
     )
+
+
+def prune_closed(conn: Connection, cutoff: datetime) -> int:
+    """Delete commands answered or expired before ``cutoff`` (an open one is never touched);
+    returns how many. Run by the hub's retention sweep (hub.fleet.retention). The caller
+    commits."""
+    c = COMMANDS.c
+    closed = [s.value for s in CommandState if s.value not in OPEN_STATES]
+    done = conn.execute(
+        delete(COMMANDS).where(
+            c.state.in_(closed),
+            # an ok answer may still come after the expiry: both times are past the cutoff
+            c.expires_at < cutoff,
+            or_(c.answered_at.is_(None), c.answered_at < cutoff),
+        )
+    )
+    return int(done.rowcount)

@@ -1,5 +1,7 @@
 """Dead letters are kept for a retention period and within a total quota, enforced by a sweep
 that every ingesting hub process runs beside its consumer, never on the ingest path itself.
+The same sweep deletes operator commands answered or expired longer ago than
+``command_retention_days`` (hub.commands.outbox.prune_closed).
 
 The quota is in bytes but enforced in rows: every field of a row is bounded
 (hub.ingest.deadletter), so a row's worst case is known and ``quota // ROW_BYTES`` rows can
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.commands.outbox import prune_closed
 from hub.ingest.consumer import IngestConsumer
 from hub.ingest.deadletter import PREFIX_BYTES, REASON_BYTES, REASON_CODE_BYTES, TOPIC_BYTES
 from hub.models import DeadLetter
@@ -63,6 +67,7 @@ class DeadLetterPolicy:
 class Pruned:
     expired: int
     over_quota: int
+    commands: int = 0  # operator commands answered or expired past their retention
 
 
 def prune_dead_letters(conn: Connection, policy: DeadLetterPolicy, now: datetime) -> Pruned:
@@ -90,9 +95,12 @@ class DeadLetterSweeper:
         every_s: float,
         dead_letters: Callable[[], int],
         tick_s: float = 1.0,
+        command_retention: timedelta | None = None,
     ) -> None:
         self.engine = engine
         self.policy = policy
+        # also kept no longer than this: closed operator commands (hub.commands); None: kept
+        self.command_retention = command_retention
         self.every_s = every_s
         self.dead_letters = dead_letters  # this process's running count of dead letters
         self.tick_s = tick_s
@@ -102,8 +110,13 @@ class DeadLetterSweeper:
         return since_s >= self.every_s or new_dead_letters >= self.policy.burst_rows
 
     def sweep(self) -> Pruned:
+        now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            return prune_dead_letters(conn, self.policy, datetime.now(UTC))
+            pruned = prune_dead_letters(conn, self.policy, now)
+            if self.command_retention is not None:
+                closed = prune_closed(conn, now - self.command_retention)
+                pruned = dataclasses.replace(pruned, commands=closed)
+            return pruned
 
     async def run(self) -> None:
         last_at, last_count = float("-inf"), self.dead_letters()  # sweep once at start
@@ -133,6 +146,8 @@ class DeadLetterSweeper:
                 pruned.expired,
                 pruned.over_quota,
             )
+        if pruned.commands:
+            log.info("operator commands past their retention deleted: %d", pruned.commands)
 
 
 def dead_letter_sweeper(
@@ -144,4 +159,5 @@ def dead_letter_sweeper(
         DeadLetterPolicy.from_settings(settings),
         every_s=settings.dead_letter_sweep_s,
         dead_letters=lambda: consumer.stats.dead_letters,
+        command_retention=timedelta(days=settings.command_retention_days),
     )

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hub.commands.outbox import record_results as record_command_results
 from hub.feedback.service import KIND as FEEDBACK_KIND
 from hub.feedback.service import from_events
+from hub.ingest.references import to_current
 from hub.ingest.sql import (
     EventRow,
     UnitBump,
@@ -29,7 +30,10 @@ from hub.ingest.sql import (
 )
 from hub.models import DeadLetter, Unit
 from hub.notices.outbox import record_results
+from hub.residents.late import record as record_late
+from hub.residents.late import scrub as scrub_late
 from hub.rollouts.reports import record_reports
+from hub.window.idgen import Generations
 from protocol.case import CaseState
 from protocol.messages import CommandResult, ConfigReported
 
@@ -55,6 +59,8 @@ class IngestBatch:
     drift_s: float = 300.0
     # cmd/result messages: units' answers to notices (hub.notices), in the same transaction
     results: list[tuple[str, CommandResult]] = field(default_factory=list)
+    # the reference generations units' references are carried through (hub.ingest.references)
+    generations: Generations = field(default_factory=Generations)
 
     def online(self) -> set[str]:
         """Units that said they are online in this batch."""
@@ -71,7 +77,13 @@ class IngestBatch:
 def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
     """Insert-or-ignore the events (the id is the key), update units, store dead letters.
     Returns the ids that were new. The caller commits."""
-    inserted = insert_events(conn, _flag_drift(conn, batch) if batch.events else [])
+    # an erased resident's events that arrive late are stored without their reference
+    late = scrub_late(conn, _flag_drift(conn, batch), batch.generations) if batch.events else None
+    # then every reference left is stored at the hub's generation, untagged
+    rows = to_current(late.rows, batch.generations) if late else []
+    inserted = insert_events(conn, rows)
+    if late and late.late:
+        record_late(conn, late.late, {i: batch.events[i].unit for i in inserted})
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # events, cases, max seq
     for event_id in inserted:
         row = batch.events[event_id]

@@ -43,6 +43,7 @@ from hub.ingest.intake import Intake, take
 from hub.ingest.isolation import Outcome, commit_messages
 from hub.ingest.natsqueue import NatsQueueSource
 from hub.settings import HubSettings
+from hub.window.idgen import GenerationCache, Generations, RotationUnderWay
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
 from mqttio.lean import LeanSubscriber
 from protocol import topics
@@ -87,10 +88,18 @@ class IngestStats:
 REVOKED_REFRESH_S = 5.0
 
 
+def carried(intake: Intake, gens: Generations) -> Intake:
+    """``intake``, its events to be stored with references of ``gens.current``
+    (hub.ingest.references, when the batch is written)."""
+    intake.batch.generations = gens
+    return intake
+
+
 @dataclass(frozen=True)
 class _Decoded:
     now: datetime
     revoked: frozenset[str]
+    gens: Generations
     intake: Intake
 
 
@@ -116,6 +125,8 @@ class IngestConsumer:
         # revoked units (hub.commands.revocation), read again every REVOKED_REFRESH_S: another
         # hub process may have revoked one
         self.revoked: frozenset[str] = frozenset()
+        # the reference generation and chain keys, read again every few seconds like revoked
+        self.generations = GenerationCache(settings.id_key_path, strict=not settings.local)
         self._revoked_at = -REVOKED_REFRESH_S
         subs = [topics.subscription(ch) for ch in Channel if ch.upstream]
         if settings.shared_subscription:
@@ -328,6 +339,9 @@ class IngestConsumer:
                 if first is None:
                     first = await asyncio.to_thread(self._decode, messages)
                 return await asyncio.to_thread(self._commit, messages, first)
+            except RotationUnderWay:
+                log.warning("ID reference key rotation under way: %d messages wait for it",
+                            len(messages))  # fmt: skip
             except Exception:
                 self.stats.db_errors += 1
                 # the database is unavailable, or the hub is at fault: no message is
@@ -358,16 +372,26 @@ class IngestConsumer:
             self.revoked = revoked_units(self.engine)
             self._revoked_at = time.monotonic()
         revoked = self.revoked
+        # a rotation under way (hub.window.rekey): the batch waits, unacknowledged, and is
+        # tried again like one the database refused; the units keep it in their outboxes
+        gens = self.generations.get(self.engine)
+        gens.check()
         drift_s = self.settings.clock_drift_threshold_s
-        return _Decoded(now, revoked, take(messages, now, drift_s=drift_s, revoked=revoked))
+        intake = carried(take(messages, now, drift_s=drift_s, revoked=revoked), gens)
+        return _Decoded(now, revoked, gens, intake)
 
     def _commit(self, messages: list[Received], decoded: _Decoded) -> Outcome:
         now, revoked = decoded.now, decoded.revoked
+        # checked again at the commit: the batch may have been decoded while another committed
+        gens = self.generations.get(self.engine)
+        gens.check()
+        first = decoded.intake if gens is decoded.gens else None  # else taken again below
         drift_s = self.settings.clock_drift_threshold_s
         outcome = commit_messages(
             self.engine, messages,
-            lambda part: take(part, now, drift_s=drift_s, revoked=revoked), now,
-            first=decoded.intake,
+            lambda part: carried(take(part, now, drift_s=drift_s, revoked=revoked), gens),
+            now,
+            first=first,
         )  # fmt: skip
         s = self.stats
         s.messages += outcome.messages

@@ -22,7 +22,9 @@ The units told are those that sent events of the resident's cases: only they can
 template (enrolment happens during a case) or a signature of them, and telling the other units
 would send them a reference they never had. Each gets a signed ``erase_resident`` command with
 the reference and its case ids (both secret arguments: the command table and the audit log
-keep neither), in as many commands as the case ids need.
+keep neither), in as many commands as the case ids need. Erasing the same resident again also
+tells the units an earlier erasure's receipt lists as having sent late events
+(hub.residents.late), with the reference only: the hub no longer knows which cases were theirs.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from hub.residents.tables import RECEIPTS
 from hub.signing.store import HubKeys
 from hub.window.applicants import check_ref
 from hub.window.blacklist import BlacklistEntry
+from hub.window.idgen import state_row
 from hub.window.proposals import PROPOSALS, ProposalState
 from hub.window.registry import RegistryRecord
 from protocol.ids import uuid7
@@ -81,6 +84,13 @@ def _scrub_events(conn: Connection, case_ids: list[uuid.UUID]) -> tuple[int, dic
         conn.execute(update(EVENTS).where(e.id == row.id).values(body=body))
         changed += 1
     return changed, units
+
+
+def _sent_late(conn: Connection, digest: str) -> set[str]:
+    """Units that sent events of the resident after an earlier erasure (hub.residents.late)."""
+    r = RECEIPTS.c
+    found = conn.execute(select(r.late_events).where(r.ref_sha256 == digest)).scalars()
+    return {unit for late in found for unit in (late or {})}
 
 
 def _followups(conn: Connection, case_ids: list[uuid.UUID]) -> int:
@@ -127,6 +137,7 @@ def erase(
     if conn.execute(pending).first():
         raise ResidentListed("a blacklist proposal for the resident awaits a decision")
     digest = ref_sha256(ref)
+    generation = int(state_row(conn)["generation"])
     r = RECORDS.c
     cases = [row.case_id for row in conn.execute(select(r.case_id).where(r.applicant_ref == ref))]
     events, units = _scrub_events(conn, cases) if cases else (0, {})
@@ -143,11 +154,17 @@ def erase(
             .values(target=f"applicant/sha256:{digest[:32]}")
         ).rowcount,
     }  # fmt: skip
+    for unit in _sent_late(conn, digest):  # an earlier erasure's late comers hold the template
+        units.setdefault(unit, set())
     told: dict[str, list[str]] = {}
     for unit in sorted(units):
         ids = sorted(units[unit])
-        for i in range(0, len(ids), CASES_PER_COMMAND):
-            args = {"applicant": ref, "cases": ",".join(ids[i : i + CASES_PER_COMMAND])}
+        for i in range(0, max(len(ids), 1), CASES_PER_COMMAND):
+            args: dict[str, Any] = {"applicant": ref}
+            if ids:
+                args["cases"] = ",".join(ids[i : i + CASES_PER_COMMAND])
+            if generation > 1:  # a unit not re-keyed yet waits for its rekey_references
+                args["generation"] = generation
             try:
                 sent = outbox.issue(
                     conn, key, unit=unit, name="erase_resident", args=args, actor=actor,
@@ -159,7 +176,8 @@ def erase(
     receipt_id = uuid7()
     conn.execute(
         RECEIPTS.insert().values(
-            id=receipt_id, ref_sha256=digest, erased_at=now, erased_by=actor.name[:64],
+            id=receipt_id, ref_sha256=digest, ref_generation=generation, erased_at=now,
+            erased_by=actor.name[:64],
             reason=reason, hub_counts=counts, units_told=told, units_confirmed={},
         )
     )  # fmt: skip
@@ -180,8 +198,13 @@ def receipt(conn: Connection, receipt_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 def receipts_for(conn: Connection, ref: str) -> int:
-    """How many erasures of ``ref`` were recorded."""
+    """How many erasures of ``ref`` (a reference of the current generation) were recorded
+    since the last rotation: an older receipt holds the hash of an older generation's
+    reference, which no rotation can carry (it is found by its id)."""
+    generation = int(state_row(conn)["generation"])
     found = conn.execute(
-        select(func.count()).select_from(RECEIPTS).where(RECEIPTS.c.ref_sha256 == ref_sha256(ref))
+        select(func.count())
+        .select_from(RECEIPTS)
+        .where(RECEIPTS.c.ref_sha256 == ref_sha256(ref), RECEIPTS.c.ref_generation == generation)
     )
     return int(found.scalar_one())

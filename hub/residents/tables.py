@@ -20,6 +20,9 @@ class ErasureReceipt(SQLModel, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     ref_sha256: str = Field(max_length=64, index=True)
+    # the reference generation the hash was taken in (hub.window.idgen): a hash cannot be
+    # carried to the next generation, so a receipt matches its own generation's reference
+    ref_generation: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     erased_at: datetime = _utc(nullable=False)
     erased_by: str = Field(max_length=64)
     reason: str = Field(max_length=500)
@@ -33,6 +36,9 @@ class ErasureReceipt(SQLModel, table=True):
     units_confirmed: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    # unit -> how many of the resident's events it sent after the erasure, each stored without
+    # the reference (hub.residents.late); None until one arrives (migration 0015)
+    late_events: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 RECEIPTS: Any = ErasureReceipt.__table__  # type: ignore[attr-defined]

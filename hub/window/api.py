@@ -29,6 +29,7 @@ from hub.window.blacklist import (
     list_blacklist,
     remove_from_blacklist,
 )
+from hub.window.idgen import unit_reference
 from hub.window.registry import query_registry
 from hub.window.registry_rules import RegistryNotFound, allowed_case, count_query
 from hub.window.tokens import unit_for_token
@@ -65,6 +66,9 @@ def registry_query(query: RegistryQuery, unit: UnitDep, request: Request) -> Reg
     budget, 429 with a reason the kiosk shows)."""
     engine = request.app.state.engine
     settings = request.app.state.settings
+    sent = query.applicant  # of the unit's generation; the hub's tables hold the current one
+    current = unit_reference(request.app.state, sent, query.generation)
+    query = query.model_copy(update={"applicant": current, "generation": None})
     with engine.begin() as conn:  # committed on its own: a refused query counts too
         too_often = count_query(
             conn, unit, query, per_hour=settings.registry_queries_per_hour,
@@ -95,7 +99,7 @@ def registry_query(query: RegistryQuery, unit: UnitDep, request: Request) -> Reg
             )  # fmt: skip
     if refused is not None:
         raise refused
-    return answer
+    return answer.model_copy(update={"applicant": sent})
 
 
 @router.get("/api/blacklist", responses=PAGE_HEADERS)

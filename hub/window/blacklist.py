@@ -16,6 +16,7 @@ from hub.models import _utc
 from hub.paging import Page, fetch
 from hub.window.applicants import check_ref
 from hub.window.blacklist_sync import mark_changed
+from hub.window.idgen import ROTATING, RotationUnderWay, state_row
 from protocol.canonical import canonical_json
 from protocol.case import IntegrityBlacklist
 from protocol.config import ArtifactKind, ArtifactRef
@@ -75,10 +76,19 @@ def blacklist_artifact(db: Session | Connection) -> ArtifactRef:
     refs = sorted(str(r) for (r,) in db.execute(select(table.c.applicant_ref)))
     latest = db.execute(select(func.max(table.c.listed_at))).scalar_one()
     issued = latest or datetime(2020, 1, 1, tzinfo=UTC)
-    doc = IntegrityBlacklist(version=len(refs), issued_at=issued, refs=tuple(refs))
+    state = state_row(db)
+    if state["rotating_to"] is not None:
+        # some tables re-keyed and some not: a list signed now could be of neither generation
+        raise RotationUnderWay(ROTATING)
+    generation = int(state["generation"])
+    doc = IntegrityBlacklist(
+        version=len(refs), issued_at=issued, refs=tuple(refs),
+        generation=generation if generation > 1 else None,
+    )  # fmt: skip
     return put_artifact(
         db,
-        content=canonical_json(doc),
+        # no "generation" before the first rotation: the same bytes as before rotations
+        content=canonical_json(doc.model_dump(mode="json", exclude_none=True)),
         kind=ArtifactKind.INTEGRITY_BLACKLIST,
         media_type="application/json",
     )

@@ -27,7 +27,7 @@ def unit_token(
     database: DatabaseOpt = DEFAULT_DATABASE,
 ) -> None:
     """Issue (or rotate) a unit's API token and print it once; give it to the unit as
-    BIANMIN_HUB_TOKEN. The hub keeps only its hash."""
+    BIANMIN_HUB_TOKEN. The hub keeps only its hash. A revoked unit is refused."""
     from hub import audit
     from hub.accounts.roles import command_line_actor
     from hub.db import open_session
@@ -55,6 +55,7 @@ def unit_token_import(
     from hub import audit
     from hub.accounts.roles import command_line_actor
     from hub.db import open_session
+    from hub.errors import HubError
     from hub.window.tokens import import_unit_token_hashes
 
     try:
@@ -65,7 +66,7 @@ def unit_token_import(
     with open_session(database) as session:
         try:
             stored, deleted = import_unit_token_hashes(session, hashes=hashes, revoked=revoked)
-        except ValueError as exc:
+        except (HubError, ValueError) as exc:
             _fail(exc)
         audit.record(
             session, actor=command_line_actor(), action="unit.token.import",

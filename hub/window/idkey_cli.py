@@ -1,4 +1,5 @@
-"""`bianmin hub id-key init`: write the hub's ID reference key once (hub.window.idkey)."""
+"""`bianmin hub id-key init | seal-init | seal-public | rotate | status`: the hub's ID reference
+key (hub.window.idkey), written once, and its generations (hub.window.idgen, hub.window.rekey)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from hub.options import DEFAULT_DATABASE, DatabaseOpt
 
 idkey_app = typer.Typer(help="The county's ID reference key (hub only).", no_args_is_help=True)
 
@@ -102,3 +105,71 @@ def seal_public(
 
     public = idseal.public_key(read_id_key(_seal_path(key_file), strict=False))
     typer.echo(base64.b64encode(public).decode("ascii"))
+
+
+@idkey_app.command("rotate")
+def rotate(
+    key_file: Annotated[Path, typer.Option(help="the hub's reference key file")] = Path(
+        "var/hub/hub_id_key.hex"
+    ),
+    signing_key_file: Annotated[
+        Path, typer.Option(help="the hub's first signing key (the units' commands are signed)")
+    ] = Path("var/hub/hub_signing_key.pem"),
+    database: DatabaseOpt = DEFAULT_DATABASE,
+) -> None:
+    """A new generation of ID references (docs/security-keys.md): a chain key file beside the
+    reference key, every stored reference re-keyed table by table, the units sent their
+    references' new values. Stop every hub process first; run again to finish an interrupted
+    rotation. Prints the generation and the references re-keyed per table."""
+    from hub.accounts.roles import command_line_actor
+    from hub.db import create_tables, make_engine
+    from hub.errors import HubError
+    from hub.keys import read_key_file
+    from hub.signing.store import HubKeys
+    from hub.window.rekey import rotate as rotate_references
+
+    engine = make_engine(database)
+    try:
+        create_tables(engine)
+        keys = HubKeys(
+            read_key_file(signing_key_file, strict=False), signing_key_file, strict=False
+        )
+        done = rotate_references(
+            engine, key_file=key_file, keys=keys, actor=command_line_actor(), strict=False,
+            artifact_dir=key_file.parent / "artifacts",  # HubSettings.artifact_dir's default
+        )  # fmt: skip
+    except HubError as exc:
+        typer.echo(f"error ({exc.code}): {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps({"generation": done["generation"], "rekeyed": done["done"]}))
+    typer.echo(
+        "next: start the hub processes with every hub_id_chain_*.hex beside the key file; "
+        "units re-key by their rekey_references command and the blacklist rollout",
+        err=True,
+    )
+
+
+@idkey_app.command("status")
+def status(database: DatabaseOpt = DEFAULT_DATABASE) -> None:
+    """The current reference generation, and a rotation under way (its tables done)."""
+    from hub.db import create_tables, make_engine
+    from hub.window.idgen import state_row
+
+    engine = make_engine(database)
+    try:
+        create_tables(engine)
+        with engine.connect() as conn:
+            state = state_row(conn)
+    finally:
+        engine.dispose()
+    typer.echo(
+        json.dumps(
+            {
+                "generation": state["generation"],
+                "rotating_to": state["rotating_to"],
+                "done": state["done"],
+            }
+        )
+    )

@@ -15,9 +15,17 @@ from hub.accounts.roles import unit_actor
 from hub.audit import AUDIT
 from hub.errors import Conflict, InvalidRequest, RateLimited
 from hub.window.api import UnitDep
+from hub.window.idgen import generations_of
 from hub.window.idkey import load_id_key, load_seal_key
-from protocol import idref, idseal
-from protocol.references import BlindedReference, EvaluatedReference, LateAnswer, LateReference
+from protocol import idchain, idref, idseal
+from protocol.references import (
+    BlindedReference,
+    ChainAnswer,
+    ChainRequest,
+    EvaluatedReference,
+    LateAnswer,
+    LateReference,
+)
 
 router = APIRouter()
 TOO_OFTEN = "本终端本小时核验身份证号码次数已达上限，请稍后再试或联系县级管理员"
@@ -34,8 +42,10 @@ def _key(request: Request) -> bytes:
 def evaluate_reference(
     body: BlindedReference, unit: UnitDep, request: Request
 ) -> EvaluatedReference:
-    """H(n)·g^r raised to the county key, with the key's public element to unblind with."""
+    """H(n)·g^r raised to the county key, with the key's public element to unblind with: the
+    unit's generation-1 reference (a later generation: the chain route below)."""
     key = _key(request)
+    generations_of(request.app.state).check()  # 503 while a rotation is under way
     try:
         element = idref.from_hex(body.element)
     except idref.InvalidElement as exc:  # outside the subgroup: would leak a bit of the key
@@ -69,6 +79,7 @@ def evaluate_later(body: LateReference, unit: UnitDep, request: Request) -> Late
     per case (a second ask is refused: a thief with the unit's token gets no repeat), within
     the unit's own hourly budget. The hub never sees the number: it is boxed on the unit."""
     key = _key(request)
+    generations_of(request.app.state).check()
     settings = request.app.state.settings
     private = request.app.state.id_seal_key = getattr(
         request.app.state, "id_seal_key", None
@@ -97,3 +108,30 @@ def evaluate_later(body: LateReference, unit: UnitDep, request: Request) -> Late
     if done is not None:
         raise Conflict(ALREADY)
     return LateAnswer(evaluated=idref.to_hex(evaluated), opener=opener.hex())
+
+
+CHAIN_ACTION = "identity.reference_chain"
+
+
+@router.post("/api/unit/identity/reference/chain")
+def chain_reference(body: ChainRequest, unit: UnitDep, request: Request) -> ChainAnswer:
+    """The second step after a rotation (protocol.idchain): the unit's unblinded ref_1 carried
+    to the generation the unit keeps its references in. The hub sees a reference, never the
+    number. Counted and audited like the first step: with a leaked ``k`` this is what is left
+    to test candidates against, so it has the same hourly budget per unit."""
+    gens = generations_of(request.app.state)
+    gens.check()
+    if body.generation > gens.current:
+        raise InvalidRequest(f"the hub's references are at generation {gens.current}")
+    settings = request.app.state.settings
+    with request.app.state.engine.begin() as conn:
+        within = ratelimit.hit(
+            conn, key=f"idref-chain:unit:{unit}", limit=settings.id_references_per_hour,
+            window_s=3600, now=datetime.now(UTC),
+        )  # fmt: skip
+        if within:
+            audit.record(conn, actor=unit_actor(unit), action=CHAIN_ACTION, target=f"unit/{unit}")
+    if not within:
+        raise RateLimited(TOO_OFTEN)
+    ref = idchain.forward(body.reference, gens.keys, start=idchain.FIRST, to=body.generation)
+    return ChainAnswer(reference=ref, generation=body.generation)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlmodel import Field, Session, SQLModel
 
+from hub.commands.tables import REVOCATIONS
+from hub.errors import Conflict
 from hub.models import _utc
 from protocol.topics import check_unit_id
 
@@ -26,9 +28,31 @@ class UnitToken(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
 
 
+class UnitRevoked(Conflict):
+    code = "unit_revoked"
+
+
+def _refuse_revoked(session: Session, units: Iterable[str]) -> None:
+    """A revoked unit is refused for good (hub.commands.revocation): no token opens it again."""
+    wanted = sorted(set(units))
+    if not wanted:
+        return
+    found = session.execute(
+        select(REVOCATIONS.c.unit).where(REVOCATIONS.c.unit.in_(wanted))
+    ).scalars()
+    revoked = sorted(found)
+    if revoked:
+        raise UnitRevoked(
+            f"unit {revoked[0]!r} is revoked on this hub: it gets no API token again "
+            "(provision a new unit under a new id)"
+        )
+
+
 def issue_unit_token(session: Session, *, unit: str) -> str:
-    """Issue (or rotate) a unit's token; the old one stops working. The caller commits."""
+    """Issue (or rotate) a unit's token; the old one stops working. The caller commits.
+    Raises UnitRevoked for a revoked unit."""
     check_unit_id(unit)
+    _refuse_revoked(session, [unit])
     token = UNIT_TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = session.get(UnitToken, unit) or UnitToken(
         unit=unit, token_hash="", created_at=datetime.now(UTC)
@@ -47,7 +71,8 @@ def import_unit_token_hashes(
 ) -> tuple[int, int]:
     """Take the units' token hashes from provisioning's identity store (the tokens themselves
     are only there and on the units) and delete the tokens of revoked units. Returns (set,
-    deleted); the caller commits. Nothing is changed if any entry is malformed."""
+    deleted); the caller commits. Nothing is changed if any entry is malformed, or names a unit
+    revoked on the hub (UnitRevoked)."""
     checked = {}
     for unit, digest in hashes.items():
         check_unit_id(unit)
@@ -55,6 +80,7 @@ def import_unit_token_hashes(
             raise ValueError(f"unit {unit!r}: a token hash is 64 lower-case hex digits")
         checked[unit] = digest
     gone = [check_unit_id(u) for u in revoked]
+    _refuse_revoked(session, checked)
     now = datetime.now(UTC)
     for unit, digest in checked.items():
         row = session.get(UnitToken, unit) or UnitToken(unit=unit, token_hash="", created_at=now)

@@ -25,6 +25,7 @@ from hub.app import create_app
 from hub.keys import create_key_file
 from hub.settings import HubSettings
 from hub.window.tokens import issue_unit_token
+from protocol.command import KINDS
 
 CALLERS = (
     "anonymous",
@@ -137,6 +138,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/rollouts"): OPERATORS,
     ("POST", "/api/rollouts/{rollout_id}/pause"): OPERATORS,
     ("POST", "/api/units/{unit_id}/commands"): OPERATORS,
+    ("POST", "/api/units/{unit_id}/credentials/rotate"): OPERATORS,  # provisioning's
     ("POST", "/api/units/{unit_id}/revoke"): OPERATORS,
     ("POST", "/api/rollouts/{rollout_id}/resume"): OPERATORS,
     ("POST", "/api/rollouts/{rollout_id}/rollback"): OPERATORS,
@@ -187,6 +189,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/unit/registry/query"): UNITS,
     ("POST", "/api/unit/identity/reference"): UNITS,
     ("POST", "/api/unit/identity/reference/later"): UNITS,
+    ("POST", "/api/unit/identity/reference/chain"): UNITS,
     ("POST", "/api/unit/cases/owed"): UNITS,
 }
 
@@ -279,3 +282,54 @@ def test_each_caller_may_call_exactly_what_the_table_says(clients):
                 expected = "admitted" if caller in admitted else "refused"
                 wrong.append(f"{method} {path} as {caller}: {status}, should be {expected}")
     assert not wrong, "\n".join(wrong)
+
+
+# a valid argument set for each kind an operator may issue on the generic route, and for each
+# kind with a route of its own
+KIND_ARGS = {
+    "diagnostics": {"log_lines": 20},
+    "rotate_credentials": {"password": "p" * 32, "generation": 2},
+    "erase_resident": {"applicant": "0123456789abcdef0123456789abcdef"},
+}
+
+
+def test_a_kind_with_its_own_route_is_refused_on_the_generic_command_route(clients):
+    """Every kind through the generic route, as an operator and as an admin: those the kind
+    table lets operators issue are issued; the others are refused (403) naming their route,
+    whatever their arguments, and the unit gets no command."""
+    assert set(KIND_ARGS) - set(KINDS) == set()
+    url = concrete("/api/units/{unit_id}/commands")
+    wrong = []
+    for caller in ("operator", "admin"):
+        client, headers = clients[caller]
+        for name, spec in KINDS.items():
+            body = {"name": name, "args": KIND_ARGS.get(name, {})}
+            got = client.post(url, json=body, headers={**SAME_SITE, **headers})
+            want = 201 if spec.operator_may_issue else 403
+            if got.status_code != want:
+                wrong.append(f"{name} as {caller}: {got.status_code} {got.text[:200]}")
+            elif not spec.operator_may_issue and not any(
+                # a route, or the command on the hub's machine that issues it (rekey_references)
+                where in got.json()["detail"]["message"]
+                for where in ("/api/", "bianmin hub ")
+            ):
+                wrong.append(f"{name} as {caller}: the refusal names no route: {got.text}")
+    assert not wrong, "\n".join(wrong)
+    client, headers = clients["operator"]
+    listed = client.get(url, headers=headers, params={"limit": 200}).json()
+    issued = {c["name"] for c in listed}
+    assert issued == {n for n, k in KINDS.items() if k.operator_may_issue}
+
+
+def test_credentials_are_rotated_on_their_own_route_without_keeping_the_password(clients):
+    client, headers = clients["operator"]
+    url = concrete("/api/units/{unit_id}/credentials/rotate")
+    made = client.post(
+        url, json={"password": "p" * 32, "generation": 2}, headers={**SAME_SITE, **headers}
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["name"], made.json()["args"]) == ("rotate_credentials", {"generation": 2})
+    short = client.post(
+        url, json={"password": "short", "generation": 2}, headers={**SAME_SITE, **headers}
+    )
+    assert short.status_code == 422

@@ -4,12 +4,18 @@ only by default) and in production (the configured names)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+
+import pytest
 from fastapi.testclient import TestClient
 
 from hub.app import create_app
+from hub.errors import SettingsProblem
 from hub.keys import create_key_file
 from hub.settings import HubSettings
 from hub.trusted_host import allowed, host_name
+from tests.support.processes import BIANMIN
 
 
 def _client(tmp_path, monkeypatch, environment="local", **fields):
@@ -56,7 +62,36 @@ def test_host_names_are_compared_without_port_or_case():
     assert not allowed("xa.org", ("*.a.org",))
 
 
-def test_production_without_names_answers_any_host_and_says_so(tmp_path, monkeypatch, caplog):
-    with _client(tmp_path, monkeypatch, "production") as client:
+def test_production_without_host_names_refuses_to_start_naming_the_setting(tmp_path, monkeypatch):
+    with pytest.raises(SettingsProblem) as refused:
+        _client(tmp_path, monkeypatch, "production")
+    for named in ("allowed_hosts", "BIANMIN_HUB_ALLOWED_HOSTS", "--allowed-host", "unsafe"):
+        assert named in str(refused.value)
+
+
+def test_production_with_an_explicit_star_answers_any_host_and_says_it_is_unsafe(
+    tmp_path, monkeypatch, caplog
+):
+    with _client(tmp_path, monkeypatch, "production", allowed_hosts=("*",)) as client:
         assert client.get("/healthz", headers={"host": "anything.example"}).status_code == 200
-    assert "allowed_hosts is not set" in caplog.text
+    assert "unsafe" in caplog.text
+
+
+def test_hub_serve_in_production_needs_its_names_from_the_flag_or_the_environment(tmp_path):
+    """Without names `hub serve` stops with the reason; with --allowed-host it gets past them
+    (and stops at the next check here: no signing key)."""
+    env = {k: v for k, v in os.environ.items() if k != "BIANMIN_HUB_ALLOWED_HOSTS"}
+    command = [
+        BIANMIN, "hub", "serve", "--environment", "production", "--data-dir", str(tmp_path),
+        "--database", f"sqlite:///{tmp_path / 'h.db'}",
+    ]  # fmt: skip
+    bare = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert bare.returncode == 2
+    assert "error (invalid_settings)" in bare.stderr
+    assert "BIANMIN_HUB_ALLOWED_HOSTS" in bare.stderr
+    named = subprocess.run(
+        [*command, "--allowed-host", "hub.county.local"], capture_output=True, text=True,
+        timeout=60, env=env,
+    )  # fmt: skip
+    assert named.returncode == 2
+    assert "error (signing_key)" in named.stderr

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -30,7 +31,6 @@ from protocol import identity
 from protocol.calendar import WorkCalendar, local_date
 from protocol.holidays import HolidayCalendar
 from protocol.seed import SEED_CALENDAR, SEED_CATALOG
-from simulators.cases import DEMO_ID_KEY
 from simulators.kit import SimulatedKit
 from tests.integration.helpers import FAST_LINK
 from tests.integration.rollout_helpers import OPERATOR, Hub, hub_server
@@ -41,6 +41,7 @@ pytestmark = pytest.mark.integration
 MATTER = "LAW-002"  # 人民调解申请: decided at the window, 4 promised days, evidence deferrable
 A = "33012219610101004" + identity.check_digit("33012219610101004")
 B = "33012219700202002" + identity.check_digit("33012219700202002")
+ID_KEY = bytes(range(32))  # the window's provisioned reference key, as a unit held it once
 ALL = {"received": ["调解申请书", "纠纷相关证据"], "shown": ["居民身份证复印件"]}
 
 
@@ -49,6 +50,7 @@ def window_agent(broker: Any, unit: str, root: Any, hub: Hub) -> Agent:
         unit_id=unit, broker_url=str(broker.url), broker_password=broker.creds.password_for(unit),
         data_dir=root / unit, event_rate=0, durable=False, hub_url=hub.url,
         hub_public_key=hub.public_key, health_interval_s=0.5, kiosk_port=0, face=False,
+        id_key=SecretStr(ID_KEY.hex()),
     )  # fmt: skip
     return build_agent(settings, kit=SimulatedKit(settings), link_settings=FAST_LINK)
 
@@ -110,7 +112,7 @@ async def _county_changes_everything(hub: Hub, unit: str) -> int:
     with Session(hub.engine) as s:
         upload_catalog(s, hub.app.state.catalogs, text=catalog_v2(), actor=OPERATOR)
         upload_calendar(s, text=calendar_v2(), actor=OPERATOR)
-        ref = identity.reference(B, DEMO_ID_KEY)
+        ref = identity.reference(B, ID_KEY)
         entry = BlacklistEntryCreate(applicant_ref=ref, reason="提供虚假材料")
         add_to_blacklist(s, entry=entry, actor=OPERATOR)
         s.commit()

@@ -10,6 +10,7 @@ from edge.commands.kinds import (
     reboot,
     reconcile,
     reconnect,
+    rekey_references,
     rotate_credentials,
     test_slip,
 )
@@ -24,5 +25,6 @@ HANDLERS: dict[str, Handler] = {
         reboot,
         test_slip,
         erase_resident,
+        rekey_references,
     )
 }

@@ -17,6 +17,8 @@ import re
 
 from edge.commands.base import CommandContext, Outcome
 from edge.erasure import erase_resident
+from edge.retention import RESIDENTS_FILE
+from edge.window.residents import ResidentFaces
 from edge.window.store import AGENT_PENDING
 from protocol.command import UnitCommand
 
@@ -53,11 +55,23 @@ async def _drop_pending(ctx: CommandContext, cases: set[str]) -> int:
     return len(entries) - len(kept)
 
 
+async def _behind(ctx: CommandContext, generation: object) -> bool:
+    """Whether the command's reference generation is past the unit's (protocol.idchain)."""
+    if not isinstance(generation, int) or generation <= 1:
+        return False
+    residents = ResidentFaces(ctx.data_dir / RESIDENTS_FILE)
+    return generation > await asyncio.to_thread(residents.generation)
+
+
 async def handle(command: UnitCommand, ctx: CommandContext) -> Outcome:
     ref = command.args.get("applicant")
     if not isinstance(ref, str) or not _REF.match(ref):
         return Outcome(False, "applicant must be a reference (32 hex digits)")
     cases = case_ids(command.args.get("cases"))
+    if await _behind(ctx, command.args.get("generation")):
+        # the reference is of a generation this unit has not reached: its rekey_references
+        # (already issued by the hub) moves the resident's link there first
+        return Outcome(False, "the unit's references are not re-keyed yet", retry=True)
     if ctx.open_applicant() == ref:
         return Outcome(False, "the resident's case is open at the window", retry=True)
     waiting = _undelivered(ctx, [ref.encode(), *(c.encode() for c in cases)])

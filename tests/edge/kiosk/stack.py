@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 
+from hub.window.idkey import create_id_key
 from protocol import identity
 from provisioning.mosquitto import free_port, wait_for_port
-from simulators.cases import DEMO_ID_KEY
 from simulators.printer import VirtualPrinter
 from tests.conftest import Broker
 from tests.support.processes import BIANMIN, stop
@@ -35,8 +35,13 @@ def id_number(first17: str) -> str:
     return first17 + identity.check_digit(first17)
 
 
+# the stack's hub's reference key, written before it starts: the window asks that hub for
+# references (blinded), and the tests compute what it answers
+HUB_ID_KEY = bytes(range(100, 132))
+
+
 def ref(number: str) -> str:
-    return identity.reference(number, DEMO_ID_KEY)
+    return identity.reference(number, HUB_ID_KEY)
 
 
 def run(*args: str) -> str:
@@ -200,6 +205,7 @@ def start_stack(
     port, kiosk_port = free_port(), free_port()
     hub_url = f"http://127.0.0.1:{port}"
     log = open(root / "processes.log", "ab")  # noqa: SIM115 - lives as long as the processes
+    create_id_key(root / "hub" / "hub_id_key.hex", HUB_ID_KEY)
     procs.append(subprocess.Popen(
         [BIANMIN, "hub", "serve", "--database", database_url, "--port", str(port),
          "--broker", str(broker.url), "--data-dir", str(root / "hub")],

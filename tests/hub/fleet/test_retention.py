@@ -132,3 +132,43 @@ def test_a_flood_of_refused_messages_is_swept_under_the_quota_before_the_clock_s
     with engine.connect() as conn:
         kept = conn.execute(select(DEAD.c.reason).order_by(DEAD.c.id.desc())).scalars().all()
     assert 0 < len(kept) <= policy.max_rows
+
+
+def test_operator_commands_answered_or_expired_past_their_retention_are_swept(engine):
+    """GIVEN commands answered or expired 181+ days ago, recently, and still open
+    WHEN the retention sweep runs with the default 180 days
+    THEN only the closed ones past 180 days (answer and expiry both) are deleted."""
+    import uuid as uuid_
+
+    from hub.commands.tables import COMMANDS
+
+    now = datetime.now(UTC)
+    day = timedelta(days=1)
+
+    def row(state, issued_days, answered_days=None):
+        issued = now - issued_days * day
+        answered = None if answered_days is None else now - answered_days * day
+        return {
+            "id": uuid_.uuid4(), "unit": "dongjie-cun", "name": "reboot", "args": {},
+            "issued_by": "ops", "issued_at": issued, "expires_at": issued + day,
+            "state": state, "answered_at": answered, "next_at": issued, "attempts": 1,
+        }  # fmt: skip
+
+    gone = [row("ok", 200, 199.5), row("expired", 190), row("failed", 185, 184.9)]
+    kept = [
+        row("ok", 10, 9.9), row("expired", 179.5),
+        row("ok", 200, 20),  # expired long ago, but its ok answer came 20 days ago
+        row("sent", 400), row("pending", 400),  # open: the expiry pass closes them first
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(COMMANDS.insert(), gone + kept)
+    assert HubSettings().command_retention_days == 180
+    sweeper = DeadLetterSweeper(
+        engine, _policy(), every_s=60, dead_letters=lambda: 0,
+        command_retention=timedelta(days=HubSettings().command_retention_days),
+    )  # fmt: skip
+    assert sweeper.sweep().commands == 3
+    with engine.connect() as conn:
+        left = set(conn.execute(select(COMMANDS.c.id)).scalars())
+    assert left == {r["id"] for r in kept}
+    assert sweeper.sweep().commands == 0

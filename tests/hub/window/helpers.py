@@ -39,3 +39,19 @@ def unit(client, unit="dongjie-cun"):
         )
         s.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+def rotate(client, **kw):
+    """`bianmin hub id-key rotate` against the app's database and key files (hub.window.
+    rekey); the app reads the generation again on its next request."""
+    from hub.accounts.roles import command_line_actor
+    from hub.window.idkey import load_id_key
+    from hub.window.rekey import rotate as rotate_references
+
+    settings = client.app.state.settings
+    load_id_key(settings)  # made on first use in local mode; the chain keys go beside it
+    client.app.state.id_generations = None
+    return rotate_references(
+        client.app.state.engine, key_file=settings.id_key_path, keys=client.app.state.keys,
+        actor=command_line_actor(), strict=False, **kw,
+    )  # fmt: skip

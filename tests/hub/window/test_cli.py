@@ -100,3 +100,37 @@ def test_a_malformed_token_file_changes_nothing(database_url, engine, tmp_path):
     result = hub(database_url, "unit-token-import", str(file))
     assert result.exit_code == 1
     assert "64 lower-case hex digits" in result.stderr
+
+
+def test_a_revoked_unit_gets_no_token_from_the_command_line_or_an_import(
+    database_url, engine, tmp_path
+):
+    """GIVEN a unit revoked on the hub (its token deleted, `provision revoke`)
+    WHEN the command line issues it a token, or imports a file that names it
+    THEN both are refused with a clear error, nothing is stored, and nothing opens the unit."""
+    from datetime import UTC, datetime
+
+    from hub.accounts.roles import SYSTEM
+    from hub.commands.revocation import revoke
+
+    issued = hub(database_url, "unit-token", "wuli-cun")
+    old = json.loads(issued.stdout)["token"]
+    with engine.begin() as conn:
+        revoke(conn, unit="wuli-cun", actor=SYSTEM, now=datetime.now(UTC))
+    refused = hub(database_url, "unit-token", "wuli-cun")
+    assert refused.exit_code == 1
+    assert "error (unit_revoked)" in refused.stderr
+    assert "wuli-cun" in refused.stderr
+    assert "revoked" in refused.stderr
+    assert refused.stdout == ""
+    file = tmp_path / "hub-unit-tokens.json"
+    digest = "c" * 64
+    file.write_text(json.dumps({"units": {"wuli-cun": digest}, "revoked": []}))
+    imported = hub(database_url, "unit-token-import", str(file))
+    assert imported.exit_code == 1
+    assert "error (unit_revoked)" in imported.stderr
+    with Session(engine) as s:
+        assert unit_for_token(s, old) is None
+        assert [e.action for e in audit.recent(s, action="unit.token")] == ["unit.token"]
+    # another unit still gets one
+    assert hub(database_url, "unit-token", "dongjie-cun").exit_code == 0

@@ -14,7 +14,7 @@ from hub.audit import AUDIT
 from hub.settings import HubSettings
 from hub.window.idkey import read_id_key
 from protocol import identity, idref
-from tests.hub.window.helpers import session, unit
+from tests.hub.window.helpers import rotate, session, unit
 from tests.support.hubserver import serve
 
 PATH = "/api/unit/identity/reference"
@@ -104,3 +104,49 @@ def test_a_case_identified_offline_gets_its_reference_once_and_the_hub_never_see
     with session(client) as s:
         audited = s.execute(select(AUDIT.c.action, AUDIT.c.target)).all()
     assert ("identity.reference_later", f"case/{case}") in audited
+
+
+def test_after_a_rotation_a_unit_gets_its_generations_reference_without_showing_the_number(
+    client,
+):
+    """SQLite and PostgreSQL: the blinded step still gives ref_1; the chain step carries it to
+    the unit's generation (never past the hub's), audited; the window's client does both."""
+    from hub.window.idgen import chain_key
+    from protocol import idchain
+
+    headers = unit(client)
+    client.post(PATH, json={"element": idref.to_hex(idref.Blinded(NUMBER).element)},
+                headers=headers)  # the key file exists  # fmt: skip
+    rotate(client)
+    settings = client.app.state.settings
+    first = identity.reference(NUMBER, hub_key(client))
+    second = idchain.step(first, chain_key(settings.id_key_path, 2, strict=True))
+    chain = f"{PATH}/chain"
+    answer = client.post(chain, json={"reference": first, "generation": 2}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"reference": second, "generation": 2}
+    ahead = client.post(chain, json={"reference": first, "generation": 3}, headers=headers)
+    assert ahead.status_code == 422
+    assert client.post(chain, json={"reference": first, "generation": 2}).status_code == 401
+    with session(client) as s:
+        audited = s.execute(select(AUDIT.c.action).where(AUDIT.c.actor == "unit:dongjie-cun"))
+        assert "identity.reference_chain" in set(audited.scalars())
+    app = create_app(settings)  # the unit's window, through a served hub
+    with serve(app) as url:  # one lifespan: a TestClient around it would start a second
+        token = headers["Authorization"].removeprefix("Bearer ")
+        at_two = ReferenceClient(url, token, generation=lambda: 2)
+        assert asyncio.run(at_two.reference(NUMBER)) == second
+        assert asyncio.run(ReferenceClient(url, token).reference(NUMBER)) == first
+
+
+def test_while_a_rotation_is_under_way_the_reference_routes_answer_503(client):
+    headers = unit(client)
+    sent = {"element": idref.to_hex(idref.Blinded(NUMBER).element)}
+    assert client.post(PATH, json=sent, headers=headers).status_code == 200
+    rotate(client, stop_after="blacklist")
+    client.app.state.id_generations = None
+    refused = client.post(PATH, json=sent, headers=headers)
+    assert refused.status_code == 503
+    assert refused.json()["detail"]["code"] == "id_key_rotating"
+    rotate(client)  # finished by a second run
+    assert client.post(PATH, json=sent, headers=headers).status_code == 200

@@ -13,7 +13,7 @@ from hub.app import create_app
 from hub.audit import AUDIT
 from hub.cases.tables import CaseRecord
 from hub.settings import HubSettings
-from tests.hub.window.helpers import OTHER, QUERY, REF, session, unit
+from tests.hub.window.helpers import OTHER, QUERY, REF, rotate, session, unit
 
 MATTER = "BIR-002"  # 生育登记: 户口簿复印件 and 结婚证复印件 come from the registry
 PATH = "/api/unit/registry/query"
@@ -119,3 +119,32 @@ def test_every_registry_query_is_audited_with_its_case_and_materials_not_the_ref
     assert (entry.actor, entry.target) == ("unit:dongjie-cun", f"case/{case}")
     assert entry.detail == {"matter": MATTER, "asked": list(QUERY["materials"]), "found": 1}
     assert REF not in f"{entry.target}{entry.detail}"
+
+
+def test_after_a_rotation_the_registry_answers_about_the_same_resident_in_either_generation(
+    client,
+):
+    """GIVEN the resident's registry record and open case, and a rotation of the reference key
+    WHEN a unit asks with the resident's generation-1 reference (not re-keyed yet) or their
+    generation-2 reference, tagged
+    THEN both find the record, each answer naming the reference the unit sent; a generation-2
+    reference sent as generation 1 names nobody."""
+    from hub.window.idgen import chain_key
+    from protocol import idchain
+
+    headers = unit(client)
+    case = open_case(client)
+    rotate(client)
+    settings = client.app.state.settings
+    new = idchain.step(REF, chain_key(settings.id_key_path, 2, strict=True))
+    old_unit = client.post(PATH, json={**QUERY, "case": case}, headers=headers)
+    assert old_unit.status_code == 200, old_unit.text
+    assert old_unit.json()["applicant"] == REF
+    assert set(old_unit.json()["found"]) == {"户口簿复印件"}
+    sent = {**QUERY, "applicant": new, "generation": 2, "case": case}
+    rekeyed = client.post(PATH, json=sent, headers=headers)
+    assert rekeyed.status_code == 200, rekeyed.text
+    assert rekeyed.json()["applicant"] == new
+    assert set(rekeyed.json()["found"]) == {"户口簿复印件"}
+    untagged = client.post(PATH, json={**sent, "generation": None}, headers=headers)
+    assert untagged.status_code == 404
