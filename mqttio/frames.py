@@ -1,5 +1,6 @@
-"""MQTT 5 frames for the lean receiver (mqttio/lean.py): what a subscriber sends, and a reader
-that cuts a received byte stream into packets, PUBLISH frames straight into Received values.
+"""MQTT 5 (and 3.1.1) frames for the lean receiver (mqttio/lean.py): what a subscriber sends,
+and a reader that cuts a received byte stream into packets, PUBLISH frames straight into
+Received values.
 
 Pure code, no I/O: every malformed or oversize frame is tested as bytes. Only what a
 subscriber that publishes at QoS 0 needs is here: CONNECT, SUBSCRIBE, PUBLISH (QoS 0 out;
@@ -56,17 +57,21 @@ def connect(
     session_expiry_s: int,
     receive_maximum: int,
     maximum_packet_size: int,
+    version: int = 5,
 ) -> bytes:
+    """CONNECT, MQTT 5 with its properties, or 3.1.1 (``version`` 4) without them."""
     flags = 0x02 if clean_start else 0
     flags |= 0x80 if username is not None else 0
     flags |= 0x40 if password is not None else 0
-    props = (
-        bytes((_SESSION_EXPIRY,)) + session_expiry_s.to_bytes(4, "big")
-        + bytes((_RECEIVE_MAXIMUM,)) + receive_maximum.to_bytes(2, "big")
-        + bytes((_MAXIMUM_PACKET_SIZE,)) + maximum_packet_size.to_bytes(4, "big")
-    )  # fmt: skip
-    body = _text("MQTT") + bytes((5, flags)) + keepalive.to_bytes(2, "big")
-    body += _varint(len(props)) + props + _text(client_id)
+    body = _text("MQTT") + bytes((version, flags)) + keepalive.to_bytes(2, "big")
+    if version == 5:
+        props = (
+            bytes((_SESSION_EXPIRY,)) + session_expiry_s.to_bytes(4, "big")
+            + bytes((_RECEIVE_MAXIMUM,)) + receive_maximum.to_bytes(2, "big")
+            + bytes((_MAXIMUM_PACKET_SIZE,)) + maximum_packet_size.to_bytes(4, "big")
+        )  # fmt: skip
+        body += _varint(len(props)) + props
+    body += _text(client_id)
     if username is not None:
         body += _text(username)
     if password is not None:
@@ -74,16 +79,16 @@ def connect(
     return _frame(0x10, body)
 
 
-def subscribe(packet_id: int, filters: Sequence[tuple[str, int]]) -> bytes:
-    body = packet_id.to_bytes(2, "big") + b"\x00"  # no properties
+def subscribe(packet_id: int, filters: Sequence[tuple[str, int]], version: int = 5) -> bytes:
+    body = packet_id.to_bytes(2, "big") + (b"\x00" if version == 5 else b"")  # no properties
     for topic_filter, qos in filters:
         body += _text(topic_filter) + bytes((qos,))  # no-local off: $share forbids it
     return _frame(0x82, body)
 
 
-def publish_qos0(topic: str, payload: bytes) -> bytes:
+def publish_qos0(topic: str, payload: bytes, version: int = 5) -> bytes:
     """A QoS 0 PUBLISH with no properties (the hub's acks to units)."""
-    head = _text(topic) + b"\x00"
+    head = _text(topic) + (b"\x00" if version == 5 else b"")
     return _frame(0x30, head + payload)
 
 
@@ -93,10 +98,10 @@ def pubacks(packet_ids: Sequence[int]) -> bytes:
     return b"".join([pack(0x40, 2, p) for p in packet_ids])
 
 
-def disconnect(*, end_session: bool) -> bytes:
+def disconnect(*, end_session: bool, version: int = 5) -> bytes:
     """A normal DISCONNECT; with ``end_session`` it sets the session expiry to 0, so the broker
     forgets the session (and its share of a shared subscription) at once."""
-    if not end_session:
+    if not end_session or version != 5:
         return b"\xe0\x00"
     return _frame(0xE0, b"\x00\x05" + bytes((_SESSION_EXPIRY,)) + b"\x00\x00\x00\x00")
 
@@ -122,16 +127,17 @@ class Reader:
     """Cuts a byte stream into packets. ``token_base`` goes into every QoS 1 message's
     token with its packet id, so an ack meant for one connection is never sent on another."""
 
-    def __init__(self, max_packet: int, token_base: int) -> None:
+    def __init__(self, max_packet: int, token_base: int, *, properties: bool = True) -> None:
         self.max_packet = max_packet
         self.token_base = token_base
+        self.properties = properties  # MQTT 5: a PUBLISH has properties; 3.1.1: none
 
     def feed(self, data: bytes, messages: list[Received], control: list[tuple[int, bytes]]) -> int:
         """Parse the whole packets in ``data``: PUBLISH into ``messages``, the rest into
         ``control`` as (type, body). Returns how many bytes were used; the caller keeps the
         rest for the next read. Raises MalformedPacket on a frame no broker should send."""
         pos, n = 0, len(data)
-        limit, base = self.max_packet, self.token_base
+        limit, base, properties = self.max_packet, self.token_base, self.properties
         append = messages.append
         while pos + 2 <= n:
             first = data[pos]
@@ -175,7 +181,9 @@ class Reader:
                     token = base | (data[q] << 8) | data[q + 1]
                     q += 2
                 # properties: one byte when empty, the common case
-                if q < end and data[q] == 0:
+                if not properties:
+                    pass
+                elif q < end and data[q] == 0:
                     q += 1
                 else:
                     q = _properties_end(data, q, end)
@@ -195,9 +203,9 @@ def connack(body: bytes) -> tuple[bool, int]:
     return bool(body[0] & 1), body[1]
 
 
-def suback(body: bytes) -> tuple[int, list[int]]:
+def suback(body: bytes, version: int = 5) -> tuple[int, list[int]]:
     """(packet id, reason codes) of a SUBACK."""
     if len(body) < 3:
         raise MalformedPacket("a SUBACK shorter than 3 bytes")
-    at = _properties_end(body, 2, len(body))
+    at = _properties_end(body, 2, len(body)) if version == 5 else 2
     return (body[0] << 8) | body[1], list(body[at:])

@@ -15,6 +15,12 @@ the hub never acked it. The expiry is short because Mosquitto keeps dealing an o
 its turn of a shared subscription until then. Everything else the hub publishes (configs,
 notices, commands) goes through the paho client (mqttio/client.py); this one publishes only
 QoS 0 acks to units.
+
+A broker that speaks only MQTT 3.1.1 (the embedded broker of `make demo`; a NATS server's MQTT
+gateway) is spoken to in 3.1.1 from then on: no session is kept (3.1.1 sessions never expire)
+and each message is PUBACKed on receipt, as paho does, since 3.1.1 has no Receive Maximum to
+lift the broker's in-flight window; the units' outboxes and the hub's acks after the commit
+still guarantee delivery, as they always have.
 """
 
 from __future__ import annotations
@@ -36,6 +42,12 @@ from mqttio.url import BrokerUrl
 
 log = logging.getLogger("bianmin.mqtt")
 _SUBSCRIBE_ID = 1
+# How long a first MQTT 5 CONNECT waits for its CONNACK before the receiver takes the broker for
+# a 3.1.1 one: the embedded broker (amqtt) does not answer an MQTT 5 CONNECT at all.
+V5_PROBE_S = 3.0
+# CONNACK codes that refuse the protocol version: 3.1.1's "unacceptable protocol version",
+# MQTT 5's "unsupported protocol version"
+_VERSION_REFUSED = (0x01, 0x84)
 
 
 class _Link(asyncio.Protocol):
@@ -66,6 +78,10 @@ class _Link(asyncio.Protocol):
         for kind, body in control:
             self.owner._control(self, kind, body)
         if messages:
+            if self.owner.version != 5 and self.transport is not None:
+                ids = [m.token & 0xFFFF for m in messages if m.qos]
+                if ids:  # 3.1.1: PUBACK on receipt (see the module's docstring)
+                    self.transport.write(frames.pubacks(ids))
             self.owner._deliver(self, messages)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -121,6 +137,8 @@ class LeanSubscriber:
         self._stopping = False
         self._last_read = 0.0
         self._resumable = False  # the broker holds a session this client may resume
+        self.version = 5  # 4 (3.1.1) once the broker turned MQTT 5 down
+        self._v5_answered = False
         self.refused_subscriptions: list[str] = []
         self.connections = 0
         self.sessions_resumed = 0
@@ -146,8 +164,8 @@ class LeanSubscriber:
         """PUBACK the messages of these tokens, in one write; tokens of an earlier connection
         are skipped (the broker sends those messages again). Returns how many went out."""
         link = self._link
-        if link is None or link.transport is None or not self.connected:
-            return 0
+        if link is None or link.transport is None or not self.connected or self.version != 5:
+            return 0  # 3.1.1: acknowledged on receipt
         base = self._generation << 16
         ids = [t & 0xFFFF for t in tokens if t >> 16 == self._generation and t != base]
         if ids:
@@ -159,7 +177,8 @@ class LeanSubscriber:
         link = self._link
         if link is None or link.transport is None or not self.connected:
             raise NotConnected(f"{self.client_id}: not connected to {self.url}")
-        link.transport.write(b"".join([frames.publish_qos0(t, p) for t, p in items]))
+        v = self.version
+        link.transport.write(b"".join([frames.publish_qos0(t, p, v) for t, p in items]))
 
     def pause_reading(self) -> None:
         """Deliver nothing more and stop reading: TCP back-pressure holds the rest."""
@@ -222,7 +241,7 @@ class LeanSubscriber:
         self._drop()
         if link is not None and link.transport is not None:
             if connected:
-                link.transport.write(frames.disconnect(end_session=True))
+                link.transport.write(frames.disconnect(end_session=True, version=self.version))
             link.transport.close()  # after the buffered bytes are written
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(link.closed), 2)
@@ -246,7 +265,8 @@ class LeanSubscriber:
         loop = asyncio.get_running_loop()
         self._lost.clear()
         self._generation = self._generation % 0xFFFF + 1
-        reader = frames.Reader(self._max_packet, self._generation << 16)
+        v5 = self.version == 5
+        reader = frames.Reader(self._max_packet, self._generation << 16, properties=v5)
         url = self.url
         self._connack = loop.create_future()
         _, link = await asyncio.wait_for(
@@ -265,22 +285,32 @@ class LeanSubscriber:
         link.transport.write(
             frames.connect(
                 self.client_id, username=url.username, password=url.password,
-                keepalive=self._keepalive, clean_start=not self._resumable,
+                keepalive=self._keepalive, clean_start=not (v5 and self._resumable),
                 session_expiry_s=self._session_expiry_s,
                 receive_maximum=self._receive_maximum, maximum_packet_size=self._max_packet,
+                version=self.version,
             )
         )  # fmt: skip
         paused = self._paused
         if paused:  # the CONNACK must be read even while messages wait
             link.transport.resume_reading()
+        probing = v5 and not self._v5_answered
+        wait = min(self._connect_timeout, V5_PROBE_S) if probing else self._connect_timeout
         try:
-            present = await asyncio.wait_for(asyncio.shield(self._connack), self._connect_timeout)
+            present = await asyncio.wait_for(asyncio.shield(self._connack), wait)
+        except (TimeoutError, ConnectRefused) as exc:
+            refused = isinstance(exc, ConnectRefused) and exc.reason in _VERSION_REFUSED
+            if probing and (refused or isinstance(exc, TimeoutError)):
+                log.info("%s: %s does not speak MQTT 5; using 3.1.1", self.client_id, url)
+                self.version = 4
+            raise
         finally:
             if paused and self._paused and link.transport is not None:
                 link.transport.pause_reading()
-        self._resumable = self._session_expiry_s > 0
+        self._v5_answered = v5
+        self._resumable = v5 and self._session_expiry_s > 0
         self.sessions_resumed += present
-        link.transport.write(frames.subscribe(_SUBSCRIBE_ID, self._subscriptions))
+        link.transport.write(frames.subscribe(_SUBSCRIBE_ID, self._subscriptions, self.version))
         self.connections += 1
         self.last_error = None
         self._connected.set()
@@ -333,13 +363,15 @@ class LeanSubscriber:
                 connack = self._connack
                 if connack is None or connack.done():
                     raise frames.MalformedPacket("a second CONNACK")
-                if reason >= 0x80:
+                if reason >= 0x80 or (self.version == 4 and reason):
                     self._resumable = False
-                    connack.set_exception(ConnectRefused(f"broker refused: reason {reason:#x}"))
+                    refusal = ConnectRefused(f"broker refused: reason {reason:#x}")
+                    refusal.reason = reason
+                    connack.set_exception(refusal)
                 else:
                     connack.set_result(present)
             elif kind == frames.SUBACK:
-                _, reasons = frames.suback(body)
+                _, reasons = frames.suback(body, self.version)
                 refused = [
                     f for (f, _), r in zip(self._subscriptions, reasons, strict=False) if r >= 0x80
                 ]

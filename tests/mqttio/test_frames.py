@@ -117,3 +117,18 @@ def test_a_qos0_publish_reads_back_as_the_same_message():
     messages, _, used = read(frame)
     assert used == len(frame)
     assert messages == [Received("bianmin/v1/u/t001/ack", b'{"ids":[]}', 0, False, 0)]
+
+
+def test_mqtt_3_1_1_frames_carry_no_properties_and_read_back():
+    frame = frames.connect(
+        "x", username=None, password=None, keepalive=30, clean_start=True,
+        session_expiry_s=10, receive_maximum=10, maximum_packet_size=10, version=4,
+    )  # fmt: skip
+    assert frame == b"\x10\x0d\x00\x04MQTT\x04\x02\x00\x1e\x00\x01x"
+    assert frames.subscribe(1, [("a/+", 1)], version=4) == b"\x82\x08\x00\x01\x00\x03a/+\x01"
+    assert frames.suback(b"\x00\x01\x01\x80", version=4) == (1, [1, 0x80])
+    assert frames.disconnect(end_session=True, version=4) == b"\xe0\x00"
+    v4 = b"\x32\x08\x00\x01t\x00\x05" + b"abc"  # QoS 1, packet id 5, no properties
+    messages: list[Received] = []
+    frames.Reader(1024, 1 << 16, properties=False).feed(v4, messages, [])
+    assert messages == [Received("t", b"abc", 1, False, (1 << 16) | 5)]

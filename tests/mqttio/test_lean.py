@@ -17,6 +17,7 @@ from mqttio.lean import LeanSubscriber
 from protocol import topics
 from protocol.topics import Channel
 from tests.support.aio import async_test
+from tests.support.brokers import serving
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -244,3 +245,23 @@ async def test_a_malformed_frame_drops_the_connection_and_the_receiver_reconnect
     server.close()
     assert received == []
     assert "malformed packet from the broker" in caplog.text
+
+
+@async_test
+async def test_a_broker_that_speaks_only_mqtt_3_1_1_gets_3_1_1_and_every_message_arrives(tmp_path):
+    """GIVEN the embedded broker (amqtt, MQTT 3.1.1 only, which never answers an MQTT 5
+    CONNECT) WHEN the receiver connects THEN it falls back to 3.1.1, subscribes, receives, and
+    acknowledges on receipt (acknowledge() then has nothing to send)."""
+    async with serving("embedded", ["t159"], tmp_path) as served:
+        received: list[Received] = []
+        hub = receiver(served.hub_url, received, "t159")
+        unit = AsyncMqttClient(
+            served.unit_url("t159"), client_id=topics.unit_client_id("t159"),
+            on_message=lambda _m: None, backoff=FAST,
+        )  # fmt: skip
+        async with running(hub, unit):
+            assert hub.version == 4
+            send(unit, "t159", [str(n).encode() for n in range(20)])
+            await eventually(lambda: len(received) == 20, 10, "every message")
+            assert [m.payload for m in received] == [str(n).encode() for n in range(20)]
+            assert hub.acknowledge([m.token for m in received]) == 0
