@@ -11,8 +11,11 @@ connection per unit) load the broker, then SIGCONT and time how long the consume
 every event (the hub: committed in its database). Publishers run in other processes than the
 consumer, as units would. A last phase measures unit->hub->ack latency at 1,000 events/s.
 
-Usage: python bench/ingest.py [--quick]. The last line printed is one JSON object; the full
-result is written to bench/results/ingest.json with the machine description.
+Usage: python bench/ingest.py [--quick] [--receiver lean|paho] [--only PHASE,...]
+[--profile DIR]. The last line printed is one JSON object; the full result is written to
+bench/results/ingest.json with the machine description (a partial run to ingest-partial.json).
+--profile samples every hub process with py-spy (a dev extra) while it drains, into one
+collapsed-stack file per phase in DIR (bench/profile_summary.py sums them up).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -110,11 +115,19 @@ def read_line(child: Child, key: str, timeout: float = 120) -> dict[str, Any]:
     raise TimeoutError(f"no {key!r} line within {timeout}s")
 
 
+# set by main(): which receiver the hub reads with, and where py-spy writes (None: no profile)
+RECEIVER = "lean"
+PROFILE: Path | None = None
+
+
 def hub_process(broker: BenchBroker, db: Database, name: str) -> Child:
     child = Child(
         [BIANMIN, "hub", "ingest", "--database", db.url, "--broker", broker.url,
          "--instance", name],
-        env={"BIANMIN_HUB_BROKER_PASSWORD": broker.creds.hub_password},
+        env={
+            "BIANMIN_HUB_BROKER_PASSWORD": broker.creds.hub_password,
+            "BIANMIN_HUB_INGEST_RECEIVER": RECEIVER,
+        },
     )  # fmt: skip
     read_line(child, "ready", 30)
     return child
@@ -129,6 +142,7 @@ def phase(
     messages: int,
     per_message: int,
     hubs: int = 1,
+    label: str = "",
 ) -> dict[str, Any]:
     expected = UNITS * messages * per_message
     db = Database(db_kind, root) if db_kind else None
@@ -155,6 +169,7 @@ def phase(
         else:
             assert db is not None
             consumers = [hub_process(broker, db, f"hub-{i + 1}") for i in range(hubs)]
+        samplers = [_profile(c.pid, f"{label}-{i + 1}") for i, c in enumerate(consumers)]
         for c in consumers:
             c.stop()
         pubs = publishers(broker, messages, per_message)
@@ -190,6 +205,12 @@ def phase(
             seconds = time.monotonic() - started
             got = db.count()
         cpu = meter.stop()
+        # what each hub process says it did as it stops (its "stopped" line)
+        stopped = [c.finish() for c in consumers] if consumer == "hub" else []
+        for sampler in samplers:
+            if sampler is not None:
+                sampler.send_signal(signal.SIGINT)
+                sampler.wait(60)
         if consumer == "bare":
             cpu["consumer"] = bare_cpu
         for p in pubs:
@@ -207,13 +228,31 @@ def phase(
             "rss_mb_start": round(rss[0], 1) if rss else None,
             "rss_mb_max": round(max(rss), 1) if rss else None,
             "rss_mb_end": round(rss[-1], 1) if rss else None,
+            "batches": sum(s.get("batches", 0) for s in stopped) if stopped else None,
         }
     finally:
         for c in consumers:
-            c.cont()
-            c.finish()
+            if c.proc.returncode is None:
+                c.cont()
+                c.finish()
         if db is not None:
             db.drop()
+
+
+def _profile(pid: int, label: str) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling ``pid`` into PROFILE/label.txt (collapsed stacks), or None."""
+    if PROFILE is None:
+        return None
+    PROFILE.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    out = PROFILE / f"{label}.txt"
+    proc = subprocess.Popen(
+        [str(spy), "record", "--pid", str(pid), "--rate", "400", "--format", "raw",
+         "--output", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.0)  # attached before the phase starts
+    return proc
 
 
 def latency_phase(broker: BenchBroker, root: Path, seconds: int) -> dict[str, Any]:
@@ -285,10 +324,18 @@ def _cpu_ratio(runs: dict[str, dict[str, Any]], name: str) -> float | None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="smaller runs, to check the script")
+    ap.add_argument("--receiver", choices=["lean", "paho"], default="lean",
+                    help="what the hub reads with (settings.ingest_receiver)")  # fmt: skip
+    ap.add_argument("--only", help="comma-separated phases (live_bare,live_sqlite,...,latency)")
+    ap.add_argument("--profile", type=Path, help="py-spy every hub phase into this directory")
     args = ap.parse_args()
+    global RECEIVER, PROFILE
+    RECEIVER, PROFILE = args.receiver, args.profile
+    only = set(args.only.split(",")) if args.only else None
     live_msgs = 5 if args.quick else 60
     backlog_msgs = 1 if args.quick else 3
     latency_s = 15 if args.quick else 90
+    latency: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bianmin-bench-") as tmp:
         root = Path(tmp)
         with BenchBroker(root, unit_ids(UNITS)) as broker:
@@ -304,14 +351,39 @@ def main() -> None:
                 ("backlog_postgres", "hub", "postgres", backlog_msgs, 100, 1),
             ]
             for name, consumer, db, msgs, per, hubs in plan:
+                if only is not None and name not in only:
+                    continue
                 runs[name] = phase(
-                    broker, consumer, db, root, messages=msgs, per_message=per, hubs=hubs
-                )
+                    broker, consumer, db, root, messages=msgs, per_message=per, hubs=hubs,
+                    label=name,
+                )  # fmt: skip
                 print(name, json.dumps(runs[name]), file=sys.stderr, flush=True)
-            latency = latency_phase(broker, root, latency_s)
-            print("latency", json.dumps(latency), file=sys.stderr, flush=True)
+            if only is None or "latency" in only:
+                latency = latency_phase(broker, root, latency_s)
+                print("latency", json.dumps(latency), file=sys.stderr, flush=True)
+    figures = _figures(runs, latency) if only is None else _partial(runs)
+    figures["receiver"] = RECEIVER
+    figures["quick"] = args.quick
+    name = "ingest-quick" if args.quick else "ingest" if only is None else "ingest-partial"
+    path = write_results(name, figures, {"runs": runs, "latency": latency})
+    print(f"results: {path}", file=sys.stderr)
+    print(json.dumps(figures))
+
+
+def _partial(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    bare = runs.get("live_bare", {}).get("events_per_s")
+    out: dict[str, Any] = {}
+    for name, run in runs.items():
+        out[f"{name}_events_per_s"] = run["events_per_s"]
+        out[f"{name}_consumer_cpu_us_per_event"] = _cpu_us(run)
+        if bare and name.startswith("live_") and name != "live_bare":
+            out[f"{name}_vs_bare"] = round(run["events_per_s"] / bare, 2)
+    return out
+
+
+def _figures(runs: dict[str, dict[str, Any]], latency: dict[str, Any]) -> dict[str, Any]:
     bare_live = runs["live_bare"]["events_per_s"]
-    figures = {
+    return {
         "live_bare_events_per_s": bare_live,
         "live_sqlite_events_per_s": runs["live_sqlite"]["events_per_s"],
         "live_postgres_events_per_s": runs["live_postgres"]["events_per_s"],
@@ -338,12 +410,7 @@ def main() -> None:
         "p99_latency_ms": latency["p99_ms"],
         "hub_rss_mb_max": max(r["rss_mb_max"] or 0 for r in runs.values()),
         "sustained_hub_rss_mb_per_minute": latency["hub_rss_mb"]["mb_per_minute"],
-        "quick": args.quick,
     }
-    path = write_results("ingest-quick" if args.quick else "ingest", figures,
-                         {"runs": runs, "latency": latency})  # fmt: skip
-    print(f"results: {path}", file=sys.stderr)
-    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

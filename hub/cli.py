@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import ipaddress
 import json
 from pathlib import Path
@@ -359,6 +360,10 @@ def ingest(
     from hub.settings import HubSettings
 
     _logging(log_format, log_level)
+    # An ingest process holds tens of thousands of young objects at a time (queued messages, a
+    # batch's rows), which CPython's default thresholds (700 allocations) scan again and again:
+    # collect the youngest generation every 50,000 instead (bench/ingest.py, docs/scaling.md).
+    gc.set_threshold(50_000, 20, 20)
     settings = HubSettings(
         database_url=database,
         **_broker_fields(broker, broker_engine, nats_url),  # type: ignore[arg-type]
@@ -392,7 +397,7 @@ def ingest(
         await consumer.stop()
         # and one on the way out: what this process took of the shared stream
         done = consumer.snapshot()
-        counts = {k: done[k] for k in ("messages", "events", "inserted", "duplicates")}
+        counts = {k: done[k] for k in ("messages", "events", "inserted", "duplicates", "batches")}
         typer.echo(json.dumps({"stopped": settings.instance, **counts}))
         task.cancel()
         sweeper.cancel()

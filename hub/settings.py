@@ -38,6 +38,9 @@ class HubSettings(BaseSettings):
     # $share/hub/...: several hub processes split the units' traffic (Mosquitto, EMQX)
     shared_subscription: bool = True
     ingest_batch_messages: int = Field(default=5000, ge=1)
+    # what reads the units' messages on Mosquitto or EMQX: the lean MQTT 5 receiver, which
+    # acknowledges to the broker only after the commit (mqttio/lean.py), or paho's client
+    ingest_receiver: Literal["lean", "paho"] = "lean"
     # received bytes waiting for the database; past `high` the consumer stops reading
     ingest_queue_high_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
     ingest_queue_low_bytes: int = Field(default=4 * 1024 * 1024, ge=0)

@@ -13,6 +13,7 @@ class ConnectRefused(RuntimeError):
     """The broker answered CONNECT with a failure (bad credentials, not authorised...)."""
 
     code = "connect_refused"
+    reason: int | None = None  # the CONNACK's code, when the lean receiver saw one
 
 
 class InvalidBrokerUrl(ValueError):

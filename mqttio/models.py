@@ -11,6 +11,9 @@ class Received:
     payload: bytes
     qos: int
     retain: bool
+    # what acknowledges it to the broker after it is committed (LeanSubscriber.acknowledge);
+    # 0: nothing to acknowledge (QoS 0, or the paho client, which acknowledges on receipt)
+    token: int = 0
 
 
 @dataclass(frozen=True, slots=True)

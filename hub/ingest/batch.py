@@ -16,12 +16,18 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.cases.project import mark_pending
 from hub.commands.outbox import record_results as record_command_results
 from hub.feedback.service import KIND as FEEDBACK_KIND
 from hub.feedback.service import from_events
 from hub.ingest.references import to_current
-from hub.ingest.sql import EventRow, UnitBump, bump_units, drifting_clocks, insert_events
+from hub.ingest.sql import (
+    EventRow,
+    UnitBump,
+    bump_units,
+    drifting_clocks,
+    insert_events,
+    mark_cases_pending,
+)
 from hub.models import DeadLetter, Unit
 from hub.notices.outbox import record_results
 from hub.residents.late import record as record_late
@@ -87,7 +93,7 @@ def write_ingest_batch(conn: Connection, batch: IngestBatch) -> set[uuid.UUID]:
         c[2] = max(c[2], row.seq)
     # the cases these events belong to are projected again (hub.cases), in a later
     # transaction: one statement here keeps the hot path cheap
-    mark_pending(conn, {r.case_id for i in inserted if (r := batch.events[i]).case_id})
+    mark_cases_pending(conn, {r.case_id for i in inserted if (r := batch.events[i]).case_id})
     notes = [r for i in inserted if (r := batch.events[i]).kind == FEEDBACK_KIND]
     if notes:
         with _beside_events(conn, f"storing {len(notes)} feedback notes"):

@@ -13,6 +13,11 @@ Sharing: on Mosquitto or EMQX hub processes split the units' traffic through $sh
 on a NATS cluster (settings.broker_engine "nats") through a native queue group
 (hub/ingest/natsqueue.py), with the MQTT connection kept for what the hub publishes.
 
+Receiving: on Mosquitto or EMQX the subscription is read by the lean MQTT 5 receiver
+(mqttio/lean.py, settings.ingest_receiver "lean"), which PUBACKs each message only once its
+batch is committed and sends the batch's acks to units in one write; paho's client keeps the
+hub's other publications. With "paho" the one paho connection does both, as before.
+
 Stopping: reading stops, the batch being committed is finished and acknowledged, and then the
 connection closes. Messages still queued are dropped unacknowledged; units resend them.
 """
@@ -33,12 +38,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hub.commands.revocation import revoked_units
+from hub.ingest.fastpath import ack_json
 from hub.ingest.intake import Intake, take
 from hub.ingest.isolation import Outcome, commit_messages
 from hub.ingest.natsqueue import NatsQueueSource
 from hub.settings import HubSettings
 from hub.window.idgen import GenerationCache, Generations, RotationUnderWay
 from mqttio import AsyncMqttClient, BrokerUrl, NotConnected, Received
+from mqttio.lean import LeanSubscriber
 from protocol import topics
 from protocol.messages import MAX_ACK_IDS, ack_payload
 from protocol.topics import HUB_USER, Channel
@@ -88,6 +95,14 @@ def carried(intake: Intake, gens: Generations) -> Intake:
     return intake
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    now: datetime
+    revoked: frozenset[str]
+    gens: Generations
+    intake: Intake
+
+
 class IngestConsumer:
     def __init__(
         self, settings: HubSettings, engine: Engine, url: BrokerUrl | Sequence[BrokerUrl]
@@ -130,6 +145,16 @@ class IngestConsumer:
                 pending_bytes=settings.ingest_queue_high_bytes,
             )
             subs = []  # the queue group reads; MQTT only publishes
+        self.receiver: LeanSubscriber | None = None
+        if self.source is None and settings.ingest_receiver == "lean":
+            self.receiver = LeanSubscriber(
+                url,
+                client_id=topics.hub_client_id(settings.instance, "ingest"),
+                on_message=self._on_message,
+                subscriptions=[(s, 1) for s in subs],
+                tls=settings.broker_tls(),
+            )
+            subs = []  # the lean receiver reads; paho only publishes
         self.client = AsyncMqttClient(
             url,
             client_id=topics.hub_client_id(settings.instance, "ingest"),
@@ -144,12 +169,18 @@ class IngestConsumer:
 
     @property
     def connected(self) -> bool:
-        return self.client.connected and (self.source is None or self.source.connected)
+        return (
+            self.client.connected
+            and (self.source is None or self.source.connected)
+            and (self.receiver is None or self.receiver.connected)
+        )
 
     async def wait_ready(self) -> None:
         """Until this process receives its share: SUBACK on MQTT, or membership of the NATS
         queue group (and the MQTT connection it publishes acks on)."""
         await self.client.wait_subscribed()
+        if self.receiver is not None:
+            await self.receiver.wait_subscribed()
         if self.source is not None:
             await self.source.joined.wait()
 
@@ -158,9 +189,24 @@ class IngestConsumer:
         source = None
         if self.source is not None:
             source = asyncio.create_task(self.source.run(), name="ingest-nats")
+        receiver = None
+        if self.receiver is not None:
+            receiver = asyncio.create_task(self.receiver.run(), name="ingest-receiver")
         try:
+            if receiver is not None and self.receiver is not None:
+                # paho's connection comes second: whoever waits for it to publish (tests, the
+                # rollout driver) then knows the subscription is in place too
+                subscribed = asyncio.create_task(self.receiver.wait_subscribed())
+                try:
+                    await asyncio.wait((receiver, subscribed), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    subscribed.cancel()
             await self.client.run()
         finally:
+            if receiver is not None and self.receiver is not None:
+                await self.receiver.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await receiver
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -187,6 +233,8 @@ class IngestConsumer:
         finally:
             if self.source is not None:
                 await self.source.stop()
+            if self.receiver is not None:
+                await self.receiver.stop()
             await self.client.stop()
 
     def snapshot(self) -> dict[str, Any]:
@@ -211,6 +259,8 @@ class IngestConsumer:
     def _pause_reading(self) -> None:
         if self.source is not None:
             self.source.pause_reading()
+        elif self.receiver is not None:
+            self.receiver.pause_reading()
         else:
             self.client.pause_reading()
 
@@ -229,18 +279,31 @@ class IngestConsumer:
     # -- writing ----------------------------------------------------------------------------
 
     async def _writer(self) -> None:
+        # The next batch, taken and being decoded while this one commits: decoding is Python
+        # (GIL), the commit mostly waits on the database (no GIL), so the two overlap. Commits
+        # and their acks stay strictly one after the other.
+        ahead: tuple[list[Received], asyncio.Future[_Decoded]] | None = None
         while not self._stopping:
-            if not self._queue:
+            if ahead is not None:
+                messages, decoded = ahead
+                ahead = None
+            elif not self._queue:
                 self._wake.clear()
                 await self._wake.wait()
                 continue  # woken by a message, or by stop()
-            messages = self._take_batch()
+            else:
+                messages = self._take_batch()
+                decoded = asyncio.ensure_future(asyncio.to_thread(self._decode, messages))
             started = time.perf_counter()
-            outcome = await self._commit_until_stored(messages)
+            committing = asyncio.ensure_future(self._commit_until_stored(messages, decoded))
+            if self._queue and not self._stopping:
+                following = self._take_batch()
+                ahead = following, asyncio.ensure_future(asyncio.to_thread(self._decode, following))
+            outcome = await committing
             if outcome is None:
                 return  # stopping while the database was unavailable: units resend
             self.stats.last_batch_ms = round((time.perf_counter() - started) * 1000, 2)
-            self._acknowledge(outcome)
+            self._acknowledge(outcome, messages)
             for callback in self.on_reports:
                 for unit, report in outcome.reports:
                     callback(unit, report)
@@ -257,16 +320,25 @@ class IngestConsumer:
                 self._paused = False
                 if self.source is not None:
                     self.source.resume_reading()
+                elif self.receiver is not None:
+                    self.receiver.resume_reading()
                 else:
                     self.client.resume_reading()
 
-    async def _commit_until_stored(self, messages: list[Received]) -> Outcome | None:
+    async def _commit_until_stored(
+        self, messages: list[Received], decoded: asyncio.Future[_Decoded]
+    ) -> Outcome | None:
         """Commit the batch, trying again while the database is unavailable; None if stop()
         came first. Nothing is acknowledged or dead-lettered until a commit went through."""
         pause = RETRY_FIRST_S
+        first: _Decoded | None = None
+        with contextlib.suppress(Exception):  # decoding again below says what went wrong
+            first = await decoded
         while True:
             try:
-                return await asyncio.to_thread(self._commit, messages)
+                if first is None:
+                    first = await asyncio.to_thread(self._decode, messages)
+                return await asyncio.to_thread(self._commit, messages, first)
             except RotationUnderWay:
                 log.warning("ID reference key rotation under way: %d messages wait for it",
                             len(messages))  # fmt: skip
@@ -279,6 +351,7 @@ class IngestConsumer:
                     len(messages),
                     pause,
                 )
+            first = None  # decoded again for the next try (the revoked units may have changed)
             if self._stopping:
                 return None
             with contextlib.suppress(TimeoutError):
@@ -291,9 +364,10 @@ class IngestConsumer:
         """This process revoked ``unit``: refuse its messages from now on."""
         self.revoked = self.revoked | {unit}
 
-    def _commit(self, messages: list[Received]) -> Outcome:
+    def _decode(self, messages: list[Received]) -> _Decoded:
+        """The batch's intake (decoded and checked), the time it was received at, and the
+        revoked units it was checked against; in a worker thread."""
         now = datetime.now(UTC)
-        drift_s = self.settings.clock_drift_threshold_s
         if time.monotonic() - self._revoked_at >= REVOKED_REFRESH_S:
             self.revoked = revoked_units(self.engine)
             self._revoked_at = time.monotonic()
@@ -302,10 +376,22 @@ class IngestConsumer:
         # tried again like one the database refused; the units keep it in their outboxes
         gens = self.generations.get(self.engine)
         gens.check()
+        drift_s = self.settings.clock_drift_threshold_s
+        intake = carried(take(messages, now, drift_s=drift_s, revoked=revoked), gens)
+        return _Decoded(now, revoked, gens, intake)
+
+    def _commit(self, messages: list[Received], decoded: _Decoded) -> Outcome:
+        now, revoked = decoded.now, decoded.revoked
+        # checked again at the commit: the batch may have been decoded while another committed
+        gens = self.generations.get(self.engine)
+        gens.check()
+        first = decoded.intake if gens is decoded.gens else None  # else taken again below
+        drift_s = self.settings.clock_drift_threshold_s
         outcome = commit_messages(
             self.engine, messages,
             lambda part: carried(take(part, now, drift_s=drift_s, revoked=revoked), gens),
             now,
+            first=first,
         )  # fmt: skip
         s = self.stats
         s.messages += outcome.messages
@@ -320,7 +406,20 @@ class IngestConsumer:
         s.batch_messages_sum += len(messages)
         return outcome
 
-    def _acknowledge(self, outcome: Outcome) -> None:
+    def _acknowledge(self, outcome: Outcome, messages: list[Received]) -> None:
+        receiver = self.receiver
+        if receiver is not None:
+            acks = [
+                (topics.topic(unit, Channel.ACK), ack_json(ids[i : i + MAX_ACK_IDS]))
+                for unit, ids in outcome.acks.items()
+                for i in range(0, len(ids), MAX_ACK_IDS)
+            ]
+            with contextlib.suppress(NotConnected):  # units resend after their ack timeout
+                receiver.publish_many(acks)
+            # Every message of the batch is released, a refused one whose dead letter could not
+            # be stored too: its unit, never acked, sends it again.
+            receiver.acknowledge([m.token for m in messages])
+            return
         # QoS 0 on purpose: an ack is idempotent and a lost one only makes the unit resend,
         # which earns another ack; QoS 1 would add a PUBACK per ack and guarantee nothing more
         # (sessions are clean, so an offline unit misses it either way).

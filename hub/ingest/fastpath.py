@@ -65,6 +65,17 @@ _DECODER = msgspec.json.Decoder(_Tx)
 _ENCODER = msgspec.json.Encoder()
 
 
+class _Ack(msgspec.Struct):
+    v: int
+    ids: list[uuid.UUID]
+
+
+def ack_json(ids: list[uuid.UUID]) -> bytes:
+    """protocol.messages.ack_payload's bytes (``encode(Ack(ids=ids))``), written by msgspec:
+    turning each UUID into text in Python was a tenth of the hub's CPU on the live stream."""
+    return _ENCODER.encode(_Ack(1, ids))
+
+
 class FastEvent(msgspec.Struct, frozen=True):
     """One accepted event: the fields the events table keeps, and the body as JSON."""
 

@@ -69,12 +69,18 @@ class Outcome:
 
 
 def commit_messages(
-    engine: Engine, messages: Sequence[Received], take: Take, now: datetime
+    engine: Engine,
+    messages: Sequence[Received],
+    take: Take,
+    now: datetime,
+    *,
+    first: Intake | None = None,
 ) -> Outcome:
-    """Commit ``messages`` (``take`` turns them into a batch); isolate and dead-letter the
-    ones the database refuses. Raises when the database, not a message, is the problem."""
+    """Commit ``messages`` (``take`` turns them into a batch; ``first``: what it gave for all
+    of them, already); isolate and dead-letter the ones the database refuses. Raises when the
+    database, not a message, is the problem."""
     run = _Isolation(engine, take, now)
-    failure = run.attempt(messages)
+    failure = run.attempt(messages, first)
     if failure is not None:
         log.info(
             "a batch of %d messages failed at commit (%s); isolating the cause",
@@ -93,10 +99,13 @@ class _Isolation:
         self.outcome = Outcome()
         self.dbapi = engine.dialect.loaded_dbapi
 
-    def attempt(self, messages: Sequence[Received]) -> BaseException | None:
+    def attempt(
+        self, messages: Sequence[Received], intake: Intake | None = None
+    ) -> BaseException | None:
         """Commit ``messages`` in one transaction; the error if the data is to blame (anything
         else propagates)."""
-        intake = self.take(messages)
+        if intake is None:
+            intake = self.take(messages)
         self.outcome.commits += 1
         try:
             inserted = commit_ingest_batch(self.engine, intake.batch)

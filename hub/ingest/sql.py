@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,9 +23,10 @@ EVENT_COLUMNS = (
 )
 _EVENT_FIELDS = 11
 _SQLITE_MAX_VARIABLES = 32_000
+_BY_INT = attrgetter("int")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs ~1 µs per event
 class EventRow:
     id: uuid.UUID
     unit: str
@@ -73,9 +75,12 @@ def _insert_events_sqlite(conn: Connection, rows: Sequence[EventRow]) -> set[uui
         chunk = rows[start : start + per_statement]
         params: list[object] = []
         received = _sqlite_time(chunk[0].received_at)  # one batch, one arrival time
+        by_hex: dict[str, uuid.UUID] = {}  # RETURNING gives hex back: no UUID parsed again
         for r in chunk:
+            hex_id = r.id.hex
+            by_hex[hex_id] = r.id
             params += (
-                r.id.hex,
+                hex_id,
                 r.unit,
                 r.seq,
                 _sqlite_time(r.ts),
@@ -93,7 +98,7 @@ def _insert_events_sqlite(conn: Connection, rows: Sequence[EventRow]) -> set[uui
             "ON CONFLICT (id) DO NOTHING RETURNING id",
             tuple(params),
         )
-        inserted.update(uuid.UUID(hex=h) for (h,) in result)
+        inserted.update(by_hex[h] for (h,) in result)
     return inserted
 
 
@@ -102,7 +107,8 @@ _PG_STAGE = (
     "ts timestamptz, kind text, case_id uuid, state text, matter_code text, body text, "
     "received_at timestamptz, clock_offset_s float8) ON COMMIT DELETE ROWS; "
     "CREATE TEMP TABLE IF NOT EXISTS unit_stage (id text, t timestamptz, n int8, c int8, "
-    "s int8) ON COMMIT DELETE ROWS"
+    "s int8) ON COMMIT DELETE ROWS; "
+    "CREATE TEMP TABLE IF NOT EXISTS pending_stage (case_id uuid) ON COMMIT DELETE ROWS"
 )
 _PG_EVENT_TYPES = [
     "uuid", "text", "int8", "timestamptz", "text", "uuid", "text", "text", "text", "timestamptz",
@@ -138,6 +144,36 @@ def _insert_events_postgres(conn: Connection, rows: Sequence[EventRow]) -> set[u
     inserted = {row[0] for row in cur.fetchall()}
     cur.execute("TRUNCATE event_stage")  # the transaction goes on: unit counters, dead letters
     return inserted
+
+
+def mark_cases_pending(conn: Connection, case_ids: Iterable[uuid.UUID]) -> None:
+    """hub.cases.project.mark_pending in plain SQL, the same rows and the same bump: a new row
+    at generation 0, or an existing one's generation plus one. One statement per batch; the
+    ids in order, so two processes take their row locks in the same order."""
+    ids = sorted(set(case_ids), key=_BY_INT)  # C-level keys: UUID's own __lt__ is Python
+    if not ids:
+        return
+    upsert = "ON CONFLICT (case_id) DO UPDATE SET gen = case_pending.gen + 1"
+    if conn.dialect.name == "postgresql":
+        cur = _pg_cursor(conn)
+        with cur.copy("COPY pending_stage (case_id) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["uuid"])
+            for case_id in ids:
+                copy.write_row((case_id,))
+        cur.execute(
+            "INSERT INTO case_pending (case_id, gen) SELECT case_id, 0 FROM pending_stage "
+            f"ORDER BY case_id {upsert}"
+        )
+        cur.execute("TRUNCATE pending_stage")
+        return
+    per_statement = _SQLITE_MAX_VARIABLES
+    for start in range(0, len(ids), per_statement):
+        chunk = ids[start : start + per_statement]
+        values = ",".join(["(?,0)"] * len(chunk))
+        conn.exec_driver_sql(
+            f"INSERT INTO case_pending (case_id, gen) VALUES {values} {upsert}",
+            tuple(c.hex for c in chunk),
+        )
 
 
 def drifting_clocks(conn: Connection) -> dict[str, float]:

@@ -1,14 +1,18 @@
 """Ingest writes on SQLite and PostgreSQL: insert-or-ignore by id, counters, dead letters."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlmodel import Session
 
+from hub.cases.project import PENDING, mark_pending
 from hub.fleet import events, units
 from hub.ingest import batch as ingest_batch
 from hub.ingest.batch import commit_ingest_batch
 from hub.ingest.intake import take
+from hub.ingest.sql import mark_cases_pending
 from mqttio import Received
 from tests.support.builders import NOW, POISON_MESSAGES, report, tx
 
@@ -103,3 +107,20 @@ def test_a_poisoned_message_never_fails_the_commit_of_the_batch_it_came_in(engin
         (dead,) = events.recent_dead_letters(s)
         assert units.get_unit(s, unit_id="t002", stale_after_s=60).events == 3
     assert (dead.unit, dead.reason_code) == ("t001", "invalid_message")
+
+
+def test_the_hot_path_marks_cases_pending_exactly_as_the_projection_module_does(engine):
+    """mark_cases_pending (plain SQL, one statement) against mark_pending (the ORM's): new
+    cases at generation 0, a case marked again bumped by one, on both databases."""
+    cases = [uuid.UUID(int=n * 7919 + 1) for n in range(40)]
+    results = []
+    for mark in (mark_pending, mark_cases_pending):
+        with engine.begin() as conn:
+            conn.execute(PENDING.delete())
+            mark(conn, cases[:30])
+            mark(conn, cases[20:] + cases[20:25])  # repeats within one call count once
+        with engine.connect() as conn:
+            rows = conn.execute(select(PENDING.c.case_id, PENDING.c.gen)).all()
+        results.append(sorted(rows))
+    assert results[0] == results[1]
+    assert [gen for _, gen in results[1]].count(1) == 10

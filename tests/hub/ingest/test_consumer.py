@@ -136,7 +136,8 @@ def test_reading_pauses_past_the_high_water_mark_and_resumes_below_the_low_one(
             broker, engine, database_url, ["t183"],
             ingest_queue_high_bytes=high, ingest_queue_low_bytes=low, ingest_batch_messages=2,
         ) as (consumer, _, (unit,)):  # fmt: skip
-            client = consumer.client
+            client = consumer.receiver
+            assert client is not None
             pause, resume = client.pause_reading, client.resume_reading
 
             def record(name, call):
@@ -149,8 +150,8 @@ def test_reading_pauses_past_the_high_water_mark_and_resumes_below_the_low_one(
             monkeypatch.setattr(client, "pause_reading", record("pause", pause))
             monkeypatch.setattr(client, "resume_reading", record("resume", resume))
             sent: set[uuid.UUID] = set()
-            # about 115 KB in all: less than two of the client's 64 KiB reads, so when it pauses
-            # the rest is already in its buffer, which the socket will not signal again
+            # about 115 KB in all, likely one read: when it pauses, the rest of that read is
+            # held back, which the socket will not signal again
             for i in range(batches):  # about 10 KB each
                 sent |= unit.send_batch(n=40, seq0=1 + 40 * i)
             await eventually(lambda: consumer.stats.pauses == 1, 10, "the pause")

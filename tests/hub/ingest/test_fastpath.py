@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from bench.common import event_json
 from hub.ingest import intake as intake_module
-from hub.ingest.fastpath import fast_tx
+from hub.ingest.fastpath import ack_json, fast_tx
 from hub.ingest.intake import take
 from mqttio import Received
 from protocol import topics
 from protocol.errors import ProtocolError
-from protocol.messages import CaseEnvelope, decode_tx, frame_tx_batch
+from protocol.messages import CaseEnvelope, ack_payload, decode_tx, frame_tx_batch
 from protocol.topics import Channel
 from tests.support.hostile_payloads import (
     _GONE,
@@ -166,3 +166,8 @@ def test_take_stores_the_same_rows_either_way(monkeypatch):
 @given(st.binary(max_size=200))
 def test_random_bytes_never_take_the_fast_path_unless_the_models_agree(payload):
     assert_same_as_models(UNIT, payload)
+
+
+@given(st.lists(st.uuids(), max_size=50))
+def test_acks_written_by_msgspec_are_the_protocols_bytes(ids):
+    assert ack_json(ids) == ack_payload(ids)
