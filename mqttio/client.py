@@ -21,7 +21,7 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
-from mqttio.backoff import Backoff
+from mqttio.backoff import Backoff, Rotation
 from mqttio.buffered import BufferedPaho
 from mqttio.errors import ConnectRefused, NotConnected
 from mqttio.models import Publication, Received, Will
@@ -57,7 +57,6 @@ class AsyncMqttClient:
         self.urls: tuple[BrokerUrl, ...] = (url,) if isinstance(url, BrokerUrl) else tuple(url)
         if not self.urls:
             raise ValueError(f"{client_id}: no broker URL given")
-        self._current = 0  # index into urls of the broker connected or tried next
         # asked before every attempt when given (a unit's password across a live rotation)
         self._password = password
         self.client_id = client_id
@@ -71,7 +70,7 @@ class AsyncMqttClient:
         self._will = will
         self._keepalive = keepalive
         self._max_inflight = max_inflight
-        self._backoff = backoff or Backoff()
+        self._rotation = Rotation(client_id, self.urls, backoff or Backoff())
         self._connect_timeout = connect_timeout
         # Built once, not per connection: a thousand simulated units reconnect at once.
         self._tls_context: ssl.SSLContext | None = (
@@ -99,7 +98,7 @@ class AsyncMqttClient:
     @property
     def url(self) -> BrokerUrl:
         """The broker this client is connected to, or tries next."""
-        return self.urls[self._current]
+        return self._rotation.url
 
     @property
     def connected(self) -> bool:
@@ -162,13 +161,12 @@ class AsyncMqttClient:
         """Connect, and reconnect with jittered backoff, until stop() is called."""
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
-        attempt = 0
         misc = asyncio.create_task(self._misc_loop())
         try:
             while not self._stopping:
                 try:
                     await self._connect_once()
-                    attempt = 0
+                    self._rotation.connected()
                     await self._lost.wait()
                 except (OSError, ConnectRefused, TimeoutError) as exc:
                     self.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
@@ -178,20 +176,7 @@ class AsyncMqttClient:
                     failed = False
                 if self._stopping:
                     break
-                # This broker is gone or refused us: the next in the list gets the next try
-                # (a node of the same cluster holds the same sessions and retained messages).
-                tried = self.url
-                self._current = (self._current + 1) % len(self.urls)
-                delay = self._backoff.delay(attempt // len(self.urls))
-                if failed:
-                    # at once, then at growing intervals (the 1st, 2nd, 4th, 8th... failure in
-                    # a row): a wrong or unreachable broker is never silent, nor a flood
-                    level = logging.WARNING if (attempt + 1) & attempt == 0 else logging.DEBUG
-                    log.log(
-                        level, "%s: cannot connect to %s (%s); retrying in %.1f s (attempt %d)",
-                        self.client_id, tried, self.last_error, delay, attempt + 1,
-                    )  # fmt: skip
-                attempt += 1
+                delay = self._rotation.next_delay(failed, self.last_error)
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)

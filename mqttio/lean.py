@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 
 from mqttio import frames
-from mqttio.backoff import Backoff
+from mqttio.backoff import Backoff, Rotation
 from mqttio.errors import ConnectRefused, NotConnected
 from mqttio.models import Received
 from mqttio.tls import ClientTls
@@ -116,7 +116,7 @@ class LeanSubscriber:
         self._on_message = on_message
         self._subscriptions = list(subscriptions)
         self._keepalive = keepalive
-        self._backoff = backoff or Backoff()
+        self._rotation = Rotation(client_id, self.urls, backoff or Backoff())
         self._connect_timeout = connect_timeout
         self._receive_maximum = receive_maximum
         self._session_expiry_s = session_expiry_s
@@ -124,7 +124,6 @@ class LeanSubscriber:
         self._tls_context: ssl.SSLContext | None = (
             (tls or ClientTls()).context() if any(u.tls for u in self.urls) else None
         )
-        self._current = 0
         self._link: _Link | None = None
         self._generation = 0  # one per connection, in every token's high bits
         self._connack: asyncio.Future[bool] | None = None
@@ -148,7 +147,7 @@ class LeanSubscriber:
 
     @property
     def url(self) -> BrokerUrl:
-        return self.urls[self._current]
+        return self._rotation.url
 
     @property
     def connected(self) -> bool:
@@ -199,13 +198,12 @@ class LeanSubscriber:
 
     async def run(self) -> None:
         """Connect, subscribe, and reconnect with jittered backoff until stop()."""
-        attempt = 0
         pinger = asyncio.create_task(self._keep_alive())
         try:
             while not self._stopping:
                 try:
                     await self._connect_once()
-                    attempt = 0
+                    self._rotation.connected()
                     await self._lost.wait()
                     failed = False
                 except (OSError, ConnectRefused, TimeoutError, frames.MalformedPacket) as exc:
@@ -214,16 +212,7 @@ class LeanSubscriber:
                     failed = True
                 if self._stopping:
                     break
-                tried = self.url
-                self._current = (self._current + 1) % len(self.urls)
-                delay = self._backoff.delay(attempt // len(self.urls))
-                if failed:
-                    level = logging.WARNING if (attempt + 1) & attempt == 0 else logging.DEBUG
-                    log.log(
-                        level, "%s: cannot connect to %s (%s); retrying in %.1f s (attempt %d)",
-                        self.client_id, tried, self.last_error, delay, attempt + 1,
-                    )  # fmt: skip
-                attempt += 1
+                delay = self._rotation.next_delay(failed, self.last_error)
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)
