@@ -6,13 +6,10 @@ Opened on first use, like the notice inbox."""
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from edge.local_db import open_local_db
+from edge.local_db import LocalDb
 
 FILE_NAME = "commands.sqlite3"
 _SCHEMA = """
@@ -27,21 +24,12 @@ CREATE TABLE IF NOT EXISTS commands (
 """
 
 
-class CommandStore:
-    def __init__(self, path: Path, *, durable: bool = True) -> None:
-        self.path = path
-        self.durable = durable
-        self._db: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = open_local_db(self.path, durable=self.durable, schema=_SCHEMA)
-        return self._db
+class CommandStore(LocalDb):
+    SCHEMA = _SCHEMA
 
     def done(self, command_id: str) -> tuple[bool, str, dict[str, Any] | None] | None:
         """The answer given to ``command_id`` before, or None."""
-        if self._db is None and not self.path.exists():
+        if self._absent():
             return None
         with self._lock:
             row = (
@@ -64,9 +52,3 @@ class CommandStore:
                 (command_id, name, int(ok), detail, json.dumps(data) if data else None,
                  datetime.now(UTC).isoformat()),
             )  # fmt: skip
-
-    def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None

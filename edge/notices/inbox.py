@@ -8,13 +8,10 @@ quick primary-key or index lookups and share the one connection under a lock.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from edge.local_db import open_local_db
+from edge.local_db import LocalDb
 from protocol.notice import CaseNotice
 
 _SCHEMA = """
@@ -37,17 +34,8 @@ class StoredNotice:
     received_at: datetime
 
 
-class NoticeInbox:
-    def __init__(self, path: Path, *, durable: bool = True) -> None:
-        self.path = path
-        self.durable = durable
-        self._db: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = open_local_db(self.path, durable=self.durable, schema=_SCHEMA)
-        return self._db
+class NoticeInbox(LocalDb):
+    SCHEMA = _SCHEMA
 
     def add(self, notice: CaseNotice, document: bytes) -> bool:
         """Store a verified notice with the signed bytes it came in; False if it was stored
@@ -64,7 +52,7 @@ class NoticeInbox:
             return cur.rowcount == 1
 
     def get(self, notice_id: str) -> StoredNotice | None:
-        if self._db is None and not self.path.exists():
+        if self._absent():
             return None
         with self._lock:
             row = (
@@ -76,7 +64,7 @@ class NoticeInbox:
 
     def recent(self, limit: int = 50) -> list[StoredNotice]:
         """The latest notices, newest first."""
-        if self._db is None and not self.path.exists():
+        if self._absent():
             return []
         with self._lock:
             rows = (
@@ -90,16 +78,10 @@ class NoticeInbox:
         return [_stored(r) for r in rows]
 
     def count(self) -> int:
-        if self._db is None and not self.path.exists():
+        if self._absent():
             return 0
         with self._lock:
             return int(self._conn().execute("SELECT count(*) FROM notices").fetchone()[0])
-
-    def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
 
 
 def _stored(row: tuple[bytes, str]) -> StoredNotice:
