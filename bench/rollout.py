@@ -36,6 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import BIANMIN  # noqa: E402
 from bench.machine import describe  # noqa: E402
 from hub.catalog.loader import load_catalog  # noqa: E402
 from hub.catalog.service import catalog_slice  # noqa: E402
@@ -61,7 +62,6 @@ from provisioning.mosquitto import (  # noqa: E402
     wait_for_port,
 )
 
-BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 TARGETS = {76: 2.0, 10_000: 60.0}
 PACKAGES = ("paho-mqtt", "fastapi", "starlette", "uvicorn", "sqlalchemy", "sqlmodel",
             "pydantic", "cryptography", "httpx")  # fmt: skip

@@ -41,7 +41,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import RESULTS, CpuMeter, pids_named, rss_mb, write_results  # noqa: E402
+from bench.common import BIANMIN, RESULTS, CpuMeter, pids_named, rss_mb, write_results  # noqa: E402
 from bench.rollout import unit_ids  # noqa: E402
 from hub.db import make_engine  # noqa: E402
 from hub.models import Event  # noqa: E402
@@ -55,7 +55,6 @@ from provisioning.mosquitto import (  # noqa: E402
     wait_for_port,
 )
 
-BIANMIN = str(Path(sys.executable).with_name("bianmin"))
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 UNITS_PER_WORKER = 5000
 # Where the server's autovacuum is off (this machine's is), the bench runs ANALYZE this often, as
