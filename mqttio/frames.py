@@ -180,13 +180,11 @@ class Reader:
                         raise MalformedPacket("a QoS 1 PUBLISH without a packet id")
                     token = base | (data[q] << 8) | data[q + 1]
                     q += 2
-                # properties: one byte when empty, the common case
-                if not properties:
-                    pass
-                elif q < end and data[q] == 0:
-                    q += 1
-                else:
-                    q = _properties_end(data, q, end)
+                if properties:  # MQTT 5; one byte when empty, the common case
+                    if q < end and data[q] == 0:
+                        q += 1
+                    else:
+                        q = _properties_end(data, q, end)
                 append(Received(topic, data[q:end], qos, bool(first & 1), token))
             elif kind in _READABLE:
                 control.append((kind, data[p:end]))
