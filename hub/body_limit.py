@@ -10,12 +10,12 @@ reading and discarding the rest of a huge body to keep it alive.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.asgi_errors import send_error
 from hub.errors import BodyTooLarge
 
 Limit = Callable[[str, str], int]  # (method, path) -> the most body bytes that route reads
@@ -44,15 +44,7 @@ def too_large(limit: int) -> BodyTooLarge:
 
 async def send_too_large(send: Send, limit: int) -> None:
     """The 413 in the hub's error shape (hub.handlers), closing the connection."""
-    exc = too_large(limit)
-    body = json.dumps({"detail": {"code": exc.code, "message": str(exc)}}).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]
-    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_error(send, too_large(limit))
 
 
 @dataclass

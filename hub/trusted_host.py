@@ -9,12 +9,12 @@ buffered)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hub.asgi_errors import send_error
 from hub.errors import UnknownHost
 
 log = logging.getLogger("bianmin.hub.http")
@@ -56,12 +56,6 @@ class TrustedHostMiddleware:
         if allowed(host_name(host.decode("latin-1")), self.hosts):
             await self.app(scope, receive, send)
             return
-        exc = UnknownHost("this hub does not answer to that host name (allowed_hosts)")
-        body = json.dumps({"detail": {"code": exc.code, "message": str(exc)}}).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": exc.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(
+            send, UnknownHost("this hub does not answer to that host name (allowed_hosts)")
+        )
