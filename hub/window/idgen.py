@@ -10,6 +10,7 @@ like the reference key itself: a database dump holds no key.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,10 +64,8 @@ def chain_key(key_file: Path, generation: int, *, strict: bool, create: bool = F
     """c_g from its file; with ``create``, made (0600, whole or not at all) when missing."""
     path = chain_key_path(key_file, generation)
     if create and not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # another run made it a moment ago
             return create_id_key(path)
-        except FileExistsError:
-            pass
     return read_id_key(path, strict=strict)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from hub.errors import ReferenceKeyMissing
@@ -55,20 +56,29 @@ def read_id_key(path: Path, *, strict: bool) -> bytes:
     return key
 
 
-def load_id_key(settings: HubSettings) -> bytes:
-    path = settings.id_key_path
+def _load_or_make(
+    path: Path, settings: HubSettings, make: Callable[[Path], bytes], missing: str
+) -> bytes:
+    """The key in ``path``; made on first use in local mode only, elsewhere ``missing`` says
+    which command makes it."""
     if path.exists():
         return read_id_key(path, strict=not settings.local)
     if not settings.local:
-        raise ReferenceKeyMissing(
-            f"no ID reference key at {path}: run `bianmin hub id-key init --key-file {path}` "
-            "once (or give the hub the county key units held before) and share the file with "
-            "every hub process"
-        )
+        raise ReferenceKeyMissing(missing)
     try:
-        return create_id_key(path)
-    except FileExistsError:
+        return make(path)
+    except FileExistsError:  # another hub process made it a moment ago
         return read_id_key(path, strict=False)
+
+
+def load_id_key(settings: HubSettings) -> bytes:
+    path = settings.id_key_path
+    return _load_or_make(
+        path, settings, create_id_key,
+        f"no ID reference key at {path}: run `bianmin hub id-key init --key-file {path}` "
+        "once (or give the hub the county key units held before) and share the file with "
+        "every hub process",
+    )  # fmt: skip
 
 
 def create_seal_key(path: Path) -> bytes:
@@ -80,17 +90,11 @@ def load_seal_key(settings: HubSettings) -> bytes:
     """The private half units seal offline references to; made on first use in local mode, and
     by `bianmin hub id-key init` (or `id-key seal-init` beside an existing key) elsewhere."""
     path = settings.id_seal_key_path
-    if path.exists():
-        return read_id_key(path, strict=not settings.local)
-    if not settings.local:
-        raise ReferenceKeyMissing(
-            f"no ID seal key at {path}: run `bianmin hub id-key seal-init --key-file "
-            f"{settings.id_key_path}` once and share the file with every hub process"
-        )
-    try:
-        return create_seal_key(path)
-    except FileExistsError:
-        return read_id_key(path, strict=False)
+    return _load_or_make(
+        path, settings, create_seal_key,
+        f"no ID seal key at {path}: run `bianmin hub id-key seal-init --key-file "
+        f"{settings.id_key_path}` once and share the file with every hub process",
+    )  # fmt: skip
 
 
 def seal_public_key(settings: HubSettings) -> bytes:
