@@ -80,12 +80,19 @@ def test_without_the_hub_the_clerk_is_told_and_nothing_is_recorded(hub, tmp_path
     assert [str(s) for s in desk.store.states] == ["opened", "consented"]
 
 
+def _desk_while_the_hub_is_away(tmp_path, token, settings, **parts):
+    """A desk with no key, the hub's seal key, and a reference client whose hub is gone."""
+    desk = build_desk(tmp_path, **parts)
+    away = ReferenceClient(f"http://127.0.0.1:{free_port()}", token, timeout_s=1)
+    desk.window.p.id_key, desk.window.p.references = None, away
+    desk.window.p.seal_key = seal_public_key(settings)
+    return desk
+
+
 def test_a_case_typed_while_the_hub_is_away_gets_the_online_reference_later(hub, tmp_path):
     url, token, settings = hub
-    desk = build_desk(tmp_path)
+    desk = _desk_while_the_hub_is_away(tmp_path, token, settings)
     w = desk.window
-    away = ReferenceClient(f"http://127.0.0.1:{free_port()}", token, timeout_s=1)
-    w.p.id_key, w.p.references, w.p.seal_key = None, away, seal_public_key(settings)
 
     async def offline_case():
         await w.start()
@@ -157,10 +164,10 @@ def test_a_card_read_while_the_hub_is_away_is_sealed_like_a_typed_number(hub, tm
     sim = SimulatedIdCardReader().start()
     try:
         sim.place(SimCard(number=NUMBER, name="王小明"))
-        desk = build_desk(tmp_path, idcard=SerialIdCardReader(sim.spec(wait_s=3)))
+        desk = _desk_while_the_hub_is_away(
+            tmp_path, token, settings, idcard=SerialIdCardReader(sim.spec(wait_s=3))
+        )
         w = desk.window
-        away = ReferenceClient(f"http://127.0.0.1:{free_port()}", token, timeout_s=1)
-        w.p.id_key, w.p.references, w.p.seal_key = None, away, seal_public_key(settings)
 
         async def offline_case():
             await w.start()
