@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from functools import partial
 
 import httpx
 import pytest
@@ -85,6 +86,10 @@ async def at_version(hub, unit, version):
     await eventually(reported, 60, f"{unit} to report {version}")
 
 
+def judged(software: SoftwareDir) -> bool:
+    return software.load().last is not None
+
+
 def current_name(software: SoftwareDir) -> str:
     current = software.current()
     assert current is not None
@@ -132,7 +137,11 @@ def test_an_update_rollout_installs_the_new_version_and_one_that_fails_health_ro
                 assert done.software_version == "9.0.0"
                 for unit in (canary, other):
                     await at_version(hub, unit, "9.0.0")
-                    last = SoftwareDir(tmp_path / unit).load().last
+                    # the heartbeat with the new version reaches the hub before the supervisor,
+                    # polling for that same health file, records the trial as passed
+                    software = SoftwareDir(tmp_path / unit)
+                    await eventually(partial(judged, software), 30, f"{unit}'s verdict")
+                    last = software.load().last
                     assert last is not None
                     assert last.status == "installed"
 
