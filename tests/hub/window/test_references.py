@@ -3,6 +3,7 @@ gets back what only the hub's key makes, on SQLite and PostgreSQL; within a budg
 audited, and never an element outside the group."""
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -66,10 +67,13 @@ def test_the_hub_evaluates_only_elements_of_the_group(client):
 def test_the_window_gets_references_from_a_served_hub_and_says_so_when_it_cannot(tmp_path):
     settings = HubSettings(database_url=f"sqlite:///{tmp_path / 'hub.db'}", data_dir=tmp_path)
     app = create_app(settings)
-    with TestClient(app) as client, serve(app) as url:
-        token = unit(client)["Authorization"].removeprefix("Bearer ")
+    # one lifespan (uvicorn's): a TestClient around it would run a second set of the hub's
+    # loops on the same database, and under load the first answer outlasted the unit's 3 s
+    with serve(app) as url:
+        served = SimpleNamespace(app=app)  # what the helpers read: the app's state
+        token = unit(served)["Authorization"].removeprefix("Bearer ")
         ref = asyncio.run(ReferenceClient(url, token).reference(NUMBER))
-        assert ref == identity.reference(NUMBER, hub_key(client))
+        assert ref == identity.reference(NUMBER, hub_key(served))
         with pytest.raises(ReferenceUnavailable) as refused:
             asyncio.run(ReferenceClient(url, "bmu_not-a-token").reference(NUMBER))
         assert refused.value.message_zh.startswith("暂时无法连接县级平台")
